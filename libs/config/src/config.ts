@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseDuration, parseDurationList } from './duration';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(0).max(65535);
+const duration = z.string().transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const durationList = z.string().transform((v, ctx) => {
+  try {
+    const list = parseDurationList(v);
+    if (list.length > 20) throw new Error('at most 20 retry tiers');
+    return list;
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+/** 32 bytes, given as base64 or 64 hex characters. */
+const encryptionKey = z.string().transform((v, ctx) => {
+  const buf = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
+  if (buf.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as base64 or 64 hex characters' });
+    return z.NEVER;
+  }
+  return buf;
+});
+
+const EnvSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOOKLINE_API_PORT: port.default(3000),
+  HOOKLINE_API_HOST: z.string().default('127.0.0.1'),
+  /** Port of /healthz, /readyz and /metrics on services that have no public API. */
+  HOOKLINE_METRICS_PORT: port.optional(),
+  DATABASE_URL: z.string().url().default('postgres://postgres:hookline@127.0.0.1:54320/hookline'),
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean)),
+  HOOKLINE_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+  HOOKLINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
+  HOOKLINE_ADMIN_TOKEN: z.string().min(16).optional(),
+  HOOKLINE_ENCRYPTION_KEY: encryptionKey.optional(),
+  HOOKLINE_RETRY_SCHEDULE: durationList.default(parseDurationList('10s,60s,5m,30m,2h')),
+  HOOKLINE_DELIVERY_TIMEOUT: duration.default(15_000),
+  HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: z.coerce.number().int().min(0).default(1),
+  HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),
+  HOOKLINE_ALLOW_HTTP: bool.default(false),
+  HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type HooklineConfig = z.infer<typeof EnvSchema> & {
+  /** Always set: random per process when HOOKLINE_ENCRYPTION_KEY is unset outside production. */
+  HOOKLINE_ENCRYPTION_KEY: Buffer;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`${variable}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment once; throws a ConfigError naming the variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const config = result.data;
+  if (!config.HOOKLINE_ENCRYPTION_KEY) {
+    if (config.NODE_ENV === 'production') {
+      throw new ConfigError('HOOKLINE_ENCRYPTION_KEY', 'is required in production');
+    }
+    // Outside production a missing key would make secrets unreadable after a restart, so the
+    // tools that start services (npm start, tests) always pass one; this is only a fallback.
+    config.HOOKLINE_ENCRYPTION_KEY = randomBytes(32);
+  }
+  return config as HooklineConfig;
+}
+
+/** For a service's main(): parse or print one line naming the variable and exit at once. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): HooklineConfig {
+  try {
+    return parseConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`hookline: invalid configuration: ${e.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { IGNITE_EVENT_TYPES } from './ignite.events';
+import { PLATFORM_EVENT_TYPES } from './platform.events';
+import { PROJECT_EVENT_TYPES } from './project.events';
+
+export const EVENT_CATALOG = [
+  ...IGNITE_EVENT_TYPES,
+  ...PROJECT_EVENT_TYPES,
+  ...PLATFORM_EVENT_TYPES,
+] as const;
+
+type Catalog = typeof EVENT_CATALOG;
+export type EventType = Catalog[number]['name'];
+
+/** The `data` of each event type, as the type system sees it. */
+export type EventDataMap = {
+  [D in Catalog[number] as D['name']]: z.input<D['data']>;
+};
+export type EventData<T extends EventType> = EventDataMap[T];
+
+export const EVENT_TYPE_NAMES: readonly EventType[] = EVENT_CATALOG.map((d) => d.name);
+
+const byName = new Map<string, Catalog[number]>(EVENT_CATALOG.map((d) => [d.name, d]));
+
+export function findEventType(name: string): Catalog[number] | undefined {
+  return byName.get(name);
+}
+
+export function isEventType(name: string): name is EventType {
+  return byName.has(name);
+}
+
+/** The catalog as GET /v1/event-types answers it. */
+export function describeCatalog(): {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+}[] {
+  return EVENT_CATALOG.map((d) => ({
+    name: d.name,
+    description: d.description,
+    schema: z.toJSONSchema(d.data, { io: 'input' }) as Record<string, unknown>,
+  }));
+}

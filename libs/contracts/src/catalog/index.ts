@@ -1,0 +1,3 @@
+export * from './catalog';
+export * from './event-type';
+export * from './subscription';

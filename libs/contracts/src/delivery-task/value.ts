@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { EventEnvelopeSchema } from '../envelope/event-envelope';
+
+/**
+ * One delivery of one event to one webhook, on `hookline.deliveries` and the retry tiers
+ * (key: webhook id). `attempt` is the number of the attempt this message asks for (1 = first).
+ */
+export const DeliveryTaskSchema = z
+  .object({
+    delivery_id: z.string().startsWith('msg_'),
+    webhook_id: z.string().startsWith('wh_'),
+    attempt: z.number().int().min(1),
+    /** Earliest time (ISO) this attempt may start; absent means now. */
+    not_before: z.iso.datetime({ offset: true }).optional(),
+    /** Set when a person asked for it (redeliver, test): bypasses dedup of finished deliveries. */
+    manual: z.boolean().optional(),
+    last_error: z.string().max(2000).optional(),
+    event: EventEnvelopeSchema,
+  })
+  .strict();
+export type DeliveryTask = z.infer<typeof DeliveryTaskSchema>;

@@ -1,0 +1,1 @@
+export const webhookStateKey = (webhookId: string): string => webhookId;

@@ -1,0 +1,32 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId: string;
+  /** Log kafkajs internals at this level and above (default: warn). */
+  logLevel?: logLevel;
+  connectionTimeout?: number;
+}
+
+// kafkajs logs its retried, recoverable errors (coordinator loading, leader elections) at ERROR;
+// they are noise in a healthy system, so they are reported at warn and only once per kind.
+function quietLogCreator() {
+  return ({ namespace, level, log }: LogEntry) => {
+    const message = `${namespace}: ${log.message}${log.error ? ` (${String(log.error)})` : ''}`;
+    if (level <= logLevel.ERROR) process.stderr.write(`kafkajs ${message}\n`);
+  };
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeout ?? 3000,
+    requestTimeout: 30_000,
+    logLevel: options.logLevel ?? logLevel.NOTHING,
+    logCreator: quietLogCreator,
+    retry: { initialRetryTime: 100, retries: 8 },
+  };
+  return new Kafka(config);
+}

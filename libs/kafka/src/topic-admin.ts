@@ -1,0 +1,48 @@
+import type { Kafka } from 'kafkajs';
+import type { TopicSpec } from '@hookline/contracts';
+
+/**
+ * Creates the topics that are missing; existing ones are left as they are, so it is safe to run
+ * at every start of every service.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return [];
+    try {
+      await admin.createTopics({
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: 1,
+          configEntries: s.configEntries,
+        })),
+        waitForLeaders: true,
+      });
+    } catch (e) {
+      // Another process may have created them in between: only a topic still missing is an error.
+      const now = new Set(await admin.listTopics());
+      const still = missing.filter((s) => !now.has(s.topic));
+      if (still.length > 0) throw e;
+    }
+    return missing.map((s) => s.topic);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Deletes topics (used by test suites to clean up their prefixed topics). */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length > 0) await admin.deleteTopics({ topics: present, timeout: 10_000 });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,172 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { logLevel } from 'kafkajs';
+import { createKafka } from '@hookline/kafka';
+import { StackError, commandWorks, isAlive, portAnswers, portIsFree, sleep } from './processes';
+import { KAFKA_LIBS_DIR, REPO_ROOT, type StackLayout } from './stack-paths';
+
+const POM = join(REPO_ROOT, 'tools', 'kafka', 'pom.xml');
+const LOG4J_CONFIG = join(REPO_ROOT, 'tools', 'kafka', 'log4j2.properties');
+
+export function kafkaVersion(): string {
+  return /<kafka\.version>([^<]+)</.exec(readFileSync(POM, 'utf8'))?.[1] ?? 'unknown';
+}
+
+/** Resolves the broker's jars from Maven Central into .data/kafka/libs, once per pom change. */
+export function ensureKafkaJars(log: (line: string) => void): void {
+  const stamp = join(KAFKA_LIBS_DIR, '.pom-sha256');
+  const pomHash = createHash('sha256').update(readFileSync(POM)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === pomHash) return;
+  if (!commandWorks('mvn', ['-v'])) {
+    throw new StackError(
+      'kafka: Maven (mvn) is not installed; install it (apt-get install maven) or set KAFKA_BROKERS to an existing broker',
+    );
+  }
+  log(`kafka: resolving Apache Kafka ${kafkaVersion()} from Maven Central into ${KAFKA_LIBS_DIR} (first run only)…`);
+  rmSync(KAFKA_LIBS_DIR, { recursive: true, force: true });
+  mkdirSync(KAFKA_LIBS_DIR, { recursive: true });
+  const result = spawnSync(
+    'mvn',
+    ['-B', '-q', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${KAFKA_LIBS_DIR}`, '-DincludeScope=runtime'],
+    { encoding: 'utf8', timeout: 10 * 60_000 },
+  );
+  if (result.status !== 0) {
+    const lines = `${result.stdout}\n${result.stderr}`.split('\n');
+    const why = lines.find((l) => l.startsWith('[FATAL]')) ?? lines.find((l) => l.startsWith('[ERROR]')) ?? 'see mvn output';
+    throw new StackError(`kafka: Maven could not resolve the Kafka jars (${why.trim()}); check access to Maven Central and retry`);
+  }
+  writeFileSync(stamp, pomHash);
+}
+
+function ensureJava(): void {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    throw new StackError('kafka: Java is not installed; install Java 17 (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS');
+  }
+  const major = Number(/version "(\d+)/.exec(result.stderr)?.[1] ?? 0);
+  if (major < 17) throw new StackError(`kafka: Java ${major} found, Kafka 4 needs Java 17 or newer`);
+}
+
+function writeServerConfig(layout: StackLayout, port: number, controllerPort: number) {
+  mkdirSync(dirname(layout.kafkaConfigFile), { recursive: true });
+  const lines = [
+    '# Written by tools/stack: one KRaft node, broker and controller, on loopback only.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${layout.kafkaDataDir}`,
+    'num.partitions=6',
+    'auto.create.topics.enable=false',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=12',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=6',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'log.cleaner.backoff.ms=1000',
+    'log.retention.hours=168',
+    'message.max.bytes=4194304',
+  ];
+  writeFileSync(layout.kafkaConfigFile, lines.join('\n') + '\n');
+}
+
+function formatStorage(layout: StackLayout) {
+  if (existsSync(join(layout.kafkaDataDir, 'meta.properties'))) return;
+  mkdirSync(layout.kafkaDataDir, { recursive: true });
+  const clusterId = randomBytes(16).toString('base64url');
+  const result = spawnSync(
+    'java',
+    ['-cp', `${KAFKA_LIBS_DIR}/*`, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', layout.kafkaConfigFile],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) {
+    throw new StackError(`kafka: formatting storage failed (${(result.stderr || result.stdout).trim().split('\n').pop()})`);
+  }
+}
+
+export interface StartedKafka {
+  pid: number;
+  port: number;
+  controllerPort: number;
+}
+
+export async function startKafka(
+  layout: StackLayout,
+  port: number,
+  controllerPort: number,
+  log: (line: string) => void,
+): Promise<StartedKafka> {
+  for (const p of [port, controllerPort]) {
+    if (!(await portIsFree(p))) {
+      throw new StackError(
+        `kafka: port ${p} on 127.0.0.1 is taken by another program; stop it, or set HOOKLINE_KAFKA_PORT / HOOKLINE_KAFKA_CONTROLLER_PORT (or KAFKA_BROKERS)`,
+      );
+    }
+  }
+  ensureJava();
+  ensureKafkaJars(log);
+  // The test stack starts from empty storage each time: no topics or offsets left from a previous run.
+  if (layout.name === 'test') rmSync(layout.kafkaDataDir, { recursive: true, force: true });
+  writeServerConfig(layout, port, controllerPort);
+  formatStorage(layout);
+  mkdirSync(dirname(layout.kafkaLog), { recursive: true });
+  const out = openSync(layout.kafkaLog, 'a');
+  const child = spawn(
+    'java',
+    [
+      '-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+      '-cp', `${KAFKA_LIBS_DIR}/*`,
+      'kafka.Kafka', layout.kafkaConfigFile,
+    ],
+    { detached: true, stdio: ['ignore', out, out] },
+  );
+  child.unref();
+  const pid = child.pid!;
+  const deadline = Date.now() + 90_000;
+  while (!(await portAnswers(port))) {
+    if (!isAlive(pid)) {
+      const tail = readFileSync(layout.kafkaLog, 'utf8').trim().split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(-1)[0];
+      throw new StackError(`kafka: the broker exited at start (${tail ?? 'no error logged'}); see ${layout.kafkaLog}`);
+    }
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      throw new StackError(`kafka: no answer on port ${port} within 90 s; see ${layout.kafkaLog}`);
+    }
+    await sleep(200);
+  }
+  await waitForKafkaReady([`127.0.0.1:${port}`]);
+  return { pid, port, controllerPort };
+}
+
+/** The broker answers metadata requests (a listening socket alone is not enough). */
+export async function waitForKafkaReady(brokers: string[], timeoutMs = 60_000): Promise<void> {
+  const kafka = createKafka({ brokers, clientId: 'hookline-stack', logLevel: logLevel.NOTHING });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new StackError(`kafka: ${brokers.join(',')} does not answer (${(e as Error).message})`);
+      await sleep(300);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+export function kafkaLibsPresent(): boolean {
+  return existsSync(KAFKA_LIBS_DIR) && readdirSync(KAFKA_LIBS_DIR).some((f) => f.startsWith('kafka_2.13'));
+}
