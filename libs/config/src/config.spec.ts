@@ -1,0 +1,43 @@
+import { ConfigError, parseConfig } from './config';
+import { parseDuration, parseDurationList } from './duration';
+
+describe('parseDuration', () => {
+  it('should read every unit', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('10s')).toBe(10_000);
+    expect(parseDuration('5m')).toBe(300_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(parseDuration('42')).toBe(42);
+  });
+
+  it('should refuse what is not a duration', () => {
+    expect(() => parseDuration('ten seconds')).toThrow(/not a duration/);
+    expect(() => parseDurationList('10s,,5m')).toThrow();
+  });
+});
+
+describe('parseConfig', () => {
+  it('should apply the defaults of DESIGN.md', () => {
+    const config = parseConfig({});
+    expect(config.HOOKLINE_API_PORT).toBe(3000);
+    expect(config.HOOKLINE_RETRY_SCHEDULE).toEqual([10_000, 60_000, 300_000, 1_800_000, 7_200_000]);
+    expect(config.HOOKLINE_DELIVERY_TIMEOUT).toBe(15_000);
+    expect(config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES).toBe(1);
+    expect(config.HOOKLINE_ALLOW_PRIVATE_URLS).toBe(false);
+    expect(config.HOOKLINE_ALLOW_HTTP).toBe(false);
+    expect(config.HOOKLINE_ENCRYPTION_KEY).toHaveLength(32);
+  });
+
+  it('should name the variable of a bad value', () => {
+    expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,soon' })).toThrow(ConfigError);
+    expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,soon' })).toThrow(/^HOOKLINE_RETRY_SCHEDULE/);
+    expect(() => parseConfig({ HOOKLINE_API_PORT: '70000' })).toThrow(/^HOOKLINE_API_PORT/);
+    expect(() => parseConfig({ HOOKLINE_ALLOW_HTTP: 'maybe' })).toThrow(/^HOOKLINE_ALLOW_HTTP/);
+  });
+
+  it('should require an encryption key in production', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key }).HOOKLINE_ENCRYPTION_KEY).toEqual(Buffer.alloc(32, 7));
+  });
+});

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+export interface DataSourceSettings {
+  url: string;
+  /** Pool size per process. */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    // Schema changes happen only through migration files.
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'all',
+    logging: ['error'],
+    extra: {
+      max: settings.poolSize ?? 10,
+      application_name: settings.applicationName ?? 'hookline',
+      connectionTimeoutMillis: 5000,
+    },
+  };
+}
+
+export function createDataSource(settings: DataSourceSettings): DataSource {
+  return new DataSource(dataSourceOptions(settings));
+}
+
+// An arbitrary constant: the advisory lock that serialises migrations across processes.
+const MIGRATION_LOCK = 7_201_104;
+
+/** Runs pending migrations; safe when several services start at once. */
+export async function runMigrations(url: string): Promise<string[]> {
+  const ds = createDataSource({ url, poolSize: 2, applicationName: 'hookline-migrate' });
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const ran = await ds.runMigrations({ transaction: 'all' });
+    return ran.map((m) => m.name);
+  } finally {
+    await runner.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+    await ds.destroy();
+  }
+}
+
+/** The TypeORM CLI entry (`typeorm -d libs/persistence/src/data-source.ts`). */
+export default createDataSource({
+  url: process.env.DATABASE_URL ?? 'postgres://postgres:hookline@127.0.0.1:54320/hookline',
+});

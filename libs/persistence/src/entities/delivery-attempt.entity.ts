@@ -1,0 +1,58 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+export type AttemptErrorClass =
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_error'
+  | 'dns'
+  | 'tls'
+  | 'http_status'
+  | 'redirect'
+  | 'blocked_address'
+  | 'invalid_url';
+
+@Entity({ name: 'delivery_attempts' })
+@Index(['deliveryId', 'attempt'])
+export class DeliveryAttemptEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column({ name: 'delivery_id', type: 'text' })
+  deliveryId!: string;
+
+  @Column({ name: 'webhook_id', type: 'text' })
+  webhookId!: string;
+
+  @Column({ type: 'int' })
+  attempt!: number;
+
+  /** automatic, redeliver or test */
+  @Column({ type: 'text', default: 'automatic' })
+  trigger!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ name: 'request_headers', type: 'jsonb' })
+  requestHeaders!: Record<string, string>;
+
+  @Column({ name: 'response_status', type: 'int', nullable: true })
+  responseStatus!: number | null;
+
+  /** First 4 KiB of the response body. */
+  @Column({ name: 'response_body', type: 'text', nullable: true })
+  responseBody!: string | null;
+
+  @Column({ name: 'duration_ms', type: 'int' })
+  durationMs!: number;
+
+  @Column({ name: 'error_class', type: 'text', nullable: true })
+  errorClass!: AttemptErrorClass | null;
+
+  @Column({ type: 'text', nullable: true })
+  error!: string | null;
+
+  @Index()
+  @Column({ name: 'started_at', type: 'timestamptz' })
+  startedAt!: Date;
+}

@@ -1,0 +1,47 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One event for one webhook: the row the delivery log lists. */
+@Entity({ name: 'deliveries' })
+@Index(['webhookId', 'createdAt'])
+export class DeliveryEntity {
+  /** msg_…, the same `webhook-id` on every attempt. */
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'webhook_id', type: 'text' })
+  webhookId!: string;
+
+  @Column({ name: 'project_id', type: 'text' })
+  projectId!: string;
+
+  @Column({ name: 'event_id', type: 'text' })
+  eventId!: string;
+
+  @Column({ name: 'event_type', type: 'text' })
+  eventType!: string;
+
+  @Column({ type: 'text' })
+  status!: DeliveryStatus;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
+
+  /** The event envelope, so a delivery can be redelivered long after the topic dropped it. */
+  @Column({ type: 'jsonb' })
+  event!: Record<string, unknown>;
+
+  @Index()
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,55 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { EncryptedSecret, SignatureScheme } from '@hookline/contracts';
+
+/** Current state of each webhook: a projection of webhook_events, updated in the same transaction. */
+@Entity({ name: 'webhooks' })
+@Index(['projectId', 'id'])
+export class WebhookEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'project_id', type: 'text' })
+  projectId!: string;
+
+  @Column({ type: 'text' })
+  url!: string;
+
+  @Column({ type: 'text', array: true })
+  events!: string[];
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'boolean' })
+  active!: boolean;
+
+  @Column({ name: 'disabled_reason', type: 'text', nullable: true })
+  disabledReason!: string | null;
+
+  @Column({ name: 'signature_scheme', type: 'text' })
+  signatureScheme!: SignatureScheme;
+
+  /** AES-256-GCM ciphertexts; the current secret first, then one still valid until its expiry. */
+  @Column({ type: 'jsonb' })
+  secrets!: EncryptedSecret[];
+
+  /** Version of the last event applied; the optimistic-concurrency check compares it. */
+  @Column({ type: 'int' })
+  version!: number;
+
+  /** Consecutive deliveries that ended failed; reset by a success. */
+  @Column({ name: 'consecutive_failures', type: 'int', default: 0 })
+  consecutiveFailures!: number;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'created_by', type: 'text', nullable: true })
+  createdBy!: string | null;
+
+  @Column({ name: 'updated_by', type: 'text', nullable: true })
+  updatedBy!: string | null;
+}

@@ -1,0 +1,54 @@
+import { createServer, type Server } from 'node:http';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One Prometheus registry per process, with the Node runtime metrics. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+export type ReadinessCheck = () => Promise<Record<string, boolean>>;
+
+/**
+ * /healthz, /readyz and /metrics for services without an HTTP API of their own (fanout,
+ * dispatcher). /readyz answers 503 until every check passes.
+ */
+export function startOpsServer(options: {
+  port: number;
+  host?: string;
+  registry: Registry;
+  ready: ReadinessCheck;
+}): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (status: number, body: string, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(body);
+    };
+    if (path === '/healthz') return send(200, JSON.stringify({ status: 'ok' }));
+    if (path === '/readyz') {
+      options.ready().then(
+        (checks) => {
+          const ok = Object.values(checks).every(Boolean);
+          send(ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not_ready', checks }));
+        },
+        (e) => send(503, JSON.stringify({ status: 'not_ready', error: String(e) })),
+      );
+      return;
+    }
+    if (path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => send(200, text, options.registry.contentType),
+        (e) => send(500, String(e), 'text/plain'),
+      );
+      return;
+    }
+    send(404, JSON.stringify({ error: { code: 'not_found', message: 'not found', details: [] } }));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve(server));
+  });
+}

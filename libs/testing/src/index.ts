@@ -1,0 +1,3 @@
+export * from './free-port';
+export * from './poll-until';
+export * from './test-stack';

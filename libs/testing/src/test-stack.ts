@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { logLevel, type Kafka } from 'kafkajs';
+import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
+import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
+import { runMigrations } from '@hookline/persistence';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+export interface TestStackEnv {
+  /** A database on the stack's server that suites may create databases beside. */
+  adminDatabaseUrl: string;
+  kafkaBrokers: string[];
+}
+
+/**
+ * Where the real Postgres and Kafka are: from the environment `npm test` sets, else from the state
+ * file of a running test or dev stack (so one suite can be run on its own after `npm run stack up`).
+ */
+export function testStackEnv(): TestStackEnv {
+  const db = process.env.HOOKLINE_TEST_DATABASE_URL;
+  const brokers = process.env.HOOKLINE_TEST_KAFKA_BROKERS;
+  if (db && brokers) return { adminDatabaseUrl: db, kafkaBrokers: brokers.split(',') };
+  for (const file of [join(REPO_ROOT, '.data', 'test', 'stack-test.json'), join(REPO_ROOT, '.data', 'stack-dev.json')]) {
+    if (!existsSync(file)) continue;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { testDatabaseUrl: string; kafkaBrokers: string };
+    return { adminDatabaseUrl: state.testDatabaseUrl, kafkaBrokers: state.kafkaBrokers.split(',') };
+  }
+  throw new Error('No local stack: run `npm test`, or `npm run stack up` first');
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one suite. */
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const { adminDatabaseUrl } = testStackEnv();
+  const name = uniqueName(prefix).toLowerCase();
+  const admin = new Client({ connectionString: adminDatabaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminDatabaseUrl, name);
+  await runMigrations(url);
+  return {
+    url,
+    name,
+    async drop() {
+      const c = new Client({ connectionString: adminDatabaseUrl });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface TestTopics {
+  prefix: string;
+  topics: Topics;
+  kafka: Kafka;
+  brokers: string[];
+  drop(): Promise<void>;
+}
+
+/** The topics of DESIGN.md under a unique prefix, created on the real broker. */
+export async function createTestTopics(prefix = uniqueName('t') + '.', retryTiers = 5, partitions = 3): Promise<TestTopics> {
+  const { kafkaBrokers } = testStackEnv();
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'hookline-test', logLevel: logLevel.NOTHING });
+  const topics = topicNames(prefix, retryTiers);
+  await ensureTopics(kafka, topicSpecs(topics, partitions));
+  return {
+    prefix,
+    topics,
+    kafka,
+    brokers: kafkaBrokers,
+    drop: () => deleteTopics(kafka, topicSpecs(topics).map((s) => s.topic)).catch(() => undefined),
+  };
+}
