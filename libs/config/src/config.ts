@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   HOOKLINE_API_HOST: z.string().default('127.0.0.1'),
   /** Port of /healthz, /readyz and /metrics on services that have no public API. */
   HOOKLINE_METRICS_PORT: port.optional(),
+  /** Interface of that ops server (0.0.0.0 in containers). */
+  HOOKLINE_METRICS_HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().url().default('postgres://postgres:hookline@127.0.0.1:54320/hookline'),
   KAFKA_BROKERS: z
     .string()
