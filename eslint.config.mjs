@@ -24,7 +24,8 @@ export default [
             { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:signing', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:config'] },
+            // An infra lib may build on another (the producer lib on kafka and persistence).
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'] },
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client'],

@@ -2,7 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { runMigrations } from '@hookline/persistence';
 import { StackError, stackUp } from '../stack/stack';
 import { localSecrets } from './local-secrets';
-import { SERVICES, serviceExists, spawnService, waitForHttp } from './services';
+import { serviceExists, spawnService, waitForHttp } from '@hookline/testing';
+
+/** The apps `npm start` runs, in start order; an app that does not exist yet is skipped. */
+const SERVICES = ['registry', 'fanout', 'dispatcher'] as const;
 
 /**
  * `npm start`: the local stack, migrations, every service, then the URLs. Ctrl-C stops the

@@ -1,6 +1,6 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOnSampler } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOnSampler, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 let sdk: NodeSDK | undefined;
@@ -21,6 +21,9 @@ export function startTracing(serviceName: string): void {
     serviceName,
     sampler: new AlwaysOnSampler(),
     textMapPropagator: new W3CTraceContextPropagator(),
+    // Without a span processor the SDK registers no tracer provider, and a span started here would
+    // have no trace id to propagate; a no-op processor keeps spans real without exporting them.
+    spanProcessors: exporting ? undefined : [new NoopSpanProcessor()],
     // Auto-instrumentation is left out on purpose: the hot paths create their own spans.
     instrumentations: [],
   });

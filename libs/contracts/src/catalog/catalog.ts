@@ -20,6 +20,21 @@ export type EventData<T extends EventType> = EventDataMap[T];
 
 export const EVENT_TYPE_NAMES: readonly EventType[] = EVENT_CATALOG.map((d) => d.name);
 
+/** Types only the platform emits (webhook.ping, webhook.disabled, …): subscribable, not publishable. */
+export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number]['name'];
+/** Types a producer may publish: every ignite.* and project.* type. */
+export type ProducerEventType = Exclude<EventType, PlatformEventType>;
+
+export const PRODUCER_EVENT_TYPE_NAMES: readonly ProducerEventType[] = [
+  ...IGNITE_EVENT_TYPES,
+  ...PROJECT_EVENT_TYPES,
+].map((d) => d.name);
+const producerNames = new Set<string>(PRODUCER_EVENT_TYPE_NAMES);
+
+export function isProducerEventType(name: string): name is ProducerEventType {
+  return producerNames.has(name);
+}
+
 const byName = new Map<string, Catalog[number]>(EVENT_CATALOG.map((d) => [d.name, d]));
 
 export function findEventType(name: string): Catalog[number] | undefined {

@@ -6,7 +6,10 @@ export interface EventTypeDefinition<
 > {
   name: Name;
   description: string;
-  /** Validates the event's `data`. */
+  /**
+   * Validates the event's `data`. Producer types use strict objects, so a misspelt optional field
+   * is reported rather than silently dropped, and the JSON Schema says `additionalProperties: false`.
+   */
   data: Data;
 }
 

@@ -6,7 +6,7 @@ const deployment = {
   project_id: z.string().min(1),
 };
 
-const Deployment = z.object({
+const Deployment = z.strictObject({
   ...deployment,
   name: z.string().min(1),
   image: z.string().min(1),
@@ -16,7 +16,7 @@ const Deployment = z.object({
   memory_mb: z.number().int().positive(),
 });
 
-const Build = z.object({
+const Build = z.strictObject({
   ...deployment,
   build_id: z.string().min(1),
   status: z.enum(['pending', 'building', 'succeeded', 'failed', 'cancelled']),
@@ -24,7 +24,7 @@ const Build = z.object({
   duration_ms: z.number().int().min(0).optional(),
 });
 
-const Rollout = z.object({
+const Rollout = z.strictObject({
   ...deployment,
   rollout_id: z.string().min(1),
   version: z.number().int().min(1),
@@ -32,7 +32,7 @@ const Rollout = z.object({
   reason: z.string().optional(),
 });
 
-const Container = z.object({
+const Container = z.strictObject({
   ...deployment,
   container_id: z.string().min(1),
   state: z.enum(['pending', 'running', 'stopped', 'exited', 'crashed']),
@@ -40,19 +40,20 @@ const Container = z.object({
   exit_code: z.number().int().optional(),
 });
 
-const ContainerMetrics = z.object({
+const ContainerMetrics = z.strictObject({
   ...deployment,
   container_id: z.string().min(1),
-  metrics: z.object({
+  metrics: z.strictObject({
     memory_usage_percent: z.number().min(0).max(100),
     memory_usage_bytes: z.number().int().min(0),
+    // Summed over cores, so a busy multi-core container goes past 100.
     cpu_usage_percent: z.number().min(0),
     network_rx_bytes: z.number().int().min(0).optional(),
     network_tx_bytes: z.number().int().min(0).optional(),
   }),
 });
 
-const Healthcheck = z.object({
+const Healthcheck = z.strictObject({
   ...deployment,
   healthcheck_id: z.string().min(1),
   protocol: z.enum(['http', 'tcp']),
@@ -62,7 +63,7 @@ const Healthcheck = z.object({
   timeout_s: z.number().int().min(1),
 });
 
-const HealthcheckResult = z.object({
+const HealthcheckResult = z.strictObject({
   ...deployment,
   healthcheck_id: z.string().min(1),
   container_id: z.string().min(1),
@@ -71,7 +72,7 @@ const HealthcheckResult = z.object({
   message: z.string().optional(),
 });
 
-const Gateway = z.object({
+const Gateway = z.strictObject({
   ...deployment,
   gateway_id: z.string().min(1),
   protocol: z.enum(['http', 'tcp', 'udp']),
@@ -82,7 +83,7 @@ const Gateway = z.object({
 export const IGNITE_EVENT_TYPES = [
   defineEventType('ignite.deployment.created', 'A deployment was created.', Deployment),
   defineEventType('ignite.deployment.updated', 'A deployment changed its configuration.', Deployment),
-  defineEventType('ignite.deployment.deleted', 'A deployment was deleted.', z.object(deployment)),
+  defineEventType('ignite.deployment.deleted', 'A deployment was deleted.', z.strictObject(deployment)),
   defineEventType('ignite.deployment.build.created', 'A build of a deployment was queued.', Build),
   defineEventType('ignite.deployment.build.started', 'A build of a deployment started.', Build),
   defineEventType('ignite.deployment.build.updated', 'A build changed status.', Build),

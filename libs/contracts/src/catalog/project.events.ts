@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import { defineEventType } from './event-type';
 
-const Project = z.object({
+const Project = z.strictObject({
   project_id: z.string().min(1),
   name: z.string().min(1),
   tier: z.enum(['free', 'hobby', 'pro', 'enterprise']),
   region: z.string().min(1),
 });
 
-const Member = z.object({
+const Member = z.strictObject({
   project_id: z.string().min(1),
   user_id: z.string().min(1),
   email: z.email(),
   role: z.enum(['owner', 'admin', 'developer', 'viewer']),
 });
 
-const Token = z.object({
+const Token = z.strictObject({
   project_id: z.string().min(1),
   token_id: z.string().min(1),
   name: z.string().min(1),
@@ -23,19 +23,19 @@ const Token = z.object({
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
 });
 
-const Secret = z.object({
+const Secret = z.strictObject({
   project_id: z.string().min(1),
   secret_id: z.string().min(1),
-  name: z.string().min(1),
   // Only the name travels: a secret's value never leaves the project.
+  name: z.string().min(1),
   deployment_ids: z.array(z.string()).default([]),
 });
 
-const Transaction = z.object({
+const Transaction = z.strictObject({
   project_id: z.string().min(1),
   id: z.string().min(1),
-  /** In minor units (cents), never a float. */
-  amount: z.number().int(),
+  /** In minor units (cents), never a float; the direction is given by `kind`, not the sign. */
+  amount: z.number().int().min(0),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
   kind: z.enum(['charge', 'refund', 'credit', 'payout']),
   description: z.string().optional(),
@@ -51,5 +51,9 @@ export const PROJECT_EVENT_TYPES = [
   defineEventType('project.secrets.created', 'A secret was added.', Secret),
   defineEventType('project.secrets.updated', 'A secret was changed.', Secret),
   defineEventType('project.secrets.deleted', 'A secret was removed.', Secret),
-  defineEventType('project.finance.transaction', 'A payment went through.', Transaction),
+  defineEventType(
+    'project.finance.transaction',
+    'A financial transaction (charge, refund, credit or payout) was recorded.',
+    Transaction,
+  ),
 ] as const;

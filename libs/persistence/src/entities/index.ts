@@ -1,6 +1,7 @@
 import { ApiKeyEntity } from './api-key.entity';
 import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity } from './delivery.entity';
+import { EventOutboxEntity } from './event-outbox.entity';
 import { IngestedEventEntity } from './ingested-event.entity';
 import { ProjectEntity } from './project.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
@@ -9,6 +10,7 @@ import { WebhookEntity } from './webhook.entity';
 export * from './api-key.entity';
 export * from './delivery-attempt.entity';
 export * from './delivery.entity';
+export * from './event-outbox.entity';
 export * from './ingested-event.entity';
 export * from './project.entity';
 export * from './webhook-event.entity';
@@ -22,4 +24,5 @@ export const ENTITIES = [
   IngestedEventEntity,
   DeliveryEntity,
   DeliveryAttemptEntity,
+  EventOutboxEntity,
 ];

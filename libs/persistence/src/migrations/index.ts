@@ -1,4 +1,5 @@
 import { InitialSchema1763856000000 } from './1763856000000-initial-schema';
+import { EventOutbox1764460800000 } from './1764460800000-event-outbox';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
-export const MIGRATIONS = [InitialSchema1763856000000];
+export const MIGRATIONS = [InitialSchema1763856000000, EventOutbox1764460800000];

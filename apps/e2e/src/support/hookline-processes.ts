@@ -1,0 +1,111 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  createTestDatabase,
+  createTestTopics,
+  freePort,
+  spawnService,
+  stopService,
+  testStackEnv,
+  waitForHttp,
+  type TestDatabase,
+  type TestTopics,
+} from '@hookline/testing';
+
+export interface HooklineProcesses {
+  apiUrl: string;
+  adminToken: string;
+  encryptionKey: string;
+  env: NodeJS.ProcessEnv;
+  db: TestDatabase;
+  topics: TestTopics;
+  services: Record<'registry' | 'fanout' | 'dispatcher', ChildProcess>;
+  opsUrls: Record<'fanout' | 'dispatcher', string>;
+  restart(name: 'registry' | 'fanout' | 'dispatcher', signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  retrySchedule?: string;
+  deliveryTimeout?: string;
+  disableAfter?: number;
+}
+
+/**
+ * Registry, fanout and dispatcher as processes on their own database and topic prefix, with a
+ * short retry schedule so retry and dead-letter cases finish in seconds.
+ */
+export async function startHooklineProcesses(options: StartOptions = {}): Promise<HooklineProcesses> {
+  const schedule = options.retrySchedule ?? '300ms,600ms,900ms';
+  const stack = testStackEnv();
+  const db = await createTestDatabase('e2e');
+  const topics = await createTestTopics(undefined, schedule.split(',').length, 3);
+  const [apiPort, fanoutPort, dispatcherPort] = [await freePort(), await freePort(), await freePort()];
+  const adminToken = `hla_${randomBytes(18).toString('base64url')}`;
+  const encryptionKey = randomBytes(32).toString('base64');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    HOOKLINE_TOPIC_PREFIX: topics.prefix,
+    HOOKLINE_TOPIC_PARTITIONS: '3',
+    HOOKLINE_API_PORT: String(apiPort),
+    HOOKLINE_ADMIN_TOKEN: adminToken,
+    HOOKLINE_ENCRYPTION_KEY: encryptionKey,
+    HOOKLINE_RETRY_SCHEDULE: schedule,
+    HOOKLINE_DELIVERY_TIMEOUT: options.deliveryTimeout ?? '2s',
+    HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: String(options.disableAfter ?? 1),
+    HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
+    HOOKLINE_ALLOW_HTTP: 'true',
+    HOOKLINE_LOG_LEVEL: 'info',
+  };
+  const ports = { registry: apiPort, fanout: fanoutPort, dispatcher: dispatcherPort };
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const opsUrls = { fanout: `http://127.0.0.1:${fanoutPort}`, dispatcher: `http://127.0.0.1:${dispatcherPort}` };
+  const readyUrl = (name: keyof typeof ports) => (name === 'registry' ? `${apiUrl}/readyz` : `${opsUrls[name]}/readyz`);
+
+  const services = {} as HooklineProcesses['services'];
+  const start = async (name: keyof typeof ports) => {
+    const child = spawnService(name, { ...env, HOOKLINE_METRICS_PORT: String(ports[name]) }, { logName: `e2e-${name}` });
+    services[name] = child;
+    await waitForHttp(readyUrl(name), 90_000, child);
+  };
+  try {
+    // The registry first: it owns the migrations' schema and publishes the changelog the others replay.
+    await start('registry');
+    await Promise.all([start('fanout'), start('dispatcher')]);
+  } catch (e) {
+    await Promise.all(Object.values(services).map((c) => stopService(c)));
+    await db.drop();
+    await topics.drop();
+    throw e;
+  }
+
+  return {
+    apiUrl,
+    adminToken,
+    encryptionKey,
+    env,
+    db,
+    topics,
+    services,
+    opsUrls,
+    async restart(name, signal = 'SIGTERM') {
+      const child = services[name];
+      if (signal === 'SIGKILL') {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await gone;
+      } else {
+        await stopService(child);
+      }
+      await start(name);
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((c) => stopService(c)));
+      await db.drop().catch(() => undefined);
+      await topics.drop();
+    },
+  };
+}

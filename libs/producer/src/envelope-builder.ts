@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import {
+  EventEnvelopeSchema,
+  PRODUCER_EVENT_TYPE_NAMES,
+  findEventType,
+  isProducerEventType,
+  newId,
+  type EventEnvelope,
+} from '@hookline/contracts';
+import { InvalidEventDataError, UnknownEventTypeError, type FieldIssue } from './publish-errors';
+
+/** The largest event accepted, as serialized JSON (the HTTP ingest answers 413 above it). */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+export interface PublishOptions {
+  /** The Hookline project (`prj_…`): the Kafka key, so one project's events stay in order. */
+  projectId: string;
+  /** `evt_…`; given, it makes a retry recognisable (consumers and the ingest deduplicate on it). */
+  id?: string;
+  /** When it happened (default: now). */
+  occurredAt?: Date | string;
+}
+
+/**
+ * Validates an event against the catalog and builds its envelope; throws UnknownEventTypeError
+ * or InvalidEventDataError (every bad field, with its path). The one validation of the producer
+ * library and the HTTP ingest.
+ */
+export function buildEnvelope(type: string, data: unknown, options: PublishOptions): EventEnvelope {
+  if (!isProducerEventType(type)) {
+    throw new UnknownEventTypeError(type, PRODUCER_EVENT_TYPE_NAMES, findEventType(type) !== undefined);
+  }
+  const issues: FieldIssue[] = [];
+  const parsed = findEventType(type)!.data.safeParse(data);
+  if (!parsed.success) issues.push(...toFieldIssues(parsed.error.issues, 'data'));
+
+  const occurredAt = options.occurredAt ?? new Date();
+  const candidate = {
+    id: options.id ?? newId('event'),
+    project_id: options.projectId,
+    event: type,
+    occurred_at: occurredAt instanceof Date ? occurredAt.toISOString() : occurredAt,
+    data: parsed.success ? parsed.data : {},
+  };
+  const envelope = EventEnvelopeSchema.safeParse(candidate);
+  if (!envelope.success) {
+    // Paths are the envelope's field names (`id`, `occurred_at`, `project_id`).
+    issues.push(...toFieldIssues(envelope.error.issues, ''));
+  }
+  if (issues.length > 0) throw new InvalidEventDataError(type, issues);
+
+  const bytes = Buffer.byteLength(JSON.stringify(envelope.data!), 'utf8');
+  if (bytes > MAX_EVENT_BYTES) {
+    throw new InvalidEventDataError(type, [
+      { field: 'data', message: `the event is ${bytes} bytes; at most ${MAX_EVENT_BYTES} are accepted` },
+    ]);
+  }
+  return envelope.data!;
+}
+
+/** zod issues as field paths; an unknown key is reported at its own path. */
+export function toFieldIssues(issues: readonly z.core.$ZodIssue[], root: string): FieldIssue[] {
+  const join = (path: readonly PropertyKey[]) =>
+    [root, ...path.map(String)].filter((p) => p !== '').join('.') || root;
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: join([...issue.path, key]), message: 'unknown field' }))
+      : [{ field: join(issue.path), message: issue.message }],
+  );
+}

@@ -1,0 +1,231 @@
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import { CompressionTypes, logLevel, type Kafka, type Message, type Producer } from 'kafkajs';
+import {
+  KafkaHeaders,
+  topicNames,
+  type EventData,
+  type EventEnvelope,
+  type ProducerEventType,
+} from '@hookline/contracts';
+import { createKafka, extractTraceContext, injectTraceHeaders } from '@hookline/kafka';
+import { buildEnvelope, type PublishOptions } from './envelope-builder';
+import { MicroBatcher } from './micro-batcher';
+import { BrokerUnavailableError } from './publish-errors';
+
+export interface EventPublisherOptions {
+  brokers: string[];
+  clientId: string;
+  /** HOOKLINE_TOPIC_PREFIX: events go to `${topicPrefix}hookline.events`. */
+  topicPrefix?: string;
+  /** How long the first event of a batch waits for company (default 5 ms). */
+  lingerMs?: number;
+  /** Events per produce request at most (default 1000). */
+  maxBatchSize?: number;
+  /** Bytes per produce request at most, before compression (default 1 MiB). */
+  maxBatchBytes?: number;
+  /** Bound on connecting to the cluster (default 10 s); then BrokerUnavailableError. */
+  connectTimeoutMs?: number;
+  /** Bound on one produce request until acks=all (default 15 s); then BrokerUnavailableError. */
+  sendTimeoutMs?: number;
+  compression?: 'gzip' | 'none';
+  logLevel?: logLevel;
+}
+
+/** One event of `publishMany`, typed by its `type`. */
+export type PublishInput = {
+  [T in ProducerEventType]: { type: T; data: EventData<T> } & PublishOptions;
+}[ProducerEventType];
+
+/** A validated envelope ready to send, with headers captured earlier (the outbox relay's case). */
+export interface PreparedEvent {
+  envelope: EventEnvelope;
+  headers?: Record<string, string>;
+}
+
+interface OutgoingMessage {
+  message: Message;
+  span: Span;
+}
+
+const TRACER = '@hookline/producer';
+
+/**
+ * Publishes domain events to `hookline.events`: validated against the catalog, keyed by project id,
+ * through an idempotent producer with acks=all, gzip-compressed and batched. Each event gets a
+ * PRODUCER span whose context travels in the `traceparent` header.
+ */
+export class EventPublisher {
+  readonly topic: string;
+  private readonly kafka: Kafka;
+  private readonly batcher: MicroBatcher<OutgoingMessage>;
+  private producer?: Promise<Producer>;
+  private closed = false;
+
+  constructor(private readonly options: EventPublisherOptions) {
+    this.topic = topicNames(options.topicPrefix ?? '').events;
+    this.kafka = createKafka({
+      brokers: options.brokers,
+      clientId: options.clientId,
+      logLevel: options.logLevel,
+    });
+    this.batcher = new MicroBatcher((batch) => this.sendBatch(batch), {
+      maxItems: options.maxBatchSize ?? 1000,
+      maxBytes: options.maxBatchBytes ?? 1024 * 1024,
+      lingerMs: options.lingerMs ?? 5,
+    });
+  }
+
+  /** Validates and publishes one event; resolves with its id once Kafka acknowledged it. */
+  async publish<T extends ProducerEventType>(
+    type: T,
+    data: EventData<T>,
+    options: PublishOptions,
+  ): Promise<{ id: string }> {
+    const [result] = await this.publishMany([{ type, data, ...options } as PublishInput]);
+    return result!;
+  }
+
+  /**
+   * Validates every event first (one bad event publishes none), then publishes them in order;
+   * resolves once all are acknowledged.
+   */
+  async publishMany(events: PublishInput[]): Promise<{ id: string }[]> {
+    const envelopes = events.map(({ type, data, ...options }) => buildEnvelope(type, data, options));
+    await this.publishPrepared(envelopes.map((envelope) => ({ envelope })));
+    return envelopes.map((e) => ({ id: e.id }));
+  }
+
+  /**
+   * Publishes envelopes validated earlier, in order. With `headers` the span continues the trace
+   * they carry; otherwise the active one.
+   */
+  async publishPrepared(events: PreparedEvent[]): Promise<void> {
+    if (this.closed) throw new BrokerUnavailableError('the publisher is disconnected');
+    const outgoing = events.map((e) => this.toMessage(e));
+    try {
+      await this.batcher.add(
+        outgoing.map((o) => ({ item: o, bytes: o.message.value!.length + String(o.message.key).length })),
+      );
+      for (const o of outgoing) o.span.end();
+    } catch (e) {
+      for (const o of outgoing) {
+        o.span.recordException(e as Error);
+        o.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        o.span.end();
+      }
+      throw e;
+    }
+  }
+
+  /** Connects now rather than on the first publish (fails fast at boot). */
+  async connect(): Promise<void> {
+    await this.connected();
+  }
+
+  /** Sends what is queued, then disconnects. */
+  async disconnect(): Promise<void> {
+    await this.batcher.drain();
+    this.closed = true;
+    await this.resetProducer();
+  }
+
+  private toMessage({ envelope, headers }: PreparedEvent): OutgoingMessage {
+    // Stored headers carry the trace of the code that created the event, not of whoever relays it.
+    const parent = headers ? extractTraceContext(headers, ROOT_CONTEXT) : context.active();
+    const span = trace.getTracer(TRACER).startSpan(
+      `send ${this.topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': this.topic,
+          'messaging.message.id': envelope.id,
+          'messaging.kafka.message.key': envelope.project_id,
+          'hookline.event.type': envelope.event,
+        },
+      },
+      parent,
+    );
+    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span)) as Record<string, string>;
+    return {
+      span,
+      message: {
+        key: envelope.project_id,
+        value: Buffer.from(JSON.stringify(envelope)),
+        headers: { ...headers, ...traceHeaders, [KafkaHeaders.eventType]: envelope.event },
+      },
+    };
+  }
+
+  private async sendBatch(batch: OutgoingMessage[]): Promise<void> {
+    const producer = await this.connected();
+    const timeoutMs = this.options.sendTimeoutMs ?? 15_000;
+    try {
+      await withTimeout(
+        producer.sendBatch({
+          acks: -1,
+          timeout: timeoutMs,
+          compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+          topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
+        }),
+        timeoutMs,
+        `no acknowledgement from Kafka (${this.options.brokers.join(',')}) within ${timeoutMs} ms`,
+      );
+    } catch (e) {
+      // The producer may be stuck retrying a dead broker: start over with a fresh one next time.
+      await this.resetProducer();
+      throw e instanceof BrokerUnavailableError
+        ? e
+        : new BrokerUnavailableError(`publishing to ${this.topic} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private connected(): Promise<Producer> {
+    this.producer ??= this.openProducer().catch((e) => {
+      this.producer = undefined;
+      throw e;
+    });
+    return this.producer;
+  }
+
+  private async openProducer(): Promise<Producer> {
+    // Idempotent with one request in flight: retries cannot duplicate or reorder a partition.
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    try {
+      await withTimeout(
+        producer.connect(),
+        timeoutMs,
+        `cannot reach Kafka at ${this.options.brokers.join(',')} within ${timeoutMs} ms`,
+      );
+      return producer;
+    } catch (e) {
+      void producer.disconnect().catch(() => undefined);
+      throw e instanceof BrokerUnavailableError
+        ? e
+        : new BrokerUnavailableError(`cannot reach Kafka at ${this.options.brokers.join(',')}: ${(e as Error).message}`, {
+            cause: e,
+          });
+    }
+  }
+
+  private async resetProducer(): Promise<void> {
+    const current = this.producer;
+    this.producer = undefined;
+    const producer = await current?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+}
+
+export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
+  return new EventPublisher(options);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BrokerUnavailableError(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,102 @@
+export interface MicroBatcherLimits {
+  /** Send when this many items wait. */
+  maxItems: number;
+  /** Send when their size reaches this many bytes. */
+  maxBytes: number;
+  /** Otherwise send this long after the first item arrived. */
+  lingerMs: number;
+}
+
+interface Pending<T> {
+  item: T;
+  bytes: number;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Gathers concurrent sends into batches: one request carries many items, which is what makes a
+ * Kafka producer fast. One batch is in flight at a time, so batches leave in the order their items
+ * arrived (per-key order holds across batches); whatever queues meanwhile goes in the next one at
+ * once, without waiting for the linger again.
+ */
+export class MicroBatcher<T> {
+  private queue: Pending<T>[] = [];
+  private queuedBytes = 0;
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+
+  constructor(
+    private readonly send: (items: T[]) => Promise<void>,
+    private readonly limits: MicroBatcherLimits,
+  ) {}
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Queues items next to each other; resolves once their batch is sent, rejects if it failed. */
+  add(items: { item: T; bytes: number }[]): Promise<void> {
+    const done = items.map(
+      ({ item, bytes }) =>
+        new Promise<void>((resolve, reject) => {
+          this.queue.push({ item, bytes, resolve, reject });
+          this.queuedBytes += bytes;
+        }),
+    );
+    this.schedule();
+    return Promise.all(done).then(() => undefined);
+  }
+
+  /** Sends what is queued now and resolves when the queue is empty. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing) {
+      if (!this.flushing) this.startFlush();
+      await this.flushing;
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushing) return; // the running flush takes the new items next
+    if (this.queue.length >= this.limits.maxItems || this.queuedBytes >= this.limits.maxBytes) {
+      this.startFlush();
+    } else {
+      this.timer ??= setTimeout(() => this.startFlush(), this.limits.lingerMs);
+    }
+  }
+
+  private startFlush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flushAll().finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0) this.schedule();
+    });
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.take();
+      try {
+        await this.send(batch.map((p) => p.item));
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+  }
+
+  private take(): Pending<T>[] {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.queue.length && count < this.limits.maxItems) {
+      const next = this.queue[count]!.bytes;
+      if (count > 0 && bytes + next > this.limits.maxBytes) break;
+      bytes += next;
+      count++;
+    }
+    this.queuedBytes -= bytes;
+    return this.queue.splice(0, count);
+  }
+}

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const LOG_DIR = join(REPO_ROOT, '.data', 'logs');
+
+export function serviceEntry(app: string): string {
+  return join(REPO_ROOT, 'apps', app, 'src', 'main.ts');
+}
+
+export function serviceExists(app: string): boolean {
+  return existsSync(serviceEntry(app));
+}
+
+/**
+ * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
+ * .data/logs/<logName>.log. This is how `npm start` and the end-to-end suite run the services.
+ */
+export function spawnService(app: string, env: NodeJS.ProcessEnv, options: { logName?: string; args?: string[] } = {}): ChildProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
+  return spawn(process.execPath, ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app), ...(options.args ?? [])], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['ignore', log, log],
+  });
+}
+
+/** Waits until url answers 2xx; fails early when the child exits. */
+export async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before answering ${url}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`no answer from ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves when the process is gone. */
+export async function stopService(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
