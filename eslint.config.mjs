@@ -2,6 +2,33 @@ import nx from '@nx/eslint-plugin';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The dependency direction of STYLE.md: contracts, config and signing depend on nothing of
+// ours; infrastructure libs may use them; apps use libs; no app imports another app.
+const boundaries = {
+  enforceBuildableLibDependency: false,
+  allow: [],
+  depConstraints: [
+    { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'type:signing', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
+    // An infra lib may build on another (the producer lib on kafka and persistence).
+    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'] },
+    {
+      sourceTag: 'type:testing',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client'],
+    },
+    {
+      sourceTag: 'type:app',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
+    },
+    {
+      sourceTag: 'type:tool',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
+    },
+  ],
+};
+
 export default [
   { ignores: ['**/node_modules', '**/dist', '.data', '.nx', 'coverage', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -12,35 +39,12 @@ export default [
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
-      // The dependency direction of STYLE.md: contracts, config and signing depend on nothing of
-      // ours; infrastructure libs may use them; apps use libs; no app imports another app.
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:signing', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
-            // An infra lib may build on another (the producer lib on kafka and persistence).
-            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'] },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
-            },
-            {
-              sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries],
     },
+  },
+  {
+    // The tests of any project may use the test helpers.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@hookline/testing'] }] },
   },
 ];

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions } from 'kafkajs';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -6,6 +6,8 @@ export interface KafkaClientOptions {
   /** Log kafkajs internals at this level and above (default: warn). */
   logLevel?: logLevel;
   connectionTimeout?: number;
+  /** Overrides of the retry policy (e.g. fewer retries where a caller bounds its own waits). */
+  retry?: RetryOptions;
 }
 
 // kafkajs logs its retried, recoverable errors (coordinator loading, leader elections) at ERROR;
@@ -26,7 +28,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     requestTimeout: 30_000,
     logLevel: options.logLevel ?? logLevel.NOTHING,
     logCreator: quietLogCreator,
-    retry: { initialRetryTime: 100, retries: 8 },
+    retry: { initialRetryTime: 100, retries: 8, ...options.retry },
   };
   return new Kafka(config);
 }

@@ -41,7 +41,12 @@ describe(buildEnvelope.name, () => {
       { projectId: 'prj_a', id: 'evt_mine_1' },
     );
     expect(envelope.id).toBe('evt_mine_1');
-    expect(envelope.data).toEqual({ project_id: 'p', secret_id: 's', name: 'DATABASE_URL', deployment_ids: [] });
+    expect(envelope.data).toEqual({
+      project_id: 'p',
+      secret_id: 's',
+      name: 'DATABASE_URL',
+      deployment_ids: [],
+    });
   });
 
   it('should name the valid types for an unknown one', () => {
@@ -52,13 +57,23 @@ describe(buildEnvelope.name, () => {
   });
 
   it('should refuse a type only the platform emits', () => {
-    const e = thrown(() => buildEnvelope('webhook.disabled', { webhook_id: 'wh_1', reason: 'x' }, { projectId: 'prj_a' }));
+    const e = thrown(() =>
+      buildEnvelope(
+        'webhook.disabled',
+        { webhook_id: 'wh_1', reason: 'x' },
+        { projectId: 'prj_a' },
+      ),
+    );
     expect(e).toBeInstanceOf(UnknownEventTypeError);
     expect((e as Error).message).toContain('platform');
   });
 
   it('should report every bad field with its path', () => {
-    const bad = { ...metrics, container_id: 7, metrics: { ...metrics.metrics, memory_usage_percent: 140, gpu: 1 } };
+    const bad = {
+      ...metrics,
+      container_id: 7,
+      metrics: { ...metrics.metrics, memory_usage_percent: 140, gpu: 1 },
+    };
     const e = thrown(() =>
       buildEnvelope('ignite.deployment.container.metrics_update', bad, {
         projectId: 'acme',
@@ -68,12 +83,21 @@ describe(buildEnvelope.name, () => {
     ) as InvalidEventDataError;
     expect(e).toBeInstanceOf(InvalidEventDataError);
     expect(e.issues.map((i) => i.field).sort()).toEqual(
-      ['data.container_id', 'data.metrics.gpu', 'data.metrics.memory_usage_percent', 'id', 'occurred_at', 'project_id'].sort(),
+      [
+        'data.container_id',
+        'data.metrics.gpu',
+        'data.metrics.memory_usage_percent',
+        'id',
+        'occurred_at',
+        'project_id',
+      ].sort(),
     );
   });
 
   it('should refuse data that is not an object', () => {
-    const e = thrown(() => buildEnvelope('project.updated', null, { projectId: 'prj_a' })) as InvalidEventDataError;
+    const e = thrown(() =>
+      buildEnvelope('project.updated', null, { projectId: 'prj_a' }),
+    ) as InvalidEventDataError;
     expect(e.issues).toEqual([{ field: 'data', message: expect.any(String) }]);
   });
 

@@ -27,8 +27,23 @@ export interface PublishOptions {
  * library and the HTTP ingest.
  */
 export function buildEnvelope(type: string, data: unknown, options: PublishOptions): EventEnvelope {
+  return prepareEvent(type, data, options).envelope;
+}
+
+/** A validated event and its JSON, serialized once for the size check and the Kafka message. */
+export interface ValidatedEvent {
+  envelope: EventEnvelope;
+  json: string;
+}
+
+/** `buildEnvelope`, keeping the serialized form. */
+export function prepareEvent(type: string, data: unknown, options: PublishOptions): ValidatedEvent {
   if (!isProducerEventType(type)) {
-    throw new UnknownEventTypeError(type, PRODUCER_EVENT_TYPE_NAMES, findEventType(type) !== undefined);
+    throw new UnknownEventTypeError(
+      type,
+      PRODUCER_EVENT_TYPE_NAMES,
+      findEventType(type) !== undefined,
+    );
   }
   const issues: FieldIssue[] = [];
   const parsed = findEventType(type)!.data.safeParse(data);
@@ -47,15 +62,19 @@ export function buildEnvelope(type: string, data: unknown, options: PublishOptio
     // Paths are the envelope's field names (`id`, `occurred_at`, `project_id`).
     issues.push(...toFieldIssues(envelope.error.issues, ''));
   }
-  if (issues.length > 0) throw new InvalidEventDataError(type, issues);
+  if (issues.length > 0 || !envelope.success) throw new InvalidEventDataError(type, issues);
 
-  const bytes = Buffer.byteLength(JSON.stringify(envelope.data!), 'utf8');
+  const json = JSON.stringify(envelope.data);
+  const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_EVENT_BYTES) {
     throw new InvalidEventDataError(type, [
-      { field: 'data', message: `the event is ${bytes} bytes; at most ${MAX_EVENT_BYTES} are accepted` },
+      {
+        field: 'data',
+        message: `the event is ${bytes} bytes; at most ${MAX_EVENT_BYTES} are accepted`,
+      },
     ]);
   }
-  return envelope.data!;
+  return { envelope: envelope.data, json };
 }
 
 /** zod issues as field paths; an unknown key is reported at its own path. */

@@ -1,9 +1,14 @@
+import { createServer, type Socket } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { EventEnvelopeSchema, KafkaHeaders, newId, type EventEnvelope } from '@hookline/contracts';
 import { startTracing, stopTracing, tracer } from '@hookline/telemetry';
 import { TopicCollector, createTestTopics, freePort, type TestTopics } from '@hookline/testing';
 import { createEventPublisher, type EventPublisher } from './event-publisher';
-import { BrokerUnavailableError, InvalidEventDataError, UnknownEventTypeError } from './publish-errors';
+import {
+  BrokerUnavailableError,
+  InvalidEventDataError,
+  UnknownEventTypeError,
+} from './publish-errors';
 
 const rollout = (version: number) => ({
   deployment_id: 'dep_1',
@@ -22,7 +27,11 @@ describe('EventPublisher', () => {
     startTracing('producer-test');
     topics = await createTestTopics();
     collector = await TopicCollector.start(topics.kafka, [topics.topics.events]);
-    sut = createEventPublisher({ brokers: topics.brokers, clientId: 'producer-test', topicPrefix: topics.prefix });
+    sut = createEventPublisher({
+      brokers: topics.brokers,
+      clientId: 'producer-test',
+      topicPrefix: topics.prefix,
+    });
   });
   afterAll(async () => {
     await sut?.disconnect();
@@ -33,23 +42,41 @@ describe('EventPublisher', () => {
 
   it('should publish a valid envelope keyed by project id', async () => {
     const projectId = newId('project');
-    const { id } = await sut.publish('ignite.deployment.rollout.created', rollout(1), { projectId });
+    const { id } = await sut.publish('ignite.deployment.rollout.created', rollout(1), {
+      projectId,
+    });
 
-    const [message] = await collector.waitFor(() => collector.byKey(projectId).length === 1).then(() => collector.byKey(projectId));
+    const [message] = await collector
+      .waitFor(() => collector.byKey(projectId).length === 1)
+      .then(() => collector.byKey(projectId));
     const envelope = EventEnvelopeSchema.parse(JSON.parse(message!.value));
-    expect(envelope).toMatchObject({ id, project_id: projectId, event: 'ignite.deployment.rollout.created', data: rollout(1) });
+    expect(envelope).toMatchObject({
+      id,
+      project_id: projectId,
+      event: 'ignite.deployment.rollout.created',
+      data: rollout(1),
+    });
     expect(message!.headers[KafkaHeaders.eventType]).toBe('ignite.deployment.rollout.created');
   });
 
   it('should reject bad data at run time and publish nothing', async () => {
     const projectId = newId('project');
-    const bad = { ...rollout(1), version: 'one', color: 'red' } as unknown as ReturnType<typeof rollout>;
-    const error = await sut.publish('ignite.deployment.rollout.updated', bad, { projectId }).catch((e: unknown) => e);
+    const bad = { ...rollout(1), version: 'one', color: 'red' } as unknown as ReturnType<
+      typeof rollout
+    >;
+    const error = await sut
+      .publish('ignite.deployment.rollout.updated', bad, { projectId })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidEventDataError);
-    expect((error as InvalidEventDataError).issues.map((i) => i.field).sort()).toEqual(['data.color', 'data.version']);
+    expect((error as InvalidEventDataError).issues.map((i) => i.field).sort()).toEqual([
+      'data.color',
+      'data.version',
+    ]);
 
     const unknown = await sut
-      .publish('ignite.deployment.exploded' as 'ignite.deployment.created', {} as never, { projectId })
+      .publish('ignite.deployment.exploded' as 'ignite.deployment.created', {} as never, {
+        projectId,
+      })
       .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(UnknownEventTypeError);
 
@@ -63,7 +90,9 @@ describe('EventPublisher', () => {
     expect(many).toBeInstanceOf(InvalidEventDataError);
 
     // A later event of the same project (same partition) arrives alone.
-    const { id } = await sut.publish('ignite.deployment.rollout.updated', rollout(3), { projectId });
+    const { id } = await sut.publish('ignite.deployment.rollout.updated', rollout(3), {
+      projectId,
+    });
     await collector.waitFor(() => collector.byKey(projectId).length > 0);
     expect(collector.json<EventEnvelope>(projectId).map((e) => e.id)).toEqual([id]);
   });
@@ -74,14 +103,18 @@ describe('EventPublisher', () => {
     const sends: Promise<{ id: string }>[] = [];
     for (let version = 1; version <= perProject; version++) {
       for (const projectId of projects) {
-        sends.push(sut.publish('ignite.deployment.rollout.updated', rollout(version), { projectId }));
+        sends.push(
+          sut.publish('ignite.deployment.rollout.updated', rollout(version), { projectId }),
+        );
       }
     }
     await Promise.all(sends);
 
     await collector.waitFor(() => projects.every((p) => collector.byKey(p).length === perProject));
     for (const projectId of projects) {
-      const versions = collector.json<EventEnvelope>(projectId).map((e) => (e.data as { version: number }).version);
+      const versions = collector
+        .json<EventEnvelope>(projectId)
+        .map((e) => (e.data as { version: number }).version);
       expect(versions).toEqual(Array.from({ length: perProject }, (_, i) => i + 1));
     }
   });
@@ -96,7 +129,8 @@ describe('EventPublisher', () => {
 
     await collector.waitFor(() => collector.byKey(projectId).length === 1);
     const traceparent = collector.byKey(projectId)[0]!.headers.traceparent;
-    const [, traceId, parentSpanId] = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(traceparent ?? '') ?? [];
+    const [, traceId, parentSpanId] =
+      /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(traceparent ?? '') ?? [];
     expect(traceId).toBe(caller.traceId);
     // The header names the publish's own PRODUCER span, a child of the caller's.
     expect(parentSpanId).toBeDefined();
@@ -118,5 +152,31 @@ describe('EventPublisher', () => {
     expect(error).toBeInstanceOf(BrokerUnavailableError);
     expect(Date.now() - started).toBeLessThan(5000);
     await closed.disconnect();
+  });
+
+  it('should give up on a broker that accepts connections but never answers', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const stuck = createEventPublisher({
+      brokers: [`127.0.0.1:${port}`],
+      clientId: 'producer-test-silent',
+      topicPrefix: topics.prefix,
+      connectTimeoutMs: 1000,
+    });
+    try {
+      const started = Date.now();
+      const error = await stuck
+        .publish('ignite.deployment.rollout.created', rollout(1), { projectId: newId('project') })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BrokerUnavailableError);
+      expect((error as Error).message).toContain('within 1000 ms');
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await stuck.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

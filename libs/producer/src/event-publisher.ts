@@ -1,4 +1,11 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import { CompressionTypes, logLevel, type Kafka, type Message, type Producer } from 'kafkajs';
 import {
   KafkaHeaders,
@@ -8,7 +15,7 @@ import {
   type ProducerEventType,
 } from '@hookline/contracts';
 import { createKafka, extractTraceContext, injectTraceHeaders } from '@hookline/kafka';
-import { buildEnvelope, type PublishOptions } from './envelope-builder';
+import { prepareEvent, type PublishOptions } from './envelope-builder';
 import { MicroBatcher } from './micro-batcher';
 import { BrokerUnavailableError } from './publish-errors';
 
@@ -39,6 +46,8 @@ export type PublishInput = {
 /** A validated envelope ready to send, with headers captured earlier (the outbox relay's case). */
 export interface PreparedEvent {
   envelope: EventEnvelope;
+  /** The envelope already serialized (saves serializing it again). */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -67,6 +76,9 @@ export class EventPublisher {
       brokers: options.brokers,
       clientId: options.clientId,
       logLevel: options.logLevel,
+      // Connecting gives up after ~1 s of refused connections (the caller gets its error early and
+      // no retry loop outlives it); sends keep their own, longer policy below.
+      retry: { retries: 3 },
     });
     this.batcher = new MicroBatcher((batch) => this.sendBatch(batch), {
       maxItems: options.maxBatchSize ?? 1000,
@@ -90,9 +102,9 @@ export class EventPublisher {
    * resolves once all are acknowledged.
    */
   async publishMany(events: PublishInput[]): Promise<{ id: string }[]> {
-    const envelopes = events.map(({ type, data, ...options }) => buildEnvelope(type, data, options));
-    await this.publishPrepared(envelopes.map((envelope) => ({ envelope })));
-    return envelopes.map((e) => ({ id: e.id }));
+    const prepared = events.map(({ type, data, ...options }) => prepareEvent(type, data, options));
+    await this.publishPrepared(prepared);
+    return prepared.map((e) => ({ id: e.envelope.id }));
   }
 
   /**
@@ -104,7 +116,10 @@ export class EventPublisher {
     const outgoing = events.map((e) => this.toMessage(e));
     try {
       await this.batcher.add(
-        outgoing.map((o) => ({ item: o, bytes: o.message.value!.length + String(o.message.key).length })),
+        outgoing.map((o) => ({
+          item: o,
+          bytes: o.message.value!.length + String(o.message.key).length,
+        })),
       );
       for (const o of outgoing) o.span.end();
     } catch (e) {
@@ -129,7 +144,7 @@ export class EventPublisher {
     await this.resetProducer();
   }
 
-  private toMessage({ envelope, headers }: PreparedEvent): OutgoingMessage {
+  private toMessage({ envelope, json, headers }: PreparedEvent): OutgoingMessage {
     // Stored headers carry the trace of the code that created the event, not of whoever relays it.
     const parent = headers ? extractTraceContext(headers, ROOT_CONTEXT) : context.active();
     const span = trace.getTracer(TRACER).startSpan(
@@ -147,12 +162,15 @@ export class EventPublisher {
       },
       parent,
     );
-    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span)) as Record<string, string>;
+    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span)) as Record<
+      string,
+      string
+    >;
     return {
       span,
       message: {
         key: envelope.project_id,
-        value: Buffer.from(JSON.stringify(envelope)),
+        value: Buffer.from(json ?? JSON.stringify(envelope)),
         headers: { ...headers, ...traceHeaders, [KafkaHeaders.eventType]: envelope.event },
       },
     };
@@ -166,7 +184,8 @@ export class EventPublisher {
         producer.sendBatch({
           acks: -1,
           timeout: timeoutMs,
-          compression: this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+          compression:
+            this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
           topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
         }),
         timeoutMs,
@@ -177,7 +196,10 @@ export class EventPublisher {
       await this.resetProducer();
       throw e instanceof BrokerUnavailableError
         ? e
-        : new BrokerUnavailableError(`publishing to ${this.topic} failed: ${(e as Error).message}`, { cause: e });
+        : new BrokerUnavailableError(
+            `publishing to ${this.topic} failed: ${(e as Error).message}`,
+            { cause: e },
+          );
     }
   }
 
@@ -191,7 +213,11 @@ export class EventPublisher {
 
   private async openProducer(): Promise<Producer> {
     // Idempotent with one request in flight: retries cannot duplicate or reorder a partition.
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: 8 },
+    });
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     try {
       await withTimeout(
@@ -204,9 +230,12 @@ export class EventPublisher {
       void producer.disconnect().catch(() => undefined);
       throw e instanceof BrokerUnavailableError
         ? e
-        : new BrokerUnavailableError(`cannot reach Kafka at ${this.options.brokers.join(',')}: ${(e as Error).message}`, {
-            cause: e,
-          });
+        : new BrokerUnavailableError(
+            `cannot reach Kafka at ${this.options.brokers.join(',')}: ${(e as Error).message}`,
+            {
+              cause: e,
+            },
+          );
     }
   }
 

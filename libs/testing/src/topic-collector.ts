@@ -52,7 +52,9 @@ export class TopicCollector {
 
   /** Values parsed as JSON, of messages with this key (all keys when omitted). */
   json<T = Record<string, unknown>>(key?: string): T[] {
-    return (key === undefined ? this.messages : this.byKey(key)).map((m) => JSON.parse(m.value) as T);
+    return (key === undefined ? this.messages : this.byKey(key)).map(
+      (m) => JSON.parse(m.value) as T,
+    );
   }
 
   /** Waits until `predicate` holds for the messages read so far. */

@@ -12,12 +12,16 @@ const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export function typeCheck(files: string[]): string[] {
   // Loaded on use: most suites importing the test helpers never compile anything.
   const ts = require('typescript') as typeof TypeScript;
-  const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.base.json'), (p) => readFileSync(p, 'utf8'));
+  const config = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.base.json'), (p) =>
+    readFileSync(p, 'utf8'),
+  );
   const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, REPO_ROOT);
   const program = ts.createProgram(files, { ...options, noEmit: true });
   return files.flatMap((file) =>
     ts
       .getPreEmitDiagnostics(program, program.getSourceFile(file))
-      .map((d) => `${file}:${d.start ?? 0}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`),
+      .map(
+        (d) => `${file}:${d.start ?? 0}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      ),
   );
 }

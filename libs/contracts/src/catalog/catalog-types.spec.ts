@@ -54,16 +54,25 @@ export const compileTimeChecks = [
   // @ts-expect-error not a type of the catalog
   typed('ignite.deployment.exploded', {}),
   // A field with a default may be left out.
-  typed('project.secrets.created', { project_id: 'prj_1', secret_id: 'sec_1', name: 'DATABASE_URL' }),
+  typed('project.secrets.created', {
+    project_id: 'prj_1',
+    secret_id: 'sec_1',
+    name: 'DATABASE_URL',
+  }),
 ];
 
 describe('EventData', () => {
   it('should reject wrong data at compile time', () => {
     const file = join(__dirname, 'catalog-types.spec.ts');
-    const config = ts.readConfigFile(join(__dirname, '..', '..', '..', '..', 'tsconfig.base.json'), (p) =>
-      readFileSync(p, 'utf8'),
+    const config = ts.readConfigFile(
+      join(__dirname, '..', '..', '..', '..', 'tsconfig.base.json'),
+      (p) => readFileSync(p, 'utf8'),
     );
-    const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, join(__dirname, '..', '..', '..', '..'));
+    const { options } = ts.parseJsonConfigFileContent(
+      config.config,
+      ts.sys,
+      join(__dirname, '..', '..', '..', '..'),
+    );
     const program = ts.createProgram([file], { ...options, noEmit: true });
     const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(file));
     const messages = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));

@@ -11,7 +11,9 @@ const DESIGN_TYPES = [
   ...['created', 'updated', 'deleted'].map((a) => `ignite.deployment.${a}`),
   ...['created', 'started', 'updated'].map((a) => `ignite.deployment.build.${a}`),
   ...['created', 'updated'].map((a) => `ignite.deployment.rollout.${a}`),
-  ...['created', 'updated', 'metrics_update', 'deleted'].map((a) => `ignite.deployment.container.${a}`),
+  ...['created', 'updated', 'metrics_update', 'deleted'].map(
+    (a) => `ignite.deployment.container.${a}`,
+  ),
   ...['created', 'updated', 'deleted'].map((a) => `ignite.deployment.healthcheck.${a}`),
   ...['failed', 'succeeded'].map((a) => `ignite.deployment.healthcheck.events.${a}`),
   ...['created', 'updated', 'deleted'].map((a) => `ignite.deployment.gateway.${a}`),
@@ -40,7 +42,11 @@ describe('EVENT_CATALOG', () => {
       deployment_id: 'dep_1',
       project_id: 'prj_1',
       container_id: 'ctr_1',
-      metrics: { memory_usage_percent: 41.5, memory_usage_bytes: 214_748_364, cpu_usage_percent: 180 },
+      metrics: {
+        memory_usage_percent: 41.5,
+        memory_usage_bytes: 214_748_364,
+        cpu_usage_percent: 180,
+      },
     });
     expect(result.success).toBe(true);
   });
@@ -50,11 +56,20 @@ describe('EVENT_CATALOG', () => {
       deployment_id: 'dep_1',
       project_id: 'prj_1',
       container_id: 'ctr_1',
-      metrics: { memory_usage_percent: 140, memory_usage_bytes: 1, cpu_usage_percent: 1, cpu_temp: 70 },
+      metrics: {
+        memory_usage_percent: 140,
+        memory_usage_bytes: 1,
+        cpu_usage_percent: 1,
+        cpu_temp: 70,
+      },
     });
     expect(result.success).toBe(false);
-    const paths = result.error!.issues.map((i) => [...i.path, ...('keys' in i ? i.keys : [])].join('.'));
-    expect(paths).toEqual(expect.arrayContaining(['metrics.memory_usage_percent', 'metrics.cpu_temp']));
+    const paths = result.error!.issues.map((i) =>
+      [...i.path, ...('keys' in i ? i.keys : [])].join('.'),
+    );
+    expect(paths).toEqual(
+      expect.arrayContaining(['metrics.memory_usage_percent', 'metrics.cpu_temp']),
+    );
   });
 
   it('should keep money in integer minor units', () => {

@@ -17,9 +17,13 @@ export class EventOutbox1764460800000 implements MigrationInterface {
         published_at timestamptz
       )`);
     // The relay reads only what is still to publish; a partial index keeps that scan tiny.
-    await q.query(`create index event_outbox_unpublished on event_outbox (seq) where published_at is null`);
+    await q.query(
+      `create index event_outbox_unpublished on event_outbox (seq) where published_at is null`,
+    );
     // Published rows are purged by age.
-    await q.query(`create index event_outbox_published_at on event_outbox (published_at) where published_at is not null`);
+    await q.query(
+      `create index event_outbox_published_at on event_outbox (published_at) where published_at is not null`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

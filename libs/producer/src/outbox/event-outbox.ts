@@ -20,7 +20,9 @@ export class EventOutbox {
   ): Promise<{ id: string }> {
     if (!manager.queryRunner?.isTransactionActive) {
       // Outside a transaction the event would commit on its own, which is what the outbox prevents.
-      throw new Error('outbox.add needs the EntityManager of an open transaction (dataSource.transaction(…))');
+      throw new Error(
+        'outbox.add needs the EntityManager of an open transaction (dataSource.transaction(…))',
+      );
     }
     const envelope = buildEnvelope(type, data, options);
     // The trace of the transaction, so the relayed event continues it.

@@ -47,7 +47,10 @@ export class OutboxRelay {
       onError: options.onError,
       publish: (rows) =>
         options.publisher.publishPrepared(
-          rows.map((row) => ({ envelope: EventEnvelopeSchema.parse(row.envelope), headers: row.headers })),
+          rows.map((row) => ({
+            envelope: EventEnvelopeSchema.parse(row.envelope),
+            headers: row.headers,
+          })),
         ),
     });
   }
@@ -74,7 +77,10 @@ export class OutboxRelay {
   private async purge(retainMs: number): Promise<void> {
     if (!this.relay.isLeader) return;
     await this.options.dataSource
-      .query(`delete from event_outbox where published_at < now() - $1::float8 * interval '1 millisecond'`, [retainMs])
+      .query(
+        `delete from event_outbox where published_at < now() - $1::float8 * interval '1 millisecond'`,
+        [retainMs],
+      )
       .catch((e: unknown) => this.options.onError?.(e));
   }
 }
