@@ -1,0 +1,101 @@
+import { Webhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import vectorsFile from '../test-vectors.json';
+import {
+  InvalidSignatureError,
+  MissingHeaderError,
+  TimestampOutsideToleranceError,
+  constructEvent,
+  generateSecret,
+  signHeaders,
+  verify,
+  type Scheme,
+} from './index';
+
+interface Vector {
+  name: string;
+  scheme: Scheme;
+  secrets: string[];
+  msg_id: string;
+  timestamp: number;
+  body: string;
+  headers: Record<string, string>;
+}
+const vectors = vectorsFile.vectors as Vector[];
+
+describe('signHeaders', () => {
+  it.each(vectors.map((v) => [v.name, v] as const))('should produce the headers of vector %s', (_, v) => {
+    expect(signHeaders({ scheme: v.scheme, secrets: v.secrets, msgId: v.msg_id, timestamp: v.timestamp, body: v.body })).toEqual(v.headers);
+  });
+
+  it('should sign bytes exactly as a string of the same text', () => {
+    const v = vectors[1]!;
+    const fromBytes = signHeaders({ scheme: 'standard', secrets: v.secrets, msgId: v.msg_id, timestamp: v.timestamp, body: Buffer.from(v.body) });
+    expect(fromBytes).toEqual(v.headers);
+  });
+
+  it('should make secrets of 32 random bytes', () => {
+    const secret = generateSecret();
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+  });
+});
+
+describe('verify', () => {
+  it.each(vectors.map((v) => [v.name, v] as const))('should accept vector %s with each of its secrets', async (_, v) => {
+    for (const secret of v.secrets) {
+      await expect(verify(v.body, v.headers, secret, { now: v.timestamp })).resolves.toBeUndefined();
+    }
+  });
+
+  it('should accept a Buffer body and a Headers instance', async () => {
+    const v = vectors[1]!;
+    await expect(verify(Buffer.from(v.body), new Headers(v.headers), v.secrets, { now: v.timestamp })).resolves.toBeUndefined();
+  });
+
+  it('should refuse a changed body, another secret and a missing header', async () => {
+    const v = vectors[1]!;
+    await expect(verify(v.body + ' ', v.headers, v.secrets, { now: v.timestamp })).rejects.toThrow(InvalidSignatureError);
+    await expect(verify(v.body, v.headers, generateSecret(), { now: v.timestamp })).rejects.toThrow('Invalid signature');
+    const { 'webhook-id': _id, ...rest } = v.headers;
+    await expect(verify(v.body, rest, v.secrets, { now: v.timestamp })).rejects.toThrow(MissingHeaderError);
+    await expect(verify(v.body, {}, v.secrets)).rejects.toThrow('Missing header');
+  });
+
+  it('should refuse a timestamp more than 5 minutes away', async () => {
+    const v = vectors[1]!;
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 301 })).rejects.toThrow(TimestampOutsideToleranceError);
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp - 301 })).rejects.toThrow('Timestamp outside tolerance');
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 299 })).resolves.toBeUndefined();
+  });
+
+  it('should construct the typed envelope', async () => {
+    const v = vectors[1]!;
+    const event = await constructEvent(v.body, v.headers, v.secrets[0]!, { now: v.timestamp });
+    expect(event.event).toBe('ignite.deployment.container.metrics_update');
+    expect(event.data).toEqual(JSON.parse(v.body).data);
+  });
+});
+
+describe('interoperability', () => {
+  const now = Math.floor(Date.now() / 1000);
+
+  it.each(vectors.filter((v) => v.scheme === 'standard').map((v) => [v.name, v] as const))(
+    'should sign %s so the standardwebhooks and svix verifiers accept it',
+    (_, v) => {
+      const headers = signHeaders({ scheme: 'standard', secrets: v.secrets, msgId: v.msg_id, timestamp: now, body: v.body });
+      for (const secret of v.secrets) {
+        expect(new Webhook(secret).verify(v.body, headers)).toEqual(JSON.parse(v.body));
+        const svixHeaders = { 'svix-id': headers['webhook-id']!, 'svix-timestamp': headers['webhook-timestamp']!, 'svix-signature': headers['webhook-signature']! };
+        expect(new SvixWebhook(secret).verify(v.body, svixHeaders)).toEqual(JSON.parse(v.body));
+      }
+    },
+  );
+
+  it('should verify what the standardwebhooks signer produces', async () => {
+    const secret = generateSecret();
+    const body = '{"hello":"world"}';
+    const signature = new Webhook(secret).sign('msg_abc', new Date(now * 1000), body);
+    await expect(verify(body, { 'webhook-id': 'msg_abc', 'webhook-timestamp': String(now), 'webhook-signature': signature }, secret)).resolves.toBeUndefined();
+  });
+});

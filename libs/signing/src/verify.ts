@@ -1,0 +1,165 @@
+import {
+  InvalidPayloadError,
+  InvalidSignatureError,
+  MissingHeaderError,
+  TimestampOutsideToleranceError,
+} from './errors';
+import { DEFAULT_TOLERANCE_SECONDS, HEADERS, type Scheme } from './schemes';
+import { base64Encode, hexEncode, standardKey, utf8 } from './secret';
+
+export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
+export type RawBody = string | Uint8Array | ArrayBuffer;
+
+export interface VerifyOptions {
+  /** Seconds the timestamp may differ from now (default 300). */
+  tolerance?: number;
+  /** Which scheme to check; by default it is told by the headers present. */
+  scheme?: Scheme;
+  /** The receiver's clock, in unix seconds (for tests). */
+  now?: number;
+}
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const bag = headers as Record<string, string | string[] | undefined>;
+  const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : bag[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function required(headers: HeaderBag, name: string): string {
+  const value = header(headers, name);
+  if (value === undefined || value === '') throw new MissingHeaderError(name);
+  return value;
+}
+
+function bodyBytes(body: RawBody): Uint8Array {
+  if (typeof body === 'string') return utf8(body);
+  return body instanceof Uint8Array ? body : new Uint8Array(body);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+async function hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const subtle = globalThis.crypto.subtle;
+  // Copies give the ArrayBuffer-backed views the Web Crypto typings ask for.
+  const cryptoKey = await subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash }, false, ['sign']);
+  return new Uint8Array(await subtle.sign('HMAC', cryptoKey, new Uint8Array(data)));
+}
+
+/** Compares in time that depends only on the lengths, not on where the strings differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = utf8(a);
+  const y = utf8(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i % x.length] ?? 0) ^ (y[i % y.length] ?? 0);
+  return diff === 0;
+}
+
+export function detectScheme(headers: HeaderBag): Scheme {
+  if (header(headers, HEADERS.signature) !== undefined) return 'standard';
+  if (header(headers, HEADERS.hop) !== undefined) return 'hop';
+  if (header(headers, HEADERS.timestamped) !== undefined) return 'sha256-timestamped';
+  if (header(headers, HEADERS.hub) !== undefined) return 'hub-sha512';
+  throw new MissingHeaderError(HEADERS.signature);
+}
+
+function checkTimestamp(ts: string, options: VerifyOptions): void {
+  const seconds = Number(ts);
+  if (!/^\d+$/.test(ts) || !Number.isSafeInteger(seconds)) throw new TimestampOutsideToleranceError();
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - seconds) > (options.tolerance ?? DEFAULT_TOLERANCE_SECONDS)) throw new TimestampOutsideToleranceError();
+}
+
+/** The signatures one secret would produce, in the header's own notation. */
+async function expectedSignature(scheme: Scheme, secret: string, headers: HeaderBag, body: Uint8Array): Promise<string> {
+  switch (scheme) {
+    case 'standard': {
+      const signed = concat(utf8(`${required(headers, HEADERS.id)}.${required(headers, HEADERS.timestamp)}.`), body);
+      return `v1,${base64Encode(await hmac('SHA-256', standardKey(secret), signed))}`;
+    }
+    case 'hop':
+      return hexEncode(await hmac('SHA-256', utf8(secret), body)).toUpperCase();
+    case 'sha256-timestamped': {
+      const signed = concat(utf8(`${required(headers, HEADERS.timestampedTimestamp)}.`), body);
+      return `sha256=${hexEncode(await hmac('SHA-256', utf8(secret), signed))}`;
+    }
+    case 'hub-sha512':
+      return hexEncode(await hmac('SHA-512', utf8(secret), body));
+  }
+}
+
+function presentedSignatures(scheme: Scheme, headers: HeaderBag): string[] {
+  switch (scheme) {
+    case 'standard':
+      return required(headers, HEADERS.signature).split(' ').filter(Boolean);
+    case 'hop':
+      return required(headers, HEADERS.hop).split(',').map((s) => s.trim().toUpperCase());
+    case 'sha256-timestamped':
+      return required(headers, HEADERS.timestamped).split(',').map((s) => s.trim());
+    case 'hub-sha512':
+      return required(headers, HEADERS.hub).split(',').map((s) => s.trim().replace(/^sha512=/, ''));
+  }
+}
+
+/**
+ * Verifies a webhook with any of the given secrets (several during a rotation). Async because it
+ * uses Web Crypto, which runs the same in Node, Deno, Bun, browsers and edge runtimes. Pass the raw
+ * body exactly as received: a re-serialised JSON body will not verify. Throws a
+ * WebhookVerificationError subclass; resolves when valid.
+ */
+export async function verify(body: RawBody, headers: HeaderBag, secretOrSecrets: string | string[], options: VerifyOptions = {}): Promise<void> {
+  const scheme = options.scheme ?? detectScheme(headers);
+  const presented = presentedSignatures(scheme, headers);
+  if (scheme === 'standard') checkTimestamp(required(headers, HEADERS.timestamp), options);
+  if (scheme === 'sha256-timestamped') checkTimestamp(required(headers, HEADERS.timestampedTimestamp), options);
+  const bytes = bodyBytes(body);
+  const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
+  for (const secret of secrets) {
+    const expected = await expectedSignature(scheme, secret, headers, bytes);
+    // Check every presented signature, without stopping early, so timing tells nothing.
+    let match = false;
+    for (const candidate of presented) match = timingSafeEqual(candidate, expected) || match;
+    if (match) return;
+  }
+  throw new InvalidSignatureError();
+}
+
+export interface WebhookEnvelope<TEvent extends string = string, TData = Record<string, unknown>> {
+  id: string;
+  webhook_id: string;
+  project_id: string;
+  event: TEvent;
+  occurred_at: string;
+  data: TData;
+}
+
+/** Verifies, then parses the body into the event envelope. */
+export async function constructEvent<T extends WebhookEnvelope = WebhookEnvelope>(
+  body: RawBody,
+  headers: HeaderBag,
+  secretOrSecrets: string | string[],
+  options: VerifyOptions = {},
+): Promise<T> {
+  await verify(body, headers, secretOrSecrets, options);
+  const text = typeof body === 'string' ? body : new TextDecoder().decode(bodyBytes(body));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidPayloadError('not JSON');
+  }
+  const envelope = parsed as Partial<WebhookEnvelope>;
+  if (typeof envelope !== 'object' || envelope === null || typeof envelope.id !== 'string' || typeof envelope.event !== 'string') {
+    throw new InvalidPayloadError('not a Hookline event envelope');
+  }
+  return parsed as T;
+}
