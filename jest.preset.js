@@ -6,7 +6,7 @@
 const { join, relative } = require('node:path');
 const root = __dirname;
 
-const libs = ['config', 'contracts', 'kafka', 'persistence', 'producer', 'signing', 'sdk', 'telemetry', 'testing'];
+const libs = ['config', 'contracts', 'kafka', 'persistence', 'producer', 'signing', 'sdk', 'telemetry', 'testing', 'url-policy'];
 
 module.exports = function jestConfig(projectDir, overrides = {}) {
   const name = relative(root, projectDir).replace(/[\\/]/g, '-');
