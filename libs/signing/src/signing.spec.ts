@@ -21,7 +21,7 @@ interface Vector {
   body: string;
   headers: Record<string, string>;
 }
-const vectors = vectorsFile.vectors as Vector[];
+const vectors = vectorsFile.vectors as unknown as Vector[];
 
 describe('signHeaders', () => {
   it.each(vectors.map((v) => [v.name, v] as const))('should produce the headers of vector %s', (_, v) => {
