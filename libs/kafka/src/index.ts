@@ -1,3 +1,5 @@
+export * from './changelog-reader';
 export * from './kafka-client';
 export * from './topic-admin';
 export * from './trace-headers';
+export * from './webhook-view';
