@@ -1,3 +1,4 @@
+export * from './fixtures';
 export * from './free-port';
 export * from './loopback-receiver';
 export * from './poll-until';

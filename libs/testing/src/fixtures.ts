@@ -1,0 +1,73 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { newId, type EventEnvelope, type WebhookState } from '@hookline/contracts';
+import { SecretBox } from '@hookline/persistence';
+
+/** A valid changelog state; secrets are encrypted with `box` when given plaintext ones. */
+export function webhookState(
+  patch: Partial<WebhookState> & { plaintextSecrets?: string[]; box?: SecretBox } = {},
+): WebhookState {
+  const { plaintextSecrets, box, ...rest } = patch;
+  const id = rest.id ?? newId('webhook');
+  const now = new Date().toISOString();
+  const secrets =
+    plaintextSecrets && box
+      ? plaintextSecrets.map((s, i) => ({ ciphertext: box.encrypt(id, s), expires_at: i === 0 ? null : new Date(Date.now() + 3_600_000).toISOString() }))
+      : [{ ciphertext: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expires_at: null }];
+  return {
+    id,
+    project_id: 'prj_test',
+    url: 'http://127.0.0.1:9/hook',
+    events: ['*'],
+    description: null,
+    active: true,
+    disabled_reason: null,
+    signature_scheme: 'standard',
+    secrets,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+    ...rest,
+  };
+}
+
+export function eventEnvelope(patch: Partial<EventEnvelope> = {}): EventEnvelope {
+  return {
+    id: newId('event'),
+    project_id: 'prj_test',
+    event: 'project.updated',
+    occurred_at: new Date().toISOString(),
+    data: { project_id: 'prj_test', name: 'Demo', tier: 'pro', region: 'eu-west-1' },
+    ...patch,
+  };
+}
+
+/** Writes changelog records and events straight to the prefixed topics, as the registry and producers would. */
+export class TopicWriter {
+  private constructor(private readonly producer: Producer) {}
+
+  static async connect(kafka: Kafka): Promise<TopicWriter> {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    return new TopicWriter(producer);
+  }
+
+  async webhook(topic: string, state: WebhookState): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: [{ key: state.id, value: JSON.stringify(state) }] });
+  }
+
+  async tombstone(topic: string, webhookId: string): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: [{ key: webhookId, value: null }] });
+  }
+
+  async events(topic: string, events: EventEnvelope[], headers: Record<string, string> = {}): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: e.project_id, value: JSON.stringify(e), headers })) });
+  }
+
+  async raw(topic: string, key: string, value: string | null, headers: Record<string, string> = {}): Promise<void> {
+    await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
