@@ -1,11 +1,33 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { HooklineConfig } from '@hookline/config';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuthModule } from './auth/auth.module';
+import { EventTypesController } from './event-types/event-types.controller';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { ProjectsModule } from './projects/projects.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: HooklineConfig): DynamicModule {
-    return { module: AppModule, imports: [InfraModule.forRoot(config), HealthModule] };
+    return {
+      module: AppModule,
+      imports: [
+        InfraModule.forRoot(config),
+        AuthModule,
+        OutboxModule,
+        HealthModule,
+        OpenApiModule,
+        ProjectsModule,
+        ApiKeysModule,
+        WebhooksModule,
+        EventsModule,
+      ],
+      controllers: [EventTypesController],
+    };
   }
 }

@@ -1,12 +1,36 @@
 import 'reflect-metadata';
+import { dirname } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import type { HooklineConfig } from '@hookline/config';
+import type { Logger } from '@hookline/telemetry';
 import { AppModule } from './app.module';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { requestContext } from './common/request-context.middleware';
+import { LOGGER } from './infra/tokens';
+
+/** Ingest accepts events up to 256 KiB; larger bodies answer 413. */
+export const MAX_BODY = '256kb';
 
 /** Builds the registry's Nest application (used by main.ts and by the tests). */
-export async function createRegistryApp(config: HooklineConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: ['error', 'warn'], bufferLogs: false });
+export async function createRegistryApp(config: HooklineConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  const log = app.get<Logger>(LOGGER);
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const errors = new ApiExceptionFilter(log);
+  const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
+  app.use(requestContext(log));
+  // Body-parser errors (bad JSON, too large) happen before Nest's filters: answer them the same way.
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    json(req, res, (err?: unknown) => (err ? errors.write(req, res, err) : next())),
+  );
+  app.use('/docs/assets', express.static(dirname(require.resolve('swagger-ui-dist/package.json'))));
+  app.useGlobalFilters(errors);
   app.enableShutdownHooks();
   return app;
 }

@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),
   HOOKLINE_ALLOW_HTTP: bool.default(false),
   HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Kafka consumer-group session timeout: how long a crashed consumer holds its partitions. */
+  HOOKLINE_KAFKA_SESSION_TIMEOUT: duration.default(30_000),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

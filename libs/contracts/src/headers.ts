@@ -5,6 +5,8 @@ export const KafkaHeaders = {
   /** Why a message was sent to a dead-letter topic. */
   dlqReason: 'hookline-dlq-reason',
   dlqSourceTopic: 'hookline-dlq-source-topic',
+  dlqSourcePartition: 'hookline-dlq-source-partition',
+  dlqSourceOffset: 'hookline-dlq-source-offset',
   dlqFailedAt: 'hookline-dlq-failed-at',
   /** Last error of a delivery task that exhausted its retries. */
   lastError: 'hookline-last-error',

@@ -17,7 +17,8 @@ export class UnknownEventTypeError extends EventPublishError {
     readonly eventType: string,
     /** The types a producer may publish. */
     readonly validTypes: readonly string[],
-    reserved = false,
+    /** True for a platform type (known, but not publishable). */
+    readonly reserved = false,
   ) {
     super(
       reserved

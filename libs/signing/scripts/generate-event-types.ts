@@ -25,7 +25,11 @@ interface JsonSchema {
   description?: string;
 }
 
-const literal = (value: unknown): string => JSON.stringify(value);
+/** A literal in the repo's quote style: single-quoted strings. */
+function literal(value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return `'${JSON.stringify(value).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+}
 const key = (name: string): string => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : literal(name));
 
 function objectType(schema: JsonSchema, indent: string): string {
@@ -68,7 +72,7 @@ function tsType(schema: JsonSchema, indent: string): string {
   }
 }
 
-/** The generated module's text (before formatting). */
+/** The generated module's text (listed in .prettierignore, so formatting never makes it drift). */
 export function renderEventTypes(): string {
   const catalog = describeCatalog();
   const names = catalog.map((d) => `  ${literal(d.name)},`).join('\n');
@@ -94,16 +98,7 @@ export type EventData<T extends EventType> = EventDataMap[T];
 `;
 }
 
-/** The module formatted with the repo's Prettier settings, so \`npm run format\` leaves it alone. */
-export async function formattedEventTypes(): Promise<string> {
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(GENERATED_FILE)) ?? {};
-  return prettier.format(renderEventTypes(), { ...options, parser: 'typescript' });
-}
-
 if (require.main === module) {
-  void formattedEventTypes().then((text) => {
-    writeFileSync(GENERATED_FILE, text);
-    console.log(`wrote ${GENERATED_FILE}`);
-  });
+  writeFileSync(GENERATED_FILE, renderEventTypes());
+  console.log(`wrote ${GENERATED_FILE}`);
 }

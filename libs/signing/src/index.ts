@@ -1,4 +1,2 @@
-export * from './errors';
-export * from './schemes';
+export * from './web';
 export { signHeaders, generateSecret, type SignInput } from './sign';
-export { verify, constructEvent, detectScheme, timingSafeEqual, type HeaderBag, type RawBody, type VerifyOptions, type WebhookEnvelope } from './verify';

@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import vectorsFile from '../test-vectors.json';
 import {
+  InvalidPayloadError,
   InvalidSignatureError,
   MissingHeaderError,
   TimestampOutsideToleranceError,
@@ -69,11 +70,26 @@ describe('verify', () => {
     await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 299 })).resolves.toBeUndefined();
   });
 
-  it('should construct the typed envelope', async () => {
+  it('should construct the envelope typed by event type', async () => {
     const v = vectors[1]!;
     const event = await constructEvent(v.body, v.headers, v.secrets[0]!, { now: v.timestamp });
-    expect(event.event).toBe('ignite.deployment.container.metrics_update');
-    expect(event.data).toEqual(JSON.parse(v.body).data);
+    expect(event).toEqual(JSON.parse(v.body));
+    // Narrowing on `event` types `data`: this line would not compile for another type.
+    if (event.event !== 'ignite.deployment.container.metrics_update') throw new Error(event.event);
+    expect(event.data.metrics.cpu_usage_percent).toBe(12.25);
+  });
+
+  it('should refuse a verified body that is not an event envelope', async () => {
+    const secret = generateSecret();
+    const body = '{"hello":"world"}';
+    const headers = signHeaders({ scheme: 'standard', secrets: [secret], msgId: 'msg_1', timestamp: 1_700_000_000, body });
+    await expect(constructEvent(body, headers, secret, { now: 1_700_000_000 })).rejects.toThrow(InvalidPayloadError);
+  });
+
+  it('should check only the scheme it is told to', async () => {
+    const v = vectors.find((x) => x.scheme === 'hop')!;
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hop' })).resolves.toBeUndefined();
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hub-sha512' })).rejects.toThrow(MissingHeaderError);
   });
 });
 

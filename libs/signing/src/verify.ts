@@ -4,6 +4,8 @@ import {
   MissingHeaderError,
   TimestampOutsideToleranceError,
 } from './errors';
+import type { WebhookEnvelope, WebhookEvent } from './envelope';
+import type { EventType } from './event-types.generated';
 import { DEFAULT_TOLERANCE_SECONDS, HEADERS, type Scheme } from './schemes';
 import { base64Encode, hexEncode, standardKey, utf8 } from './secret';
 
@@ -133,22 +135,17 @@ export async function verify(body: RawBody, headers: HeaderBag, secretOrSecrets:
   throw new InvalidSignatureError();
 }
 
-export interface WebhookEnvelope<TEvent extends string = string, TData = Record<string, unknown>> {
-  id: string;
-  webhook_id: string;
-  project_id: string;
-  event: TEvent;
-  occurred_at: string;
-  data: TData;
-}
-
-/** Verifies, then parses the body into the event envelope. */
-export async function constructEvent<T extends WebhookEnvelope = WebhookEnvelope>(
+/**
+ * Verifies, then parses the body into the event envelope, typed by event type. The type parameter
+ * only narrows the static type; the event's `data` is not validated against the catalog, so an SDK
+ * older than the platform still accepts event types it does not know.
+ */
+export async function constructEvent<T extends EventType = EventType>(
   body: RawBody,
   headers: HeaderBag,
   secretOrSecrets: string | string[],
   options: VerifyOptions = {},
-): Promise<T> {
+): Promise<WebhookEvent<T>> {
   await verify(body, headers, secretOrSecrets, options);
   const text = typeof body === 'string' ? body : new TextDecoder().decode(bodyBytes(body));
   let parsed: unknown;
@@ -158,8 +155,15 @@ export async function constructEvent<T extends WebhookEnvelope = WebhookEnvelope
     throw new InvalidPayloadError('not JSON');
   }
   const envelope = parsed as Partial<WebhookEnvelope>;
-  if (typeof envelope !== 'object' || envelope === null || typeof envelope.id !== 'string' || typeof envelope.event !== 'string') {
+  if (
+    typeof envelope !== 'object' ||
+    envelope === null ||
+    typeof envelope.id !== 'string' ||
+    typeof envelope.event !== 'string' ||
+    typeof envelope.data !== 'object' ||
+    envelope.data === null
+  ) {
     throw new InvalidPayloadError('not a Hookline event envelope');
   }
-  return parsed as T;
+  return parsed as WebhookEvent<T>;
 }

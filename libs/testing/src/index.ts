@@ -6,3 +6,4 @@ export * from './service-process';
 export * from './test-stack';
 export * from './topic-collector';
 export * from './type-check';
+export * from './tcp-proxy';

@@ -17,6 +17,8 @@ export class UrlPolicyError extends Error {
 export interface UrlPolicyOptions {
   allowHttp: boolean;
   allowPrivate: boolean;
+  /** Check only the scheme and literal addresses, not what a host name resolves to (the dispatcher checks at connect time). */
+  skipDns?: boolean;
   /** Resolves a host to all its addresses (injectable for tests). */
   lookup?: (host: string) => Promise<string[]>;
 }
@@ -55,6 +57,8 @@ export async function resolveAndCheck(url: string, options: UrlPolicyOptions): P
   let addresses: string[];
   if (literal) {
     addresses = [literal];
+  } else if (options.skipDns) {
+    addresses = [];
   } else {
     try {
       addresses = await (options.lookup ?? resolveAll)(parsed.hostname);

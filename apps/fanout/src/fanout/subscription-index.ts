@@ -1,14 +1,36 @@
 import { isWildcard, wildcardPrefix, type WebhookState } from '@hookline/contracts';
 
+/** What fan-out keeps of a webhook: enough to index it, nothing of its URL or secrets. */
+export interface Subscription {
+  version: number;
+  project_id: string;
+  /** Normalised patterns; empty when the webhook is inactive (it then matches nothing). */
+  events: readonly string[];
+}
+
 interface ProjectSubscriptions {
   exact: Map<string, Set<string>>;
   /** Wildcard prefix ('' for `*`, `ignite.deployment.` for `ignite.deployment.*`) → webhook ids. */
   wildcard: Map<string, Set<string>>;
 }
 
-interface Indexed {
-  projectId: string;
-  patterns: string[];
+const NOTHING: readonly string[] = Object.freeze([]);
+
+/** The pattern's prefix (`ignite.` for `ignite.*`) or the exact type itself. */
+const stem = (pattern: string) => (isWildcard(pattern) ? wildcardPrefix(pattern) : pattern);
+
+/**
+ * Drops duplicates and every pattern another wildcard of the same webhook already covers
+ * (`ignite.deployment.created` and `ignite.deployment.*` under `ignite.*`). What remains never
+ * overlaps, so an event matches a webhook through one pattern at most and matching needs no
+ * de-duplication.
+ */
+export function normaliseSubscriptions(events: readonly string[]): string[] {
+  const unique = [...new Set(events)];
+  const prefixes = unique.filter(isWildcard).map(wildcardPrefix);
+  const covered = (pattern: string) =>
+    prefixes.some((prefix) => !(isWildcard(pattern) && wildcardPrefix(pattern) === prefix) && stem(pattern).startsWith(prefix));
+  return unique.filter((pattern) => !covered(pattern));
 }
 
 function add(map: Map<string, Set<string>>, key: string, id: string) {
@@ -29,55 +51,89 @@ function remove(map: Map<string, Set<string>>, key: string, id: string) {
  * each of its prefixes (`ignite.deployment.container.metrics_update` → `ignite.deployment.container.*`,
  * `ignite.deployment.*`, `ignite.*`, `*`), so it costs in proportion to the type's depth and the
  * webhooks that match, never to the number of webhooks.
+ *
+ * It holds webhook ids only: fed from a WebhookView whose `select` is `subscriptionOf`, with
+ * `update(id, previous, next)` on every change the view reports.
  */
 export class SubscriptionIndex {
   private readonly projects = new Map<string, ProjectSubscriptions>();
-  private readonly indexed = new Map<string, Indexed>();
+  /** One string per distinct pattern, shared by every webhook that uses it. */
+  private readonly patterns = new Map<string, string>();
+  private webhooks = 0;
+  private entries = 0;
 
-  /** Number of webhooks indexed (active ones). */
+  /** Webhooks that match at least one event type (the active ones). */
   get size(): number {
-    return this.indexed.size;
+    return this.webhooks;
   }
 
-  /** Applies a webhook's new state (undefined = deleted). Only active webhooks are indexed. */
-  apply(id: string, state: Pick<WebhookState, 'project_id' | 'events' | 'active'> | undefined): void {
-    this.remove(id);
-    if (!state || !state.active || state.events.length === 0) return;
-    let project = this.projects.get(state.project_id);
-    if (!project) this.projects.set(state.project_id, (project = { exact: new Map(), wildcard: new Map() }));
-    for (const pattern of state.events) {
-      if (isWildcard(pattern)) add(project.wildcard, wildcardPrefix(pattern), id);
-      else add(project.exact, pattern, id);
-    }
-    this.indexed.set(id, { projectId: state.project_id, patterns: [...state.events] });
+  /** (webhook, pattern) pairs held. */
+  get subscriptions(): number {
+    return this.entries;
   }
 
-  remove(id: string): void {
-    const entry = this.indexed.get(id);
-    if (!entry) return;
-    const project = this.projects.get(entry.projectId);
-    if (project) {
-      for (const pattern of entry.patterns) {
-        if (isWildcard(pattern)) remove(project.wildcard, wildcardPrefix(pattern), id);
-        else remove(project.exact, pattern, id);
-      }
-      if (project.exact.size === 0 && project.wildcard.size === 0) this.projects.delete(entry.projectId);
-    }
-    this.indexed.delete(id);
+  /** What the index needs of a webhook's state (the WebhookView's `select`). */
+  subscriptionOf(state: WebhookState): Subscription {
+    return {
+      version: state.version,
+      project_id: state.project_id,
+      events: state.active ? normaliseSubscriptions(state.events).map((p) => this.intern(p)) : NOTHING,
+    };
+  }
+
+  /** Replaces what the index holds for a webhook: `previous` as last given, `next` undefined = deleted. */
+  update(id: string, previous: Subscription | undefined, next: Subscription | undefined): void {
+    if (previous && previous.events.length > 0) this.unindex(id, previous);
+    if (next && next.events.length > 0) this.index(id, next);
   }
 
   /** Ids of the webhooks of this project subscribed to this event type, each once. */
   match(projectId: string, eventType: string): string[] {
     const project = this.projects.get(projectId);
     if (!project) return [];
-    const exact = project.exact.get(eventType);
-    if (project.wildcard.size === 0) return exact ? [...exact] : [];
-    const found = new Set<string>(exact);
-    const addAll = (ids: Set<string> | undefined) => ids?.forEach((id) => found.add(id));
-    addAll(project.wildcard.get(''));
-    for (let dot = eventType.indexOf('.'); dot !== -1; dot = eventType.indexOf('.', dot + 1)) {
-      addAll(project.wildcard.get(eventType.slice(0, dot + 1)));
+    const found: string[] = [];
+    const collect = (ids: Set<string> | undefined) => {
+      if (ids) for (const id of ids) found.push(id);
+    };
+    collect(project.exact.get(eventType));
+    if (project.wildcard.size > 0) {
+      collect(project.wildcard.get(''));
+      for (let dot = eventType.indexOf('.'); dot !== -1; dot = eventType.indexOf('.', dot + 1)) {
+        collect(project.wildcard.get(eventType.slice(0, dot + 1)));
+      }
     }
-    return [...found];
+    return found;
+  }
+
+  private index(id: string, subscription: Subscription) {
+    let project = this.projects.get(subscription.project_id);
+    if (!project) {
+      project = { exact: new Map(), wildcard: new Map() };
+      this.projects.set(subscription.project_id, project);
+    }
+    for (const pattern of subscription.events) {
+      if (isWildcard(pattern)) add(project.wildcard, wildcardPrefix(pattern), id);
+      else add(project.exact, pattern, id);
+    }
+    this.webhooks++;
+    this.entries += subscription.events.length;
+  }
+
+  private unindex(id: string, subscription: Subscription) {
+    const project = this.projects.get(subscription.project_id);
+    if (!project) return;
+    for (const pattern of subscription.events) {
+      if (isWildcard(pattern)) remove(project.wildcard, wildcardPrefix(pattern), id);
+      else remove(project.exact, pattern, id);
+    }
+    if (project.exact.size === 0 && project.wildcard.size === 0) this.projects.delete(subscription.project_id);
+    this.webhooks--;
+    this.entries -= subscription.events.length;
+  }
+
+  private intern(pattern: string): string {
+    let shared = this.patterns.get(pattern);
+    if (shared === undefined) this.patterns.set(pattern, (shared = pattern));
+    return shared;
   }
 }

@@ -14,7 +14,12 @@ export class IngestedEventsRepository {
    * the window), false for a repeat. A concurrent claim of the same id waits on the row until the
    * first transaction ends, so a failed publish (rolled back) lets the repeat publish instead.
    */
-  async claim(manager: EntityManager, projectId: string, id: string, event: string): Promise<boolean> {
+  async claim(
+    manager: EntityManager,
+    projectId: string,
+    id: string,
+    event: string,
+  ): Promise<boolean> {
     const rows = (await manager.query(
       `insert into ingested_events (project_id, id, event) values ($1, $2, $3)
        on conflict (project_id, id) do update set event = excluded.event, received_at = now()

@@ -4,8 +4,9 @@ import { OrderedRelay } from '@hookline/persistence';
 import type { EventPublisher } from '../event-publisher';
 import { EVENT_OUTBOX_CHANNEL } from './event-outbox';
 
-// An arbitrary constant, distinct from the other advisory locks of the platform.
-export const EVENT_OUTBOX_LOCK_KEY = 7_201_105;
+// An arbitrary constant, distinct from the other advisory locks of the platform (migrations
+// 7_201_104, the registry's changelog relay 7_201_105).
+export const EVENT_OUTBOX_LOCK_KEY = 7_201_106;
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;

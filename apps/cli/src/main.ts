@@ -1,0 +1,6 @@
+import { runCli } from './cli';
+import { processIo } from './cli-io';
+
+runCli(process.argv.slice(2), { io: processIo }).then((code) => {
+  process.exitCode = code;
+});

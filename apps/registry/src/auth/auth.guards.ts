@@ -1,0 +1,48 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HooklineConfig } from '@hookline/config';
+import { ApiKeyEntity } from '@hookline/persistence';
+import { ApiError } from '../common/api-error';
+import { CONFIG } from '../infra/tokens';
+import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
+import type { CallerKey } from './current-key.decorator';
+
+function bearer(ctx: ExecutionContext): string | undefined {
+  const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization;
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+/**
+ * `Authorization: Bearer hlk_…`: a project's API key. Looked up by hash on every request (no
+ * cache), so a revoked key is refused at once. Use with @CurrentKey().
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const key = bearer(ctx);
+    if (!key || !key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();
+    const hash = hashApiKey(key);
+    const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
+    if (!row || row.revokedAt || !secretsEqual(row.keyHash, hash)) throw ApiError.unauthorized();
+    const caller: CallerKey = { keyId: row.id, projectId: row.projectId };
+    ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
+    return true;
+  }
+}
+
+/** `Authorization: Bearer <HOOKLINE_ADMIN_TOKEN>`: creates projects. */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  constructor(@Inject(CONFIG) private readonly config: HooklineConfig) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const token = bearer(ctx);
+    const expected = this.config.HOOKLINE_ADMIN_TOKEN;
+    if (!expected) throw new ApiError(403, 'forbidden', 'no admin token is configured (HOOKLINE_ADMIN_TOKEN)');
+    if (!token || !secretsEqual(token, expected)) throw ApiError.unauthorized('missing or invalid admin token');
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+import { HttpStatus } from '@nestjs/common';
+import type { ZodError } from 'zod';
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+/**
+ * An error answered as `{error: {code, message, details[]}}`. Services throw it; the global
+ * filter writes it. `details` names each bad field.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  static badRequest(message: string, details: ErrorDetail[] = []) {
+    return new ApiError(HttpStatus.BAD_REQUEST, 'invalid_request', message, details);
+  }
+
+  static notFound(what: string) {
+    return new ApiError(HttpStatus.NOT_FOUND, 'not_found', `${what} not found`);
+  }
+
+  static unauthorized(message = 'missing or invalid API key') {
+    return new ApiError(HttpStatus.UNAUTHORIZED, 'unauthorized', message);
+  }
+
+  static conflict(message: string) {
+    return new ApiError(HttpStatus.CONFLICT, 'conflict', message);
+  }
+
+  static unavailable(message: string, retryAfterSeconds: number) {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', message, [], { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  static fromZod(error: ZodError, where: 'body' | 'query' = 'body') {
+    const details = error.issues.map((issue) => {
+      const path = issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        '',
+      );
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ field: path ? `${path}.${key}` : key, message: 'unknown field' }));
+      }
+      return [{ field: path || where, message: issue.message }];
+    });
+    const flat = details.flat();
+    return ApiError.badRequest(`invalid ${where}: ${flat.map((d) => d.field).join(', ')}`, flat);
+  }
+}

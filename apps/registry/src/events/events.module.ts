@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { eventPublisherProvider } from './event-publisher.provider';
+import { EventsController } from './events.controller';
+import { EventsService } from './events.service';
+import { IngestedEventsRepository } from './ingested-events.repository';
+
+/** POST /v1/events: HTTP ingest of domain events for producers without a Kafka client. */
+@Module({
+  controllers: [EventsController],
+  providers: [EventsService, IngestedEventsRepository, eventPublisherProvider],
+})
+export class EventsModule {}

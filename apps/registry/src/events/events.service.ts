@@ -1,0 +1,107 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  BrokerUnavailableError,
+  InvalidEventDataError,
+  UnknownEventTypeError,
+  prepareEvent,
+  type EventPublisher,
+  type PreparedEvent,
+  type ValidatedEvent,
+} from '@hookline/producer';
+import type { Logger } from '@hookline/telemetry';
+import { ApiError } from '../common/api-error';
+import { parseBody } from '../common/validation';
+import { LOGGER } from '../infra/tokens';
+import { IngestEventSchema, type IngestEventResponse } from './dto/ingest-event.dto';
+import { EVENT_PUBLISHER } from './event-publisher.provider';
+import { IngestedEventsRepository } from './ingested-events.repository';
+
+/** Seconds a client is told to wait when Kafka is unreachable. */
+const RETRY_AFTER_S = 5;
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/** HTTP ingest: the producer library's validation and publishing, made idempotent by `id`. */
+@Injectable()
+export class EventsService implements OnModuleInit, OnModuleDestroy {
+  private purgeTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ingested: IngestedEventsRepository,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  /**
+   * Answers once Kafka acknowledged the event. With an `id`, the id is claimed in the same
+   * transaction: a failed publish rolls the claim back (a retry publishes), a repeat within 24 h
+   * publishes nothing and answers with the same id.
+   */
+  async ingest(
+    projectId: string,
+    body: unknown,
+    /** The request's `traceparent` / `tracestate`: the caller's trace continues on Kafka. */
+    trace: Record<string, string> = {},
+  ): Promise<IngestEventResponse> {
+    const dto = parseBody(IngestEventSchema, body);
+    const event = {
+      ...this.validate(dto.event, dto.data, { projectId, id: dto.id, occurredAt: dto.occurred_at }),
+      headers: trace,
+    };
+    const { id } = event.envelope;
+    if (dto.id === undefined) {
+      await this.publish(event);
+      return { id };
+    }
+    await this.dataSource.transaction(async (manager) => {
+      if (await this.ingested.claim(manager, projectId, id, event.envelope.event))
+        await this.publish(event);
+    });
+    return { id };
+  }
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => {
+      this.ingested
+        .purgeExpired()
+        .catch((e: unknown) => this.log.warn({ err: e }, 'purging ingested_events failed'));
+    }, PURGE_EVERY_MS);
+    this.purgeTimer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.purgeTimer);
+    await this.publisher.disconnect().catch(() => undefined);
+  }
+
+  private validate(...args: Parameters<typeof prepareEvent>): ValidatedEvent {
+    try {
+      return prepareEvent(...args);
+    } catch (e) {
+      if (e instanceof UnknownEventTypeError) {
+        const message = e.reserved ? e.message : `unknown event type "${e.eventType}"`;
+        throw ApiError.badRequest(message, [
+          { field: 'event', message: `valid types: ${e.validTypes.join(', ')}` },
+        ]);
+      }
+      if (e instanceof InvalidEventDataError) throw ApiError.badRequest(e.message, e.issues);
+      throw e;
+    }
+  }
+
+  private async publish(event: PreparedEvent): Promise<void> {
+    try {
+      await this.publisher.publishPrepared([event]);
+    } catch (e) {
+      if (e instanceof BrokerUnavailableError) {
+        this.log.warn({ err: e.message, eventId: event.envelope.id }, 'ingest: Kafka unavailable');
+        throw ApiError.unavailable(
+          'Kafka is unreachable; retry later with the same id',
+          RETRY_AFTER_S,
+        );
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { newId, topicNames, webhookStateKey, type OperationalEvent, type Topics } from '@hookline/contracts';
+import type { HooklineConfig } from '@hookline/config';
+import { OrderedRelay, WEBHOOK_EVENTS_CHANNEL, type OutboxRow } from '@hookline/persistence';
+import type { Logger } from '@hookline/telemetry';
+import { CONFIG, KAFKA, LOGGER, METRICS } from '../infra/tokens';
+
+interface WebhookEventRow extends OutboxRow {
+  aggregate_id: string;
+  project_id: string;
+  type: string;
+  state: Record<string, unknown> | null;
+  change: Record<string, unknown>;
+  occurred_at: Date;
+}
+
+// Arbitrary constant: the advisory lock that elects the one relaying registry replica.
+const RELAY_LOCK = 7_201_105;
+
+/**
+ * Publishes committed webhook_events, in order, to the compacted changelog (key = webhook id,
+ * value = the full state, or a tombstone on delete), and disable/enable changes as operational
+ * events. Only the replica holding the advisory lock relays; when it dies its connection closes,
+ * the lock is released and another replica takes over. A crash between publish and mark
+ * republishes: harmless, consumers keep the highest version.
+ */
+@Injectable()
+export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly topics: Topics;
+  private producer?: Producer;
+  private relay?: OrderedRelay<WebhookEventRow>;
+  private readonly published: Counter;
+  private readonly lagSeconds: Histogram;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(CONFIG) config: HooklineConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(METRICS) registry: Registry,
+  ) {
+    this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
+    this.published = new Counter({ name: 'hookline_registry_changelog_published_total', help: 'webhook events published to the changelog', registers: [registry] });
+    this.lagSeconds = new Histogram({
+      name: 'hookline_registry_changelog_commit_to_publish_seconds',
+      help: 'From commit of a webhook change to its acknowledgement on the changelog',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.relay?.isLeader ?? false;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.relay = new OrderedRelay<WebhookEventRow>({
+      dataSource: this.dataSource,
+      table: 'webhook_events',
+      lockKey: RELAY_LOCK,
+      channel: WEBHOOK_EVENTS_CHANNEL,
+      columns: 'seq, aggregate_id, project_id, type, state, change, occurred_at',
+      batchSize: 500,
+      pollIntervalMs: 1000,
+      publish: (rows) => this.publish(rows),
+      onError: (e) => this.log.warn({ err: e }, 'changelog relay: will retry'),
+    });
+    this.relay.start();
+  }
+
+  private async publish(rows: WebhookEventRow[]): Promise<void> {
+    const changelog: Message[] = rows.map((r) => ({
+      key: webhookStateKey(r.aggregate_id),
+      value: r.state ? JSON.stringify(r.state) : null,
+      headers: { 'hookline-change-type': r.type },
+    }));
+    const operational: Message[] = rows
+      .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
+      .filter((r) => Object.keys(r.change).length > 0)
+      .map((r) => {
+        const event: OperationalEvent = {
+          id: newId('event'),
+          project_id: r.project_id,
+          event: r.type as 'webhook.disabled' | 'webhook.enabled',
+          occurred_at: new Date(r.occurred_at).toISOString(),
+          data: r.type === 'webhook.disabled' ? { webhook_id: r.aggregate_id, reason: String(r.change.disabled_reason ?? 'manual') } : { webhook_id: r.aggregate_id },
+        };
+        return { key: r.project_id, value: JSON.stringify(event) };
+      });
+    const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
+    if (operational.length) topicMessages.push({ topic: this.topics.operational, messages: operational });
+    await this.producer!.sendBatch({ acks: -1, topicMessages });
+    this.published.inc(rows.length);
+    const now = Date.now();
+    for (const r of rows) this.lagSeconds.observe((now - new Date(r.occurred_at).getTime()) / 1000);
+  }
+
+  /** Wakes the relay right after a commit in this process (NOTIFY does the same across replicas). */
+  wake(): void {
+    this.relay?.wake();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+}

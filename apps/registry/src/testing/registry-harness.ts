@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { parseConfig, type HooklineConfig } from '@hookline/config';
+import { createTestDatabase, createTestTopics, type TestDatabase, type TestTopics } from '@hookline/testing';
+import { createRegistryApp } from '../registry.app';
+
+export interface RegistryHarness {
+  app: INestApplication;
+  url: string;
+  config: HooklineConfig;
+  db: TestDatabase;
+  topics: TestTopics;
+  adminToken: string;
+  /** Calls the API with an optional bearer token; JSON in, JSON out. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** A new project; answers its id and first API key. */
+  project(name?: string): Promise<{ id: string; apiKey: string }>;
+  close(): Promise<void>;
+}
+
+/** The registry in-process on its own database and topic prefix, on a free port. */
+export async function startRegistry(env: Record<string, string> = {}): Promise<RegistryHarness> {
+  const db = await createTestDatabase('registry');
+  const topics = await createTestTopics(undefined, 3, 3);
+  const adminToken = `admin_${randomBytes(16).toString('hex')}`;
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: topics.brokers.join(','),
+    HOOKLINE_TOPIC_PREFIX: topics.prefix,
+    HOOKLINE_RETRY_SCHEDULE: '1s,2s,3s',
+    HOOKLINE_ADMIN_TOKEN: adminToken,
+    HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    HOOKLINE_ALLOW_HTTP: 'true',
+    HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
+    HOOKLINE_LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const app = await createRegistryApp(config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const call: RegistryHarness['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return {
+    app,
+    url,
+    config,
+    db,
+    topics,
+    adminToken,
+    call,
+    async project(name = 'Acme') {
+      const res = await call('POST', '/v1/projects', { token: adminToken, body: { name } });
+      if (res.status !== 201) throw new Error(`project: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.id, apiKey: res.body.api_key };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+      await topics.drop();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { SIGNATURE_SCHEMES } from '@hookline/contracts';
+
+const url = z.string().min(1).max(2048);
+const events = z.array(z.string().min(1).max(200)).min(1).max(100);
+const description = z.string().max(1000).nullable();
+
+export const CreateWebhookBody = z
+  .object({
+    url,
+    events,
+    description: description.optional(),
+    active: z.boolean().optional(),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES).optional(),
+    /** Check the endpoint's addresses now (default true). */
+    verify: z.boolean().optional(),
+  })
+  .strict();
+export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
+
+export const UpdateWebhookBody = z
+  .object({ url: url.optional(), events: events.optional(), description: description.optional(), active: z.boolean().optional() })
+  .strict();
+export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
+
+export const RotateSecretBody = z
+  .object({ transition_hours: z.number({ error: 'must be a number of hours from 0 to 24' }).min(0).max(24) })
+  .strict();
+
+export const ListWebhooksQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().startsWith('wh_').optional(),
+  })
+  .strict();
+
+export const WebhookResponse = z.object({
+  id: z.string(),
+  project_id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  signature_scheme: z.enum(SIGNATURE_SCHEMES),
+  secret: z.string().optional(),
+  old_secret_expires_at: z.string().nullable(),
+  disabled_reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  created_by: z.string().nullable(),
+  updated_by: z.string().nullable(),
+});
+export type WebhookResponse = z.infer<typeof WebhookResponse>;

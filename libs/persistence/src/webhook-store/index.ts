@@ -1,0 +1,2 @@
+export * from './webhook-event-store';
+export * from './webhook-state.mapper';
