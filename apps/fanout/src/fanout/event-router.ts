@@ -1,5 +1,6 @@
-import type { Message } from 'kafkajs';
-import { SpanKind, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api';
+import type { KafkaMessage, Message } from 'kafkajs';
+import { ZodError } from 'zod';
 import {
   EventEnvelopeSchema,
   KafkaHeaders,
@@ -10,75 +11,126 @@ import {
 } from '@hookline/contracts';
 import { extractTraceContext, injectTraceHeaders } from '@hookline/kafka';
 import { tracer } from '@hookline/telemetry';
-import type { KafkaMessage } from 'kafkajs';
+import type { EventOutcome } from './fanout.metrics';
+import type { OutgoingMessage } from './fanout.producer';
 import type { SubscriptionIndex } from './subscription-index';
 
-export interface RoutedBatch {
-  tasks: Message[];
-  deadLetters: Message[];
-  events: number;
-  matchSeconds: number[];
+export interface RouterTopics {
+  events: string;
+  deliveries: string;
+  eventsDlq: string;
+}
+
+export interface RoutedEvent {
+  outcome: EventOutcome;
+  /** One delivery task per matching webhook, keyed by webhook id; or the dead letter of a poison message. */
+  messages: OutgoingMessage[];
+  /** Approximate size of the messages, to bound what waits for acknowledgement. */
+  bytes: number;
+  envelope?: EventEnvelope;
+  /** Why a poison message was dead-lettered. */
+  reason?: string;
+  /** The fan-out span of a valid event; the caller ends it once the tasks are acknowledged. */
+  span?: Span;
+}
+
+/** Header bytes of a task (traceparent, tracestate, event type), counted once per message. */
+const HEADER_BYTES = 160;
+const MAX_REASON = 1000;
+
+class PoisonMessage extends Error {}
+
+function poisonReason(error: unknown): string {
+  if (error instanceof PoisonMessage) return error.message;
+  if (error instanceof SyntaxError) return `invalid_json: ${error.message}`;
+  if (error instanceof ZodError) {
+    return `schema: ${error.issues.map((i) => `${i.path.join('.') || '(envelope)'}: ${i.message}`).join('; ')}`;
+  }
+  return `unreadable: ${String(error)}`;
 }
 
 /**
- * Turns consumed events into delivery tasks (one per matching webhook) and poison messages into
- * dead letters. Pure apart from tracing, so it is easy to test and to profile.
+ * Turns one consumed event into its delivery tasks (one per matching webhook), or a poison message
+ * into its dead letter. No I/O: the consumer decides when to send and when to commit.
  */
 export class EventRouter {
   constructor(
     private readonly index: SubscriptionIndex,
-    private readonly sourceTopic: string,
+    private readonly topics: RouterTopics,
+    private readonly observeMatch: (seconds: number) => void = () => undefined,
   ) {}
 
-  route(partition: number, messages: KafkaMessage[]): RoutedBatch {
-    const out: RoutedBatch = { tasks: [], deadLetters: [], events: 0, matchSeconds: [] };
-    for (const message of messages) {
-      out.events++;
-      let envelope: EventEnvelope;
-      try {
-        if (!message.value) throw new Error('empty value');
-        envelope = EventEnvelopeSchema.parse(JSON.parse(message.value.toString()));
-      } catch (e) {
-        out.deadLetters.push(this.deadLetter(partition, message, e));
-        continue;
-      }
-      const parent = extractTraceContext(message.headers);
-      const span = tracer('hookline-fanout').startSpan(
-        'fanout event',
-        { kind: SpanKind.CONSUMER, attributes: { 'hookline.event_id': envelope.id, 'hookline.event_type': envelope.event } },
-        parent,
-      );
-      const started = process.hrtime.bigint();
-      const webhookIds = this.index.match(envelope.project_id, envelope.event);
-      out.matchSeconds.push(Number(process.hrtime.bigint() - started) / 1e9);
-      span.setAttribute('hookline.matched_webhooks', webhookIds.length);
-      if (webhookIds.length > 0) {
-        const headers = injectTraceHeaders({ [KafkaHeaders.eventType]: envelope.event }, trace.setSpan(context.active(), span));
-        const eventJson = JSON.stringify(envelope);
-        for (const webhookId of webhookIds) {
-          out.tasks.push({
-            key: deliveryTaskKey(webhookId),
-            value: encodeDeliveryTask({ delivery_id: deliveryId(envelope.id, webhookId), webhook_id: webhookId, attempt: 1 }, eventJson),
-            headers,
-          });
-        }
-      }
-      span.end();
+  route(message: KafkaMessage, partition: number): RoutedEvent {
+    let envelope: EventEnvelope;
+    try {
+      envelope = this.read(message);
+    } catch (e) {
+      return this.poison(message, partition, poisonReason(e));
     }
-    return out;
+
+    const span = tracer('hookline-fanout').startSpan(
+      `fanout ${this.topics.events}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': this.topics.events,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'hookline.event.id': envelope.id,
+          'hookline.event.type': envelope.event,
+          'hookline.project.id': envelope.project_id,
+        },
+      },
+      extractTraceContext(message.headers, ROOT_CONTEXT),
+    );
+    const started = process.hrtime.bigint();
+    const webhookIds = this.index.match(envelope.project_id, envelope.event);
+    this.observeMatch(Number(process.hrtime.bigint() - started) / 1e9);
+    span.setAttribute('hookline.fanout.webhooks', webhookIds.length);
+
+    const messages: OutgoingMessage[] = [];
+    let bytes = 0;
+    if (webhookIds.length > 0) {
+      // One headers object and one serialised envelope shared by every task of the event.
+      const headers = injectTraceHeaders({ [KafkaHeaders.eventType]: envelope.event }, trace.setSpan(ROOT_CONTEXT, span));
+      const eventJson = JSON.stringify(envelope);
+      for (const webhookId of webhookIds) {
+        const value = encodeDeliveryTask(
+          { delivery_id: deliveryId(envelope.id, webhookId), webhook_id: webhookId, attempt: 1 },
+          eventJson,
+        );
+        const size = value.length + webhookId.length + HEADER_BYTES;
+        messages.push({ topic: this.topics.deliveries, message: { key: deliveryTaskKey(webhookId), value, headers }, bytes: size });
+        bytes += size;
+      }
+    }
+    return { outcome: messages.length > 0 ? 'fanned_out' : 'unmatched', messages, bytes, envelope, span };
   }
 
-  private deadLetter(partition: number, message: KafkaMessage, error: unknown): Message {
-    const reason = error instanceof Error ? (error.name === 'ZodError' ? `schema: ${error.message}` : `${error.name}: ${error.message}`) : String(error);
-    return {
+  private read(message: KafkaMessage): EventEnvelope {
+    if (!message.value || message.value.length === 0) throw new PoisonMessage('empty_value: the message has no value');
+    if (!message.key || message.key.length === 0) {
+      throw new PoisonMessage('missing_key: events are keyed by project id');
+    }
+    return EventEnvelopeSchema.parse(JSON.parse(message.value.toString('utf8')));
+  }
+
+  private poison(message: KafkaMessage, partition: number, reason: string): RoutedEvent {
+    const deadLetter: Message = {
       key: message.key,
       value: message.value,
       headers: {
         ...message.headers,
-        [KafkaHeaders.dlqReason]: reason.slice(0, 2000),
-        [KafkaHeaders.dlqSourceTopic]: `${this.sourceTopic}[${partition}]@${message.offset}`,
+        [KafkaHeaders.dlqReason]: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
+        [KafkaHeaders.dlqSourceTopic]: this.topics.events,
+        [KafkaHeaders.dlqSourcePartition]: String(partition),
+        [KafkaHeaders.dlqSourceOffset]: message.offset,
         [KafkaHeaders.dlqFailedAt]: new Date().toISOString(),
       },
     };
+    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + HEADER_BYTES * 2;
+    return { outcome: 'dead_lettered', messages: [{ topic: this.topics.eventsDlq, message: deadLetter, bytes }], bytes, reason };
   }
 }

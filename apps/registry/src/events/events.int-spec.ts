@@ -232,6 +232,15 @@ describe('EventsController', () => {
     expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBeDefined();
   });
 
+  it('should be described in /openapi.json', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(Object.keys(doc.paths['/v1/events']!.post!.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '413', '503']),
+    );
+  });
+
   it('should refuse a request without a valid API key', async () => {
     const res = await post({ event: 'ignite.deployment.deleted', data: {} }, base, {
       authorization: 'Bearer hlk_nope',

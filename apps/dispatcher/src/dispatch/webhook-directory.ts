@@ -1,0 +1,161 @@
+import type { DataSource } from 'typeorm';
+import type { EncryptedSecret, SignatureScheme, WebhookState } from '@hookline/contracts';
+import type { WebhookView } from '@hookline/kafka';
+import type { SecretBox } from '@hookline/persistence';
+
+/** What an attempt needs of its webhook. */
+export interface DeliverableWebhook {
+  id: string;
+  projectId: string;
+  url: string;
+  scheme: SignatureScheme;
+  /** Plaintext secrets valid now, current first. */
+  secrets: string[];
+  version: number;
+  consecutiveFailures: number;
+}
+
+export type WebhookLookup = { ok: true; webhook: DeliverableWebhook } | { ok: false; reason: 'deleted' | 'inactive' };
+
+interface GateRow {
+  id: string;
+  active: boolean;
+  version: number;
+  consecutive_failures: number;
+}
+
+interface FullRow extends GateRow {
+  project_id: string;
+  url: string;
+  signature_scheme: SignatureScheme;
+  secrets: EncryptedSecret[];
+}
+
+interface Waiter {
+  resolve(row: GateRow | undefined): void;
+  reject(e: unknown): void;
+}
+
+interface DecryptedSecret {
+  secret: string;
+  expiresAt: number | null;
+}
+
+export interface WebhookDirectoryOptions {
+  /** How long lookups gather before one query answers them all. */
+  batchWindowMs?: number;
+  maxBatch?: number;
+}
+
+/**
+ * The dispatcher's knowledge of webhooks. URL, scheme and secrets come from the changelog view
+ * (secrets decrypted once per version). The changelog trails the registry's commits by the outbox
+ * relay's delay, so the view alone could still call an endpoint after its DELETE (or disabling
+ * PATCH) returned. Right before each attempt the webhooks table therefore confirms that the row
+ * exists and is active; the lookups of concurrent attempts share one query (a few ms window), so
+ * this costs a fraction of a round trip per attempt. Where the table is newer than the view, the
+ * row itself is read.
+ */
+export class WebhookDirectory {
+  private readonly pending = new Map<string, Waiter[]>();
+  private timer?: NodeJS.Timeout;
+  private readonly secrets = new Map<string, { version: number; secrets: DecryptedSecret[] }>();
+  private readonly batchWindowMs: number;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly view: WebhookView,
+    private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+    options: WebhookDirectoryOptions = {},
+  ) {
+    this.batchWindowMs = options.batchWindowMs ?? 2;
+    this.maxBatch = options.maxBatch ?? 500;
+    view.onChange((previous, next) => {
+      if (!next || (previous && previous.version !== next.version)) this.secrets.delete((previous ?? next)!.id);
+    });
+  }
+
+  async forAttempt(id: string): Promise<WebhookLookup> {
+    const row = await this.gate(id);
+    if (!row) return { ok: false, reason: 'deleted' };
+    if (!row.active) return { ok: false, reason: 'inactive' };
+    const viewed = this.view.get(id);
+    if (viewed && viewed.version >= row.version) {
+      return { ok: true, webhook: this.fromState(viewed, row.consecutive_failures) };
+    }
+    const full = await this.readRow(id);
+    if (!full) return { ok: false, reason: 'deleted' };
+    if (!full.active) return { ok: false, reason: 'inactive' };
+    return {
+      ok: true,
+      webhook: this.build(full.id, full.project_id, full.url, full.signature_scheme, full.secrets, full.version, full.consecutive_failures),
+    };
+  }
+
+  private fromState(state: WebhookState, consecutiveFailures: number): DeliverableWebhook {
+    return this.build(state.id, state.project_id, state.url, state.signature_scheme, state.secrets, state.version, consecutiveFailures);
+  }
+
+  private build(
+    id: string,
+    projectId: string,
+    url: string,
+    scheme: SignatureScheme,
+    encrypted: EncryptedSecret[],
+    version: number,
+    consecutiveFailures: number,
+  ): DeliverableWebhook {
+    let cached = this.secrets.get(id);
+    if (!cached || cached.version !== version) {
+      cached = {
+        version,
+        secrets: encrypted.map((s) => ({
+          secret: this.box.decrypt(id, s.ciphertext),
+          expiresAt: s.expires_at ? Date.parse(s.expires_at) : null,
+        })),
+      };
+      this.secrets.set(id, cached);
+    }
+    const now = Date.now();
+    const valid = cached.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+    return { id, projectId, url, scheme, secrets: valid, version, consecutiveFailures };
+  }
+
+  private gate(id: string): Promise<GateRow | undefined> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.pending.get(id);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.pending.set(id, [{ resolve, reject }]);
+      if (this.pending.size >= this.maxBatch) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.batchWindowMs);
+    });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = new Map(this.pending);
+    this.pending.clear();
+    if (batch.size === 0) return;
+    this.dataSource
+      .query('select id, active, version, consecutive_failures from webhooks where id = any($1)', [[...batch.keys()]])
+      .then(
+        (rows: GateRow[]) => {
+          const byId = new Map(rows.map((r) => [r.id, r]));
+          for (const [id, waiters] of batch) for (const w of waiters) w.resolve(byId.get(id));
+        },
+        (e: unknown) => {
+          for (const waiters of batch.values()) for (const w of waiters) w.reject(e);
+        },
+      );
+  }
+
+  private async readRow(id: string): Promise<FullRow | undefined> {
+    const rows: FullRow[] = await this.dataSource.query(
+      `select id, project_id, url, signature_scheme, secrets, active, version, consecutive_failures from webhooks where id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+}

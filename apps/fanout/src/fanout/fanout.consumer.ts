@@ -1,0 +1,151 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '@hookline/telemetry';
+import type { EventRouter, RoutedEvent } from './event-router';
+import type { FanoutMetrics } from './fanout.metrics';
+import type { FanoutProducer } from './fanout.producer';
+
+export interface FanoutConsumerOptions {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  router: EventRouter;
+  producer: FanoutProducer;
+  metrics: FanoutMetrics;
+  log: Logger;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs?: number;
+  partitionsConsumedConcurrently: number;
+  /**
+   * Bytes of tasks a partition may have waiting for acknowledgement while it routes the next
+   * events; bounds memory and keeps the router and the producer busy at the same time.
+   */
+  maxInFlightBytes?: number;
+}
+
+interface InFlight {
+  offset: string;
+  routed: RoutedEvent;
+  acknowledged: Promise<void>;
+}
+
+/** Commit resolved offsets at least this often inside a long batch (kafkajs commits after each batch). */
+const COMMIT_EVERY_MS = 1000;
+
+/**
+ * Consumes hookline.events in batches, one consumer group shared by every fan-out process. An
+ * event's offset is resolved only once Kafka acknowledged all its tasks (or its dead letter), and
+ * in offset order, so a committed offset never covers a task that could be lost: a crash repeats
+ * tasks (same delivery ids), never drops one. A poison message is dead-lettered like any other
+ * output and never stops its partition.
+ */
+export class FanoutConsumer {
+  private consumer?: Consumer;
+  private assigned: number[] = [];
+  private joined = false;
+  private crashed = false;
+  private lastCommit = Date.now();
+
+  constructor(private readonly options: FanoutConsumerOptions) {}
+
+  /** Partitions of hookline.events this process owns since the last rebalance. */
+  get assignment(): number[] {
+    return [...this.assigned];
+  }
+
+  get healthy(): boolean {
+    return this.joined && !this.crashed;
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topic, groupId, sessionTimeoutMs } = this.options;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: sessionTimeoutMs,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      maxWaitTimeInMs: 50,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+      this.joined = true;
+      // Partitions that moved elsewhere must not keep reporting their last lag from here.
+      this.options.metrics.consumerLag.reset();
+      this.options.log.info({ partitions: this.assigned }, 'hookline.events partitions assigned');
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.options.log.error({ err: payload.error, restart: payload.restart }, 'events consumer crashed');
+      if (!payload.restart) this.crashed = true;
+    });
+    await consumer.connect();
+    // A new group starts at the beginning: events published before the first fan-out ran are kept.
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    this.joined = false;
+    await consumer?.disconnect();
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const { router, producer, metrics } = this.options;
+    const maxInFlightBytes = this.options.maxInFlightBytes ?? 8 * 1024 * 1024;
+    const inFlight: InFlight[] = [];
+    let inFlightBytes = 0;
+    let lastResolved: string | undefined;
+
+    const settleOldest = async () => {
+      const entry = inFlight.shift()!;
+      inFlightBytes -= entry.routed.bytes;
+      await entry.acknowledged;
+      entry.routed.span?.end();
+      metrics.eventsConsumed[entry.routed.outcome].inc();
+      if (entry.routed.outcome === 'fanned_out') metrics.tasksProduced.inc(entry.routed.messages.length);
+      resolveOffset(entry.offset);
+      lastResolved = entry.offset;
+      await heartbeat(); // kafkajs sends one only when the heartbeat interval has passed
+      if (Date.now() - this.lastCommit >= COMMIT_EVERY_MS) {
+        this.lastCommit = Date.now();
+        await commitOffsetsIfNecessary();
+      }
+    };
+
+    try {
+      for (const message of batch.messages) {
+        // After a rebalance the partition may belong to another process: stop, it will resume there.
+        if (!isRunning() || isStale()) break;
+        const routed = router.route(message, batch.partition);
+        if (routed.outcome === 'dead_lettered') {
+          this.options.log.warn({ partition: batch.partition, offset: message.offset, reason: routed.reason }, 'poison event sent to the DLQ');
+        }
+        const acknowledged = producer.send(routed.messages);
+        acknowledged.catch(() => undefined); // awaited in order below; this only silences the early rejection
+        inFlight.push({ offset: message.offset, routed, acknowledged });
+        inFlightBytes += routed.bytes;
+        while (inFlightBytes > maxInFlightBytes && inFlight.length > 0) await settleOldest();
+      }
+      while (inFlight.length > 0) await settleOldest();
+    } catch (e) {
+      for (const entry of inFlight) {
+        entry.routed.span?.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        entry.routed.span?.end();
+      }
+      // kafkajs retries the batch from the first unresolved offset.
+      throw e;
+    } finally {
+      if (lastResolved !== undefined) {
+        const lag = Number(batch.highWatermark) - Number(lastResolved) - 1;
+        metrics.consumerLag.set({ partition: String(batch.partition) }, Math.max(0, lag));
+      }
+    }
+    this.lastCommit = Date.now(); // kafkajs commits the batch's offsets when this returns
+  }
+}
