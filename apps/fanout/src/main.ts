@@ -1,36 +1,28 @@
 import { loadConfigOrExit } from '@hookline/config';
-import { createLogger, createMetricsRegistry, startOpsServer, startTracing, stopTracing } from '@hookline/telemetry';
-import { FanoutService } from './fanout/fanout.service';
+import { startTracing, stopTracing } from '@hookline/telemetry';
+import { createFanoutService } from './fanout.app';
 
+/** The fan-out service: hookline.events → one delivery task per matching webhook (see README.md). */
 async function main() {
   const config = loadConfigOrExit();
   startTracing('hookline-fanout');
-  const log = createLogger('fanout', config.HOOKLINE_LOG_LEVEL);
-  const registry = createMetricsRegistry('fanout');
-  const service = new FanoutService(config, registry);
-  // The ops server answers from the start: /readyz says 503 until the index has caught up.
-  const ops = await startOpsServer({
-    port: config.HOOKLINE_METRICS_PORT ?? 3101,
-    host: config.HOOKLINE_METRICS_HOST,
-    registry,
-    ready: () => service.readiness(),
-  });
+  const app = createFanoutService(config);
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    await service.stop();
-    ops.close();
+    app.log.info({ signal }, 'stopping');
+    await app.stop();
     await stopTracing();
     process.exit(0);
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  await service.start();
-  log.info({ port: config.HOOKLINE_METRICS_PORT ?? 3101 }, 'fanout consuming');
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  await app.start();
+  app.log.info({ ops: app.opsUrl, topic: app.service.topics.events, webhooks: app.service.index.size }, 'fanout consuming');
 }
 
 main().catch((e) => {
-  process.stderr.write(`fanout: failed: ${(e as Error).stack ?? e}\n`);
+  process.stderr.write(`fanout: failed to start: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });

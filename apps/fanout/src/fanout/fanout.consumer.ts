@@ -105,7 +105,12 @@ export class FanoutConsumer {
     const settleOldest = async () => {
       const entry = inFlight.shift()!;
       inFlightBytes -= entry.routed.bytes;
-      await entry.acknowledged;
+      try {
+        await entry.acknowledged;
+      } catch (e) {
+        inFlight.unshift(entry); // its span is ended with the others below
+        throw e;
+      }
       entry.routed.span?.end();
       metrics.eventsConsumed[entry.routed.outcome].inc();
       if (entry.routed.outcome === 'fanned_out') metrics.tasksProduced.inc(entry.routed.messages.length);

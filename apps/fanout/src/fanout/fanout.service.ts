@@ -1,137 +1,109 @@
-import { CompressionTypes, type Consumer, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
-import { createLogger, type Logger } from '@hookline/telemetry';
+import type { Logger } from '@hookline/telemetry';
 import { EventRouter } from './event-router';
+import { FanoutConsumer } from './fanout.consumer';
 import { FanoutMetrics } from './fanout.metrics';
-import { SubscriptionIndex } from './subscription-index';
+import { FanoutProducer } from './fanout.producer';
+import { SubscriptionIndex, type Subscription } from './subscription-index';
 
-/** Tasks per produce request: a 10,000-webhook fan-out goes out in a few requests, with heartbeats between. */
-const PRODUCE_CHUNK = 2000;
+export interface FanoutTuning {
+  /** Defaults to a third of the session timeout, at most 3 s. */
+  heartbeatIntervalMs?: number;
+  /** Bytes (before compression) per produce request; default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Bytes of tasks per partition awaiting acknowledgement; default 8 MiB. */
+  maxInFlightBytes?: number;
+}
 
 /**
- * Consumes hookline.events and emits one delivery task per (event, matching active webhook) to
- * hookline.deliveries. Offsets are committed only after Kafka acknowledged the tasks of a batch,
- * so a crash repeats tasks (with the same delivery ids) but never loses one.
+ * Fan-out: the subscription index, rebuilt from the changelog at every start and kept live, and
+ * the consumer of hookline.events that turns each event into delivery tasks. Events are consumed
+ * only once the index has caught up with the changelog, so none is matched against a partial index.
  */
 export class FanoutService {
   readonly index = new SubscriptionIndex();
-  readonly view = new WebhookView();
-  private readonly kafka: Kafka;
-  private readonly topics: Topics;
-  private readonly log: Logger;
-  private readonly metrics: FanoutMetrics;
+  /** Holds a Subscription per webhook (version, project, events), not the full state. */
+  readonly view: WebhookView<Subscription>;
+  readonly metrics: FanoutMetrics;
+  readonly topics: Topics;
+  readonly kafka: Kafka;
   private readonly reader: ChangelogReader;
-  private readonly router: EventRouter;
-  private producer?: Producer;
-  private consumer?: Consumer;
-  private lagTimer?: NodeJS.Timeout;
-  private consuming = false;
+  private readonly producer: FanoutProducer;
+  private readonly consumer: FanoutConsumer;
 
   constructor(
     private readonly config: HooklineConfig,
     registry: Registry,
+    private readonly log: Logger,
+    tuning: FanoutTuning = {},
   ) {
+    const prefix = config.HOOKLINE_TOPIC_PREFIX;
     this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-fanout' });
-    this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
-    this.log = createLogger('fanout', config.HOOKLINE_LOG_LEVEL);
+    this.topics = topicNames(prefix, config.HOOKLINE_RETRY_SCHEDULE.length);
     this.metrics = new FanoutMetrics(registry);
-    this.view.onChange((previous, next) => {
-      this.index.apply((next ?? previous)!.id, next);
-      this.metrics.indexSize.set(this.index.size);
+
+    this.view = new WebhookView({ select: (state) => this.index.subscriptionOf(state) });
+    this.view.onChange((previous, next, id) => {
+      this.index.update(id, previous, next);
+      this.metrics.indexWebhooks.set(this.index.size);
+      this.metrics.indexSubscriptions.set(this.index.subscriptions);
     });
     this.reader = new ChangelogReader({
       kafka: this.kafka,
       topic: this.topics.webhooksChangelog,
-      groupPrefix: `${config.HOOKLINE_TOPIC_PREFIX}hookline.fanout.changelog`,
+      groupPrefix: `${prefix}hookline.fanout.changelog`,
       onRecord: (key, value) => this.view.apply(key, value),
     });
-    this.router = new EventRouter(this.index, this.topics.events);
+
+    this.producer = new FanoutProducer(this.kafka, { maxRequestBytes: tuning.maxRequestBytes });
+    const router = new EventRouter(this.index, this.topics, (seconds) => this.metrics.matchSeconds.observe(seconds));
+    this.consumer = new FanoutConsumer({
+      kafka: this.kafka,
+      topic: this.topics.events,
+      groupId: `${prefix}hookline.fanout`,
+      router,
+      producer: this.producer,
+      metrics: this.metrics,
+      log,
+      sessionTimeoutMs: config.HOOKLINE_KAFKA_SESSION_TIMEOUT,
+      heartbeatIntervalMs: tuning.heartbeatIntervalMs,
+      partitionsConsumedConcurrently: config.HOOKLINE_TOPIC_PARTITIONS,
+      maxInFlightBytes: tuning.maxInFlightBytes,
+    });
   }
 
+  /** Resolves once the index has caught up and the events consumer has joined its group. */
   async start(): Promise<void> {
-    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS));
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
-    await this.producer.connect();
+    const own = new Set([this.topics.events, this.topics.eventsDlq, this.topics.webhooksChangelog, this.topics.deliveries]);
+    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS).filter((s) => own.has(s.topic)));
+    const started = Date.now();
     await this.reader.start();
-    // Matching before the index holds every subscription would miss deliveries.
     await this.reader.caughtUp;
-    this.log.info({ webhooks: this.index.size }, 'subscription index caught up');
-
-    this.consumer = this.kafka.consumer({
-      groupId: `${this.config.HOOKLINE_TOPIC_PREFIX}hookline.fanout`,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
-      maxWaitTimeInMs: 20,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topics.events, fromBeginning: true });
-    await this.consumer.run({
-      eachBatchAutoResolve: false,
-      autoCommit: true,
-      autoCommitInterval: 1000,
-      partitionsConsumedConcurrently: Math.max(1, this.config.HOOKLINE_TOPIC_PARTITIONS),
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const routed = this.router.route(batch.partition, batch.messages);
-        for (const s of routed.matchSeconds) this.metrics.matchSeconds.observe(s);
-        await this.send(this.topics.deliveries, routed.tasks, heartbeat);
-        await this.send(this.topics.eventsDlq, routed.deadLetters, heartbeat);
-        if (routed.deadLetters.length) {
-          this.metrics.eventsDeadLettered.inc(routed.deadLetters.length);
-          this.log.warn({ count: routed.deadLetters.length, partition: batch.partition }, 'poison events sent to the DLQ');
-        }
-        this.metrics.eventsConsumed.inc(routed.events);
-        this.metrics.tasksProduced.inc(routed.tasks.length);
-        // Only now, with every task acknowledged, may the batch's offsets be committed.
-        resolveOffset(batch.lastOffset());
-        await commitOffsetsIfNecessary();
-        await heartbeat();
-      },
-    });
-    this.consuming = true;
-    this.lagTimer = setInterval(() => void this.measureLag(), 5000);
-    this.lagTimer.unref();
+    this.metrics.changelogCaughtUp.set(1);
+    this.log.info(
+      { webhooks: this.view.size, indexed: this.index.size, invalid: this.view.invalidRecords, ms: Date.now() - started },
+      'subscription index caught up with the changelog',
+    );
+    await this.producer.connect();
+    await this.consumer.start();
   }
 
-  private async send(topic: string, messages: Message[], heartbeat: () => Promise<void>): Promise<void> {
-    for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {
-      await this.producer!.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: messages.slice(i, i + PRODUCE_CHUNK) });
-      await heartbeat();
-    }
-  }
-
-  private async measureLag(): Promise<void> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const groupId = `${this.config.HOOKLINE_TOPIC_PREFIX}hookline.fanout`;
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [this.topics.events] });
-      const ends = await admin.fetchTopicOffsets(this.topics.events);
-      for (const end of ends) {
-        const done = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-        const lag = Number(end.high) - Math.max(Number(done), Number(end.low));
-        this.metrics.consumerLag.set({ partition: String(end.partition) }, Math.max(0, lag));
-      }
-    } catch {
-      /* a metric, best effort */
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+  /** Partitions of hookline.events this process owns. */
+  get assignment(): number[] {
+    return this.consumer.assignment;
   }
 
   async readiness(): Promise<Record<string, boolean>> {
-    return { changelog_caught_up: this.reader.isCaughtUp, consuming: this.consuming };
+    return { changelog_caught_up: this.reader.isCaughtUp, events_consumer: this.consumer.healthy };
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.lagTimer);
-    this.consuming = false;
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.reader.stop().catch(() => undefined);
-    await this.producer?.disconnect().catch(() => undefined);
+    await this.consumer.stop().catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
+    await this.producer.disconnect().catch((e) => this.log.warn({ err: e }, 'stopping the producer'));
+    await this.reader.stop().catch((e) => this.log.warn({ err: e }, 'stopping the changelog reader'));
   }
 }

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './hookline-client';
+export * from './types';

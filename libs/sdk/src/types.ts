@@ -1,0 +1,114 @@
+import type { EventData, EventType, SignatureScheme } from '@hookline/contracts';
+
+export interface Webhook {
+  id: string;
+  project_id: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  active: boolean;
+  signature_scheme: SignatureScheme;
+  /** Only in the answers of create and rotate. */
+  secret?: string;
+  old_secret_expires_at: string | null;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+export interface CreateWebhookOptions {
+  description?: string | null;
+  active?: boolean;
+  signature_scheme?: SignatureScheme;
+  verify?: boolean;
+}
+
+export interface UpdateWebhookInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  active?: boolean;
+}
+
+export interface RotatedSecret {
+  secret: string;
+  old_secret_expires_at: string | null;
+  webhook: Webhook;
+}
+
+export interface EventTypeInfo {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+export interface ApiKey {
+  id: string;
+  project_id: string;
+  name: string | null;
+  key_prefix: string;
+  created_at: string;
+  created_by: string | null;
+  revoked_at: string | null;
+  /** Only in the answer of create. */
+  key?: string;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  created_at: string;
+  api_key: string;
+  api_key_id: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Delivery {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  trigger: string;
+  url: string;
+  request_headers: Record<string, string>;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number;
+  error_class: string | null;
+  error: string | null;
+  started_at: string;
+}
+
+export interface DeliveryWithAttempts extends Delivery {
+  attempts_log: DeliveryAttempt[];
+  event?: Record<string, unknown>;
+}
+
+export interface DeliveryFilters {
+  status?: DeliveryStatus;
+  event?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export type PublishableEvent<T extends EventType> = { type: T; data: EventData<T> };
