@@ -1,15 +1,23 @@
 import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { runMigrations } from '@hookline/persistence';
-import { StackError, stackUp } from '../stack/stack';
-import { localSecrets } from './local-secrets';
 import { serviceExists, spawnService, waitForHttp } from '@hookline/testing';
+import { StackError, stackUp } from '../stack/stack';
+import { ensureDemo } from './demo';
+import { localSecrets } from './local-secrets';
 
-/** The apps `npm start` runs, in start order; an app that does not exist yet is skipped. */
-const SERVICES = ['registry', 'fanout', 'dispatcher'] as const;
+/** The services `npm start` runs, in start order, with the port of their /healthz. */
+const SERVICES = [
+  { app: 'registry', port: () => Number(process.env.HOOKLINE_API_PORT || 3000) },
+  { app: 'fanout', port: () => 3101 },
+  { app: 'dispatcher', port: () => 3102 },
+] as const;
 
 /**
- * `npm start`: the local stack, migrations, every service, then the URLs. Ctrl-C stops the
- * services; the stack keeps running for the next start (`npm run stack down` stops it).
+ * `npm start`: the local stack, migrations, every service, a demo project whose webhook points at
+ * a local `hookline listen` receiver, and the reference producer at a gentle rate, so signed
+ * deliveries show up in this terminal. Ctrl-C stops everything it started except the stack
+ * (`npm run stack down` stops that).
  */
 async function main() {
   const t0 = Date.now();
@@ -19,7 +27,9 @@ async function main() {
   if (migrated.length) say(`[db] migrations applied: ${migrated.join(', ')}`);
 
   const { adminToken, encryptionKey } = localSecrets();
-  const apiPort = process.env.HOOKLINE_API_PORT ?? '3000';
+  const apiPort = process.env.HOOKLINE_API_PORT || '3000';
+  const receiverPort = process.env.HOOKLINE_DEMO_RECEIVER_PORT || '4000';
+  const rate = process.env.HOOKLINE_DEMO_RATE || '1';
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: state.databaseUrl,
@@ -32,11 +42,13 @@ async function main() {
   };
 
   const children: ChildProcess[] = [];
+  let stopping = false;
   const stopAll = () => {
+    stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   };
   process.on('SIGINT', () => {
-    say('\nstopping services (the stack keeps running; `npm run stack down` stops it)…');
+    say('\nstopping (the stack keeps running; `npm run stack down` stops it)…');
     stopAll();
     setTimeout(() => process.exit(0), 3000).unref();
   });
@@ -44,25 +56,49 @@ async function main() {
     stopAll();
     process.exit(0);
   });
-
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  for (const app of SERVICES.filter(serviceExists)) {
-    const child = spawnService(app, env);
+  const watch = (name: string, child: ChildProcess) => {
     children.push(child);
     child.on('exit', (code, signal) => {
-      if (signal !== 'SIGTERM') say(`[${app}] exited (${signal ?? code}); see .data/logs/${app}.log`);
+      if (!stopping) say(`[${name}] exited (${signal ?? code}); see .data/logs/${name}.log`);
     });
-    if (app === 'registry') await waitForHttp(`${apiUrl}/healthz`, 60_000, child);
-    say(`[${app}] started, logs in .data/logs/${app}.log`);
+  };
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  for (const { app, port } of SERVICES.filter((s) => serviceExists(s.app))) {
+    const child = spawnService(app, { ...env, HOOKLINE_METRICS_PORT: String(port()) });
+    watch(app, child);
+    await waitForHttp(`http://127.0.0.1:${port()}/healthz`, 90_000, child);
+    say(`[${app}] started on :${port()}, logs in .data/logs/${app}.log`);
+  }
+
+  const receiverUrl = `http://127.0.0.1:${receiverPort}/hook`;
+  const demo = await ensureDemo(apiUrl, adminToken, receiverUrl);
+  if (serviceExists('cli')) {
+    // The receiver prints each verified delivery; its output is this terminal's live view.
+    const listener = spawnService('cli', { ...env, HOOKLINE_WEBHOOK_SECRET: demo.secret }, {
+      args: ['listen', '--port', receiverPort, '--secret', demo.secret],
+      logName: 'receiver',
+      pipe: true,
+    });
+    watch('receiver', listener);
+    createInterface({ input: listener.stdout! }).on('line', (line) => say(`[receiver] ${line}`));
+  }
+  if (serviceExists('producer')) {
+    const producer = spawnService('producer', env, { args: ['--rate', rate, '--projects', demo.projectId] });
+    watch('producer', producer);
   }
 
   say('');
   say(`Hookline is running (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  say(`  API          ${apiUrl}   (docs: ${apiUrl}/docs)`);
-  say(`  admin token  ${adminToken}`);
-  say(`  Postgres     ${state.databaseUrl}`);
-  say(`  Kafka        ${state.kafkaBrokers}`);
-  say('Press Ctrl-C to stop.');
+  say(`  API            ${apiUrl}   (docs ${apiUrl}/docs)`);
+  say(`  admin token    ${adminToken}`);
+  say(`  demo project   ${demo.projectId}`);
+  say(`  demo API key   ${demo.apiKey}`);
+  say(`  demo webhook   ${demo.webhookId} → ${receiverUrl} (hookline listen)`);
+  say(`  Postgres       ${state.databaseUrl}`);
+  say(`  Kafka          ${state.kafkaBrokers}`);
+  say(`Try: curl -H "Authorization: Bearer ${demo.apiKey}" ${apiUrl}/v1/webhooks`);
+  say(`Producer at ${rate} event/s to the demo project; deliveries appear below. Ctrl-C stops.`);
 }
 
 main().catch((e) => {

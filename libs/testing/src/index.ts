@@ -7,3 +7,4 @@ export * from './test-stack';
 export * from './topic-collector';
 export * from './type-check';
 export * from './tcp-proxy';
+export * from './kafka-quiescence';

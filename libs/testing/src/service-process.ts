@@ -17,13 +17,17 @@ export function serviceExists(app: string): boolean {
  * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
  * .data/logs/<logName>.log. This is how `npm start` and the end-to-end suite run the services.
  */
-export function spawnService(app: string, env: NodeJS.ProcessEnv, options: { logName?: string; args?: string[] } = {}): ChildProcess {
+export function spawnService(
+  app: string,
+  env: NodeJS.ProcessEnv,
+  options: { logName?: string; args?: string[]; /** stdout as a pipe to read, stderr to the log */ pipe?: boolean } = {},
+): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
   return spawn(process.execPath, ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app), ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', log, log],
+    stdio: ['ignore', options.pipe ? 'pipe' : log, log],
   });
 }
 

@@ -1,11 +1,11 @@
 import { classifyAddress, forbiddenReason } from './address-policy';
-import { UrlPolicyError, resolveAndCheck } from './url-policy';
+import { UrlPolicyError, parseHostAddress, resolveAndCheck } from './url-policy';
 
 const dev = { allowHttp: true, allowPrivate: true };
 const prod = { allowHttp: false, allowPrivate: false };
 const resolvesTo = (...addresses: string[]) => ({ lookup: async () => addresses });
 
-describe('classifyAddress', () => {
+describe(classifyAddress.name, () => {
   it.each([
     ['93.184.216.34', 'public'],
     ['2606:2800:220:1:248:1893:25c8:1946', 'public'],
@@ -31,7 +31,7 @@ describe('classifyAddress', () => {
   });
 });
 
-describe('forbiddenReason', () => {
+describe(forbiddenReason.name, () => {
   it('should allow loopback and private only with allowPrivate', () => {
     expect(forbiddenReason('127.0.0.1', { allowPrivate: false })).toMatch(/loopback/);
     expect(forbiddenReason('127.0.0.1', { allowPrivate: true })).toBeNull();
@@ -45,7 +45,33 @@ describe('forbiddenReason', () => {
   });
 });
 
-describe('resolveAndCheck', () => {
+describe(parseHostAddress.name, () => {
+  it.each([
+    ['2852039166', '169.254.169.254'],
+    ['0251.0376.0251.0376', '169.254.169.254'],
+    ['0xa9fea9fe', '169.254.169.254'],
+    ['0xa9.0xfe.0xa9.0xfe', '169.254.169.254'],
+    ['169.254.43518', '169.254.169.254'],
+    ['127.1', '127.0.0.1'],
+    ['[::ffff:169.254.169.254]', '::ffff:a9fe:a9fe'],
+    ['::ffff:169.254.169.254', '::ffff:a9fe:a9fe'],
+    ['[fd00:ec2::254]', 'fd00:ec2::254'],
+  ])('should read %s as %s', (host, expected) => {
+    expect(parseHostAddress(host)).toBe(expected);
+  });
+
+  it.each(['example.com', '1.2.3.4.5', '0x1g', ''])('should answer undefined for the host name %j', (host) => {
+    expect(parseHostAddress(host)).toBeUndefined();
+  });
+
+  it('should read every notation of the metadata address as metadata', () => {
+    for (const host of ['2852039166', '0251.0376.0251.0376', '0xa9fea9fe', '[::ffff:169.254.169.254]']) {
+      expect(classifyAddress(parseHostAddress(host)!)).toBe('metadata');
+    }
+  });
+});
+
+describe(resolveAndCheck.name, () => {
   it.each([
     'http://2852039166/',
     'http://0251.0376.0251.0376/',
@@ -79,6 +105,12 @@ describe('resolveAndCheck', () => {
     await expect(resolveAndCheck('ftp://example.test/', dev)).rejects.toMatchObject({ reason: 'not_https' });
     await expect(resolveAndCheck('https://u:p@example.test/', { ...prod, ...resolvesTo('93.184.216.34') })).rejects.toMatchObject({ reason: 'invalid_url' });
     await expect(resolveAndCheck('not a url', prod)).rejects.toMatchObject({ reason: 'invalid_url' });
+  });
+
+  it('should accept https://example.com when it resolves to a public address', async () => {
+    const result = await resolveAndCheck('https://example.com', { ...prod, ...resolvesTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946') });
+    expect(result.url.hostname).toBe('example.com');
+    expect(result.addresses).toHaveLength(2);
   });
 
   it('should accept a public https endpoint and answer its addresses', async () => {

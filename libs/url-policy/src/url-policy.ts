@@ -29,13 +29,23 @@ export async function resolveAll(host: string): Promise<string[]> {
 }
 
 /**
- * The host as an IP literal when it is one. WHATWG URL parsing has already turned every IPv4
- * notation (decimal `2852039166`, octal, hex, short `127.1`) into dotted quads, and IPv6 into
- * its bracketed canonical form, so only brackets remain to strip.
+ * The IP address a URL host denotes, in canonical form, or undefined for a host name. The host is
+ * read the way WHATWG URL parsing (and so every HTTP client) reads it: IPv4 in any notation
+ * (decimal `2852039166`, octal `0251.0376.0251.0376`, hex `0xa9fea9fe`, short `127.1`) becomes a
+ * dotted quad, and IPv6 (bracketed or not) its canonical form, e.g. `::ffff:a9fe:a9fe`.
  */
-export function parseHostAddress(hostname: string): string | undefined {
-  const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return isIP(bare) ? bare : undefined;
+export function parseHostAddress(host: string): string | undefined {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare === '') return undefined;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${isIP(bare) === 6 ? `[${bare}]` : bare}/`).hostname;
+  } catch {
+    // Not a valid host at all (e.g. `1.2.3.4.5`): then it is no address either.
+    return undefined;
+  }
+  const canonical = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  return isIP(canonical) ? canonical : undefined;
 }
 
 /**

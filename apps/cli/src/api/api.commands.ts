@@ -1,4 +1,12 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io';
+import { registerDeliveriesCommand } from './deliveries.command';
+import { registerEventsCommands } from './events.command';
+import { registerWebhooksCommand } from './webhooks.command';
 
-export function registerApiCommands(_program: Command, _io: CliIo): void {}
+/** The commands over the registry API (libs/sdk). */
+export function registerApiCommands(program: Command, io: CliIo): void {
+  registerWebhooksCommand(program, io);
+  registerEventsCommands(program, io);
+  registerDeliveriesCommand(program, io);
+}

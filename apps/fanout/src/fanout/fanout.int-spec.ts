@@ -1,131 +1,229 @@
-import { DeliveryTaskSchema, deliveryId, type DeliveryTask } from '@hookline/contracts';
+import { randomBytes } from 'node:crypto';
+import { DeliveryTaskSchema, KafkaHeaders, deliveryId, type DeliveryTask, type EventEnvelope, type WebhookState } from '@hookline/contracts';
 import { parseConfig } from '@hookline/config';
-import { createMetricsRegistry } from '@hookline/telemetry';
+import { SecretBox } from '@hookline/persistence';
+import { startTracing, stopTracing } from '@hookline/telemetry';
 import {
   TopicCollector,
   TopicWriter,
   createTestTopics,
   eventEnvelope,
   pollUntil,
+  waitForCollected,
+  waitForGroupCaughtUp,
   webhookState,
   type TestTopics,
 } from '@hookline/testing';
+import { createFanoutService, type FanoutApp } from '../fanout.app';
 import { FanoutService } from './fanout.service';
 
 describe(FanoutService.name, () => {
   let topics: TestTopics;
   let writer: TopicWriter;
   let tasks: TopicCollector;
-  const services: FanoutService[] = [];
+  let app: FanoutApp;
+  let indexSizeWhenFirstReady = -1;
+  const box = new SecretBox(randomBytes(32));
+  const hook = (project_id: string, events: string[], patch: Partial<WebhookState> = {}) =>
+    webhookState({ project_id, events, box, plaintextSecrets: [`whsec_${randomBytes(32).toString('base64')}`], ...patch });
 
-  const startService = async () => {
-    const config = parseConfig({
-      KAFKA_BROKERS: topics.brokers.join(','),
-      HOOKLINE_TOPIC_PREFIX: topics.prefix,
-      HOOKLINE_TOPIC_PARTITIONS: '3',
-      HOOKLINE_LOG_LEVEL: 'warn',
-    });
-    const service = new FanoutService(config, createMetricsRegistry('fanout-test'));
-    services.push(service);
-    await service.start();
-    return service;
+  const exact = hook('prj_a', ['ignite.deployment.created']);
+  const wildcard = hook('prj_a', ['ignite.deployment.*']);
+  const everything = hook('prj_a', ['*']);
+  const projectOnly = hook('prj_a', ['project.*', 'project.updated']);
+  const otherProject = hook('prj_b', ['*']);
+  const inactive = hook('prj_a', ['*'], { active: false });
+  const disabled = hook('prj_a', ['*'], { active: false, disabled_reason: 'deliveries failed' });
+  const deleted = hook('prj_a', ['*']);
+  const fillers = Array.from({ length: 300 }, (_, i) => hook(`prj_filler_${i % 30}`, ['ignite.*', 'project.member.*']));
+  const indexedAtBoot = 5 + fillers.length;
+
+  const tasksOf = (event: EventEnvelope) => tasks.json<DeliveryTask>().filter((t) => t.event.id === event.id);
+  const webhooksOf = (event: EventEnvelope) => tasksOf(event).map((t) => t.webhook_id).sort();
+  /** Publishes events and waits until fan-out has processed them and every task is read. */
+  const publish = async (...events: EventEnvelope[]) => {
+    await writer.events(topics.topics.events, events);
+    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events);
+    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries);
   };
-  const taskFor = (eventId: string) => tasks.json<DeliveryTask>().filter((t) => t.event.id === eventId);
-  const waitForTasks = (eventId: string, n: number) =>
-    pollUntil(() => taskFor(eventId).length >= n && taskFor(eventId), { timeoutMs: 20_000, message: `${n} tasks for ${eventId}` });
 
   beforeAll(async () => {
-    topics = await createTestTopics(undefined, 3, 3);
+    startTracing('hookline-fanout-test');
+    topics = await createTestTopics(undefined, 5, 3);
     writer = await TopicWriter.connect(topics.kafka);
+    const changelog = topics.topics.webhooksChangelog;
+    for (const state of [exact, wildcard, everything, projectOnly, otherProject, inactive, disabled, deleted, ...fillers]) {
+      await writer.webhook(changelog, state);
+    }
+    await writer.tombstone(changelog, deleted.id);
     tasks = await TopicCollector.start(topics.kafka, [topics.topics.deliveries]);
+
+    app = createFanoutService(
+      parseConfig({
+        KAFKA_BROKERS: topics.brokers.join(','),
+        HOOKLINE_TOPIC_PREFIX: topics.prefix,
+        HOOKLINE_TOPIC_PARTITIONS: '3',
+        HOOKLINE_METRICS_PORT: '0',
+        HOOKLINE_LOG_LEVEL: 'error',
+        HOOKLINE_KAFKA_SESSION_TIMEOUT: '6s',
+      }),
+    );
+    const starting = app.start();
+    // Watch /readyz while the index is built: the first "ready" must come with a complete index.
+    await pollUntil(
+      async () => {
+        if (!app.opsUrl) return false;
+        const res = await fetch(`${app.opsUrl}/readyz`);
+        if (res.status !== 200) return false;
+        indexSizeWhenFirstReady = app.service.index.size;
+        return true;
+      },
+      { intervalMs: 10, timeoutMs: 30_000, message: 'fanout ready' },
+    );
+    await starting;
   });
   afterAll(async () => {
-    await Promise.all(services.map((s) => s.stop()));
+    await app?.stop();
     await tasks?.stop();
     await writer?.close();
     await topics?.drop();
+    await stopTracing();
   });
 
-  it('should fan an event out to exactly the matching webhooks, keeping projects apart', async () => {
-    const cl = topics.topics.webhooksChangelog;
-    const exact = webhookState({ project_id: 'prj_a', events: ['ignite.deployment.created'] });
-    const wildcard = webhookState({ project_id: 'prj_a', events: ['ignite.deployment.*'] });
-    const all = webhookState({ project_id: 'prj_a', events: ['*'] });
-    const other = webhookState({ project_id: 'prj_a', events: ['project.*'] });
-    const otherProject = webhookState({ project_id: 'prj_b', events: ['*'] });
-    const inactive = webhookState({ project_id: 'prj_a', events: ['*'], active: false, disabled_reason: 'manual' });
-    const deleted = webhookState({ project_id: 'prj_a', events: ['*'] });
-    for (const w of [exact, wildcard, all, other, otherProject, inactive, deleted]) await writer.webhook(cl, w);
-    await writer.tombstone(cl, deleted.id);
-    await startService();
+  it('should answer /readyz only once the index has caught up with the changelog', async () => {
+    expect(indexSizeWhenFirstReady).toBe(indexedAtBoot);
+    const res = await fetch(`${app.opsUrl}/readyz`);
+    expect(await res.json()).toEqual({ status: 'ready', checks: { changelog_caught_up: true, events_consumer: true } });
+    expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
+  });
 
-    const event = eventEnvelope({ project_id: 'prj_a', event: 'ignite.deployment.created', data: { deployment_id: 'd1' } });
-    await writer.events(topics.topics.events, [event]);
-    const found = await waitForTasks(event.id, 3);
-    // A moment more to be sure nothing extra follows.
-    await pollUntil(() => tasks.messages.length >= 3, { timeoutMs: 2000 });
-    const ids = taskFor(event.id).map((t) => t.webhook_id).sort();
-    expect(ids).toEqual([exact.id, wildcard.id, all.id].sort());
-    for (const t of found) {
-      expect(DeliveryTaskSchema.parse(t)).toEqual(t);
-      expect(t.delivery_id).toBe(deliveryId(event.id, t.webhook_id));
-      expect(t.attempt).toBe(1);
-      expect(t.event).toEqual(event);
+  it('should fan an event out to its exact and wildcard subscribers, one valid task each', async () => {
+    const event = eventEnvelope({ project_id: 'prj_a', event: 'ignite.deployment.created', data: { deployment_id: 'dep_1' } });
+    await publish(event);
+    expect(webhooksOf(event)).toEqual([exact.id, wildcard.id, everything.id].sort());
+    for (const task of tasksOf(event)) {
+      expect(DeliveryTaskSchema.parse(task)).toEqual(task);
+      expect(task).toEqual({ delivery_id: deliveryId(event.id, task.webhook_id), webhook_id: task.webhook_id, attempt: 1, event });
     }
-    const keys = tasks.messages.filter((m) => JSON.parse(m.value).event.id === event.id).map((m) => m.key);
-    expect(keys.sort()).toEqual(ids);
+    const messages = tasks.messages.filter((m) => m.value.includes(event.id));
+    expect(messages.map((m) => m.key).sort()).toEqual(webhooksOf(event));
+    expect(messages.every((m) => m.headers[KafkaHeaders.eventType] === event.event)).toBe(true);
   });
 
-  it('should follow the changelog live: a new webhook and a changed event list take effect', async () => {
-    const cl = topics.topics.webhooksChangelog;
-    const late = webhookState({ project_id: 'prj_live', events: ['project.updated'] });
-    await writer.webhook(cl, late);
-    const service = services[0]!;
-    await pollUntil(() => service.view.get(late.id), { message: 'new webhook in the view' });
-    const first = eventEnvelope({ project_id: 'prj_live', event: 'project.updated' });
-    await writer.events(topics.topics.events, [first]);
-    await waitForTasks(first.id, 1);
-
-    await writer.webhook(cl, { ...late, events: ['project.member.created'], version: 2 });
-    await pollUntil(() => service.view.get(late.id)?.version === 2, { message: 'update applied' });
-    const second = eventEnvelope({ project_id: 'prj_live', event: 'project.updated' });
-    const third = eventEnvelope({ project_id: 'prj_live', event: 'project.member.created', data: { user_id: 'u1' } });
-    await writer.events(topics.topics.events, [second, third]);
-    await waitForTasks(third.id, 1);
-    expect(taskFor(second.id)).toHaveLength(0);
+  it('should keep projects apart', async () => {
+    const inB = eventEnvelope({ project_id: 'prj_b', event: 'ignite.deployment.created' });
+    const inC = eventEnvelope({ project_id: 'prj_c', event: 'ignite.deployment.created' });
+    await publish(inB, inC);
+    expect(webhooksOf(inB)).toEqual([otherProject.id]);
+    expect(webhooksOf(inC)).toEqual([]);
   });
 
-  it('should send a poison message to the DLQ and keep the partition flowing', async () => {
+  it('should skip inactive, disabled and deleted webhooks', async () => {
+    const event = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+    await publish(event);
+    // Each of the three subscribes to `*`; only the active subscribers get a task, once each.
+    expect(webhooksOf(event)).toEqual([everything.id, projectOnly.id].sort());
+  });
+
+  it('should continue the producer\'s trace: a fan-out span per event, its traceparent on every task', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parentSpan = randomBytes(8).toString('hex');
+    const event = eventEnvelope({ project_id: 'prj_a', event: 'ignite.deployment.updated' });
+    await writer.events(topics.topics.events, [event], { traceparent: `00-${traceId}-${parentSpan}-01` });
+    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events);
+    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries);
+    const headers = tasks.messages.filter((m) => m.value.includes(event.id)).map((m) => m.headers.traceparent);
+    expect(headers).toHaveLength(2);
+    const [first] = headers;
+    expect(first).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(first).not.toContain(parentSpan);
+    expect(new Set(headers).size).toBe(1);
+  });
+
+  it('should deliver the next event to a webhook created after boot', async () => {
+    const late = hook('prj_live', ['project.member.*']);
+    await writer.webhook(topics.topics.webhooksChangelog, late);
+    await pollUntil(() => app.service.index.match('prj_live', 'project.member.created').length === 1, { message: 'new webhook indexed' });
+    const event = eventEnvelope({ project_id: 'prj_live', event: 'project.member.created' });
+    await publish(event);
+    expect(webhooksOf(event)).toEqual([late.id]);
+  });
+
+  it('should apply an updated event list, then a deactivation and a delete', async () => {
+    const changing = hook('prj_change', ['project.updated']);
+    const changelog = topics.topics.webhooksChangelog;
+    const view = app.service.view;
+    await writer.webhook(changelog, changing);
+    await writer.webhook(changelog, { ...changing, events: ['ignite.deployment.rollout.*'], version: 2 });
+    await pollUntil(() => view.get(changing.id)?.version === 2, { message: 'update applied' });
+    const before = eventEnvelope({ project_id: 'prj_change', event: 'project.updated' });
+    const rollout = eventEnvelope({ project_id: 'prj_change', event: 'ignite.deployment.rollout.created' });
+    await publish(before, rollout);
+    expect(webhooksOf(before)).toEqual([]);
+    expect(webhooksOf(rollout)).toEqual([changing.id]);
+
+    await writer.webhook(changelog, { ...changing, events: ['ignite.deployment.rollout.*'], active: false, version: 3 });
+    await pollUntil(() => view.get(changing.id)?.version === 3, { message: 'deactivation applied' });
+    const whileInactive = eventEnvelope({ project_id: 'prj_change', event: 'ignite.deployment.rollout.updated' });
+    await publish(whileInactive);
+    expect(webhooksOf(whileInactive)).toEqual([]);
+
+    await writer.webhook(changelog, { ...changing, events: ['*'], active: true, version: 4 });
+    await writer.tombstone(changelog, changing.id);
+    await pollUntil(() => view.get(changing.id) === undefined, { message: 'delete applied' });
+    const afterDelete = eventEnvelope({ project_id: 'prj_change', event: 'project.updated' });
+    await publish(afterDelete);
+    expect(webhooksOf(afterDelete)).toEqual([]);
+  });
+
+  it('should send poison messages to the DLQ with the reason and keep the partition flowing', async () => {
     const dlq = await TopicCollector.start(topics.kafka, [topics.topics.eventsDlq]);
+    const producer = topics.kafka.producer();
+    await producer.connect();
     try {
-      await writer.webhook(topics.topics.webhooksChangelog, webhookState({ project_id: 'prj_poison', events: ['*'] }));
-      await pollUntil(() => services[0]!.index.match('prj_poison', 'project.updated').length === 1);
-      await writer.raw(topics.topics.events, 'prj_poison', '{not json');
-      await writer.raw(topics.topics.events, 'prj_poison', JSON.stringify({ id: 'evt_x', event: 'project.updated' }));
-      const next = eventEnvelope({ project_id: 'prj_poison' });
-      await writer.events(topics.topics.events, [next]);
-      await waitForTasks(next.id, 1);
-      const dead = await dlq.waitFor((m) => m.length >= 2);
-      expect(dead.map((m) => m.headers['hookline-dlq-reason'])).toEqual([expect.stringMatching(/SyntaxError/), expect.stringMatching(/schema/)]);
-      expect(dead[0]!.headers['hookline-dlq-source-topic']).toContain(topics.topics.events);
+      const next = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+      const { id: _id, ...withoutId } = eventEnvelope({ project_id: 'prj_a' });
+      const [sent] = await producer.send({
+        topic: topics.topics.events,
+        acks: -1,
+        // All on one partition, the valid event last: it must not wait behind the poison.
+        messages: [
+          { partition: 0, key: 'prj_a', value: '{not json', headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } },
+          { partition: 0, key: 'prj_a', value: JSON.stringify(withoutId) },
+          { partition: 0, key: null, value: JSON.stringify(eventEnvelope({ project_id: 'prj_a' })) },
+          { partition: 0, key: 'prj_a', value: JSON.stringify(next) },
+        ],
+      });
+      await pollUntil(() => tasksOf(next).length === 2, { message: 'the event after the poison fanned out' });
+      const dead = await dlq.waitFor((m) => m.length >= 3);
+      expect(dead.map((m) => m.headers[KafkaHeaders.dlqReason])).toEqual([
+        expect.stringMatching(/^invalid_json: /),
+        expect.stringMatching(/^schema: id: /),
+        expect.stringMatching(/^missing_key: /),
+      ]);
+      const first = Number(sent!.baseOffset);
+      dead.forEach((m, i) => {
+        expect(m.headers[KafkaHeaders.dlqSourceTopic]).toBe(topics.topics.events);
+        expect(m.headers[KafkaHeaders.dlqSourcePartition]).toBe('0');
+        expect(m.headers[KafkaHeaders.dlqSourceOffset]).toBe(String(first + i));
+      });
+      expect(dead[0]!.value).toBe('{not json');
+      expect(dead[0]!.headers.traceparent).toBe(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`);
     } finally {
+      await producer.disconnect();
       await dlq.stop();
     }
   });
 
-  it('should lose no task across a restart, and share partitions between two instances', async () => {
-    await writer.webhook(topics.topics.webhooksChangelog, webhookState({ project_id: 'prj_restart', events: ['*'] }));
-    await pollUntil(() => services[0]!.index.match('prj_restart', 'project.updated').length === 1);
-    const before = Array.from({ length: 30 }, () => eventEnvelope({ project_id: 'prj_restart' }));
-    await writer.events(topics.topics.events, before);
-    await services.shift()!.stop();
-    const during = Array.from({ length: 30 }, () => eventEnvelope({ project_id: 'prj_restart' }));
-    await writer.events(topics.topics.events, during);
-    await Promise.all([startService(), startService()]);
-    const after = Array.from({ length: 60 }, (_, i) => eventEnvelope({ project_id: `prj_restart`, id: `evt_after_${i}` }));
-    await writer.events(topics.topics.events, after);
-    for (const e of [...before, ...during, ...after]) await waitForTasks(e.id, 1);
-    // In steady state (after the rebalance) each task is produced once.
-    for (const e of after) expect(taskFor(e.id)).toHaveLength(1);
+  it('should expose events consumed, tasks produced, lag, index size and match time on /metrics', async () => {
+    const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('hookline_fanout_events_consumed_total{outcome="fanned_out",service="fanout"}')).toBeGreaterThanOrEqual(7);
+    expect(value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}')).toBe(3);
+    expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(tasks.messages.length);
+    expect(value('hookline_fanout_index_webhooks{service="fanout"}')).toBe(app.service.index.size);
+    expect(value('hookline_fanout_match_seconds_count{service="fanout"}')).toBeGreaterThan(0);
+    expect(text).toMatch(/^hookline_fanout_consumer_lag\{partition="0",service="fanout"\} 0$/m);
+    expect(value('hookline_fanout_changelog_caught_up{service="fanout"}')).toBe(1);
   });
 });

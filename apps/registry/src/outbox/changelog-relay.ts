@@ -31,6 +31,7 @@ const RELAY_LOCK = 7_201_105;
 export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly topics: Topics;
   private producer?: Producer;
+  private connected?: Promise<void>;
   private relay?: OrderedRelay<WebhookEventRow>;
   private readonly published: Counter;
   private readonly lagSeconds: Histogram;
@@ -57,8 +58,9 @@ export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Connecting happens on the first publish, so the API starts (and answers 503 where Kafka is
+    // needed) while Kafka is down; the relay retries until it is back.
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
     this.relay = new OrderedRelay<WebhookEventRow>({
       dataSource: this.dataSource,
       table: 'webhook_events',
@@ -94,6 +96,11 @@ export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShut
       });
     const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
     if (operational.length) topicMessages.push({ topic: this.topics.operational, messages: operational });
+    this.connected ??= this.producer!.connect().catch((e) => {
+      this.connected = undefined;
+      throw e;
+    });
+    await this.connected;
     await this.producer!.sendBatch({ acks: -1, topicMessages });
     this.published.inc(rows.length);
     const now = Date.now();

@@ -1,0 +1,165 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { HooklineClient } from '@hookline/sdk';
+import {
+  createTestDatabase,
+  createTestTopics,
+  freePort,
+  spawnService,
+  stopService,
+  waitForHttp,
+  type TestDatabase,
+  type TestTopics,
+} from '@hookline/testing';
+import { runCli } from '../cli';
+import { CapturedIo } from '../testing/captured-io';
+
+/**
+ * The API commands against a real registry (its own process, database and topic prefix): an app
+ * never imports another app, so the registry runs the way `npm start` runs it.
+ */
+describe('hookline API commands', () => {
+  let db: TestDatabase;
+  let topics: TestTopics;
+  let registry: ChildProcess;
+  let apiUrl: string;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    topics = await createTestTopics(undefined, 2, 1);
+    const port = await freePort();
+    const adminToken = `hla_${randomBytes(18).toString('base64url')}`;
+    apiUrl = `http://127.0.0.1:${port}`;
+    registry = spawnService(
+      'registry',
+      {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: topics.brokers.join(','),
+        HOOKLINE_TOPIC_PREFIX: topics.prefix,
+        HOOKLINE_TOPIC_PARTITIONS: '1',
+        HOOKLINE_RETRY_SCHEDULE: '1s,2s',
+        HOOKLINE_API_PORT: String(port),
+        HOOKLINE_ADMIN_TOKEN: adminToken,
+        HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
+        HOOKLINE_ALLOW_HTTP: 'true',
+        HOOKLINE_LOG_LEVEL: 'warn',
+      },
+      { logName: 'cli-int-registry' },
+    );
+    await waitForHttp(`${apiUrl}/readyz`, 60_000, registry);
+    apiKey = (await new HooklineClient({ baseUrl: apiUrl, adminToken }).projects.create('CLI')).api_key;
+  }, 90_000);
+
+  afterAll(async () => {
+    if (registry) await stopService(registry);
+    await db?.drop();
+    await topics?.drop();
+  });
+
+  async function hookline(...args: string[]) {
+    const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_API_KEY: apiKey });
+    const code = await runCli(args, { io });
+    return { code, io, json: () => JSON.parse(io.text) };
+  }
+
+  it('should create, list, get, update, rotate and delete a webhook', async () => {
+    const created = await hookline('webhooks', 'create', '--url', 'http://127.0.0.1:4000/hook', '--events', 'ignite.deployment.*,project.updated', '--description', 'cli', '--json');
+    expect(created.code).toBe(0);
+    const webhook = created.json();
+    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:4000/hook', events: ['ignite.deployment.*', 'project.updated'], active: true });
+    expect(webhook.secret).toMatch(/^whsec_/);
+
+    const table = await hookline('webhooks', 'list');
+    expect(table.code).toBe(0);
+    expect(table.io.stdout[0]).toMatch(/^ID\s+URL\s+EVENTS\s+SCHEME\s+STATE\s+DESCRIPTION$/);
+    expect(table.io.stdout.find((l) => l.startsWith(webhook.id))).toMatch(/http:\/\/127\.0\.0\.1:4000\/hook\s+ignite\.deployment\.\*,project\.updated\s+standard\s+active\s+cli/);
+
+    const listed = await hookline('webhooks', 'list', '--json');
+    expect(listed.json().map((w: { id: string }) => w.id)).toContain(webhook.id);
+
+    const got = await hookline('webhooks', 'get', webhook.id);
+    expect(got.io.stdout).toContainEqual(expect.stringMatching(/^url\s+http:\/\/127\.0\.0\.1:4000\/hook$/));
+    expect(got.io.text).not.toContain('whsec_');
+
+    const disabled = await hookline('webhooks', 'update', webhook.id, '--disable', '--events', '*', '--json');
+    expect(disabled.code).toBe(0);
+    expect(disabled.json()).toMatchObject({ active: false, events: ['*'] });
+    const enabled = await hookline('webhooks', 'update', webhook.id, '--enable');
+    expect(enabled.io.stdout).toContainEqual(expect.stringMatching(/^active\s+active$/));
+
+    const rotated = await hookline('webhooks', 'rotate-secret', webhook.id, '--transition-hours', '1', '--json');
+    expect(rotated.code).toBe(0);
+    expect(rotated.json().secret).toMatch(/^whsec_/);
+    expect(rotated.json().secret).not.toBe(webhook.secret);
+    expect(Date.parse(rotated.json().old_secret_expires_at)).toBeGreaterThan(Date.now() + 3_500_000);
+
+    const deleted = await hookline('webhooks', 'delete', webhook.id);
+    expect(deleted).toMatchObject({ code: 0 });
+    expect(deleted.io.stdout).toEqual([`Deleted ${webhook.id}`]);
+    const gone = await hookline('webhooks', 'get', webhook.id);
+    expect(gone.code).toBe(3);
+    expect(gone.io.stderr).toHaveLength(1);
+    expect(gone.io.stderr[0]).toMatch(/^hookline: .*not found.*\[HTTP 404 not_found\]$/);
+  });
+
+  it('should publish an event and print its id; the same --id twice gives the same id', async () => {
+    const data = JSON.stringify({ project_id: 'prj_x', name: 'Demo', tier: 'pro', region: 'eu-west-1' });
+    const first = await hookline('events', 'publish', 'project.updated', '--data', data, '--id', 'evt_cli_idem_1');
+    expect(first.code).toBe(0);
+    expect(first.io.stdout).toEqual(['Published evt_cli_idem_1 (project.updated)']);
+    const again = await hookline('events', 'publish', 'project.updated', '--data', data, '--id', 'evt_cli_idem_1', '--json');
+    expect(again.json()).toMatchObject({ id: 'evt_cli_idem_1' });
+  });
+
+  it('should list the event catalog without an API key', async () => {
+    const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
+    expect(await runCli(['event-types'], { io })).toBe(0);
+    expect(io.stdout[0]).toMatch(/^NAME\s+DESCRIPTION$/);
+    expect(io.stdout).toContainEqual(expect.stringMatching(/^ignite\.deployment\.created\s+A deployment was created\.$/));
+    const json = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
+    await runCli(['event-types', '--json'], { io: json });
+    expect(JSON.parse(json.text).map((t: { name: string }) => t.name)).toContain('webhook.ping');
+  });
+
+  it('should print an API error on one line with exit code 1, naming the bad fields', async () => {
+    const bad = await hookline('webhooks', 'create', '--url', 'ftp://example.com/x', '--events', 'nope.created');
+    expect(bad.code).toBe(1);
+    expect(bad.io.stdout).toEqual([]);
+    expect(bad.io.stderr).toHaveLength(1);
+    expect(bad.io.stderr[0]).toMatch(/^hookline: .*\(.*url: .*events\[0\]: .*\) \[HTTP 400 invalid_request\]$/);
+
+    const badData = await hookline('events', 'publish', 'project.updated', '--data', '{"name":1}');
+    expect(badData.code).toBe(1);
+    expect(badData.io.stderr[0]).toMatch(/data\.name/);
+  });
+
+  it('should answer exit code 1 for a wrong key or an unreachable API, and 2 for usage errors', async () => {
+    const wrongKey = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_API_KEY: 'hlk_wrong' });
+    expect(await runCli(['webhooks', 'list'], { io: wrongKey })).toBe(1);
+    expect(wrongKey.stderr).toHaveLength(1);
+
+    const down = new CapturedIo({ HOOKLINE_API_URL: `http://127.0.0.1:${await freePort()}`, HOOKLINE_API_KEY: apiKey });
+    expect(await runCli(['webhooks', 'list'], { io: down })).toBe(1);
+    expect(down.stderr).toEqual([expect.stringMatching(/^hookline: cannot reach http:\/\/127\.0\.0\.1:\d+: /)]);
+
+    const cases: string[][] = [
+      ['webhooks', 'list', '--bogus'],
+      ['webhooks', 'create', '--url', 'http://127.0.0.1/x'],
+      ['webhooks', 'rotate-secret', 'wh_x', '--transition-hours', '25'],
+      ['webhooks', 'update', 'wh_x'],
+      ['events', 'publish', 'project.updated', '--data', '{not json'],
+      ['deliveries', 'list', 'wh_x', '--status', 'lost'],
+    ];
+    for (const args of cases) {
+      const run = await hookline(...args);
+      expect([args.join(' '), run.code, run.io.stderr.length]).toEqual([args.join(' '), 2, 1]);
+    }
+    const noKey = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
+    expect(await runCli(['webhooks', 'list'], { io: noKey })).toBe(2);
+    expect(noKey.stderr).toEqual(['hookline: no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…']);
+  });
+});

@@ -1,0 +1,162 @@
+import { Command } from 'commander';
+import type { UpdateWebhookInput, Webhook } from '@hookline/sdk';
+import { SCHEMES } from '@hookline/signing';
+import type { CliIo } from '../cli-io';
+import { CliError, ExitCode, UsageError } from '../exit-codes';
+import { printJson, printRecord, printTable } from '../output';
+import { apiAction, type ApiContext } from './api-context';
+import { list, numberIn, oneOf } from './option-parsers';
+
+function state(w: Webhook): string {
+  if (w.active) return 'active';
+  return w.disabled_reason ? `disabled (${w.disabled_reason})` : 'disabled';
+}
+
+function printWebhook({ io, json }: ApiContext, w: Webhook): void {
+  if (json) return printJson(io, w);
+  const { secret, ...rest } = w;
+  printRecord(io, { ...rest, active: state(w) });
+  if (secret) io.out(`\nsecret  ${secret}\n        Shown once: store it now (e.g. as HOOKLINE_WEBHOOK_SECRET of the receiver).`);
+}
+
+/**
+ * Whether the test ping reached the endpoint. The answer is the attempt's record; the checks
+ * cover the field names it may use.
+ */
+export function testSucceeded(result: Record<string, unknown>): boolean {
+  for (const key of ['success', 'succeeded', 'ok']) if (typeof result[key] === 'boolean') return result[key] as boolean;
+  if (result.status === 'succeeded') return true;
+  if (result.status === 'failed') return false;
+  const code = result.response_status ?? (result.attempt as Record<string, unknown> | undefined)?.response_status;
+  return typeof code === 'number' && code >= 200 && code < 300;
+}
+
+interface CreateFlags {
+  url: string;
+  events: string[];
+  description?: string;
+  scheme?: (typeof SCHEMES)[number];
+  inactive?: boolean;
+  verify: boolean;
+}
+
+interface UpdateFlags {
+  url?: string;
+  events?: string[];
+  description?: string;
+  enable?: boolean;
+  disable?: boolean;
+}
+
+export function registerWebhooksCommand(program: Command, io: CliIo): void {
+  const webhooks = program.command('webhooks').description('list, create, change, delete, rotate and test webhooks');
+
+  webhooks
+    .command('list')
+    .description("the project's webhooks")
+    .action(
+      apiAction(io, async (ctx) => {
+        const all: Webhook[] = [];
+        for await (const w of ctx.client.webhooks.list({ pageSize: 100 })) all.push(w);
+        if (ctx.json) return printJson(io, all);
+        printTable(io, all, [
+          { header: 'id', value: (w) => w.id },
+          { header: 'url', value: (w) => w.url },
+          { header: 'events', value: (w) => w.events },
+          { header: 'scheme', value: (w) => w.signature_scheme },
+          { header: 'state', value: state },
+          { header: 'description', value: (w) => w.description },
+        ]);
+      }),
+    );
+
+  webhooks
+    .command('get')
+    .description('one webhook')
+    .argument('<id>', 'webhook id (wh_…)')
+    .action(apiAction(io, async (ctx, id: string) => printWebhook(ctx, await ctx.client.webhooks.get(id))));
+
+  webhooks
+    .command('create')
+    .description('create a webhook; prints its secret once')
+    .requiredOption('--url <url>', 'the endpoint (https://…)')
+    .requiredOption('--events <types>', 'event types or wildcards, comma-separated (ignite.deployment.*, *)', list)
+    .option('--description <text>', 'a note for people')
+    .option('--scheme <scheme>', `signature scheme: ${SCHEMES.join(', ')} (default standard)`, oneOf(SCHEMES))
+    .option('--inactive', 'create it disabled')
+    .option('--no-verify', "skip checking the endpoint's addresses now")
+    .action(
+      apiAction(io, async (ctx, flags: CreateFlags) => {
+        const created = await ctx.client.webhooks.create(flags.url, flags.events, {
+          description: flags.description,
+          signature_scheme: flags.scheme,
+          ...(flags.inactive ? { active: false } : {}),
+          ...(flags.verify ? {} : { verify: false }),
+        });
+        printWebhook(ctx, created);
+      }),
+    );
+
+  webhooks
+    .command('update')
+    .description('change a webhook; --enable re-enables a disabled one')
+    .argument('<id>', 'webhook id (wh_…)')
+    .option('--url <url>', 'a new endpoint')
+    .option('--events <types>', 'the new subscription, comma-separated', list)
+    .option('--description <text>', 'a new note ("" clears it)')
+    .option('--enable', 'make it active')
+    .option('--disable', 'stop deliveries to it')
+    .action(
+      apiAction(io, async (ctx, id: string, flags: UpdateFlags) => {
+        if (flags.enable && flags.disable) throw new UsageError('--enable and --disable exclude each other');
+        const patch: UpdateWebhookInput = {
+          ...(flags.url !== undefined ? { url: flags.url } : {}),
+          ...(flags.events !== undefined ? { events: flags.events } : {}),
+          ...(flags.description !== undefined ? { description: flags.description === '' ? null : flags.description } : {}),
+          ...(flags.enable ? { active: true } : {}),
+          ...(flags.disable ? { active: false } : {}),
+        };
+        if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give --url, --events, --description, --enable or --disable');
+        printWebhook(ctx, await ctx.client.webhooks.update(id, patch));
+      }),
+    );
+
+  webhooks
+    .command('delete')
+    .description('delete a webhook; no delivery to it starts afterwards')
+    .argument('<id>', 'webhook id (wh_…)')
+    .action(
+      apiAction(io, async (ctx, id: string) => {
+        await ctx.client.webhooks.delete(id);
+        if (ctx.json) printJson(io, { id, deleted: true });
+        else io.out(`Deleted ${id}`);
+      }),
+    );
+
+  webhooks
+    .command('rotate-secret')
+    .description('make a new secret; the old one keeps signing during the transition')
+    .argument('<id>', 'webhook id (wh_…)')
+    .option('--transition-hours <hours>', 'how long the old secret stays valid, 0 to 24', numberIn(0, 24), 24)
+    .action(
+      apiAction(io, async (ctx, id: string, flags: { transitionHours: number }) => {
+        const rotated = await ctx.client.webhooks.rotateSecret(id, flags.transitionHours);
+        if (ctx.json) return printJson(io, rotated);
+        io.out(`secret  ${rotated.secret}`);
+        io.out(rotated.old_secret_expires_at ? `        The old secret also signs until ${rotated.old_secret_expires_at}.` : '        The old secret no longer signs.');
+      }),
+    );
+
+  webhooks
+    .command('test')
+    .description('send webhook.ping now and show the attempt; exit code 1 if it failed')
+    .argument('<id>', 'webhook id (wh_…)')
+    .action(
+      apiAction(io, async (ctx, id: string) => {
+        const result = await ctx.client.webhooks.test(id);
+        if (ctx.json) printJson(io, result);
+        else printRecord(io, result);
+        if (!testSucceeded(result)) throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
+      }),
+    );
+}

@@ -1,0 +1,42 @@
+import type { Kafka } from 'kafkajs';
+import type { Topics } from '@hookline/contracts';
+import type { Logger } from '@hookline/telemetry';
+import type { DeliveryService } from './delivery.service';
+import type { DispatcherMetrics } from './dispatcher.metrics';
+import { InflightConsumer } from './inflight-consumer';
+import { taskDueAt } from './task-due';
+
+export interface ConsumerSettings {
+  kafka: Kafka;
+  topics: Topics;
+  topicPrefix: string;
+  service: DeliveryService;
+  maxPendingPerPartition: number;
+  maxPendingTotal: number;
+  commitIntervalMs: number;
+  drainTimeoutMs: number;
+  log: Logger;
+  metrics: DispatcherMetrics;
+}
+
+/**
+ * `hookline.deliveries`: first attempts, and manual ones (redeliver, test). Many requests at once,
+ * each finishing on its own; see InflightConsumer for the commit and pause rules.
+ */
+export function createDispatchConsumer(s: ConsumerSettings): InflightConsumer {
+  return new InflightConsumer({
+    name: 'deliveries',
+    kafka: s.kafka,
+    groupId: `${s.topicPrefix}hookline.dispatcher`,
+    topics: [s.topics.deliveries],
+    handle: (message) => s.service.handle(message),
+    // A task replayed with a not_before still waits for it.
+    dueAt: taskDueAt,
+    maxPendingPerPartition: s.maxPendingPerPartition,
+    maxPendingTotal: s.maxPendingTotal,
+    commitIntervalMs: s.commitIntervalMs,
+    drainTimeoutMs: s.drainTimeoutMs,
+    log: s.log,
+    metrics: s.metrics,
+  });
+}

@@ -1,0 +1,27 @@
+import { InflightConsumer } from './inflight-consumer';
+import type { ConsumerSettings } from './dispatch.consumer';
+import { taskDueAt } from './task-due';
+
+/**
+ * The retry tiers `hookline.deliveries.retry.1` … `.N`, in a consumer group of their own. A tier's
+ * partition holds tasks in about the order they fall due (one delay per tier), so the first task
+ * not yet due stops the partition: it is paused, sought back to that task, and resumed by a timer
+ * when the task falls due. No polling, no sleeping handler, and the other partitions and tiers
+ * keep flowing meanwhile.
+ */
+export function createRetryTierConsumer(s: ConsumerSettings): InflightConsumer {
+  return new InflightConsumer({
+    name: 'retry',
+    kafka: s.kafka,
+    groupId: `${s.topicPrefix}hookline.dispatcher.retry`,
+    topics: s.topics.retry,
+    handle: (message) => s.service.handle(message),
+    dueAt: taskDueAt,
+    maxPendingPerPartition: s.maxPendingPerPartition,
+    maxPendingTotal: s.maxPendingTotal,
+    commitIntervalMs: s.commitIntervalMs,
+    drainTimeoutMs: s.drainTimeoutMs,
+    log: s.log,
+    metrics: s.metrics,
+  });
+}
