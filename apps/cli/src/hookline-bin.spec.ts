@@ -48,6 +48,7 @@ describe('hookline bin', () => {
     [['listen', '--bogus']],
     [['listen', '--port', 'eighty']],
     [['no-such-command']],
+    [['webhooks', 'list', '--bogus']],
   ])('should exit 2 with one line on stderr for %j', async (args) => {
     const run = hookline(args);
     await expect(run.exit).resolves.toBe(2);

@@ -1,10 +1,10 @@
 import { context, trace } from '@opentelemetry/api';
-import { TopicCollector, LoopbackReceiver, pollUntil, type ReceivedRequest } from '@hookline/testing';
+import { LoopbackReceiver, TopicCollector, pollUntil, startHooklineProcesses, type HooklineProcesses, type ReceivedRequest } from '@hookline/testing';
 import { HooklineClient } from '@hookline/sdk';
 import { createEventPublisher, type EventPublisher } from '@hookline/producer';
 import { constructEvent, verify } from '@hookline/signing';
 import { startTracing, tracer } from '@hookline/telemetry';
-import { startHooklineProcesses, type HooklineProcesses } from './support/hookline-processes';
+
 
 const metrics = (container: string) => ({
   deployment_id: 'dep_1',

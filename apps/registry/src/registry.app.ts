@@ -4,11 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import type { HooklineConfig } from '@hookline/config';
+import type { Registry } from 'prom-client';
 import type { Logger } from '@hookline/telemetry';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { httpMetrics } from './common/http-metrics.middleware';
 import { requestContext } from './common/request-context.middleware';
-import { LOGGER } from './infra/tokens';
+import { LOGGER, METRICS } from './infra/tokens';
 
 /** Ingest accepts events up to 256 KiB; larger bodies answer 413. */
 export const MAX_BODY = '256kb';
@@ -24,6 +26,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   app.set('query parser', 'simple');
   const errors = new ApiExceptionFilter(log);
   const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
+  app.use(httpMetrics(app.get<Registry>(METRICS)));
   app.use(requestContext(log));
   // Body-parser errors (bad JSON, too large) happen before Nest's filters: answer them the same way.
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>

@@ -1,4 +1,5 @@
 export * from './fixtures';
+export * from './hookline-processes';
 export * from './free-port';
 export * from './loopback-receiver';
 export * from './poll-until';

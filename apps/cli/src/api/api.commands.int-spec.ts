@@ -126,11 +126,13 @@ describe('hookline API commands', () => {
   });
 
   it('should print an API error on one line with exit code 1, naming the bad fields', async () => {
-    const bad = await hookline('webhooks', 'create', '--url', 'ftp://example.com/x', '--events', 'nope.created');
-    expect(bad.code).toBe(1);
-    expect(bad.io.stdout).toEqual([]);
-    expect(bad.io.stderr).toHaveLength(1);
-    expect(bad.io.stderr[0]).toMatch(/^hookline: .*\(.*url: .*events\[0\]: .*\) \[HTTP 400 invalid_request\]$/);
+    const badUrl = await hookline('webhooks', 'create', '--url', 'ftp://example.com/x', '--events', '*');
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.io.stdout).toEqual([]);
+    expect(badUrl.io.stderr).toEqual([expect.stringMatching(/^hookline: .*\(url: .*\) \[HTTP 400 invalid_request\]$/)]);
+    const badEvents = await hookline('webhooks', 'create', '--url', 'http://127.0.0.1:4000/x', '--events', 'nope.created');
+    expect(badEvents.code).toBe(1);
+    expect(badEvents.io.stderr).toEqual([expect.stringMatching(/^hookline: .*\(events\[0\]: unknown event type "nope\.created".*\) \[HTTP 400 invalid_request\]$/)]);
 
     const badData = await hookline('events', 'publish', 'project.updated', '--data', '{"name":1}');
     expect(badData.code).toBe(1);

@@ -32,7 +32,9 @@ export interface PolicySettings {
 export const DEFAULT_JITTER = 0.2;
 const DAY = 24 * 3_600_000;
 
-export const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
+/** Any 2xx, answered completely within the deadline. */
+export const isSuccess = (outcome: AttemptOutcome): boolean =>
+  outcome.errorClass === null && outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
 
 /**
  * The delivery rules of DESIGN.md in one place: success is any 2xx; 410 disables; otherwise
@@ -56,8 +58,8 @@ export class DeliveryPolicy {
   }
 
   next(attempt: number, outcome: AttemptOutcome, manual: boolean, now = Date.now()): NextStep {
-    if (isSuccess(outcome.status)) return { kind: 'succeeded' };
-    if (outcome.status === 410) return { kind: 'gone' };
+    if (isSuccess(outcome)) return { kind: 'succeeded' };
+    if (outcome.status === 410 && outcome.errorClass === 'http_status') return { kind: 'gone' };
     if (manual) return { kind: 'failed_manual' };
     const schedule = this.settings.schedule;
     if (attempt > schedule.length) return { kind: 'dead' };

@@ -4,7 +4,6 @@ import type { Logger } from '@hookline/telemetry';
 import type { DeliveryService } from './delivery.service';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import { InflightConsumer } from './inflight-consumer';
-import { taskDueAt } from './task-due';
 
 export interface ConsumerSettings {
   kafka: Kafka;
@@ -20,8 +19,8 @@ export interface ConsumerSettings {
 }
 
 /**
- * `hookline.deliveries`: first attempts, and manual ones (redeliver, test). Many requests at once,
- * each finishing on its own; see InflightConsumer for the commit and pause rules.
+ * `hookline.deliveries`: first attempts, and manual ones (redeliver, test), all due at once. Many
+ * requests at once, each finishing on its own; see InflightConsumer for the commit and pause rules.
  */
 export function createDispatchConsumer(s: ConsumerSettings): InflightConsumer {
   return new InflightConsumer({
@@ -30,8 +29,6 @@ export function createDispatchConsumer(s: ConsumerSettings): InflightConsumer {
     groupId: `${s.topicPrefix}hookline.dispatcher`,
     topics: [s.topics.deliveries],
     handle: (message) => s.service.handle(message),
-    // A task replayed with a not_before still waits for it.
-    dueAt: taskDueAt,
     maxPendingPerPartition: s.maxPendingPerPartition,
     maxPendingTotal: s.maxPendingTotal,
     commitIntervalMs: s.commitIntervalMs,

@@ -176,7 +176,8 @@ export class OutcomeHandler {
       // Only the call that made the change announces it.
       if (after.active || after.disabledReason !== reason || after.version <= webhook.version) return;
     } catch (e) {
-      return ignoreDeleted(e);
+      ignoreDeleted(e);
+      return;
     }
     this.deps.metrics.webhooksDisabled.inc({ reason: 'gone' });
     this.deps.log.warn({ webhookId: webhook.id }, 'webhook disabled: 410 Gone');

@@ -1,18 +1,39 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from './api-error';
 
-/** Parses a request body with a (strict) zod schema, answering 400 naming each bad field. */
+/**
+ * Request validation at the boundary, for every controller:
+ *
+ *   const Body = z.object({ name: z.string() });
+ *   @Post() create(@Body() body: unknown) { return this.svc.create(parseBody(Body, body)); }
+ *   @Get() list(@Query() query: unknown) { const { limit } = parseQuery(ListQuery, query); … }
+ *
+ * A top-level object schema is made strict here (unknown fields are refused even when the schema
+ * forgot `.strict()`); a failure throws ApiError 400 whose `details` name each bad field
+ * (`events[0]`, `colour`, …), which the global filter writes as `{error: {code, message, details}}`.
+ */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw ApiError.badRequest('the body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
   }
-  const result = schema.safeParse(body);
+  const result = strict(schema).safeParse(body);
   if (!result.success) throw ApiError.fromZod(result.error, 'body');
-  return result.data;
+  return result.data as z.output<S>;
 }
 
+/** Query strings arrive as strings: use `z.coerce` for numbers. Unknown parameters are refused. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
-  const result = schema.safeParse(query ?? {});
+  const result = strict(schema).safeParse(query ?? {});
   if (!result.success) throw ApiError.fromZod(result.error, 'query');
-  return result.data;
+  return result.data as z.output<S>;
+}
+
+const stricter = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The schema with unknown keys refused, when it is a plain object schema that lets them through. */
+function strict(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject) || schema.def.catchall !== undefined) return schema;
+  let made = stricter.get(schema);
+  if (!made) stricter.set(schema, (made = schema.strict()));
+  return made;
 }

@@ -18,18 +18,30 @@ export interface RegistryHarness {
   close(): Promise<void>;
 }
 
-/** The registry in-process on its own database and topic prefix, on a free port. */
-export async function startRegistry(env: Record<string, string> = {}): Promise<RegistryHarness> {
-  const db = await createTestDatabase('registry');
-  const topics = await createTestTopics(undefined, 3, 3);
-  const adminToken = `admin_${randomBytes(16).toString('hex')}`;
+export interface SharedStack {
+  db: TestDatabase;
+  topics: TestTopics;
+  adminToken: string;
+  encryptionKey: string;
+}
+
+/**
+ * The registry in-process on its own database and topic prefix, on a free port. Pass `shared`
+ * (another harness) to run a second replica on the same database, topics and keys; closing a
+ * replica drops only what it created.
+ */
+export async function startRegistry(env: Record<string, string> = {}, shared?: SharedStack): Promise<RegistryHarness & SharedStack> {
+  const db = shared?.db ?? (await createTestDatabase('registry'));
+  const topics = shared?.topics ?? (await createTestTopics(undefined, 3, 3));
+  const adminToken = shared?.adminToken ?? `admin_${randomBytes(16).toString('hex')}`;
+  const encryptionKey = shared?.encryptionKey ?? randomBytes(32).toString('base64');
   const config = parseConfig({
     DATABASE_URL: db.url,
     KAFKA_BROKERS: topics.brokers.join(','),
     HOOKLINE_TOPIC_PREFIX: topics.prefix,
     HOOKLINE_RETRY_SCHEDULE: '1s,2s,3s',
     HOOKLINE_ADMIN_TOKEN: adminToken,
-    HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    HOOKLINE_ENCRYPTION_KEY: encryptionKey,
     HOOKLINE_ALLOW_HTTP: 'true',
     HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
     HOOKLINE_LOG_LEVEL: 'warn',
@@ -62,6 +74,7 @@ export async function startRegistry(env: Record<string, string> = {}): Promise<R
     db,
     topics,
     adminToken,
+    encryptionKey,
     call,
     async project(name = 'Acme') {
       const res = await call('POST', '/v1/projects', { token: adminToken, body: { name } });
@@ -70,6 +83,7 @@ export async function startRegistry(env: Record<string, string> = {}): Promise<R
     },
     async close() {
       await app.close();
+      if (shared) return;
       await db.drop();
       await topics.drop();
     },

@@ -1,4 +1,4 @@
-import { newId, type EncryptedSecret, type SignatureScheme } from '@hookline/contracts';
+import { WebhookStateSchema, newId, type EncryptedSecret, type SignatureScheme } from '@hookline/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WebhookEntity } from '../entities/webhook.entity';
 import type { SecretBox } from '../secret-box';
@@ -30,6 +30,9 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/** The caller's expected version is not the current one: re-applying would overwrite unseen changes. */
+class StaleVersionError extends Error {}
+
 export interface CreateWebhookInput {
   projectId: string;
   url: string;
@@ -48,11 +51,25 @@ export interface WebhookPatch {
   active?: boolean;
 }
 
+export interface WriteOptions {
+  /**
+   * The version the caller read (e.g. from an If-Match header). When set and the webhook has moved
+   * on, the write fails with ConcurrencyError instead of being re-applied to the newer state.
+   */
+  expectedVersion?: number;
+}
+
 interface Decision {
   type: WebhookEventType;
   change: Record<string, unknown>;
   /** The new projection row, or null to delete it. Undefined: nothing to change. */
   next: WebhookEntity | null | undefined;
+}
+
+interface Outcome {
+  row: WebhookEntity;
+  /** False when the decision was to change nothing. */
+  changed: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -62,7 +79,9 @@ const MAX_ATTEMPTS = 5;
  * store and the outbox) and updates the webhooks projection in the same transaction. Optimistic
  * concurrency: the projection's version is compared on write and the unique (aggregate_id,
  * version) index refuses a second event with the same version; a losing writer re-reads and
- * re-applies its change (up to a few times), so concurrent PATCHes never lose one.
+ * re-applies its change (up to a few times), so concurrent PATCHes never lose one. A writer that
+ * names the version it read (`expectedVersion`), or loses too often, gets a ConcurrencyError.
+ * Each append NOTIFYs WEBHOOK_EVENTS_CHANNEL in the same transaction (delivered on commit).
  */
 export class WebhookEventStore {
   constructor(
@@ -103,8 +122,14 @@ export class WebhookEventStore {
     });
   }
 
-  update(id: string, projectId: string | undefined, patch: WebhookPatch, actor: string | null): Promise<WebhookEntity> {
-    return this.mutate(id, projectId, actor, (current) => {
+  async update(
+    id: string,
+    projectId: string | undefined,
+    patch: WebhookPatch,
+    actor: string | null,
+    options: WriteOptions = {},
+  ): Promise<WebhookEntity> {
+    const { row } = await this.mutate(id, projectId, actor, options, (current) => {
       const next = { ...current } as WebhookEntity;
       const change: Record<string, unknown> = {};
       if (patch.url !== undefined && patch.url !== current.url) next.url = change.url = patch.url;
@@ -121,11 +146,18 @@ export class WebhookEventStore {
       if (Object.keys(change).length === 0) return { type, change, next: undefined };
       return { type, change, next };
     });
+    return row;
   }
 
   /** A new secret; the old one keeps signing until `transitionHours` from now (0: at once). */
-  rotateSecret(id: string, projectId: string | undefined, secret: string, transitionHours: number, actor: string | null) {
-    return this.mutate(id, projectId, actor, (current) => {
+  async rotateSecret(
+    id: string,
+    projectId: string | undefined,
+    secret: string,
+    transitionHours: number,
+    actor: string | null,
+  ): Promise<WebhookEntity> {
+    const { row } = await this.mutate(id, projectId, actor, {}, (current) => {
       const now = Date.now();
       const expiresAt = transitionHours > 0 ? new Date(now + transitionHours * 3_600_000).toISOString() : null;
       const previous = current.secrets[0]!;
@@ -137,22 +169,20 @@ export class WebhookEventStore {
         next: { ...current, secrets } as WebhookEntity,
       };
     });
+    return row;
   }
 
   async delete(id: string, projectId: string | undefined, actor: string | null): Promise<void> {
-    await this.mutate(id, projectId, actor, () => ({ type: 'webhook.deleted', change: {}, next: null }));
+    await this.mutate(id, projectId, actor, {}, () => ({ type: 'webhook.deleted', change: {}, next: null }));
   }
 
   /** Disables a webhook (the dispatcher's disable rule, 410 Gone); a no-op when already inactive. */
-  disable(id: string, reason: string, actor: string | null) {
-    return this.mutate(id, undefined, actor, (current) =>
-      current.active
-        ? { type: 'webhook.disabled', change: { active: false, disabled_reason: reason }, next: { ...current, active: false, disabledReason: reason } as WebhookEntity }
-        : { type: 'webhook.disabled', change: {}, next: undefined },
-    );
+  async disable(id: string, reason: string, actor: string | null): Promise<WebhookEntity> {
+    return (await this.disableIfActive(id, reason, actor)).row;
   }
 
-  enable(id: string, actor: string | null) {
+  /** Re-enables a webhook and resets its failure count; a no-op when already active. */
+  enable(id: string, actor: string | null): Promise<WebhookEntity> {
     return this.update(id, undefined, { active: true }, actor);
   }
 
@@ -165,38 +195,59 @@ export class WebhookEventStore {
       await this.dataSource.query('update webhooks set consecutive_failures = 0 where id = $1 and consecutive_failures <> 0', [id]);
       return false;
     }
-    const rows: { consecutive_failures: number; active: boolean }[] = await this.dataSource.query(
+    // An atomic increment, outside the event store: the count is bookkeeping, not webhook state.
+    const [rows] = (await this.dataSource.query(
       'update webhooks set consecutive_failures = consecutive_failures + 1 where id = $1 returning consecutive_failures, active',
       [id],
-    );
+    )) as [{ consecutive_failures: number; active: boolean }[], number];
     const row = rows[0];
-    if (!row || !row.active || disableAfter === 0 || row.consecutive_failures < disableAfter) return false;
-    const reason = `${row.consecutive_failures} consecutive failed deliver${row.consecutive_failures === 1 ? 'y' : 'ies'}`;
-    const before = await this.dataSource.getRepository(WebhookEntity).findOneBy({ id });
-    if (!before?.active) return false;
-    await this.disable(id, reason, actor);
-    return true;
+    if (!row || !row.active || disableAfter <= 0 || row.consecutive_failures < disableAfter) return false;
+    const n = row.consecutive_failures;
+    const reason = `${n} consecutive failed deliver${n === 1 ? 'y' : 'ies'}`;
+    try {
+      return (await this.disableIfActive(id, reason, actor)).changed;
+    } catch (e) {
+      // Deleted meanwhile: nothing left to disable.
+      if (e instanceof WebhookNotFoundError) return false;
+      throw e;
+    }
+  }
+
+  private disableIfActive(id: string, reason: string, actor: string | null): Promise<Outcome> {
+    return this.mutate(id, undefined, actor, {}, (current) =>
+      current.active
+        ? {
+            type: 'webhook.disabled',
+            change: { active: false, disabled_reason: reason },
+            next: { ...current, active: false, disabledReason: reason } as WebhookEntity,
+          }
+        : { type: 'webhook.disabled', change: {}, next: undefined },
+    );
   }
 
   private async mutate(
     id: string,
     projectId: string | undefined,
     actor: string | null,
+    options: WriteOptions,
     decide: (current: WebhookEntity) => Decision,
-  ): Promise<WebhookEntity> {
+  ): Promise<Outcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.dataSource.transaction(async (manager) => {
           const repo = manager.getRepository(WebhookEntity);
           const current = await repo.findOneBy(projectId ? { id, projectId } : { id });
           if (!current) throw new WebhookNotFoundError(id);
+          if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+            throw new StaleVersionError(id);
+          }
           const { type, change, next } = decide(current);
-          if (next === undefined) return current;
+          if (next === undefined) return { row: current, changed: false };
           if (next === null) {
             const res = await repo.delete({ id, version: current.version });
             if (!res.affected) throw new ConcurrencyError(id);
             await this.append(manager, { ...current, version: current.version + 1 } as WebhookEntity, type, actor, change, true);
-            return current;
+            return { row: current, changed: true };
           }
           const updated = { ...next, version: current.version + 1, updatedAt: new Date(), updatedBy: actor } as WebhookEntity;
           const res = await repo.update(
@@ -208,7 +259,8 @@ export class WebhookEventStore {
               active: updated.active,
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,
-              consecutiveFailures: updated.consecutiveFailures,
+              // Written only when the change resets it, so a concurrent failure count is not overwritten.
+              ...(updated.consecutiveFailures !== current.consecutiveFailures ? { consecutiveFailures: updated.consecutiveFailures } : {}),
               version: updated.version,
               updatedAt: updated.updatedAt,
               updatedBy: updated.updatedBy,
@@ -216,12 +268,16 @@ export class WebhookEventStore {
           );
           if (!res.affected) throw new ConcurrencyError(id);
           await this.append(manager, updated, type, actor, change);
-          return updated;
+          return { row: updated, changed: true };
         });
       } catch (e) {
+        if (e instanceof StaleVersionError) throw new ConcurrencyError(id);
         const conflict = e instanceof ConcurrencyError || (e as { code?: string }).code === '23505';
         if (!conflict) throw e;
+        // Another writer won: re-read and re-apply this change on top of theirs.
         if (attempt >= MAX_ATTEMPTS) throw new ConcurrencyError(id);
+        // A little jitter so that racing writers do not collide again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
   }
@@ -237,7 +293,7 @@ export class WebhookEventStore {
     await manager.query(
       `insert into webhook_events (aggregate_id, project_id, version, type, actor, change, state)
        values ($1, $2, $3, $4, $5, $6, $7)`,
-      [row.id, row.projectId, row.version, type, actor, JSON.stringify(change), tombstone ? null : JSON.stringify(toWebhookState(row))],
+      [row.id, row.projectId, row.version, type, actor, JSON.stringify(change), tombstone ? null : JSON.stringify(WebhookStateSchema.parse(toWebhookState(row)))],
     );
     await manager.query(`select pg_notify('${WEBHOOK_EVENTS_CHANNEL}', $1)`, [row.id]);
   }

@@ -1,16 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  createTestDatabase,
-  createTestTopics,
-  freePort,
-  spawnService,
-  stopService,
-  testStackEnv,
-  waitForHttp,
-  type TestDatabase,
-  type TestTopics,
-} from '@hookline/testing';
+import { freePort } from './free-port';
+import { spawnService, stopService, waitForHttp } from './service-process';
+import { createTestDatabase, createTestTopics, testStackEnv, type TestDatabase, type TestTopics } from './test-stack';
 
 export interface HooklineProcesses {
   apiUrl: string;
@@ -29,6 +21,11 @@ export interface StartOptions {
   retrySchedule?: string;
   deliveryTimeout?: string;
   disableAfter?: number;
+  /** Log file prefix under .data/logs (default e2e). */
+  logPrefix?: string;
+  partitions?: number;
+  logLevel?: string;
+  extraEnv?: Record<string, string>;
 }
 
 /**
@@ -39,7 +36,8 @@ export async function startHooklineProcesses(options: StartOptions = {}): Promis
   const schedule = options.retrySchedule ?? '300ms,600ms,900ms';
   const stack = testStackEnv();
   const db = await createTestDatabase('e2e');
-  const topics = await createTestTopics(undefined, schedule.split(',').length, 3);
+  const partitions = options.partitions ?? 3;
+  const topics = await createTestTopics(undefined, schedule.split(',').length, partitions);
   const [apiPort, fanoutPort, dispatcherPort] = [await freePort(), await freePort(), await freePort()];
   const adminToken = `hla_${randomBytes(18).toString('base64url')}`;
   const encryptionKey = randomBytes(32).toString('base64');
@@ -49,7 +47,7 @@ export async function startHooklineProcesses(options: StartOptions = {}): Promis
     DATABASE_URL: db.url,
     KAFKA_BROKERS: stack.kafkaBrokers.join(','),
     HOOKLINE_TOPIC_PREFIX: topics.prefix,
-    HOOKLINE_TOPIC_PARTITIONS: '3',
+    HOOKLINE_TOPIC_PARTITIONS: String(partitions),
     HOOKLINE_API_PORT: String(apiPort),
     HOOKLINE_ADMIN_TOKEN: adminToken,
     HOOKLINE_ENCRYPTION_KEY: encryptionKey,
@@ -58,7 +56,8 @@ export async function startHooklineProcesses(options: StartOptions = {}): Promis
     HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: String(options.disableAfter ?? 1),
     HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
     HOOKLINE_ALLOW_HTTP: 'true',
-    HOOKLINE_LOG_LEVEL: 'info',
+    HOOKLINE_LOG_LEVEL: options.logLevel ?? 'info',
+    ...options.extraEnv,
   };
   const ports = { registry: apiPort, fanout: fanoutPort, dispatcher: dispatcherPort };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -67,7 +66,7 @@ export async function startHooklineProcesses(options: StartOptions = {}): Promis
 
   const services = {} as HooklineProcesses['services'];
   const start = async (name: keyof typeof ports) => {
-    const child = spawnService(name, { ...env, HOOKLINE_METRICS_PORT: String(ports[name]) }, { logName: `e2e-${name}` });
+    const child = spawnService(name, { ...env, HOOKLINE_METRICS_PORT: String(ports[name]) }, { logName: `${options.logPrefix ?? 'e2e'}-${name}` });
     services[name] = child;
     await waitForHttp(readyUrl(name), 90_000, child);
   };

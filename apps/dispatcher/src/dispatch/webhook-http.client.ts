@@ -1,0 +1,192 @@
+import { Agent } from 'undici';
+import { forbiddenReason, parseHostAddress } from '@hookline/url-policy';
+import type { AttemptErrorClass } from '@hookline/persistence';
+import { guardedLookup, systemResolver, type Resolver } from './guarded-lookup';
+import { parseRetryAfter } from './delivery-policy';
+
+/** The most of a response body read off the socket; the rest is never read (the socket is closed). */
+export const MAX_RESPONSE_READ = 64 * 1024;
+/** The part of the body kept in the delivery log. */
+export const MAX_RESPONSE_KEPT = 4 * 1024;
+
+export interface WebhookHttpClientOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+  allowHttp: boolean;
+  /** Connections per endpoint origin (keep-alive pool size). */
+  connectionsPerOrigin: number;
+  resolver?: Resolver;
+}
+
+export interface PostResult {
+  status: number | null;
+  /** The first 4 KiB of the response body, as text. */
+  body: string | null;
+  bytesRead: number;
+  durationMs: number;
+  errorClass: AttemptErrorClass | null;
+  error: string | null;
+  retryAfterMs?: number;
+}
+
+class DeadlineExceeded extends Error {
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'HOSTNAME_MISMATCH',
+  'EPROTO',
+]);
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA']);
+
+/** Maps a socket, DNS, TLS or undici error (or one it wraps) to the attempt's error class. */
+export function classifyError(error: unknown): AttemptErrorClass {
+  let e = error as { code?: string; name?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = e.code ?? '';
+    if (e.name === 'DeadlineExceeded' || TIMEOUT_CODES.has(code)) return 'timeout';
+    if (code === 'EHOOKLINE_BLOCKED_ADDRESS') return 'blocked_address';
+    if (DNS_CODES.has(code)) return 'dns';
+    if (code === 'ECONNREFUSED') return 'connection_refused';
+    if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('ERR_OSSL') || TLS_CODES.has(code)) return 'tls';
+    e = e.cause as typeof e;
+  }
+  return 'connection_error';
+}
+
+/**
+ * POSTs one signed body to an endpoint over keep-alive pools (one per origin), with the outbound
+ * rules of DESIGN.md: only checked addresses (literal IPs here, names in the socket's lookup), no
+ * redirects (a 3xx is a failure), one deadline for the whole exchange, headers and body (a
+ * slow-drip body cannot hold a socket), and at most 64 KiB of the answer read.
+ */
+export class WebhookHttpClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: WebhookHttpClientOptions) {
+    this.agent = new Agent({
+      connections: options.connectionsPerOrigin,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: {
+        timeout: Math.min(options.timeoutMs, 10_000),
+        lookup: guardedLookup(options.allowPrivate, options.resolver ?? systemResolver),
+      },
+    });
+  }
+
+  async post(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const refused = this.refusal(url);
+    if (refused) return { status: null, body: null, bytesRead: 0, durationMs: 0, ...refused };
+
+    const parsed = new URL(url);
+    const controller = new AbortController();
+    const timeoutMs = this.options.timeoutMs;
+    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
+    let status: number | null = null;
+    try {
+      const res = await this.agent.request({
+        origin: parsed.origin,
+        path: `${parsed.pathname}${parsed.search}`,
+        method: 'POST',
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      status = res.statusCode;
+      const { text, bytesRead } = await readCapped(res.body);
+      const result: PostResult = { status, body: text, bytesRead, durationMs: elapsed(), errorClass: null, error: null };
+      if (status >= 300 && status < 400) {
+        result.errorClass = 'redirect';
+        result.error = `redirect ${status} to ${String(res.headers.location ?? '(none)')} not followed`;
+      } else if (status < 200 || status >= 300) {
+        result.errorClass = 'http_status';
+        result.error = `HTTP ${status}`;
+        if (status === 429 || status === 503) result.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      }
+      return result;
+    } catch (e) {
+      const aborted = controller.signal.aborted;
+      return {
+        status,
+        body: null,
+        bytesRead: 0,
+        durationMs: elapsed(),
+        errorClass: aborted ? 'timeout' : classifyError(e),
+        error: aborted ? `timeout: no complete answer within ${timeoutMs} ms` : describe(e),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Refusals decided before any socket: a bad URL, a scheme not allowed, a literal forbidden IP. */
+  private refusal(url: string): Pick<PostResult, 'errorClass' | 'error'> | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return { errorClass: 'invalid_url', error: 'not a valid URL' };
+    }
+    if (parsed.protocol !== 'https:' && !(this.options.allowHttp && parsed.protocol === 'http:')) {
+      return { errorClass: 'invalid_url', error: `${parsed.protocol} URLs are not allowed` };
+    }
+    // A name goes through the guarded lookup; a literal address never reaches a lookup, so it is checked here.
+    const literal = parseHostAddress(parsed.hostname);
+    if (literal) {
+      const reason = forbiddenReason(literal, { allowPrivate: this.options.allowPrivate });
+      if (reason) return { errorClass: 'blocked_address', error: `blocked: ${reason}` };
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}
+
+/** Reads at most MAX_RESPONSE_READ bytes, then drops the connection rather than read on. */
+async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }): Promise<{ text: string; bytesRead: number }> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let bytesRead = 0;
+  for await (const chunk of stream) {
+    const room = MAX_RESPONSE_READ - bytesRead;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    bytesRead += part.length;
+    if (keptBytes < MAX_RESPONSE_KEPT) {
+      const keep = part.subarray(0, MAX_RESPONSE_KEPT - keptBytes);
+      kept.push(keep);
+      keptBytes += keep.length;
+    }
+    if (bytesRead >= MAX_RESPONSE_READ) {
+      stream.destroy();
+      break;
+    }
+  }
+  // Postgres text cannot hold NUL characters.
+  return { text: Buffer.concat(kept).toString('utf8').replaceAll('\u0000', ''), bytesRead };
+}
+
+function describe(e: unknown): string {
+  const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  const parts = [err.code, err.message, err.cause?.code, err.cause?.message].filter(Boolean);
+  return parts.join(': ').slice(0, 500) || String(e);
+}

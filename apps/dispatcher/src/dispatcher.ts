@@ -1,0 +1,170 @@
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import type { HooklineConfig } from '@hookline/config';
+import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
+import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
+import { SecretBox, WebhookEventStore, createDataSource, runMigrations } from '@hookline/persistence';
+import { createLogger, createMetricsRegistry, type Logger } from '@hookline/telemetry';
+import { AttemptLogWriter } from './dispatch/attempt-log.writer';
+import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
+import { createDispatchConsumer } from './dispatch/dispatch.consumer';
+import { DeliveryPolicy } from './dispatch/delivery-policy';
+import { DeliveryService } from './dispatch/delivery.service';
+import { DispatcherMetrics } from './dispatch/dispatcher.metrics';
+import type { Resolver } from './dispatch/guarded-lookup';
+import type { InflightConsumer } from './dispatch/inflight-consumer';
+import { OutcomeHandler } from './dispatch/outcome.handler';
+import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
+import { TaskPublisher } from './dispatch/task-publisher';
+import { WebhookDirectory } from './dispatch/webhook-directory';
+import { WebhookHttpClient } from './dispatch/webhook-http.client';
+import { RetentionJob, type RetentionOptions } from './retention/retention.job';
+
+/** Tuning beyond the shared configuration; the defaults suit production. */
+export interface DispatcherOptions {
+  /** Requests in flight at once, over all endpoints. */
+  concurrency?: number;
+  /** Requests in flight at once to one endpoint origin (and its keep-alive pool size). */
+  perEndpoint?: number;
+  /** Unfinished tasks per partition before the partition is paused. */
+  maxPendingPerPartition?: number;
+  /** Unfinished tasks per consumer before its partitions are paused. */
+  maxPendingTotal?: number;
+  commitIntervalMs?: number;
+  /** Host name resolution of endpoints (tests make names resolve to chosen addresses). */
+  resolver?: Resolver;
+  /** Retention job settings; false: not run by this process. */
+  retention?: Partial<RetentionOptions> | false;
+  registry?: Registry;
+  /** Randomness of the retry jitter. */
+  random?: () => number;
+  /** Run the migrations at start (default true; safe with several processes). */
+  migrate?: boolean;
+}
+
+/**
+ * The dispatcher: consumes delivery tasks and the retry tiers, signs and POSTs them, records every
+ * attempt, schedules retries and dead-letters. Built by createDispatcher so tests run it in-process.
+ */
+export class Dispatcher {
+  readonly registry: Registry;
+  readonly metrics: DispatcherMetrics;
+  readonly view = new WebhookView();
+  readonly topics: Topics;
+  readonly attemptLog: AttemptLogWriter;
+  readonly retention: RetentionJob;
+  private readonly kafka: Kafka;
+  private readonly dataSource: DataSource;
+  private readonly log: Logger;
+  private readonly reader: ChangelogReader;
+  private readonly publisher: TaskPublisher;
+  private readonly client: WebhookHttpClient;
+  private readonly consumers: InflightConsumer[];
+  private started = false;
+
+  constructor(
+    private readonly config: HooklineConfig,
+    private readonly options: DispatcherOptions = {},
+  ) {
+    this.log = createLogger('dispatcher', config.HOOKLINE_LOG_LEVEL);
+    this.registry = options.registry ?? createMetricsRegistry('dispatcher');
+    this.metrics = new DispatcherMetrics(this.registry);
+    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-dispatcher' });
+    this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
+    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: 10, applicationName: 'hookline-dispatcher' });
+    const box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEY);
+    this.reader = new ChangelogReader({
+      kafka: this.kafka,
+      topic: this.topics.webhooksChangelog,
+      groupPrefix: `${config.HOOKLINE_TOPIC_PREFIX}hookline.dispatcher.changelog`,
+      onRecord: (key, value) => this.view.apply(key, value),
+    });
+    const perEndpoint = options.perEndpoint ?? 16;
+    this.client = new WebhookHttpClient({
+      timeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT,
+      allowPrivate: config.HOOKLINE_ALLOW_PRIVATE_URLS,
+      allowHttp: config.HOOKLINE_ALLOW_HTTP,
+      connectionsPerOrigin: perEndpoint,
+      resolver: options.resolver,
+    });
+    this.publisher = new TaskPublisher(this.kafka, this.log);
+    this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
+    const outcomes = new OutcomeHandler({
+      policy: new DeliveryPolicy({ schedule: config.HOOKLINE_RETRY_SCHEDULE, random: options.random }),
+      publisher: this.publisher,
+      attemptLog: this.attemptLog,
+      eventStore: new WebhookEventStore(this.dataSource, box),
+      dataSource: this.dataSource,
+      topics: this.topics,
+      disableAfter: config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES,
+      metrics: this.metrics,
+      log: this.log,
+    });
+    const service = new DeliveryService({
+      directory: new WebhookDirectory(this.view, this.dataSource, box),
+      client: this.client,
+      limiter: new ConcurrencyLimiter(options.concurrency ?? 256, perEndpoint),
+      outcomes,
+      metrics: this.metrics,
+      log: this.log,
+      urlHint: (id) => this.view.get(id)?.url,
+    });
+    const settings = {
+      kafka: this.kafka,
+      topics: this.topics,
+      topicPrefix: config.HOOKLINE_TOPIC_PREFIX,
+      service,
+      maxPendingPerPartition: options.maxPendingPerPartition ?? 1000,
+      maxPendingTotal: options.maxPendingTotal ?? 10_000,
+      commitIntervalMs: options.commitIntervalMs ?? 200,
+      drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 5000,
+      log: this.log,
+      metrics: this.metrics,
+    };
+    this.consumers = [createDispatchConsumer(settings), createRetryTierConsumer(settings)];
+    this.retention = new RetentionJob(this.dataSource, this.log, {
+      retentionDays: config.HOOKLINE_DELIVERY_RETENTION_DAYS,
+      ...(options.retention || {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.options.migrate !== false) await runMigrations(this.config.DATABASE_URL);
+    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS));
+    await this.dataSource.initialize();
+    await this.publisher.connect();
+    await this.reader.start();
+    // Before the view holds every webhook, URLs and secrets would be missing.
+    await this.reader.caughtUp;
+    this.log.info({ webhooks: this.view.size }, 'webhook view caught up');
+    await Promise.all(this.consumers.map((c) => c.start()));
+    if (this.options.retention !== false) this.retention.start();
+    this.started = true;
+  }
+
+  async readiness(): Promise<Record<string, boolean>> {
+    const database = this.dataSource.isInitialized && (await this.dataSource.query('select 1').then(() => true, () => false));
+    return {
+      database,
+      changelog_caught_up: this.reader.isCaughtUp,
+      consuming: this.started && this.consumers.every((c) => c.isJoined),
+    };
+  }
+
+  /** Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.all(this.consumers.map((c) => c.stop().catch((e) => this.log.warn({ err: e }, 'consumer stop failed'))));
+    await this.retention.stop();
+    await this.publisher.close();
+    await this.attemptLog.close().catch(() => undefined);
+    await this.reader.stop().catch(() => undefined);
+    await this.client.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+export function createDispatcher(config: HooklineConfig, options: DispatcherOptions = {}): Dispatcher {
+  return new Dispatcher(config, options);
+}

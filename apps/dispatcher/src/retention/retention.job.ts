@@ -1,0 +1,88 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from '@hookline/telemetry';
+
+export interface RetentionOptions {
+  retentionDays: number;
+  /** Rows per DELETE: each statement holds its locks only briefly. */
+  batchSize?: number;
+  intervalMs?: number;
+  /** First run after start (not at once: a fleet restarting together need not pile on). */
+  initialDelayMs?: number;
+}
+
+// An arbitrary constant: with several dispatchers, one of them enforces retention at a time.
+const RETENTION_LOCK = 7_201_106;
+
+/**
+ * Enforces HOOKLINE_DELIVERY_RETENTION_DAYS on the delivery log: attempts by started_at,
+ * deliveries by created_at (both indexed), deleted in bounded batches until none is older.
+ */
+export class RetentionJob {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly log: Logger,
+    private readonly options: RetentionOptions,
+  ) {}
+
+  start(): void {
+    const interval = this.options.intervalMs ?? 3_600_000;
+    const tick = () => {
+      this.running ??= this.runOnce()
+        .catch((e) => this.log.error({ err: e }, 'retention run failed'))
+        .finally(() => (this.running = undefined));
+      this.timer = setTimeout(tick, interval);
+      this.timer.unref();
+    };
+    this.timer = setTimeout(tick, this.options.initialDelayMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass; answers the rows deleted (null when another process holds the lock). */
+  async runOnce(now = new Date()): Promise<{ attempts: number; deliveries: number } | null> {
+    const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
+    const batch = this.options.batchSize ?? 5000;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('select pg_try_advisory_lock($1) as locked', [RETENTION_LOCK])) as [{ locked: boolean }];
+      if (!locked) return null;
+      try {
+        const attempts = await this.deleteOlder(runner.query.bind(runner), 'delivery_attempts', 'started_at', cutoff, batch);
+        const deliveries = await this.deleteOlder(runner.query.bind(runner), 'deliveries', 'created_at', cutoff, batch);
+        if (attempts || deliveries) this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
+        return { attempts, deliveries };
+      } finally {
+        await runner.query('select pg_advisory_unlock($1)', [RETENTION_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async deleteOlder(
+    query: (sql: string, params: unknown[]) => Promise<{ n: number }[]>,
+    table: 'delivery_attempts' | 'deliveries',
+    column: 'started_at' | 'created_at',
+    cutoff: Date,
+    batch: number,
+  ): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [{ n }] = (await query(
+        `with gone as (delete from ${table} where id in (select id from ${table} where ${column} < $1 limit $2) returning 1)
+         select count(*)::int as n from gone`,
+        [cutoff, batch],
+      )) as [{ n: number }];
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+}

@@ -1,0 +1,310 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { Pool } from 'undici';
+import { HooklineClient } from '@hookline/sdk';
+import { pollUntil, spawnService, startHooklineProcesses, type HooklineProcesses } from '@hookline/testing';
+import { kafkaVersion } from '../stack/kafka-server';
+import { StackError, stackUp } from '../stack/stack';
+import { REPO_ROOT } from '../stack/stack-paths';
+import { percentile, processStats } from './process-stats';
+
+/**
+ * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
+ * dispatcher as processes, endpoints in a separate receiver process, the reference producer as the
+ * load — with a ledger per scenario (published = received + missing; any missing or unsigned
+ * delivery voids the run). Writes a table and bench/results/<time>.json.
+ */
+const quick = process.argv.includes('--quick');
+const SIZES = quick
+  ? { projects: 20, hooksPerProject: 10, throughputEvents: 2_000, latencySeconds: 10, fanoutHooks: 1_000, stormSeconds: 8, ingestSeconds: 5 }
+  : { projects: 100, hooksPerProject: 10, throughputEvents: 20_000, latencySeconds: 60, fanoutHooks: 10_000, stormSeconds: 30, ingestSeconds: 10 };
+const RECEIVER_SERVERS = 4;
+
+interface FarmStats {
+  received: number;
+  unique: number;
+  unsigned: number;
+  healthyLatencies: number[];
+  failingLatencies: number[];
+}
+
+class ReceiverFarm {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly ports: number[],
+  ) {}
+
+  static async start(): Promise<ReceiverFarm> {
+    const child = fork(join(__dirname, 'receiver-farm.ts'), [String(RECEIVER_SERVERS)], {
+      execArgv: ['-r', join(REPO_ROOT, 'tools', 'register.js')],
+      stdio: 'inherit',
+    });
+    const ports = await new Promise<number[]>((resolve) => child.once('message', (m: { ports: number[] }) => resolve(m.ports)));
+    return new ReceiverFarm(child, ports);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  url(index: number): string {
+    return `http://127.0.0.1:${this.ports[index % this.ports.length]}/w/${index}`;
+  }
+
+  private ask<T>(msg: object, type: string): Promise<T> {
+    return new Promise((resolve) => {
+      const on = (m: { type: string } & T) => {
+        if (m.type !== type) return;
+        this.child.off('message', on);
+        resolve(m);
+      };
+      this.child.on('message', on);
+      this.child.send(msg);
+    });
+  }
+
+  stats = async () => (await this.ask<{ stats: FarmStats }>({ type: 'stats' }, 'stats')).stats;
+  reset = () => this.ask({ type: 'reset' }, 'reset');
+  setFailing = (failing: number[]) => this.ask({ type: 'failing', failing }, 'failing');
+
+  stop() {
+    this.child.kill();
+  }
+}
+
+interface ScenarioResult {
+  name: string;
+  figures: Record<string, number | string>;
+  ledger?: { published: number; received: number; missing: number; unsigned: number };
+  services: Record<string, { cpuSeconds: number; peakRssMb: number }>;
+}
+
+const results: ScenarioResult[] = [];
+let voided = false;
+
+function sortedLatencies(values: number[]) {
+  return [...values].sort((a, b) => a - b);
+}
+
+function latencyFigures(values: number[], prefix = '') {
+  const s = sortedLatencies(values);
+  return { [`${prefix}p50_ms`]: percentile(s, 50), [`${prefix}p90_ms`]: percentile(s, 90), [`${prefix}p99_ms`]: percentile(s, 99), [`${prefix}max_ms`]: s[s.length - 1] ?? NaN };
+}
+
+async function main() {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const { state } = await stackUp('dev', (l) => say(`[stack] ${l}`));
+  process.env.HOOKLINE_TEST_DATABASE_URL = state.testDatabaseUrl;
+  process.env.HOOKLINE_TEST_KAFKA_BROKERS = state.kafkaBrokers;
+
+  const farm = await ReceiverFarm.start();
+  say(`[bench] receivers on ports ${farm.ports.join(', ')}`);
+  const hl = await startHooklineProcesses({ retrySchedule: '1s,2s,4s', deliveryTimeout: '5s', disableAfter: 0, logPrefix: 'bench', partitions: 6, logLevel: 'warn' });
+  const pids = () => ({ registry: hl.services.registry.pid!, fanout: hl.services.fanout.pid!, dispatcher: hl.services.dispatcher.pid!, receivers: farm.pid });
+  const cpuNow = () => Object.fromEntries(Object.entries(pids()).map(([k, pid]) => [k, processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]));
+  const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
+
+  const runScenario = async (name: string, fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>) => {
+    say(`\n[bench] ${name}…`);
+    const before = cpuNow();
+    const out = await fn();
+    const after = cpuNow();
+    const services = Object.fromEntries(
+      Object.keys(after).map((k) => [k, { cpuSeconds: +(after[k]!.cpuSeconds - before[k]!.cpuSeconds).toFixed(1), peakRssMb: +after[k]!.peakRssMb.toFixed(0) }]),
+    );
+    const result = { name, ...out, services };
+    if (out.ledger && (out.ledger.missing > 0 || out.ledger.unsigned > 0)) {
+      voided = true;
+      say(`[bench] VOID: ${name}: ${out.ledger.missing} missing, ${out.ledger.unsigned} unsigned deliveries`);
+    }
+    results.push(result);
+    printScenario(result);
+  };
+
+  /** Runs the reference producer; resolves when it has published `count` events. */
+  const produce = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawnService('producer', { ...hl.env }, { args, logName: 'bench-producer' });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`producer exited with ${code}; see .data/logs/bench-producer.log`))));
+    });
+
+  /** Creates projects with webhooks pointing at the farm, then waits until each delivers. */
+  const setupProjects = async (projects: number, hooksPerProject: number, firstIndex: number) => {
+    const ids: string[] = [];
+    let index = firstIndex;
+    for (let p = 0; p < projects; p++) {
+      const project = await admin.projects.create(`bench-${firstIndex}-${p}`);
+      const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
+      const creates = [];
+      for (let h = 0; h < hooksPerProject; h++) creates.push(client.webhooks.create(farm.url(index++), ['*']));
+      await Promise.all(creates);
+      ids.push(project.id);
+    }
+    // Warm-up and readiness in one: one event per project must reach every webhook.
+    await farm.reset();
+    await produce(['--rate', 'max', '--count', String(projects), '--projects', ids.join(',')]);
+    await pollUntil(async () => (await farm.stats()).unique >= projects * hooksPerProject, { timeoutMs: 120_000, intervalMs: 250, message: 'warm-up deliveries' }).catch(async () => {
+      // Events were spread over the projects at random: some may have got none; top up each.
+      for (const id of ids) await produce(['--rate', 'max', '--count', '1', '--projects', id]);
+    });
+    return { ids, lastIndex: index };
+  };
+
+  const attemptsLogged = async () => {
+    const db = new Client({ connectionString: hl.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query('select count(*)::int as n from delivery_attempts');
+      return rows[0].n as number;
+    } finally {
+      await db.end();
+    }
+  };
+
+  const mainProjects = await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0);
+
+  await runScenario(`throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`, async () => {
+    await farm.reset();
+    const expected = SIZES.throughputEvents * SIZES.hooksPerProject;
+    const logged0 = await attemptsLogged();
+    const t0 = Date.now();
+    await produce(['--rate', 'max', '--count', String(SIZES.throughputEvents), '--projects', mainProjects.ids.join(',')]);
+    const publishSeconds = (Date.now() - t0) / 1000;
+    await pollUntil(async () => (await farm.stats()).unique >= expected, { timeoutMs: 600_000, intervalMs: 250, message: 'all deliveries' }).catch(() => undefined);
+    const seconds = (Date.now() - t0) / 1000;
+    const stats = await farm.stats();
+    const logged = await pollUntil(async () => {
+      const n = (await attemptsLogged()) - logged0;
+      return n >= stats.received ? n : undefined;
+    }, { timeoutMs: 30_000 }).catch(async () => (await attemptsLogged()) - logged0);
+    return {
+      figures: {
+        deliveries_per_s: Math.round(stats.unique / seconds),
+        events_per_s_published: Math.round(SIZES.throughputEvents / publishSeconds),
+        seconds: +seconds.toFixed(1),
+        attempts_logged: logged,
+        ...latencyFigures(stats.healthyLatencies),
+      },
+      ledger: { published: expected, received: stats.unique, missing: expected - Math.min(expected, stats.unique), unsigned: stats.unsigned },
+    };
+  });
+
+  const latencyProjects = await setupProjects(10, 1, 100_000);
+  await runScenario(`latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`, async () => {
+    await farm.reset();
+    const count = 200 * SIZES.latencySeconds;
+    await produce(['--rate', '200', '--count', String(count), '--projects', latencyProjects.ids.join(',')]);
+    await pollUntil(async () => (await farm.stats()).unique >= count, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
+    const stats = await farm.stats();
+    return {
+      figures: latencyFigures(stats.healthyLatencies),
+      ledger: { published: count, received: stats.unique, missing: count - Math.min(count, stats.unique), unsigned: stats.unsigned },
+    };
+  });
+
+  await runScenario(`fan-out: one event to ${SIZES.fanoutHooks} webhooks`, async () => {
+    const project = await admin.projects.create('bench-fanout');
+    const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
+    for (let i = 0; i < SIZES.fanoutHooks; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, SIZES.fanoutHooks - i) }, (_, j) => client.webhooks.create(farm.url(200_000 + i + j), ['project.*'])));
+    }
+    // The fan-out index follows the changelog; give it the time to take the new webhooks in.
+    await new Promise((r) => setTimeout(r, 5000));
+    await farm.reset();
+    const t0 = Date.now();
+    await client.events.publish('project.updated', { project_id: project.id, name: 'Fan-out', tier: 'pro', region: 'eu-west-1' });
+    await pollUntil(async () => (await farm.stats()).unique >= SIZES.fanoutHooks, { timeoutMs: 120_000, intervalMs: 50 }).catch(() => undefined);
+    const stats = await farm.stats();
+    return {
+      figures: { seconds_to_last_receipt: +((Date.now() - t0) / 1000).toFixed(2), ...latencyFigures(stats.healthyLatencies) },
+      ledger: { published: SIZES.fanoutHooks, received: stats.unique, missing: SIZES.fanoutHooks - Math.min(SIZES.fanoutHooks, stats.unique), unsigned: stats.unsigned },
+    };
+  });
+
+  await runScenario(`retry storm: 20 % of endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s`, async () => {
+    const count = 200 * SIZES.stormSeconds;
+    await farm.reset();
+    await produce(['--rate', '200', '--count', String(count), '--projects', mainProjects.ids.join(',')]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const normal = await farm.stats();
+    const failing = Array.from({ length: SIZES.projects * SIZES.hooksPerProject }, (_, i) => i).filter((i) => i % 5 === 0);
+    await farm.setFailing(failing);
+    await farm.reset();
+    await produce(['--rate', '200', '--count', String(count), '--projects', mainProjects.ids.join(',')]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const storm = await farm.stats();
+    await farm.setFailing([]);
+    const normalP99 = percentile(sortedLatencies(normal.healthyLatencies), 99);
+    const stormP99 = percentile(sortedLatencies(storm.healthyLatencies), 99);
+    // Events go to projects at random, so the healthy share is not exact: this scenario reports
+    // latency only; the throughput and latency scenarios keep the ledger.
+    return {
+      figures: {
+        healthy_p99_normal_ms: normalP99,
+        healthy_p99_storm_ms: stormP99,
+        p99_change_percent: Math.round(((stormP99 - normalP99) / normalP99) * 100),
+        healthy_deliveries: storm.healthyLatencies.length,
+        failing_attempts_seen: storm.failingLatencies.length,
+        unsigned: storm.unsigned,
+      },
+    };
+  });
+
+  await runScenario(`ingest: POST /v1/events, 32 concurrent, ${SIZES.ingestSeconds} s`, async () => {
+    const project = await admin.projects.create('bench-ingest');
+    const pool = new Pool(hl.apiUrl, { connections: 32, pipelining: 1 });
+    const body = JSON.stringify({ event: 'project.updated', data: { project_id: project.id, name: 'Ingest', tier: 'pro', region: 'eu-west-1' } });
+    const latencies: number[] = [];
+    let errors = 0;
+    const deadline = Date.now() + SIZES.ingestSeconds * 1000;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (Date.now() < deadline) {
+          const t = performance.now();
+          const res = await pool.request({ path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${project.api_key}` }, body });
+          await res.body.dump();
+          if (res.statusCode !== 202) errors++;
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    await pool.close();
+    return { figures: { requests_per_s: Math.round(latencies.length / SIZES.ingestSeconds), errors, ...latencyFigures(latencies) } };
+  });
+
+  farm.stop();
+  await hl.stop();
+  const report = {
+    date: new Date().toISOString(),
+    quick,
+    void: voided,
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, kafka: kafkaVersion() },
+    scenarios: results,
+  };
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${report.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  say(`\n[bench] ${voided ? 'VOID (see above)' : 'ledger balanced'}; results in ${file}`);
+  return voided ? 1 : 0;
+}
+
+function printScenario(r: ScenarioResult) {
+  const lines = [`  ${r.name}`];
+  for (const [k, v] of Object.entries(r.figures)) lines.push(`    ${k.padEnd(28)} ${v}`);
+  if (r.ledger) lines.push(`    ledger: published ${r.ledger.published} = received ${r.ledger.received} + missing ${r.ledger.missing}; unsigned ${r.ledger.unsigned}`);
+  lines.push(`    ${'service'.padEnd(12)} ${'cpu s'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
+  for (const [name, s] of Object.entries(r.services)) lines.push(`    ${name.padEnd(12)} ${String(s.cpuSeconds).padStart(8)} ${String(s.peakRssMb).padStart(12)}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(e instanceof StackError ? `${e.message}\n` : `bench: ${(e as Error).stack}\n`);
+    process.exit(1);
+  },
+);
