@@ -1,3 +1,4 @@
+export { freePort } from '@hookline/testing';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -57,18 +58,6 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen(port, host, () => server.close(() => resolve(true)));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

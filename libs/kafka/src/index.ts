@@ -3,3 +3,4 @@ export * from './kafka-client';
 export * from './topic-admin';
 export * from './trace-headers';
 export * from './webhook-view';
+export * from './key-partitioner';

@@ -24,6 +24,13 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
       });
     } catch (e) {
       // Another process may have created them in between: only a topic still missing is an error.
+      // A loaded KRaft broker may also answer "does not host this topic-partition" for topics it
+      // has just created: give their metadata a few seconds to appear before deciding.
+      for (let wait = 0; wait < 25; wait++) {
+        const listed = new Set(await admin.listTopics());
+        if (missing.every((s) => listed.has(s.topic))) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
       const now = new Set(await admin.listTopics());
       const still = missing.filter((s) => !now.has(s.topic));
       if (still.length > 0) throw e;

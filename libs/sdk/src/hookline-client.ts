@@ -1,5 +1,6 @@
 import type { EventData, EventType } from '@hookline/contracts';
-import { HooklineApiError, HooklineConnectionError, type ApiErrorBody } from './errors';
+import { HttpTransport } from './http-transport';
+import { PageIterator } from './page-iterator';
 import type {
   ApiKey,
   CreateWebhookOptions,
@@ -17,104 +18,85 @@ import type {
 export interface HooklineClientOptions {
   /** e.g. http://127.0.0.1:3000 */
   baseUrl: string;
-  /** A project API key (hlk_…); the admin token for `projects.create`. */
+  /** A project API key (hlk_…). */
   apiKey?: string;
+  /** HOOKLINE_ADMIN_TOKEN, for `projects.create` (or pass it to that call). */
   adminToken?: string;
   /** Per request (default 30 s). */
   timeoutMs?: number;
+  /** The fetch to use (default: the platform's global fetch, i.e. undici on Node). */
+  fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | undefined>;
+const seg = encodeURIComponent;
 
-/** Typed client of the Hookline HTTP API. Errors are HooklineApiError (with the API's error body). */
+/**
+ * Typed client of the Hookline HTTP API. A non-2xx answer throws HooklineApiError (status and the
+ * API's error body); an unreachable API throws HooklineConnectionError. Lists are PageIterators:
+ * `for await (const w of client.webhooks.list())` walks every page.
+ */
 export class HooklineClient {
-  private readonly baseUrl: string;
+  private readonly http: HttpTransport;
 
   constructor(private readonly options: HooklineClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.http = new HttpTransport(options);
   }
 
   readonly projects = {
-    create: (name: string): Promise<Project> => this.request('POST', '/v1/projects', { body: { name }, token: this.options.adminToken }),
+    /** A project and its first API key (`api_key`, shown once). Needs the admin token. */
+    create: (name: string, opts: { adminToken?: string } = {}): Promise<Project> =>
+      this.http.request('POST', '/v1/projects', { body: { name }, token: opts.adminToken ?? this.options.adminToken }),
   };
 
   readonly apiKeys = {
-    create: (name?: string): Promise<ApiKey & { key: string }> => this.request('POST', '/v1/api-keys', { body: name ? { name } : {} }),
-    list: async (): Promise<ApiKey[]> => (await this.request<{ data: ApiKey[] }>('GET', '/v1/api-keys')).data,
-    revoke: (id: string): Promise<void> => this.request('DELETE', `/v1/api-keys/${encodeURIComponent(id)}`),
+    /** The answer's `key` is the only time the secret is shown. */
+    create: (name?: string): Promise<ApiKey & { key: string }> => this.http.request('POST', '/v1/api-keys', { body: name ? { name } : {} }),
+    list: async (): Promise<ApiKey[]> => (await this.http.request<{ data: ApiKey[] }>('GET', '/v1/api-keys')).data,
+    /** Refused at once by the API from then on. */
+    revoke: (id: string): Promise<void> => this.http.request('DELETE', `/v1/api-keys/${seg(id)}`),
   };
 
   readonly webhooks = {
+    /** The answer carries `secret` (whsec_…): keep it, it is not shown again. */
     create: (url: string, events: string[], opts: CreateWebhookOptions = {}): Promise<Webhook & { secret: string }> =>
-      this.request('POST', '/v1/webhooks', { body: { url, events, ...opts } }),
-    get: (id: string): Promise<Webhook> => this.request('GET', `/v1/webhooks/${encodeURIComponent(id)}`),
-    update: (id: string, patch: UpdateWebhookInput): Promise<Webhook> =>
-      this.request('PATCH', `/v1/webhooks/${encodeURIComponent(id)}`, { body: patch }),
-    delete: (id: string): Promise<void> => this.request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`),
+      this.http.request('POST', '/v1/webhooks', { body: { url, events, ...opts } }),
+    get: (id: string): Promise<Webhook> => this.http.request('GET', `/v1/webhooks/${seg(id)}`),
+    /** Re-enable a disabled webhook with `{ active: true }`. */
+    update: (id: string, patch: UpdateWebhookInput): Promise<Webhook> => this.http.request('PATCH', `/v1/webhooks/${seg(id)}`, { body: patch }),
+    delete: (id: string): Promise<void> => this.http.request('DELETE', `/v1/webhooks/${seg(id)}`),
+    /** A new secret; the old one keeps signing for `transitionHours` (0 to 24). */
     rotateSecret: (id: string, transitionHours = 24): Promise<RotatedSecret> =>
-      this.request('POST', `/v1/webhooks/${encodeURIComponent(id)}/secret/rotate`, { body: { transition_hours: transitionHours } }),
-    test: (id: string): Promise<Record<string, unknown>> => this.request('POST', `/v1/webhooks/${encodeURIComponent(id)}/test`, { body: {} }),
-    page: (opts: { limit?: number; cursor?: string } = {}): Promise<Page<Webhook>> => this.request('GET', '/v1/webhooks', { query: opts }),
-    /** Every webhook of the project, page by page: `for await (const w of client.webhooks.list())`. */
-    list: (opts: { pageSize?: number } = {}): AsyncIterable<Webhook> => this.paginate((cursor) => this.webhooks.page({ limit: opts.pageSize, cursor })),
+      this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, { body: { transition_hours: transitionHours } }),
+    /** Sends `webhook.ping` now and answers with the attempt's result. */
+    test: (id: string): Promise<Record<string, unknown>> => this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),
+    /** One page. */
+    page: (opts: { limit?: number; cursor?: string } = {}): Promise<Page<Webhook>> => this.http.request('GET', '/v1/webhooks', { query: opts }),
+    /** Every webhook of the project, page by page. */
+    list: (opts: { pageSize?: number } = {}): PageIterator<Webhook> =>
+      new PageIterator((cursor) => this.webhooks.page({ limit: opts.pageSize, cursor })),
   };
 
   readonly eventTypes = {
-    list: async (): Promise<EventTypeInfo[]> => (await this.request<{ data: EventTypeInfo[] }>('GET', '/v1/event-types')).data,
+    list: async (): Promise<EventTypeInfo[]> => (await this.http.request<{ data: EventTypeInfo[] }>('GET', '/v1/event-types')).data,
   };
 
   readonly events = {
+    /** 202 once Kafka has it; the same `id` again is accepted and published once. */
     publish: <T extends EventType>(type: T, data: EventData<T>, opts: { id?: string; occurredAt?: string } = {}): Promise<{ id: string }> =>
-      this.request('POST', '/v1/events', { body: { event: type, data, ...(opts.id ? { id: opts.id } : {}), ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}) } }),
+      this.http.request('POST', '/v1/events', {
+        body: { event: type, data, ...(opts.id ? { id: opts.id } : {}), ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}) },
+      }),
   };
 
   readonly deliveries = {
+    /** One page of a webhook's deliveries, newest first. */
     page: (webhookId: string, filters: DeliveryFilters = {}): Promise<Page<Delivery>> =>
-      this.request('GET', `/v1/webhooks/${encodeURIComponent(webhookId)}/deliveries`, { query: { ...filters } }),
-    list: (webhookId: string, filters: Omit<DeliveryFilters, 'cursor'> = {}): AsyncIterable<Delivery> =>
-      this.paginate((cursor) => this.deliveries.page(webhookId, { ...filters, cursor })),
-    get: (id: string): Promise<DeliveryWithAttempts> => this.request('GET', `/v1/deliveries/${encodeURIComponent(id)}`),
-    redeliver: (id: string): Promise<Record<string, unknown>> => this.request('POST', `/v1/deliveries/${encodeURIComponent(id)}/redeliver`, { body: {} }),
+      this.http.request('GET', `/v1/webhooks/${seg(webhookId)}/deliveries`, { query: { ...filters } }),
+    list: (webhookId: string, filters: Omit<DeliveryFilters, 'cursor'> = {}): PageIterator<Delivery> =>
+      new PageIterator((cursor) => this.deliveries.page(webhookId, { ...filters, cursor })),
+    /** The delivery with every attempt. */
+    get: (id: string): Promise<DeliveryWithAttempts> => this.http.request('GET', `/v1/deliveries/${seg(id)}`),
+    /** A new attempt now, whatever the delivery's state. */
+    redeliver: (id: string): Promise<Record<string, unknown>> => this.http.request('POST', `/v1/deliveries/${seg(id)}/redeliver`, { body: {} }),
   };
-
-  private async *paginate<T>(fetchPage: (cursor?: string) => Promise<Page<T>>): AsyncIterable<T> {
-    let cursor: string | undefined;
-    do {
-      const page = await fetchPage(cursor);
-      yield* page.data;
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-  }
-
-  private async request<T>(method: string, path: string, opts: { body?: unknown; query?: Query; token?: string } = {}): Promise<T> {
-    const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    const token = opts.token ?? this.options.apiKey;
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (e) {
-      throw new HooklineConnectionError(this.baseUrl, e);
-    }
-    const text = await res.text();
-    const parsed = text ? safeJson(text) : undefined;
-    if (!res.ok) throw new HooklineApiError(res.status, parsed as ApiErrorBody | undefined);
-    return parsed as T;
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -70,7 +70,7 @@ async function persistently<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
 
 /**
  * What follows an attempt, per the delivery policy: the delivery log, the next retry tier, the
- * DLQ and the disable rule, 410's immediate disable, and the operational events. Every step is
+ * DLQ and the disable rule, 410's immediate disable, and `delivery.dead`. Every step is
  * awaited: the task counts as finished only when all of it is durable.
  */
 export class OutcomeHandler {
@@ -149,8 +149,15 @@ export class OutcomeHandler {
       this.record(a, 'failed', null),
     ]);
     metrics.deadLettered.inc();
+    // The disable itself is an event-store change: the registry's outbox relay publishes it, in the
+    // same order as the changelog, as `webhook.disabled` on hookline.operational (publishing it here
+    // too would announce every disable twice).
     const disabled = await persistently(() => eventStore.recordDeliveryOutcome(webhook.id, false, disableAfter, DISPATCHER_ACTOR)).catch(ignoreDeleted);
-    const events = [
+    if (disabled) {
+      metrics.webhooksDisabled.inc({ reason: 'failed_deliveries' });
+      this.deps.log.warn({ webhookId: webhook.id, deliveryId: task.delivery_id }, 'webhook disabled by the disable rule');
+    }
+    await this.publishOperational(
       this.operational('delivery.dead', webhook.projectId, {
         webhook_id: webhook.id,
         delivery_id: task.delivery_id,
@@ -158,22 +165,14 @@ export class OutcomeHandler {
         attempts: task.attempt,
         last_error: lastError,
       }),
-    ];
-    if (disabled) {
-      metrics.webhooksDisabled.inc({ reason: 'failed_deliveries' });
-      const rows: { disabled_reason: string | null }[] = await this.deps.dataSource.query('select disabled_reason from webhooks where id = $1', [webhook.id]);
-      const reason = rows[0]?.disabled_reason ?? 'failed deliveries';
-      this.deps.log.warn({ webhookId: webhook.id, reason }, 'webhook disabled by the disable rule');
-      events.push(this.operational('webhook.disabled', webhook.projectId, { webhook_id: webhook.id, reason }));
-    }
-    await Promise.all(events.map((e) => this.publishOperational(e)));
+    );
   }
 
+  /** 410 Gone: disabled at once through the event store (whose relay announces `webhook.disabled`). */
   private async disableGone(webhook: DeliverableWebhook): Promise<void> {
     const reason = 'the endpoint answered 410 Gone';
     try {
       const after = await persistently(() => this.deps.eventStore.disable(webhook.id, reason, DISPATCHER_ACTOR));
-      // Only the call that made the change announces it.
       if (after.active || after.disabledReason !== reason || after.version <= webhook.version) return;
     } catch (e) {
       ignoreDeleted(e);
@@ -181,7 +180,6 @@ export class OutcomeHandler {
     }
     this.deps.metrics.webhooksDisabled.inc({ reason: 'gone' });
     this.deps.log.warn({ webhookId: webhook.id }, 'webhook disabled: 410 Gone');
-    await this.publishOperational(this.operational('webhook.disabled', webhook.projectId, { webhook_id: webhook.id, reason }));
   }
 
   private record(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', nextAttemptAt: Date | null): Promise<void> {

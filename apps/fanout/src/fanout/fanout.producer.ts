@@ -1,4 +1,5 @@
 import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { KeyHashPartitioner } from '@hookline/kafka';
 import { MicroBatcher } from '@hookline/producer';
 
 export interface OutgoingMessage {
@@ -43,7 +44,7 @@ export class FanoutProducer {
 
   async connect(): Promise<void> {
     // Idempotent with one request in flight: a retried request can neither duplicate nor reorder.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: KeyHashPartitioner });
     await this.producer.connect();
   }
 

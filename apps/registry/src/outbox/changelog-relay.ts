@@ -18,7 +18,7 @@ interface WebhookEventRow extends OutboxRow {
 }
 
 // Arbitrary constant: the advisory lock that elects the one relaying registry replica.
-const RELAY_LOCK = 7_201_105;
+export const RELAY_LOCK = 7_201_105;
 
 /**
  * Publishes committed webhook_events, in order, to the compacted changelog (key = webhook id,

@@ -15,6 +15,9 @@ export interface RegistryHarness {
   call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   /** A new project; answers its id and first API key. */
   project(name?: string): Promise<{ id: string; apiKey: string }>;
+  /** Closes the app only (a replica going away); the database and topics stay. Idempotent. */
+  stop(): Promise<void>;
+  /** stop(), then drops the database and topics this harness created. */
   close(): Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export async function startRegistry(env: Record<string, string> = {}, shared?: S
   const app = await createRegistryApp(config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let closed: Promise<void> | undefined;
+  const stop = () => (closed ??= app.close());
   const call: RegistryHarness['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {};
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -81,8 +86,9 @@ export async function startRegistry(env: Record<string, string> = {}, shared?: S
       if (res.status !== 201) throw new Error(`project: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: res.body.id, apiKey: res.body.api_key };
     },
+    stop,
     async close() {
-      await app.close();
+      await stop();
       if (shared) return;
       await db.drop();
       await topics.drop();
