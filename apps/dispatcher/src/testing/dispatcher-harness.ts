@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { parseConfig, type HooklineConfig } from '@hookline/config';
 import { deliveryId, newId, type DeliveryTask, type EventEnvelope, type SignatureScheme } from '@hookline/contracts';
@@ -66,6 +67,7 @@ export class DispatcherHarness {
     readonly db: TestDatabase,
     readonly topics: TestTopics,
     readonly writer: TopicWriter,
+    private readonly producer: Producer,
     readonly dataSource: DataSource,
     readonly env: Record<string, string>,
     readonly config: HooklineConfig,
@@ -94,7 +96,9 @@ export class DispatcherHarness {
     const config = parseConfig(env);
     const dataSource = createDataSource({ url: db.url, poolSize: 4, applicationName: 'dispatcher-test' });
     await dataSource.initialize();
-    const harness = new DispatcherHarness(db, topics, await TopicWriter.connect(topics.kafka), dataSource, env, config);
+    const producer = topics.kafka.producer();
+    await producer.connect();
+    const harness = new DispatcherHarness(db, topics, await TopicWriter.connect(topics.kafka), producer, dataSource, env, config);
     if (options.startDispatcher !== false) await harness.startDispatcher(options.dispatcher);
     return harness;
   }
@@ -135,7 +139,7 @@ export class DispatcherHarness {
   /** Writes a delivery task for `webhookId` to hookline.deliveries. */
   async task(
     webhookId: string,
-    options: { event?: Partial<EventEnvelope>; attempt?: number; manual?: boolean; headers?: Record<string, string> } = {},
+    options: { event?: Partial<EventEnvelope>; attempt?: number; manual?: boolean; headers?: Record<string, string>; partition?: number } = {},
   ): Promise<DeliveryTask> {
     const event = eventEnvelope({ project_id: 'prj_dispatch_test', id: newId('event'), ...options.event });
     const task: DeliveryTask = {
@@ -145,7 +149,11 @@ export class DispatcherHarness {
       ...(options.manual ? { manual: true } : {}),
       event,
     };
-    await this.writer.raw(this.topics.topics.deliveries, webhookId, JSON.stringify(task), options.headers ?? {});
+    await this.producer.send({
+      topic: this.topics.topics.deliveries,
+      acks: -1,
+      messages: [{ key: webhookId, value: JSON.stringify(task), headers: options.headers ?? {}, partition: options.partition }],
+    });
     return task;
   }
 
@@ -169,6 +177,7 @@ export class DispatcherHarness {
   async stop(): Promise<void> {
     await this.dispatcher?.stop().catch(() => undefined);
     await this.writer.close().catch(() => undefined);
+    await this.producer.disconnect().catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.topics.drop();
     await this.db.drop();

@@ -5,6 +5,7 @@ import { PRODUCER_EVENT_TYPE_NAMES, newId, topicNames, topicSpecs, type EventEnv
 import { parseConfig } from '@hookline/config';
 import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
 import { createFanoutService } from '../fanout.app';
+import type { FanoutTuning } from '../fanout/fanout.service';
 
 /**
  * Fan-out throughput on the real broker (KAFKA_BROKERS, default the local stack): events are
@@ -108,7 +109,10 @@ async function counterTotal(counter: Counter): Promise<number> {
   return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
-export async function runScenario(scenario: Scenario, options: { brokers?: string; partitions?: number } = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  options: { brokers?: string; partitions?: number; tuning?: FanoutTuning } = {},
+): Promise<ScenarioResult> {
   const partitions = options.partitions ?? 6;
   const prefix = `bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}.`;
   const config = parseConfig({
@@ -122,7 +126,7 @@ export async function runScenario(scenario: Scenario, options: { brokers?: strin
   const topics = topicNames(prefix, config.HOOKLINE_RETRY_SCHEDULE.length);
   const specs = topicSpecs(topics, partitions);
   await ensureTopics(kafka, specs);
-  const app = createFanoutService(config);
+  const app = createFanoutService(config, options.tuning);
   try {
     await produceAll(kafka, topics.webhooksChangelog, scenario.webhooks.map((w) => ({ key: w.id, value: JSON.stringify(w) })));
     await produceAll(kafka, topics.events, scenario.events.map((e) => ({ key: e.project_id, value: JSON.stringify(e) })));
@@ -165,7 +169,7 @@ async function main() {
   const say = (line: string) => process.stdout.write(`[fanout bench] ${line}\n`);
   say(`node ${process.version}, ${partitions} partitions, acks=all, gzip, idempotent producer`);
   for (const scenario of [manyProjectsScenario(argument('events', 20_000)), wideFanoutScenario(argument('wide-events', 20))]) {
-    const r = await runScenario(scenario, { partitions });
+    const r = await runScenario(scenario, { partitions, tuning: { maxRequestBytes: argument('request-kib', 1024) * 1024 } });
     say(
       `${r.name}: ${r.events} events → ${r.tasks} tasks in ${r.seconds.toFixed(2)} s: ` +
         `${Math.round(r.eventsPerSecond)} events/s, ${Math.round(r.tasksPerSecond)} tasks/s` +

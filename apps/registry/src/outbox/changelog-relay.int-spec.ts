@@ -33,7 +33,7 @@ async function crashRelay(r: RegistryHarness): Promise<void> {
     [RELAY_LOCK],
   );
   expect(killed).toBeDefined();
-  await relayOf(r).onApplicationShutdown();
+  await relayOf(r).stop();
 }
 
 const unpublished = async (r: RegistryHarness) =>

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -28,7 +28,7 @@ export const RELAY_LOCK = 7_201_105;
  * republishes: harmless, consumers keep the highest version.
  */
 @Injectable()
-export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly topics: Topics;
   private producer?: Producer;
   private connected?: Promise<void>;
@@ -112,8 +112,15 @@ export class ChangelogRelay implements OnApplicationBootstrap, OnApplicationShut
     this.relay?.wake();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka. */
+  async stop(): Promise<void> {
     await this.relay?.stop();
     await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  // Before shutdown, not during: the data source is destroyed in the shutdown phase, and the batch
+  // in progress still needs it to be marked published.
+  beforeApplicationShutdown(): Promise<void> {
+    return this.stop();
   }
 }

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { startRegistry, type RegistryHarness } from '../testing/registry-harness';
+import { ProjectsController } from './projects.controller';
+
+describe(ProjectsController.name, () => {
+  let r: RegistryHarness;
+
+  beforeAll(async () => {
+    r = await startRegistry();
+  });
+  afterAll(() => r?.close());
+
+  it('should create a project with the admin token and answer its first API key once', async () => {
+    const res = await r.call('POST', '/v1/projects', { token: r.adminToken, body: { name: 'Acme' } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: expect.stringMatching(/^prj_/), name: 'Acme', api_key: expect.stringMatching(/^hlk_/) });
+    const keys = await r.call('GET', '/v1/api-keys', { token: res.body.api_key });
+    expect(keys.status).toBe(200);
+    expect(keys.body.data).toEqual([expect.objectContaining({ project_id: res.body.id, name: 'default', revoked_at: null })]);
+    expect(JSON.stringify(keys.body)).not.toContain(res.body.api_key);
+  });
+
+  it('should store only the SHA-256 of a key', async () => {
+    const { apiKey } = await r.project('Hashed');
+    const client = new Client({ connectionString: r.db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query('select k::text as row, key_hash from api_keys k');
+      expect(rows.map((x) => x.key_hash)).toContain(createHash('sha256').update(apiKey).digest('hex'));
+      for (const { row } of rows) expect(row).not.toContain(apiKey);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it.each([
+    ['no token', undefined],
+    ['a wrong admin token', 'admin_wrong'],
+  ])('should answer 401 with %s', async (_, token) => {
+    const res = await r.call('POST', '/v1/projects', { token, body: { name: 'x' } });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'unauthorized', details: [] });
+  });
+
+  it('should answer 400 naming the field for a missing name or an unknown field', async () => {
+    const missing = await r.call('POST', '/v1/projects', { token: r.adminToken, body: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details.map((d: { field: string }) => d.field)).toEqual(['name']);
+    const unknown = await r.call('POST', '/v1/projects', { token: r.adminToken, body: { name: 'x', plan: 'pro' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([{ field: 'plan', message: 'unknown field' }]);
+  });
+});
