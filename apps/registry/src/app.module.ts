@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventTypesController } from './event-types/event-types.controller';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
@@ -26,6 +27,7 @@ export class AppModule {
         ApiKeysModule,
         WebhooksModule,
         EventsModule,
+        DeliveriesModule,
       ],
       controllers: [EventTypesController],
     };

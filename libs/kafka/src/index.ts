@@ -4,3 +4,4 @@ export * from './topic-admin';
 export * from './trace-headers';
 export * from './webhook-view';
 export * from './key-partitioner';
+export * from './deadline';

@@ -14,7 +14,7 @@ import {
   type EventEnvelope,
   type ProducerEventType,
 } from '@hookline/contracts';
-import { createKafka, extractTraceContext, injectTraceHeaders } from '@hookline/kafka';
+import { createKafka, extractTraceContext, injectTraceHeaders, withDeadline } from '@hookline/kafka';
 import { prepareEvent, type PublishOptions } from './envelope-builder';
 import { MicroBatcher } from './micro-batcher';
 import { BrokerUnavailableError } from './publish-errors';
@@ -180,7 +180,7 @@ export class EventPublisher {
     const producer = await this.connected();
     const timeoutMs = this.options.sendTimeoutMs ?? 15_000;
     try {
-      await withTimeout(
+      await withDeadline(
         producer.sendBatch({
           acks: -1,
           timeout: timeoutMs,
@@ -189,7 +189,7 @@ export class EventPublisher {
           topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
         }),
         timeoutMs,
-        `no acknowledgement from Kafka (${this.options.brokers.join(',')}) within ${timeoutMs} ms`,
+        () => new BrokerUnavailableError(`no acknowledgement from Kafka (${this.options.brokers.join(',')}) within ${timeoutMs} ms`),
       );
     } catch (e) {
       // The producer may be stuck retrying a dead broker: start over with a fresh one next time.
@@ -220,10 +220,10 @@ export class EventPublisher {
     });
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     try {
-      await withTimeout(
+      await withDeadline(
         producer.connect(),
         timeoutMs,
-        `cannot reach Kafka at ${this.options.brokers.join(',')} within ${timeoutMs} ms`,
+        () => new BrokerUnavailableError(`cannot reach Kafka at ${this.options.brokers.join(',')} within ${timeoutMs} ms`),
       );
       return producer;
     } catch (e) {
@@ -249,12 +249,4 @@ export class EventPublisher {
 
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
   return new EventPublisher(options);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BrokerUnavailableError(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -10,7 +10,9 @@ import type {
   EventTypeInfo,
   Page,
   Project,
+  Redelivery,
   RotatedSecret,
+  TestResult,
   UpdateWebhookInput,
   Webhook,
 } from './types';
@@ -68,7 +70,7 @@ export class HooklineClient {
     rotateSecret: (id: string, transitionHours = 24): Promise<RotatedSecret> =>
       this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, { body: { transition_hours: transitionHours } }),
     /** Sends `webhook.ping` now and answers with the attempt's result. */
-    test: (id: string): Promise<Record<string, unknown>> => this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),
+    test: (id: string): Promise<TestResult> => this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),
     /** One page. */
     page: (opts: { limit?: number; cursor?: string } = {}): Promise<Page<Webhook>> => this.http.request('GET', '/v1/webhooks', { query: opts }),
     /** Every webhook of the project, page by page. */
@@ -97,6 +99,6 @@ export class HooklineClient {
     /** The delivery with every attempt. */
     get: (id: string): Promise<DeliveryWithAttempts> => this.http.request('GET', `/v1/deliveries/${seg(id)}`),
     /** A new attempt now, whatever the delivery's state. */
-    redeliver: (id: string): Promise<Record<string, unknown>> => this.http.request('POST', `/v1/deliveries/${seg(id)}/redeliver`, { body: {} }),
+    redeliver: (id: string): Promise<Redelivery> => this.http.request('POST', `/v1/deliveries/${seg(id)}/redeliver`, { body: {} }),
   };
 }

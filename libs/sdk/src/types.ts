@@ -102,8 +102,27 @@ export interface DeliveryWithAttempts extends Delivery {
   event?: Record<string, unknown>;
 }
 
+/** The answer of `webhooks.test`: the ping's attempt, or `pending` if it had not finished in time. */
+export interface TestResult {
+  delivery_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number | null;
+  error_class: string | null;
+  error: string | null;
+}
+
+export interface Redelivery {
+  delivery_id: string;
+  attempt: number;
+  status: 'queued';
+}
+
 export interface DeliveryFilters {
   status?: DeliveryStatus;
+  /** An event type, or one event's id (`evt_…`). */
   event?: string;
   since?: string;
   until?: string;

@@ -79,8 +79,8 @@ export function registerDeliveriesCommand(program: Command, io: CliIo): void {
     .action(
       apiAction(io, async (ctx, id: string) => {
         const answer = await ctx.client.deliveries.redeliver(id);
-        if (ctx.json) printJson(io, answer ?? { id, redelivered: true });
-        else io.out(`Redelivery of ${id} queued`);
+        if (ctx.json) printJson(io, answer);
+        else io.out(`Attempt ${answer.attempt} of ${id} queued`);
       }),
     );
 }

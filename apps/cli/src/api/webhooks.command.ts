@@ -19,18 +19,6 @@ function printWebhook({ io, json }: ApiContext, w: Webhook): void {
   if (secret) io.out(`\nsecret  ${secret}\n        Shown once: store it now (e.g. as HOOKLINE_WEBHOOK_SECRET of the receiver).`);
 }
 
-/**
- * Whether the test ping reached the endpoint. The answer is the attempt's record; the checks
- * cover the field names it may use.
- */
-export function testSucceeded(result: Record<string, unknown>): boolean {
-  for (const key of ['success', 'succeeded', 'ok']) if (typeof result[key] === 'boolean') return result[key] as boolean;
-  if (result.status === 'succeeded') return true;
-  if (result.status === 'failed') return false;
-  const code = result.response_status ?? (result.attempt as Record<string, unknown> | undefined)?.response_status;
-  return typeof code === 'number' && code >= 200 && code < 300;
-}
-
 interface CreateFlags {
   url: string;
   events: string[];
@@ -155,8 +143,9 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
       apiAction(io, async (ctx, id: string) => {
         const result = await ctx.client.webhooks.test(id);
         if (ctx.json) printJson(io, result);
-        else printRecord(io, result);
-        if (!testSucceeded(result)) throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
+        else printRecord(io, { ...result });
+        if (result.status === 'pending') throw new CliError(`the test delivery to ${id} had not finished; see: hookline deliveries get ${result.delivery_id}`, ExitCode.ApiError);
+        if (result.status !== 'succeeded') throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
       }),
     );
 }

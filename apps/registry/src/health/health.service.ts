@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Admin, Kafka } from 'kafkajs';
+import { withDeadline } from '@hookline/kafka';
 import { KAFKA } from '../infra/tokens';
 
 @Injectable()
@@ -30,7 +31,7 @@ export class HealthService implements OnModuleDestroy {
     try {
       this.admin ??= this.kafka.admin();
       await this.admin.connect();
-      await withTimeout(this.admin.describeCluster(), 2000);
+      await withDeadline(this.admin.describeCluster(), 2000, () => new Error('Kafka did not answer within 2 s'));
       return true;
     } catch {
       await this.admin?.disconnect().catch(() => undefined);
@@ -42,11 +43,4 @@ export class HealthService implements OnModuleDestroy {
   async onModuleDestroy() {
     await this.admin?.disconnect().catch(() => undefined);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
-  ]);
 }

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z' });
+
+export const ListDeliveriesQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(200).optional(),
+    status: z.enum(DELIVERY_STATUSES).optional(),
+    /** An event type (`project.updated`) or one event's id (`evt_…`). */
+    event: z.string().min(1).max(200).optional(),
+    /** Deliveries created at or after this instant. */
+    since: instant.optional(),
+    /** Deliveries created before this instant. */
+    until: instant.optional(),
+  })
+  .strict();
+export type ListDeliveriesQuery = z.infer<typeof ListDeliveriesQuery>;
+
+/** Test and redeliver take no options; an empty object (or no body) is accepted. */
+export const EmptyBody = z.object({}).strict();
+
+export const DeliveryResponse = z.object({
+  id: z.string(),
+  webhook_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  next_attempt_at: z.string().nullable(),
+  last_error: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type DeliveryResponse = z.infer<typeof DeliveryResponse>;
+
+export const AttemptResponse = z.object({
+  attempt: z.number().int(),
+  trigger: z.enum(['automatic', 'redeliver', 'test']),
+  url: z.string(),
+  request_headers: z.record(z.string(), z.string()),
+  response_status: z.number().int().nullable(),
+  /** The first 4 KiB of the response body. */
+  response_body: z.string().nullable(),
+  duration_ms: z.number().int(),
+  error_class: z.string().nullable(),
+  error: z.string().nullable(),
+  started_at: z.string(),
+});
+export type AttemptResponse = z.infer<typeof AttemptResponse>;
+
+export const DeliveryWithAttemptsResponse = DeliveryResponse.extend({
+  attempts_log: z.array(AttemptResponse),
+  /** The event envelope that was (and will be) delivered. */
+  event: z.record(z.string(), z.unknown()),
+});
+export type DeliveryWithAttemptsResponse = z.infer<typeof DeliveryWithAttemptsResponse>;
+
+export const RedeliverResponse = z.object({ delivery_id: z.string(), attempt: z.number().int(), status: z.literal('queued') });
+
+export const TestResponse = z.object({
+  delivery_id: z.string(),
+  event_id: z.string(),
+  /** `pending` when the attempt had not finished within the wait (see the delivery log then). */
+  status: z.enum(DELIVERY_STATUSES),
+  response_status: z.number().int().nullable(),
+  response_body: z.string().nullable(),
+  duration_ms: z.number().int().nullable(),
+  error_class: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type TestResponse = z.infer<typeof TestResponse>;
