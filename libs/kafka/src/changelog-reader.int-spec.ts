@@ -65,4 +65,37 @@ describe(ChangelogReader.name, () => {
       await sut.stop();
     }
   });
+
+  it('should resolve sync() only once every record written before the call is applied', async () => {
+    const producer = topics.kafka.producer({ idempotent: true });
+    await producer.connect();
+    const topic = topics.topics.webhooksChangelog;
+    const view = new WebhookView();
+    let slow = false;
+    const sut = new ChangelogReader({
+      kafka: topics.kafka,
+      topic,
+      groupPrefix: `${topics.prefix}sync`,
+      onRecord: async (k, v) => {
+        // A reader that lags well behind the writes, as under load.
+        if (slow) await new Promise((r) => setTimeout(r, 300));
+        view.apply(k, v);
+      },
+    });
+    await sut.start();
+    try {
+      await sut.caughtUp;
+      slow = true;
+      for (const id of ['wh_s1', 'wh_s2', 'wh_s3']) {
+        await producer.send({ topic, acks: -1, messages: [{ key: id, value: JSON.stringify(state(id, 1)) }] });
+      }
+      await Promise.all([sut.sync(), sut.sync()]);
+      expect(['wh_s1', 'wh_s2', 'wh_s3'].map((id) => view.get(id)?.version)).toEqual([1, 1, 1]);
+      slow = false;
+      await sut.sync(); // nothing new: resolves at once
+    } finally {
+      await sut.stop();
+      await producer.disconnect();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 
 export interface ChangelogRecordMeta {
   partition: number;
@@ -30,6 +30,12 @@ export class ChangelogReader {
   private consumer?: Consumer;
   /** Partition → end offset (exclusive) still to reach before the view counts as caught up. */
   private pending = new Map<number, bigint>();
+  /** Partition → the offset after the last record applied. */
+  private readonly applied = new Map<number, bigint>();
+  /** The sync whose end offsets are not fetched yet: callers until then share it. */
+  private queuedSync?: Promise<void>;
+  private readonly syncWaiters: { targets: Map<number, bigint>; resolve: () => void }[] = [];
+  private admin?: Admin;
 
   constructor(private readonly options: ChangelogReaderOptions) {
     this.groupId = `${options.groupPrefix}.${randomBytes(6).toString('hex')}`;
@@ -66,7 +72,9 @@ export class ChangelogReader {
             headers: message.headers,
           });
           resolveOffset(message.offset);
+          this.applied.set(batch.partition, BigInt(message.offset) + 1n);
         }
+        this.releaseSyncWaiters();
         await heartbeat();
         const target = this.pending.get(batch.partition);
         // The batch's high watermark also covers offsets compaction removed at the end.
@@ -78,6 +86,53 @@ export class ChangelogReader {
     });
   }
 
+  /**
+   * Resolves once every record appended to the topic before this call has been applied: a
+   * consumer of another topic calls it before acting on what it read, so that a change committed
+   * before an event was published is seen by the time that event is handled. Concurrent callers
+   * share one fetch of the end offsets.
+   */
+  sync(): Promise<void> {
+    this.queuedSync ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.queuedSync = undefined; // callers from now on need end offsets fetched after them
+        this.endOffsets().then((targets) => {
+          this.syncWaiters.push({ targets, resolve });
+          this.releaseSyncWaiters();
+        }, reject);
+      });
+    });
+    return this.queuedSync;
+  }
+
+  private async endOffsets(): Promise<Map<number, bigint>> {
+    if (!this.admin) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    try {
+      const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
+      return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+    } catch (e) {
+      await this.admin.disconnect().catch(() => undefined);
+      this.admin = undefined;
+      throw e;
+    }
+  }
+
+  private releaseSyncWaiters(): void {
+    for (let i = this.syncWaiters.length - 1; i >= 0; i--) {
+      const waiter = this.syncWaiters[i]!;
+      // The active segment is never compacted, so the last record before `high` is always read.
+      const reached = [...waiter.targets].every(([partition, high]) => high === 0n || (this.applied.get(partition) ?? 0n) >= high);
+      if (reached) {
+        this.syncWaiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+
   private checkCaughtUp() {
     if (!this.caught && this.pending.size === 0) {
       this.caught = true;
@@ -86,6 +141,8 @@ export class ChangelogReader {
   }
 
   async stop(): Promise<void> {
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
     const consumer = this.consumer;
     this.consumer = undefined;
     if (!consumer) return;

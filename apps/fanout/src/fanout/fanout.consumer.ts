@@ -17,6 +17,12 @@ export interface FanoutConsumerOptions {
   heartbeatIntervalMs?: number;
   partitionsConsumedConcurrently: number;
   /**
+   * Resolves once the subscription index holds every webhook change written before it was called
+   * (ChangelogReader.sync): a webhook whose creation returned before an event was published then
+   * receives that event, even if the changelog is a little behind the event.
+   */
+  indexFresh(): Promise<void>;
+  /**
    * Bytes of tasks a partition may have waiting for acknowledgement while it routes the next
    * events; bounds memory and keeps the router and the producer busy at the same time.
    */
@@ -124,6 +130,7 @@ export class FanoutConsumer {
     };
 
     try {
+      if (batch.messages.length > 0) await this.options.indexFresh();
       for (const message of batch.messages) {
         // After a rebalance the partition may belong to another process: stop, it will resume there.
         if (!isRunning() || isStale()) break;

@@ -73,6 +73,7 @@ export class FanoutService {
       heartbeatIntervalMs: tuning.heartbeatIntervalMs,
       partitionsConsumedConcurrently: config.HOOKLINE_TOPIC_PARTITIONS,
       maxInFlightBytes: tuning.maxInFlightBytes,
+      indexFresh: () => this.reader.sync(),
     });
   }
 

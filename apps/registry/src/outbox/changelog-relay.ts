@@ -112,6 +112,27 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
     this.relay?.wake();
   }
 
+  /**
+   * Wakes the relay and waits until every change of this webhook committed so far is on the
+   * changelog, so that when the API answers, the fan-out (which syncs its index with the changelog
+   * before each batch of events) routes the next event by the new state. Any replica may hold the
+   * relay, so this watches the outbox rather than this process's relay. After `timeoutMs` (Kafka
+   * down) it gives up waiting: the change is committed and is published once Kafka is back.
+   */
+  async awaitPublished(webhookId: string, timeoutMs = 2000): Promise<boolean> {
+    this.wake();
+    const deadline = Date.now() + timeoutMs;
+    for (let pauseMs = 2; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+      const unpublished: unknown[] = await this.dataSource.query(
+        'select 1 from webhook_events where aggregate_id = $1 and published_at is null limit 1',
+        [webhookId],
+      );
+      if (unpublished.length === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+
   /** Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka. */
   async stop(): Promise<void> {
     await this.relay?.stop();

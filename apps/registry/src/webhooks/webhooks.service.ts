@@ -40,7 +40,7 @@ export class WebhooksService {
       },
       caller.keyId,
     );
-    this.relay.wake();
+    await this.relay.awaitPublished(row.id);
     return presentWebhook(row, secret);
   }
 
@@ -66,21 +66,21 @@ export class WebhooksService {
     const row = await this.guard(() =>
       this.store.update(id, caller.projectId, { ...body, url, events: body.events ? [...new Set(body.events)] : undefined }, caller.keyId),
     );
-    this.relay.wake();
+    await this.relay.awaitPublished(id);
     return presentWebhook(row);
   }
 
   async rotateSecret(caller: CallerKey, id: string, transitionHours: number) {
     const secret = generateSecret();
     const row = await this.guard(() => this.store.rotateSecret(id, caller.projectId, secret, transitionHours, caller.keyId));
-    this.relay.wake();
+    await this.relay.awaitPublished(id);
     const view = presentWebhook(row, secret);
     return { secret, old_secret_expires_at: view.old_secret_expires_at, webhook: view };
   }
 
   async delete(caller: CallerKey, id: string): Promise<void> {
     await this.guard(() => this.store.delete(id, caller.projectId, caller.keyId));
-    this.relay.wake();
+    await this.relay.awaitPublished(id);
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
