@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pool } from 'undici';
 import { HooklineClient } from '@hookline/sdk';
-import { pollUntil, spawnService, startHooklineProcesses, type HooklineProcesses } from '@hookline/testing';
+import { pollUntil, spawnService, startHooklineProcesses } from '@hookline/testing';
 import { kafkaVersion } from '../stack/kafka-server';
 import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';

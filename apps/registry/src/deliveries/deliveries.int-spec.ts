@@ -63,7 +63,7 @@ describe('DeliveriesController', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { status: number; body: any } = await r.call('GET', `/v1/webhooks/${wh}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: key });
+      const res: Awaited<ReturnType<RegistryHarness['call']>> = await r.call('GET', `/v1/webhooks/${wh}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: key });
       expect(res.status).toBe(200);
       ids.push(...res.body.data.map((d: { id: string }) => d.id));
       cursor = res.body.next_cursor;

@@ -11,7 +11,8 @@ export interface RegistryHarness {
   db: TestDatabase;
   topics: TestTopics;
   adminToken: string;
-  /** Calls the API with an optional bearer token; JSON in, JSON out. */
+  /** Calls the API with an optional bearer token; JSON in, JSON out (the body untyped, as tests read it freely). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   /** A new project; answers its id and first API key. */
   project(name?: string): Promise<{ id: string; apiKey: string }>;
