@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Entry of `npm start`, `npm test`, `npm run stack` and `npm run bench`. Plain JavaScript so it
- * runs on a fresh clone: it installs the dependencies when node_modules is missing, then hands over
- * to the TypeScript tool, compiled on the fly by @swc-node/register.
+ * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench` and `npm run dlq:replay`.
+ * Plain JavaScript so it runs on a fresh clone: it installs the dependencies when node_modules is
+ * missing, then hands over to the TypeScript tool, compiled on the fly by @swc-node/register.
  */
 const { spawnSync } = require('node:child_process');
 const { existsSync } = require('node:fs');
@@ -32,6 +32,8 @@ const tools = {
   test: 'test/run-tests.ts',
   stack: 'stack/stack.cli.ts',
   bench: 'bench/bench.ts',
+  // Lives with the dispatcher, whose dead letters and task semantics it works on.
+  'dlq:replay': '../apps/dispatcher/src/dlq/replay-dlq.ts',
 };
 const [command, ...rest] = process.argv.slice(2);
 const tool = tools[command];
