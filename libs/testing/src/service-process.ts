@@ -24,7 +24,10 @@ export function spawnService(
 ): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
-  return spawn(process.execPath, ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app), ...(options.args ?? [])], {
+  // e.g. HOOKLINE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeFlags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [...nodeFlags, '-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app), ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', options.pipe ? 'pipe' : log, log],
