@@ -79,10 +79,21 @@ function writeServerConfig(layout: StackLayout, port: number, controllerPort: nu
   writeFileSync(layout.kafkaConfigFile, lines.join('\n') + '\n');
 }
 
+/**
+ * A cluster id as Kafka makes them (16 random bytes, base64url), never starting with '-': the
+ * storage tool would read such an id as an option and fail (one first start in 64).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function formatStorage(layout: StackLayout) {
   if (existsSync(join(layout.kafkaDataDir, 'meta.properties'))) return;
   mkdirSync(layout.kafkaDataDir, { recursive: true });
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const result = spawnSync(
     'java',
     ['-cp', `${KAFKA_LIBS_DIR}/*`, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', layout.kafkaConfigFile],

@@ -1,3 +1,4 @@
+import { KafkaJSProtocolError, type Kafka } from 'kafkajs';
 import type { WebhookState } from '@hookline/contracts';
 import { createTestTopics, pollUntil, type TestTopics } from '@hookline/testing';
 import { ChangelogReader } from './changelog-reader';
@@ -97,5 +98,49 @@ describe(ChangelogReader.name, () => {
       await sut.stop();
       await producer.disconnect();
     }
+  });
+
+  describe('on a topic whose partitions the broker does not serve yet', () => {
+    /**
+     * What a broker answers ListOffsets for a partition it lists with a leader but has not
+     * finished taking the lead of: for some hundred ms after the topic was created, longer under
+     * load. It cannot be produced on demand, so the first answers of the real admin are replaced.
+     */
+    const failingFirst = (kafka: Kafka, failures: number, error: () => Error): { kafka: Kafka; calls: () => number } => {
+      let calls = 0;
+      const admin = kafka.admin.bind(kafka);
+      const wrapped = Object.create(kafka) as Kafka;
+      wrapped.admin = (config) => {
+        const real = admin(config);
+        const fetch = real.fetchTopicOffsets.bind(real);
+        real.fetchTopicOffsets = (topic) => (++calls <= failures ? Promise.reject(error()) : fetch(topic));
+        return real;
+      };
+      return { kafka: wrapped, calls: () => calls };
+    };
+    const notLeaderYet = () =>
+      new KafkaJSProtocolError(Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION', code: 6 }));
+
+    it('should retry until the partitions are served, then catch up', async () => {
+      const { kafka, calls } = failingFirst(topics.kafka, 2, notLeaderYet);
+      const sut = new ChangelogReader({ kafka, topic: topics.topics.webhooksChangelog, groupPrefix: `${topics.prefix}settling`, onRecord: () => undefined });
+      try {
+        await sut.start();
+        await sut.caughtUp;
+        expect(calls()).toBe(3);
+        await sut.sync();
+        expect(calls()).toBe(4);
+      } finally {
+        await sut.stop();
+      }
+    });
+
+    it('should fail at once on any other error', async () => {
+      const { kafka, calls } = failingFirst(topics.kafka, 1, () => new Error('boom'));
+      const sut = new ChangelogReader({ kafka, topic: topics.topics.webhooksChangelog, groupPrefix: `${topics.prefix}boom`, onRecord: () => undefined });
+      await expect(sut.start()).rejects.toThrow('boom');
+      expect(calls()).toBe(1);
+      await sut.stop();
+    });
   });
 });

@@ -1,6 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
 
+/** How long a fetch of end offsets waits for partitions whose leadership is still settling. */
+const SETTLING_RETRY_MS = 30_000;
+
+/** Errors of a partition whose leader is still being set up (a fresh topic, an election). */
+function isLeadershipSettling(e: unknown): boolean {
+  const type = (e as { type?: unknown } | undefined)?.type;
+  return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+/**
+ * admin.fetchTopicOffsets, retried while the broker is not yet serving the partitions. A topic
+ * is listed with a leader (createTopics waitForLeaders) a few hundred milliseconds before that
+ * broker answers ListOffsets for it, longer under load, and kafkajs gives up at once on
+ * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
+ * (a first deployment, a test) fails to start.
+ */
+async function fetchEndOffsets(admin: Admin, topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
+  const deadline = Date.now() + SETTLING_RETRY_MS;
+  for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(offsets.map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
+    } catch (e) {
+      if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
+  }
+}
+
 export interface ChangelogRecordMeta {
   partition: number;
   offset: string;
@@ -51,8 +80,8 @@ export class ChangelogReader {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
+      for (const [partition, { low, high }] of await fetchEndOffsets(admin, topic)) {
+        if (high > low) this.pending.set(partition, high);
       }
     } finally {
       await admin.disconnect();
@@ -112,8 +141,8 @@ export class ChangelogReader {
       this.admin = admin;
     }
     try {
-      const offsets = await this.admin.fetchTopicOffsets(this.options.topic);
-      return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+      const offsets = await fetchEndOffsets(this.admin, this.options.topic);
+      return new Map([...offsets].map(([partition, { high }]) => [partition, high]));
     } catch (e) {
       await this.admin.disconnect().catch(() => undefined);
       this.admin = undefined;
