@@ -32,7 +32,7 @@ describe('hookline bin', () => {
       const body = JSON.stringify({ id: 'evt_bin', webhook_id: 'wh_bin', project_id: 'prj_bin', event: 'webhook.ping', occurred_at: new Date().toISOString(), data: { message: 'hi' } });
       const headers = signHeaders({ scheme: 'standard', secrets: [secret], msgId: 'msg_bin', timestamp: Math.floor(Date.now() / 1000), body });
       expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(200);
-      const forged = { ...headers, 'webhook-signature': headers['webhook-signature']!.replace(/.=$/, 'A=') };
+      const forged = { ...headers, 'webhook-signature': headers['webhook-signature']!.replace(/^v1,(.)/, (_, c: string) => `v1,${c === 'A' ? 'B' : 'A'}`) };
       expect((await fetch(url, { method: 'POST', headers: forged, body })).status).toBe(400);
       await pollUntil(() => run.stdout().split('\n').length > 2, { timeoutMs: 5_000, message: 'two lines' });
       const [valid, invalid] = run.stdout().trim().split('\n');

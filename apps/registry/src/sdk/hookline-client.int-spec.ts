@@ -86,13 +86,14 @@ describe(HooklineClient.name, () => {
   });
 
   it('should reach the delivery-log and test endpoints, answering 404 for ids that do not exist', async () => {
+    // Thunks, called one at a time: a promise that rejects before it is awaited is unhandled.
     for (const call of [
-      client.deliveries.list('wh_missing').toArray(),
-      client.deliveries.get('msg_missing'),
-      client.deliveries.redeliver('msg_missing'),
-      client.webhooks.test('wh_missing'),
+      () => client.deliveries.list('wh_missing').toArray(),
+      () => client.deliveries.get('msg_missing'),
+      () => client.deliveries.redeliver('msg_missing'),
+      () => client.webhooks.test('wh_missing'),
     ]) {
-      expect(await apiError(call)).toMatchObject({ status: 404, code: 'not_found' });
+      expect(await apiError(call())).toMatchObject({ status: 404, code: 'not_found' });
     }
   });
 });
