@@ -9,6 +9,7 @@ import { pollUntil, spawnService, startHooklineProcesses } from '@hookline/testi
 import { kafkaVersion } from '../stack/kafka-server';
 import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';
+import { hopLatency } from './hop-latency';
 import { percentile, processStats } from './process-stats';
 
 /**
@@ -18,6 +19,15 @@ import { percentile, processStats } from './process-stats';
  * delivery voids the run). Writes a table and bench/results/<time>.json.
  */
 const quick = process.argv.includes('--quick');
+/** `--only=latency,ingest`: run just those scenarios (for profiling one of them). */
+const SCENARIOS = ['throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const unknownScenario = only?.find((s) => !(SCENARIOS as readonly string[]).includes(s));
+if (unknownScenario) {
+  process.stderr.write(`unknown scenario "${unknownScenario}"; one of ${SCENARIOS.join(', ')}\n`);
+  process.exit(2);
+}
+const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
 const SIZES = quick
   ? { projects: 20, hooksPerProject: 10, throughputEvents: 2_000, latencySeconds: 10, fanoutHooks: 1_000, stormSeconds: 8, ingestSeconds: 5 }
   : { projects: 100, hooksPerProject: 10, throughputEvents: 20_000, latencySeconds: 60, fanoutHooks: 10_000, stormSeconds: 30, ingestSeconds: 10 };
@@ -107,7 +117,8 @@ async function main() {
   const cpuNow = () => Object.fromEntries(Object.entries(pids()).map(([k, pid]) => [k, processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]));
   const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
 
-  const runScenario = async (name: string, fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>) => {
+  const runScenario = async (scenario: (typeof SCENARIOS)[number], name: string, fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>) => {
+    if (!selected(scenario)) return;
     say(`\n[bench] ${name}…`);
     const before = cpuNow();
     const out = await fn();
@@ -164,9 +175,9 @@ async function main() {
     }
   };
 
-  const mainProjects = await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0);
+  const mainProjects = selected('throughput') || selected('storm') ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0) : { ids: [], lastIndex: 0 };
 
-  await runScenario(`throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`, async () => {
+  await runScenario('throughput', `throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`, async () => {
     await farm.reset();
     const expected = SIZES.throughputEvents * SIZES.hooksPerProject;
     const logged0 = await attemptsLogged();
@@ -192,20 +203,21 @@ async function main() {
     };
   });
 
-  const latencyProjects = await setupProjects(10, 1, 100_000);
-  await runScenario(`latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`, async () => {
+  const latencyProjects = selected('latency') ? await setupProjects(10, 1, 100_000) : { ids: [], lastIndex: 0 };
+  await runScenario('latency', `latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`, async () => {
     await farm.reset();
     const count = 200 * SIZES.latencySeconds;
+    const since = Date.now();
     await produce(['--rate', '200', '--count', String(count), '--projects', latencyProjects.ids.join(',')]);
     await pollUntil(async () => (await farm.stats()).unique >= count, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
     const stats = await farm.stats();
     return {
-      figures: latencyFigures(stats.healthyLatencies),
+      figures: { ...latencyFigures(stats.healthyLatencies), ...(await hopLatency(hl.topics.kafka, hl.topics.topics, hl.db.url, since)) },
       ledger: { published: count, received: stats.unique, missing: count - Math.min(count, stats.unique), unsigned: stats.unsigned },
     };
   });
 
-  await runScenario(`fan-out: one event to ${SIZES.fanoutHooks} webhooks`, async () => {
+  await runScenario('fanout', `fan-out: one event to ${SIZES.fanoutHooks} webhooks`, async () => {
     const project = await admin.projects.create('bench-fanout');
     const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
     for (let i = 0; i < SIZES.fanoutHooks; i += 50) {
@@ -224,7 +236,7 @@ async function main() {
     };
   });
 
-  await runScenario(`retry storm: 20 % of endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s`, async () => {
+  await runScenario('storm', `retry storm: 20 % of endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s`, async () => {
     const count = 200 * SIZES.stormSeconds;
     await farm.reset();
     await produce(['--rate', '200', '--count', String(count), '--projects', mainProjects.ids.join(',')]);
@@ -253,7 +265,7 @@ async function main() {
     };
   });
 
-  await runScenario(`ingest: POST /v1/events, 32 concurrent, ${SIZES.ingestSeconds} s`, async () => {
+  await runScenario('ingest', `ingest: POST /v1/events, 32 concurrent, ${SIZES.ingestSeconds} s`, async () => {
     const project = await admin.projects.create('bench-ingest');
     const pool = new Pool(hl.apiUrl, { connections: 32, pipelining: 1 });
     const body = JSON.stringify({ event: 'project.updated', data: { project_id: project.id, name: 'Ingest', tier: 'pro', region: 'eu-west-1' } });
