@@ -10,7 +10,7 @@ import { kafkaVersion } from '../stack/kafka-server';
 import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';
 import { hopLatency } from './hop-latency';
-import { percentile, processStats } from './process-stats';
+import { percentile, processStats, processTreeStats } from './process-stats';
 
 /**
  * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
@@ -29,8 +29,8 @@ if (unknownScenario) {
 }
 const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
 const SIZES = quick
-  ? { projects: 20, hooksPerProject: 10, throughputEvents: 2_000, latencySeconds: 10, fanoutHooks: 1_000, stormSeconds: 8, ingestSeconds: 5 }
-  : { projects: 100, hooksPerProject: 10, throughputEvents: 20_000, latencySeconds: 60, fanoutHooks: 10_000, stormSeconds: 30, ingestSeconds: 10 };
+  ? { projects: 20, hooksPerProject: 10, throughputEvents: 2_000, latencySeconds: 10, fanoutHooks: 1_000, stormEndpoints: 50, stormSeconds: 8, ingestSeconds: 5 }
+  : { projects: 100, hooksPerProject: 10, throughputEvents: 20_000, latencySeconds: 60, fanoutHooks: 10_000, stormEndpoints: 50, stormSeconds: 30, ingestSeconds: 10 };
 const RECEIVER_SERVERS = 4;
 
 interface FarmStats {
@@ -114,7 +114,14 @@ async function main() {
   say(`[bench] receivers on ports ${farm.ports.join(', ')}`);
   const hl = await startHooklineProcesses({ retrySchedule: '1s,2s,4s', deliveryTimeout: '5s', disableAfter: 0, logPrefix: 'bench', partitions: 6, logLevel: 'warn' });
   const pids = () => ({ registry: hl.services.registry.pid!, fanout: hl.services.fanout.pid!, dispatcher: hl.services.dispatcher.pid!, receivers: farm.pid });
-  const cpuNow = () => Object.fromEntries(Object.entries(pids()).map(([k, pid]) => [k, processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]));
+  // The stack's own servers share the two cores with the services: their CPU is part of the cost.
+  const stackPids = { kafka: 'pid' in state.kafka ? state.kafka.pid : undefined, postgres: 'pid' in state.postgres ? state.postgres.pid : undefined };
+  const cpuNow = () => ({
+    ...Object.fromEntries(Object.entries(pids()).map(([k, pid]) => [k, processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }])),
+    ...Object.fromEntries(
+      Object.entries(stackPids).flatMap(([k, pid]) => (pid === undefined ? [] : [[k, processTreeStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]])),
+    ),
+  });
   const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
 
   const runScenario = async (scenario: (typeof SCENARIOS)[number], name: string, fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>) => {
@@ -175,7 +182,7 @@ async function main() {
     }
   };
 
-  const mainProjects = selected('throughput') || selected('storm') ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0) : { ids: [], lastIndex: 0 };
+  const mainProjects = selected('throughput') ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0) : { ids: [], lastIndex: 0 };
 
   await runScenario('throughput', `throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`, async () => {
     await farm.reset();
@@ -236,18 +243,20 @@ async function main() {
     };
   });
 
-  await runScenario('storm', `retry storm: 20 % of endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s`, async () => {
+  // 200 deliveries/s, as in the latency scenario: well inside capacity, so the figure shows how
+  // far failing endpoints' retries reach into healthy ones, not how the box behaves saturated.
+  const stormProjects = selected('storm') ? await setupProjects(SIZES.stormEndpoints, 1, 300_000) : { ids: [], lastIndex: 0 };
+  await runScenario('storm', `retry storm: 20 % of ${SIZES.stormEndpoints} endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s, one webhook each`, async () => {
     const count = 200 * SIZES.stormSeconds;
-    await farm.reset();
-    await produce(['--rate', '200', '--count', String(count), '--projects', mainProjects.ids.join(',')]);
-    await new Promise((r) => setTimeout(r, 2000));
-    const normal = await farm.stats();
-    const failing = Array.from({ length: SIZES.projects * SIZES.hooksPerProject }, (_, i) => i).filter((i) => i % 5 === 0);
-    await farm.setFailing(failing);
-    await farm.reset();
-    await produce(['--rate', '200', '--count', String(count), '--projects', mainProjects.ids.join(',')]);
-    await new Promise((r) => setTimeout(r, 2000));
-    const storm = await farm.stats();
+    const run = async () => {
+      await farm.reset();
+      await produce(['--rate', '200', '--count', String(count), '--projects', stormProjects.ids.join(',')]);
+      await new Promise((r) => setTimeout(r, 2000));
+      return farm.stats();
+    };
+    const normal = await run();
+    await farm.setFailing(Array.from({ length: SIZES.stormEndpoints }, (_, i) => 300_000 + i).filter((i) => i % 5 === 0));
+    const storm = await run();
     await farm.setFailing([]);
     const normalP99 = percentile(sortedLatencies(normal.healthyLatencies), 99);
     const stormP99 = percentile(sortedLatencies(storm.healthyLatencies), 99);
@@ -255,6 +264,8 @@ async function main() {
     // latency only; the throughput and latency scenarios keep the ledger.
     return {
       figures: {
+        healthy_p50_normal_ms: percentile(sortedLatencies(normal.healthyLatencies), 50),
+        healthy_p50_storm_ms: percentile(sortedLatencies(storm.healthyLatencies), 50),
         healthy_p99_normal_ms: normalP99,
         healthy_p99_storm_ms: stormP99,
         p99_change_percent: Math.round(((stormP99 - normalP99) / normalP99) * 100),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -14,6 +14,28 @@ export function processStats(pid: number): { cpuSeconds: number; peakRssMb: numb
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of a process and of its children (Postgres runs a process per connection; their
+ * CPU reaches the parent's counters only when they exit). Peak RSS is the parent's alone: the
+ * children's share memory with it.
+ */
+export function processTreeStats(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
+  const own = processStats(pid);
+  if (!own) return undefined;
+  let cpuSeconds = own.cpuSeconds;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid) cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS;
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return { cpuSeconds, peakRssMb: own.peakRssMb };
 }
 
 export function percentile(sorted: number[], p: number): number {

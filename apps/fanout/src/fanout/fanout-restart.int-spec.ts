@@ -97,4 +97,32 @@ describe(`${FanoutService.name} across a crash`, () => {
     // Duplicates are allowed (at least once); every copy carries the same delivery id.
     expect(tasks.messages.length).toBeGreaterThanOrEqual(published.length * 2);
   });
+
+  it('should commit what it fanned out when stopped, so that its successor repeats nothing', async () => {
+    await successor?.stop();
+    successor = undefined;
+    const project_id = 'prj_graceful';
+    const hook = webhookState({ project_id, events: ['*'] });
+    await writer.webhook(topics.topics.webhooksChangelog, hook);
+    const ofThisTest = () => tasks.json<DeliveryTask>().filter((t) => t.event.project_id === project_id);
+    const start = async () => {
+      const app = createFanoutService(parseConfig({ ...env(), HOOKLINE_METRICS_PORT: '0', HOOKLINE_LOG_LEVEL: 'error' }), { heartbeatIntervalMs: 500 });
+      await app.start();
+      return app;
+    };
+
+    const first = await start();
+    const before = Array.from({ length: 30 }, () => eventEnvelope({ project_id, event: 'project.updated' }));
+    await writer.events(topics.topics.events, before);
+    await tasks.waitFor(() => ofThisTest().length >= before.length, { message: 'the first process fanning out' });
+    await first.stop(); // well within the periodic commit's interval: only the final commit covers these
+    successor = await start();
+    const after = Array.from({ length: 3 }, () => eventEnvelope({ project_id, event: 'project.updated' }));
+    await writer.events(topics.topics.events, after);
+    await tasks.waitFor(() => ofThisTest().length >= before.length + after.length, { timeoutMs: 30_000, message: 'the successor fanning out' });
+    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events, 30_000);
+    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
+
+    expect(ofThisTest().map((t) => t.event.id).sort()).toEqual([...before, ...after].map((e) => e.id).sort());
+  });
 });

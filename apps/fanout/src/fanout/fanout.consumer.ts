@@ -61,6 +61,9 @@ export class FanoutConsumer {
   private readonly uncommitted = new Map<number, string>();
   private commitTimer?: NodeJS.Timeout;
   private committing?: Promise<void>;
+  private stopping = false;
+  private activeBatches = 0;
+  private batchesDone: (() => void)[] = [];
 
   constructor(private readonly options: FanoutConsumerOptions) {}
 
@@ -108,12 +111,17 @@ export class FanoutConsumer {
     this.commitTimer.unref();
   }
 
-  /** Lets the running batches finish, commits what they resolved, and leaves the group. */
+  /**
+   * Stops reading, lets the running batches finish, commits what they resolved and leaves the
+   * group. The commit must come before consumer.stop(): kafkajs drops the group there.
+   */
   async stop(): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) return;
+    if (!consumer || this.stopping) return;
+    this.stopping = true;
     clearInterval(this.commitTimer);
-    await consumer.stop();
+    consumer.pause([{ topic: this.options.topic }]);
+    while (this.activeBatches > 0) await new Promise<void>((resolve) => this.batchesDone.push(resolve));
     await this.commit();
     this.consumer = undefined;
     this.joined = false;
@@ -139,7 +147,18 @@ export class FanoutConsumer {
     }
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    // Batches fetched before stop() paused the topic are left for the next owner.
+    if (this.stopping) return;
+    this.activeBatches++;
+    try {
+      await this.routeBatch(payload);
+    } finally {
+      if (--this.activeBatches === 0) for (const resolve of this.batchesDone.splice(0)) resolve();
+    }
+  }
+
+  private async routeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const { router, producer, metrics } = this.options;
     const maxInFlightBytes = this.options.maxInFlightBytes ?? 8 * 1024 * 1024;
     const inFlight: InFlight[] = [];
@@ -168,7 +187,7 @@ export class FanoutConsumer {
       if (batch.messages.length > 0) await this.options.indexFresh();
       for (const message of batch.messages) {
         // After a rebalance the partition may belong to another process: stop, it will resume there.
-        if (!isRunning() || isStale()) break;
+        if (!isRunning() || isStale() || this.stopping) break;
         const routed = router.route(message, batch.partition);
         if (routed.outcome === 'dead_lettered') {
           this.options.log.warn({ partition: batch.partition, offset: message.offset, reason: routed.reason }, 'poison event sent to the DLQ');
