@@ -24,7 +24,10 @@ export function processStats(pid: number): { cpuSeconds: number; peakRssMb: numb
 export function processTreeStats(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
   const own = processStats(pid);
   if (!own) return undefined;
-  let cpuSeconds = own.cpuSeconds;
+  // Plus the children that exited and were waited for (cutime, cstime).
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  let cpuSeconds = own.cpuSeconds + (Number(stat[13]) + Number(stat[14])) / TICKS;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {

@@ -13,9 +13,16 @@ export function serviceExists(app: string): boolean {
   return existsSync(serviceEntry(app));
 }
 
+/** The app's entry as `npm run build` compiles it, which production runs. */
+export function builtServiceEntry(app: string): string {
+  return join(REPO_ROOT, 'dist', 'apps', app, 'src', 'main.js');
+}
+
 /**
  * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
  * .data/logs/<logName>.log. This is how `npm start` and the end-to-end suite run the services.
+ * With HOOKLINE_RUN_BUILD=1 in env it runs the compiled dist/ instead, as production does (the
+ * benchmark measures that).
  */
 export function spawnService(
   app: string,
@@ -27,7 +34,10 @@ export function spawnService(
   // e.g. HOOKLINE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service
   // (Node refuses --cpu-prof in NODE_OPTIONS).
   const nodeFlags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [...nodeFlags, '-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app), ...(options.args ?? [])], {
+  const built = env.HOOKLINE_RUN_BUILD === '1';
+  if (built && !existsSync(builtServiceEntry(app))) throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
+  const entry = built ? [builtServiceEntry(app)] : ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app)];
+  return spawn(process.execPath, [...nodeFlags, ...entry, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', options.pipe ? 'pipe' : log, log],
