@@ -10,7 +10,7 @@ import { kafkaVersion } from '../stack/kafka-server';
 import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
-import { hopLatency } from './hop-latency';
+import { fanoutPace, hopLatency } from './hop-latency';
 import { percentile, processStats, processTreeStats } from './process-stats';
 
 /**
@@ -211,6 +211,7 @@ async function main() {
         seconds: +seconds.toFixed(1),
         attempts_logged: logged,
         ...latencyFigures(stats.healthyLatencies),
+        ...(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)),
       },
       ledger: { published: expected, received: stats.unique, missing: expected - Math.min(expected, stats.unique), unsigned: stats.unsigned },
     };
@@ -244,7 +245,12 @@ async function main() {
     await pollUntil(async () => (await farm.stats()).unique >= SIZES.fanoutHooks, { timeoutMs: 120_000, intervalMs: 50 }).catch(() => undefined);
     const stats = await farm.stats();
     return {
-      figures: { seconds_to_last_receipt: +((Date.now() - t0) / 1000).toFixed(2), ...latencyFigures(stats.healthyLatencies) },
+      figures: {
+        seconds_to_last_receipt: +((Date.now() - t0) / 1000).toFixed(2),
+        ...latencyFigures(stats.healthyLatencies),
+        // Events per second mean nothing for one event.
+        ...Object.fromEntries(Object.entries(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)).filter(([k]) => k !== 'fanout_events_per_s')),
+      },
       ledger: { published: SIZES.fanoutHooks, received: stats.unique, missing: SIZES.fanoutHooks - Math.min(SIZES.fanoutHooks, stats.unique), unsigned: stats.unsigned },
     };
   });

@@ -56,6 +56,26 @@ export async function hopLatency(kafka: Kafka, topics: { events: string; deliver
   };
 }
 
+/**
+ * The fan-out's own pace, from the append times of the events and of the first-attempt tasks
+ * since `sinceMs`: tasks and events per second while it was producing, and the time from the
+ * first event's append to the last task's.
+ */
+export async function fanoutPace(kafka: Kafka, topics: { events: string; deliveries: string }, sinceMs: number): Promise<Record<string, number>> {
+  const events = await readSince(kafka, topics.events, sinceMs);
+  const tasks = (await readSince(kafka, topics.deliveries, sinceMs)).map((t) => t.timestamp);
+  if (events.length === 0 || tasks.length === 0) return {};
+  const firstEvent = Math.min(...events.map((e) => e.timestamp));
+  const firstTask = Math.min(...tasks);
+  const lastTask = Math.max(...tasks);
+  const seconds = Math.max(0.001, (lastTask - firstTask) / 1000);
+  return {
+    fanout_tasks_per_s: Math.round(tasks.length / seconds),
+    fanout_events_per_s: Math.round(events.length / Math.max(0.001, (lastTask - firstEvent) / 1000)),
+    fanout_seconds_to_last_task: +((lastTask - firstEvent) / 1000).toFixed(2),
+  };
+}
+
 /** Every record appended to `topic` since `sinceMs`, read once to the end offsets of now. */
 async function readSince(kafka: Kafka, topic: string, sinceMs: number): Promise<{ timestamp: number; value: Buffer }[]> {
   const admin = kafka.admin();

@@ -115,8 +115,10 @@ export class Dispatcher {
       topics: this.topics,
       topicPrefix: config.HOOKLINE_TOPIC_PREFIX,
       service,
-      maxPendingPerPartition: options.maxPendingPerPartition ?? 1000,
-      maxPendingTotal: options.maxPendingTotal ?? 10_000,
+      maxPendingPerPartition: options.maxPendingPerPartition ?? 250,
+      // A few times the request concurrency keeps every slot busy; more only holds memory (each
+      // waiting task ~7 KB) while the backlog is as safe in Kafka.
+      maxPendingTotal: options.maxPendingTotal ?? 2000,
       commitIntervalMs: options.commitIntervalMs ?? 200,
       drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 5000,
       log: this.log,

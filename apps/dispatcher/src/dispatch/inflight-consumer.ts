@@ -75,7 +75,9 @@ export class InflightConsumer {
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: 50,
-      maxBytesPerPartition: 1024 * 1024,
+      // Compressed bytes: 64 KB of gzipped tasks is ~700 of them, the most a batch can go over
+      // the pending limits by (see onBatch).
+      maxBytesPerPartition: 64 * 1024,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
@@ -111,10 +113,6 @@ export class InflightConsumer {
         this.holdUntil(topic, partition, message.offset, due);
         break;
       }
-      if (progress.pending >= o.maxPendingPerPartition || this.totalPending >= o.maxPendingTotal) {
-        this.holdForCapacity(topic, partition, message.offset);
-        break;
-      }
       progress.accept(offset);
       this.totalPending++;
       resolveOffset(message.offset);
@@ -126,6 +124,13 @@ export class InflightConsumer {
         value: message.value,
         headers: message.headers ?? {},
       });
+    }
+    // Capacity is checked once per batch, not per message: the batch is in memory already, and
+    // pausing in its middle makes kafkajs fetch and decompress the rest of it again after the
+    // resume — under sustained overload that refetching cost more CPU than the deliveries. The
+    // limits are therefore soft: at most one batch (maxBytesPerPartition) over, per partition.
+    if (!this.dueTimers.has(key) && (progress.pending >= o.maxPendingPerPartition || this.totalPending >= o.maxPendingTotal)) {
+      this.holdForCapacity(topic, partition);
     }
     this.options.metrics.pendingTasks.set({ consumer: o.name }, this.totalPending);
     await heartbeat();
@@ -169,8 +174,9 @@ export class InflightConsumer {
     this.updatePausedGauge();
   }
 
-  private holdForCapacity(topic: string, partition: number, offset: string): void {
-    this.pauseAt(topic, partition, offset);
+  private holdForCapacity(topic: string, partition: number): void {
+    // No seek: every message of the batch was accepted, the next fetch starts after it.
+    this.consumer!.pause([{ topic, partitions: [partition] }]);
     this.capacityHeld.set(tp(topic, partition), { topic, partition });
     this.updatePausedGauge();
   }

@@ -83,6 +83,8 @@ export class FanoutConsumer {
       sessionTimeout: sessionTimeoutMs,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 50,
+      // Compressed bytes, so a batch is many events; 256 KB keeps a few thousand in memory at most.
+      maxBytesPerPartition: 256 * 1024,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -160,7 +162,7 @@ export class FanoutConsumer {
 
   private async routeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const { router, producer, metrics } = this.options;
-    const maxInFlightBytes = this.options.maxInFlightBytes ?? 8 * 1024 * 1024;
+    const maxInFlightBytes = this.options.maxInFlightBytes ?? 2 * 1024 * 1024;
     const inFlight: InFlight[] = [];
     let inFlightBytes = 0;
     let lastResolved: string | undefined;
