@@ -1,0 +1,60 @@
+import { createDataSource } from '@hookline/persistence';
+import { createLogger } from '@hookline/telemetry';
+import { createTestDatabase, type TestDatabase } from '@hookline/testing';
+import type { DataSource } from 'typeorm';
+import { RetentionJob } from './retention.job';
+
+describe(RetentionJob.name, () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  const log = createLogger('retention-test', 'error');
+  const now = new Date('2026-11-30T12:00:00Z');
+  const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
+
+  const addDelivery = async (id: string, at: Date) => {
+    await dataSource.query(
+      `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, event, created_at) values ($1, 'wh_r', 'prj_r', $2, 'project.updated', 'succeeded', '{}', $3)`,
+      [id, `evt_${id}`, at],
+    );
+    await dataSource.query(
+      `insert into delivery_attempts (delivery_id, webhook_id, attempt, url, request_headers, response_status, duration_ms, started_at) values ($1, 'wh_r', 1, 'https://example.test/', '{}', 200, 5, $2)`,
+      [id, at],
+    );
+  };
+  const ids = async (table: 'deliveries' | 'delivery_attempts') =>
+    ((await dataSource.query(`select ${table === 'deliveries' ? 'id' : 'delivery_id as id'} from ${table} order by 1`)) as { id: string }[]).map((r) => r.id);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('retention');
+    dataSource = createDataSource({ url: db.url, poolSize: 4, applicationName: 'retention-test' });
+    await dataSource.initialize();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('should delete, in small batches, the deliveries and attempts older than the retention and keep the rest', async () => {
+    for (let i = 0; i < 5; i++) await addDelivery(`msg_old${i}`, daysAgo(31 + i));
+    await addDelivery('msg_recent', daysAgo(29));
+    await addDelivery('msg_today', now);
+
+    const result = await new RetentionJob(dataSource, log, { retentionDays: 30, batchSize: 2 }).runOnce(now);
+
+    expect(result).toEqual({ attempts: 5, deliveries: 5 });
+    expect(await ids('deliveries')).toEqual(['msg_recent', 'msg_today']);
+    expect(await ids('delivery_attempts')).toEqual(['msg_recent', 'msg_today']);
+  });
+
+  it('should leave the work to the process that holds the lock', async () => {
+    const holder = dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(7201106)');
+      expect(await new RetentionJob(dataSource, log, { retentionDays: 30 }).runOnce(now)).toBeNull();
+    } finally {
+      await holder.query('select pg_advisory_unlock(7201106)');
+      await holder.release();
+    }
+  });
+});
