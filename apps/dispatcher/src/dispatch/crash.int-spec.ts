@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { DeliveryTask } from '@hookline/contracts';
 import { LoopbackReceiver, freePort, pollUntil, spawnService, stopService, waitForHttp } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { InflightConsumer } from './inflight-consumer';
@@ -26,7 +27,7 @@ describe(`${InflightConsumer.name} across a kill -9 of the dispatcher`, () => {
     child = spawnService('dispatcher', { ...process.env, ...h.env, HOOKLINE_METRICS_PORT: String(port) }, { logName: 'dispatcher-crash-test' });
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000, child);
 
-    const tasks = [];
+    const tasks: DeliveryTask[] = [];
     for (let i = 0; i < 300; i++) tasks.push(await h.task(hooks[i % hooks.length]!.row.id));
     await pollUntil(() => receiver.requests.length >= 40, { timeoutMs: 20_000, message: 'the first dispatcher delivering' });
     const exited = new Promise((r) => child!.once('exit', r));

@@ -106,8 +106,9 @@ export class OutcomeHandler {
         return;
       }
       case 'gone':
-        await this.record(a, 'failed', null);
+        // Disabled before the delivery shows failed, as in dead() below.
         await this.disableGone(webhook);
+        await this.record(a, 'failed', null);
         return;
       case 'failed_manual':
         await this.record(a, 'failed', null);
@@ -133,21 +134,22 @@ export class OutcomeHandler {
     const { task, result, webhook, message } = a;
     const { publisher, topics, metrics, eventStore, disableAfter } = this.deps;
     const lastError = errorText(result);
-    await Promise.all([
-      publisher.send(topics.deliveriesDlq, {
-        key: task.webhook_id,
-        value: JSON.stringify({ ...task, last_error: lastError }),
-        headers: {
-          ...traceHeaders(message.headers),
-          [KafkaHeaders.lastError]: lastError.slice(0, 1000),
-          [KafkaHeaders.dlqReason]: 'retries_exhausted',
-          [KafkaHeaders.dlqSourceTopic]: message.topic,
-          [KafkaHeaders.dlqFailedAt]: new Date().toISOString(),
-          [KafkaHeaders.eventType]: task.event.event,
-        },
-      }),
-      this.record(a, 'failed', null),
-    ]);
+    // In this order: the dead letter first (a crash before the disable repeats the attempt and
+    // dead-letters again, harmlessly, rather than dropping the task of a now disabled webhook with
+    // no dead letter), then the disable, then the delivery's `failed` — so whoever sees the
+    // delivery failed (the API, an operator about to re-enable and replay) sees the disable too.
+    await publisher.send(topics.deliveriesDlq, {
+      key: task.webhook_id,
+      value: JSON.stringify({ ...task, last_error: lastError }),
+      headers: {
+        ...traceHeaders(message.headers),
+        [KafkaHeaders.lastError]: lastError.slice(0, 1000),
+        [KafkaHeaders.dlqReason]: 'retries_exhausted',
+        [KafkaHeaders.dlqSourceTopic]: message.topic,
+        [KafkaHeaders.dlqFailedAt]: new Date().toISOString(),
+        [KafkaHeaders.eventType]: task.event.event,
+      },
+    });
     metrics.deadLettered.inc();
     // The disable itself is an event-store change: the registry's outbox relay publishes it, in the
     // same order as the changelog, as `webhook.disabled` on hookline.operational (publishing it here
@@ -157,6 +159,7 @@ export class OutcomeHandler {
       metrics.webhooksDisabled.inc({ reason: 'failed_deliveries' });
       this.deps.log.warn({ webhookId: webhook.id, deliveryId: task.delivery_id }, 'webhook disabled by the disable rule');
     }
+    await this.record(a, 'failed', null);
     await this.publishOperational(
       this.operational('delivery.dead', webhook.projectId, {
         webhook_id: webhook.id,
