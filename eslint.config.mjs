@@ -19,31 +19,68 @@ const boundaries = {
     { sourceTag: 'type:signing', onlyDependOnLibsWithTags: [] },
     { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
     // An infra lib may build on another (the producer lib on kafka and persistence).
-    { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'] },
+    {
+      sourceTag: 'type:infra',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'],
+    },
     {
       sourceTag: 'type:testing',
-      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client'],
+      onlyDependOnLibsWithTags: [
+        'type:contracts',
+        'type:config',
+        'type:infra',
+        'type:signing',
+        'type:client',
+      ],
     },
     {
       sourceTag: 'type:app',
-      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
+      onlyDependOnLibsWithTags: [
+        'type:contracts',
+        'type:config',
+        'type:infra',
+        'type:signing',
+        'type:client',
+        'type:testing',
+      ],
     },
     {
       sourceTag: 'type:tool',
-      onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra', 'type:signing', 'type:client', 'type:testing'],
+      onlyDependOnLibsWithTags: [
+        'type:contracts',
+        'type:config',
+        'type:infra',
+        'type:signing',
+        'type:client',
+        'type:testing',
+      ],
     },
   ],
 };
 
 export default [
-  { ignores: ['**/node_modules', '**/dist', '.data', '.nx', 'coverage', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '.data',
+      '.nx',
+      'coverage',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-require-imports': 'off',
       '@nx/enforce-module-boundaries': ['error', boundaries],
     },
@@ -51,6 +88,8 @@ export default [
   {
     // The tests of any project may use the test helpers.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@hookline/testing'] }] },
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@hookline/testing'] }],
+    },
   },
 ];

@@ -6,7 +6,18 @@
 const { join, relative } = require('node:path');
 const root = __dirname;
 
-const libs = ['config', 'contracts', 'kafka', 'persistence', 'producer', 'signing', 'sdk', 'telemetry', 'testing', 'url-policy'];
+const libs = [
+  'config',
+  'contracts',
+  'kafka',
+  'persistence',
+  'producer',
+  'signing',
+  'sdk',
+  'telemetry',
+  'testing',
+  'url-policy',
+];
 
 module.exports = function jestConfig(projectDir, overrides = {}) {
   const name = relative(root, projectDir).replace(/[\\/]/g, '-');
@@ -14,7 +25,11 @@ module.exports = function jestConfig(projectDir, overrides = {}) {
     displayName: name,
     rootDir: projectDir,
     testEnvironment: 'node',
-    testMatch: ['<rootDir>/**/*.spec.ts', '<rootDir>/**/*.int-spec.ts', '<rootDir>/**/*.e2e-spec.ts'],
+    testMatch: [
+      '<rootDir>/**/*.spec.ts',
+      '<rootDir>/**/*.int-spec.ts',
+      '<rootDir>/**/*.e2e-spec.ts',
+    ],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     transform: {
       '^.+\\.ts$': [

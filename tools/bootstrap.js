@@ -21,7 +21,10 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
   // `npm install` rather than `npm ci`: it installs the versions of package-lock.json just the same,
   // and npm 11 wrongly reports the lock as out of sync for other platforms' optional binaries.
   console.log('hookline: installing dependencies (npm install)…');
-  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error('hookline: npm install failed; check access to the npm registry and retry');
     process.exit(result.status || 1);

@@ -22,7 +22,10 @@ import { percentile, processStats, processTreeStats } from './process-stats';
 const quick = process.argv.includes('--quick');
 /** `--only=latency,ingest`: run just those scenarios (for profiling one of them). */
 const SCENARIOS = ['throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const unknownScenario = only?.find((s) => !(SCENARIOS as readonly string[]).includes(s));
 if (unknownScenario) {
   process.stderr.write(`unknown scenario "${unknownScenario}"; one of ${SCENARIOS.join(', ')}\n`);
@@ -30,8 +33,26 @@ if (unknownScenario) {
 }
 const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
 const SIZES = quick
-  ? { projects: 20, hooksPerProject: 10, throughputEvents: 2_000, latencySeconds: 10, fanoutHooks: 1_000, stormEndpoints: 50, stormSeconds: 8, ingestSeconds: 5 }
-  : { projects: 100, hooksPerProject: 10, throughputEvents: 20_000, latencySeconds: 60, fanoutHooks: 10_000, stormEndpoints: 50, stormSeconds: 30, ingestSeconds: 10 };
+  ? {
+      projects: 20,
+      hooksPerProject: 10,
+      throughputEvents: 2_000,
+      latencySeconds: 10,
+      fanoutHooks: 1_000,
+      stormEndpoints: 50,
+      stormSeconds: 8,
+      ingestSeconds: 5,
+    }
+  : {
+      projects: 100,
+      hooksPerProject: 10,
+      throughputEvents: 20_000,
+      latencySeconds: 60,
+      fanoutHooks: 10_000,
+      stormEndpoints: 50,
+      stormSeconds: 30,
+      ingestSeconds: 10,
+    };
 const RECEIVER_SERVERS = 4;
 
 interface FarmStats {
@@ -53,7 +74,9 @@ class ReceiverFarm {
       execArgv: ['-r', join(REPO_ROOT, 'tools', 'register.js')],
       stdio: 'inherit',
     });
-    const ports = await new Promise<number[]>((resolve) => child.once('message', (m: { ports: number[] }) => resolve(m.ports)));
+    const ports = await new Promise<number[]>((resolve) =>
+      child.once('message', (m: { ports: number[] }) => resolve(m.ports)),
+    );
     return new ReceiverFarm(child, ports);
   }
 
@@ -103,7 +126,12 @@ function sortedLatencies(values: number[]) {
 function latencyFigures(values: number[], prefix = '') {
   const s = sortedLatencies(values);
   const ms = (v: number | undefined) => (v === undefined ? NaN : Math.round(v * 10) / 10);
-  return { [`${prefix}p50_ms`]: ms(percentile(s, 50)), [`${prefix}p90_ms`]: ms(percentile(s, 90)), [`${prefix}p99_ms`]: ms(percentile(s, 99)), [`${prefix}max_ms`]: ms(s[s.length - 1]) };
+  return {
+    [`${prefix}p50_ms`]: ms(percentile(s, 50)),
+    [`${prefix}p90_ms`]: ms(percentile(s, 90)),
+    [`${prefix}p99_ms`]: ms(percentile(s, 99)),
+    [`${prefix}max_ms`]: ms(s[s.length - 1]),
+  };
 }
 
 async function main() {
@@ -118,31 +146,65 @@ async function main() {
   process.env.HOOKLINE_RUN_BUILD = '1';
   const farm = await ReceiverFarm.start();
   say(`[bench] receivers on ports ${farm.ports.join(', ')}`);
-  const hl = await startHooklineProcesses({ retrySchedule: '1s,2s,4s', deliveryTimeout: '5s', disableAfter: 0, logPrefix: 'bench', partitions: 6, logLevel: 'warn' });
-  const pids = () => ({ registry: hl.services.registry.pid!, fanout: hl.services.fanout.pid!, dispatcher: hl.services.dispatcher.pid!, receivers: farm.pid });
+  const hl = await startHooklineProcesses({
+    retrySchedule: '1s,2s,4s',
+    deliveryTimeout: '5s',
+    disableAfter: 0,
+    logPrefix: 'bench',
+    partitions: 6,
+    logLevel: 'warn',
+  });
+  const pids = () => ({
+    registry: hl.services.registry.pid!,
+    fanout: hl.services.fanout.pid!,
+    dispatcher: hl.services.dispatcher.pid!,
+    receivers: farm.pid,
+  });
   // The stack's own servers share the two cores with the services: their CPU is part of the cost.
-  const stackPids = { kafka: 'pid' in state.kafka ? state.kafka.pid : undefined, postgres: 'pid' in state.postgres ? state.postgres.pid : undefined };
+  const stackPids = {
+    kafka: 'pid' in state.kafka ? state.kafka.pid : undefined,
+    postgres: 'pid' in state.postgres ? state.postgres.pid : undefined,
+  };
   const cpuNow = () => ({
-    ...Object.fromEntries(Object.entries(pids()).map(([k, pid]) => [k, processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }])),
     ...Object.fromEntries(
-      Object.entries(stackPids).flatMap(([k, pid]) => (pid === undefined ? [] : [[k, processTreeStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]])),
+      Object.entries(pids()).map(([k, pid]) => [
+        k,
+        processStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 },
+      ]),
+    ),
+    ...Object.fromEntries(
+      Object.entries(stackPids).flatMap(([k, pid]) =>
+        pid === undefined ? [] : [[k, processTreeStats(pid) ?? { cpuSeconds: 0, peakRssMb: 0 }]],
+      ),
     ),
   });
   const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
 
-  const runScenario = async (scenario: (typeof SCENARIOS)[number], name: string, fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>) => {
+  const runScenario = async (
+    scenario: (typeof SCENARIOS)[number],
+    name: string,
+    fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>,
+  ) => {
     if (!selected(scenario)) return;
     say(`\n[bench] ${name}…`);
     const before = cpuNow();
     const out = await fn();
     const after = cpuNow();
     const services = Object.fromEntries(
-      Object.keys(after).map((k) => [k, { cpuSeconds: +(after[k]!.cpuSeconds - before[k]!.cpuSeconds).toFixed(1), peakRssMb: +after[k]!.peakRssMb.toFixed(0) }]),
+      Object.keys(after).map((k) => [
+        k,
+        {
+          cpuSeconds: +(after[k]!.cpuSeconds - before[k]!.cpuSeconds).toFixed(1),
+          peakRssMb: +after[k]!.peakRssMb.toFixed(0),
+        },
+      ]),
     );
     const result = { name, ...out, services };
     if (out.ledger && (out.ledger.missing > 0 || out.ledger.unsigned > 0)) {
       voided = true;
-      say(`[bench] VOID: ${name}: ${out.ledger.missing} missing, ${out.ledger.unsigned} unsigned deliveries`);
+      say(
+        `[bench] VOID: ${name}: ${out.ledger.missing} missing, ${out.ledger.unsigned} unsigned deliveries`,
+      );
     }
     results.push(result);
     printScenario(result);
@@ -152,7 +214,11 @@ async function main() {
   const produce = (args: string[]) =>
     new Promise<void>((resolve, reject) => {
       const child = spawnService('producer', { ...hl.env }, { args, logName: 'bench-producer' });
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`producer exited with ${code}; see .data/logs/bench-producer.log`))));
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve()
+          : reject(new Error(`producer exited with ${code}; see .data/logs/bench-producer.log`)),
+      );
     });
 
   /** Creates projects with webhooks pointing at the farm, then waits until each delivers. */
@@ -163,14 +229,19 @@ async function main() {
       const project = await admin.projects.create(`bench-${firstIndex}-${p}`);
       const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
       const creates = [];
-      for (let h = 0; h < hooksPerProject; h++) creates.push(client.webhooks.create(farm.url(index++), ['*']));
+      for (let h = 0; h < hooksPerProject; h++)
+        creates.push(client.webhooks.create(farm.url(index++), ['*']));
       await Promise.all(creates);
       ids.push(project.id);
     }
     // Warm-up and readiness in one: one event per project must reach every webhook.
     await farm.reset();
     await produce(['--rate', 'max', '--count', String(projects), '--projects', ids.join(',')]);
-    await pollUntil(async () => (await farm.stats()).unique >= projects * hooksPerProject, { timeoutMs: 120_000, intervalMs: 250, message: 'warm-up deliveries' }).catch(async () => {
+    await pollUntil(async () => (await farm.stats()).unique >= projects * hooksPerProject, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      message: 'warm-up deliveries',
+    }).catch(async () => {
       // Events were spread over the projects at random: some may have got none; top up each.
       for (const id of ids) await produce(['--rate', 'max', '--count', '1', '--projects', id]);
     });
@@ -188,127 +259,235 @@ async function main() {
     }
   };
 
-  const mainProjects = selected('throughput') ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0) : { ids: [], lastIndex: 0 };
+  const mainProjects = selected('throughput')
+    ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0)
+    : { ids: [], lastIndex: 0 };
 
-  await runScenario('throughput', `throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`, async () => {
-    await farm.reset();
-    const expected = SIZES.throughputEvents * SIZES.hooksPerProject;
-    const logged0 = await attemptsLogged();
-    const t0 = Date.now();
-    await produce(['--rate', 'max', '--count', String(SIZES.throughputEvents), '--projects', mainProjects.ids.join(',')]);
-    const publishSeconds = (Date.now() - t0) / 1000;
-    await pollUntil(async () => (await farm.stats()).unique >= expected, { timeoutMs: 600_000, intervalMs: 250, message: 'all deliveries' }).catch(() => undefined);
-    const seconds = (Date.now() - t0) / 1000;
-    const stats = await farm.stats();
-    const logged = await pollUntil(async () => {
-      const n = (await attemptsLogged()) - logged0;
-      return n >= stats.received ? n : undefined;
-    }, { timeoutMs: 30_000 }).catch(async () => (await attemptsLogged()) - logged0);
-    return {
-      figures: {
-        deliveries_per_s: Math.round(stats.unique / seconds),
-        events_per_s_published: Math.round(SIZES.throughputEvents / publishSeconds),
-        seconds: +seconds.toFixed(1),
-        attempts_logged: logged,
-        ...latencyFigures(stats.healthyLatencies),
-        ...(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)),
-      },
-      ledger: { published: expected, received: stats.unique, missing: expected - Math.min(expected, stats.unique), unsigned: stats.unsigned },
-    };
-  });
+  await runScenario(
+    'throughput',
+    `throughput: ${SIZES.projects} projects, ${SIZES.projects * SIZES.hooksPerProject} webhooks, ${SIZES.throughputEvents * SIZES.hooksPerProject} deliveries`,
+    async () => {
+      await farm.reset();
+      const expected = SIZES.throughputEvents * SIZES.hooksPerProject;
+      const logged0 = await attemptsLogged();
+      const t0 = Date.now();
+      await produce([
+        '--rate',
+        'max',
+        '--count',
+        String(SIZES.throughputEvents),
+        '--projects',
+        mainProjects.ids.join(','),
+      ]);
+      const publishSeconds = (Date.now() - t0) / 1000;
+      await pollUntil(async () => (await farm.stats()).unique >= expected, {
+        timeoutMs: 600_000,
+        intervalMs: 250,
+        message: 'all deliveries',
+      }).catch(() => undefined);
+      const seconds = (Date.now() - t0) / 1000;
+      const stats = await farm.stats();
+      const logged = await pollUntil(
+        async () => {
+          const n = (await attemptsLogged()) - logged0;
+          return n >= stats.received ? n : undefined;
+        },
+        { timeoutMs: 30_000 },
+      ).catch(async () => (await attemptsLogged()) - logged0);
+      return {
+        figures: {
+          deliveries_per_s: Math.round(stats.unique / seconds),
+          events_per_s_published: Math.round(SIZES.throughputEvents / publishSeconds),
+          seconds: +seconds.toFixed(1),
+          attempts_logged: logged,
+          ...latencyFigures(stats.healthyLatencies),
+          ...(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)),
+        },
+        ledger: {
+          published: expected,
+          received: stats.unique,
+          missing: expected - Math.min(expected, stats.unique),
+          unsigned: stats.unsigned,
+        },
+      };
+    },
+  );
 
-  const latencyProjects = selected('latency') ? await setupProjects(10, 1, 100_000) : { ids: [], lastIndex: 0 };
-  await runScenario('latency', `latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`, async () => {
-    await farm.reset();
-    const count = 200 * SIZES.latencySeconds;
-    const since = Date.now();
-    await produce(['--rate', '200', '--count', String(count), '--projects', latencyProjects.ids.join(',')]);
-    await pollUntil(async () => (await farm.stats()).unique >= count, { timeoutMs: 60_000, intervalMs: 250 }).catch(() => undefined);
-    const stats = await farm.stats();
-    return {
-      figures: { ...latencyFigures(stats.healthyLatencies), ...(await hopLatency(hl.topics.kafka, hl.topics.topics, hl.db.url, since)) },
-      ledger: { published: count, received: stats.unique, missing: count - Math.min(count, stats.unique), unsigned: stats.unsigned },
-    };
-  });
+  const latencyProjects = selected('latency')
+    ? await setupProjects(10, 1, 100_000)
+    : { ids: [], lastIndex: 0 };
+  await runScenario(
+    'latency',
+    `latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`,
+    async () => {
+      await farm.reset();
+      const count = 200 * SIZES.latencySeconds;
+      const since = Date.now();
+      await produce([
+        '--rate',
+        '200',
+        '--count',
+        String(count),
+        '--projects',
+        latencyProjects.ids.join(','),
+      ]);
+      await pollUntil(async () => (await farm.stats()).unique >= count, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      }).catch(() => undefined);
+      const stats = await farm.stats();
+      return {
+        figures: {
+          ...latencyFigures(stats.healthyLatencies),
+          ...(await hopLatency(hl.topics.kafka, hl.topics.topics, hl.db.url, since)),
+        },
+        ledger: {
+          published: count,
+          received: stats.unique,
+          missing: count - Math.min(count, stats.unique),
+          unsigned: stats.unsigned,
+        },
+      };
+    },
+  );
 
   await runScenario('fanout', `fan-out: one event to ${SIZES.fanoutHooks} webhooks`, async () => {
     const project = await admin.projects.create('bench-fanout');
     const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
     for (let i = 0; i < SIZES.fanoutHooks; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, SIZES.fanoutHooks - i) }, (_, j) => client.webhooks.create(farm.url(200_000 + i + j), ['project.*'])));
+      await Promise.all(
+        Array.from({ length: Math.min(50, SIZES.fanoutHooks - i) }, (_, j) =>
+          client.webhooks.create(farm.url(200_000 + i + j), ['project.*']),
+        ),
+      );
     }
     // The fan-out index follows the changelog; give it the time to take the new webhooks in.
     await new Promise((r) => setTimeout(r, 5000));
     await farm.reset();
     const t0 = Date.now();
-    await client.events.publish('project.updated', { project_id: project.id, name: 'Fan-out', tier: 'pro', region: 'eu-west-1' });
-    await pollUntil(async () => (await farm.stats()).unique >= SIZES.fanoutHooks, { timeoutMs: 120_000, intervalMs: 50 }).catch(() => undefined);
+    await client.events.publish('project.updated', {
+      project_id: project.id,
+      name: 'Fan-out',
+      tier: 'pro',
+      region: 'eu-west-1',
+    });
+    await pollUntil(async () => (await farm.stats()).unique >= SIZES.fanoutHooks, {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+    }).catch(() => undefined);
     const stats = await farm.stats();
     return {
       figures: {
         seconds_to_last_receipt: +((Date.now() - t0) / 1000).toFixed(2),
         ...latencyFigures(stats.healthyLatencies),
         // Events per second mean nothing for one event.
-        ...Object.fromEntries(Object.entries(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)).filter(([k]) => k !== 'fanout_events_per_s')),
+        ...Object.fromEntries(
+          Object.entries(await fanoutPace(hl.topics.kafka, hl.topics.topics, t0)).filter(
+            ([k]) => k !== 'fanout_events_per_s',
+          ),
+        ),
       },
-      ledger: { published: SIZES.fanoutHooks, received: stats.unique, missing: SIZES.fanoutHooks - Math.min(SIZES.fanoutHooks, stats.unique), unsigned: stats.unsigned },
+      ledger: {
+        published: SIZES.fanoutHooks,
+        received: stats.unique,
+        missing: SIZES.fanoutHooks - Math.min(SIZES.fanoutHooks, stats.unique),
+        unsigned: stats.unsigned,
+      },
     };
   });
 
   // 200 deliveries/s, as in the latency scenario: well inside capacity, so the figure shows how
   // far failing endpoints' retries reach into healthy ones, not how the box behaves saturated.
-  const stormProjects = selected('storm') ? await setupProjects(SIZES.stormEndpoints, 1, 300_000) : { ids: [], lastIndex: 0 };
-  await runScenario('storm', `retry storm: 20 % of ${SIZES.stormEndpoints} endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s, one webhook each`, async () => {
-    const count = 200 * SIZES.stormSeconds;
-    const run = async () => {
-      await farm.reset();
-      await produce(['--rate', '200', '--count', String(count), '--projects', stormProjects.ids.join(',')]);
-      await new Promise((r) => setTimeout(r, 2000));
-      return farm.stats();
-    };
-    const normal = await run();
-    await farm.setFailing(Array.from({ length: SIZES.stormEndpoints }, (_, i) => 300_000 + i).filter((i) => i % 5 === 0));
-    const storm = await run();
-    await farm.setFailing([]);
-    const normalP99 = percentile(sortedLatencies(normal.healthyLatencies), 99);
-    const stormP99 = percentile(sortedLatencies(storm.healthyLatencies), 99);
-    // Events go to projects at random, so the healthy share is not exact: this scenario reports
-    // latency only; the throughput and latency scenarios keep the ledger.
-    return {
-      figures: {
-        healthy_p50_normal_ms: percentile(sortedLatencies(normal.healthyLatencies), 50),
-        healthy_p50_storm_ms: percentile(sortedLatencies(storm.healthyLatencies), 50),
-        healthy_p99_normal_ms: normalP99,
-        healthy_p99_storm_ms: stormP99,
-        p99_change_percent: Math.round(((stormP99 - normalP99) / normalP99) * 100),
-        healthy_deliveries: storm.healthyLatencies.length,
-        failing_attempts_seen: storm.failingLatencies.length,
-        unsigned: storm.unsigned,
-      },
-    };
-  });
+  const stormProjects = selected('storm')
+    ? await setupProjects(SIZES.stormEndpoints, 1, 300_000)
+    : { ids: [], lastIndex: 0 };
+  await runScenario(
+    'storm',
+    `retry storm: 20 % of ${SIZES.stormEndpoints} endpoints answer 500, ${SIZES.stormSeconds} s at 200 events/s, one webhook each`,
+    async () => {
+      const count = 200 * SIZES.stormSeconds;
+      const run = async () => {
+        await farm.reset();
+        await produce([
+          '--rate',
+          '200',
+          '--count',
+          String(count),
+          '--projects',
+          stormProjects.ids.join(','),
+        ]);
+        await new Promise((r) => setTimeout(r, 2000));
+        return farm.stats();
+      };
+      const normal = await run();
+      await farm.setFailing(
+        Array.from({ length: SIZES.stormEndpoints }, (_, i) => 300_000 + i).filter(
+          (i) => i % 5 === 0,
+        ),
+      );
+      const storm = await run();
+      await farm.setFailing([]);
+      const normalP99 = percentile(sortedLatencies(normal.healthyLatencies), 99);
+      const stormP99 = percentile(sortedLatencies(storm.healthyLatencies), 99);
+      // Events go to projects at random, so the healthy share is not exact: this scenario reports
+      // latency only; the throughput and latency scenarios keep the ledger.
+      return {
+        figures: {
+          healthy_p50_normal_ms: percentile(sortedLatencies(normal.healthyLatencies), 50),
+          healthy_p50_storm_ms: percentile(sortedLatencies(storm.healthyLatencies), 50),
+          healthy_p99_normal_ms: normalP99,
+          healthy_p99_storm_ms: stormP99,
+          p99_change_percent: Math.round(((stormP99 - normalP99) / normalP99) * 100),
+          healthy_deliveries: storm.healthyLatencies.length,
+          failing_attempts_seen: storm.failingLatencies.length,
+          unsigned: storm.unsigned,
+        },
+      };
+    },
+  );
 
-  await runScenario('ingest', `ingest: POST /v1/events, 32 concurrent, ${SIZES.ingestSeconds} s`, async () => {
-    const project = await admin.projects.create('bench-ingest');
-    const pool = new Pool(hl.apiUrl, { connections: 32, pipelining: 1 });
-    const body = JSON.stringify({ event: 'project.updated', data: { project_id: project.id, name: 'Ingest', tier: 'pro', region: 'eu-west-1' } });
-    const latencies: number[] = [];
-    let errors = 0;
-    const deadline = Date.now() + SIZES.ingestSeconds * 1000;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (Date.now() < deadline) {
-          const t = performance.now();
-          const res = await pool.request({ path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${project.api_key}` }, body });
-          await res.body.dump();
-          if (res.statusCode !== 202) errors++;
-          latencies.push(performance.now() - t);
-        }
-      }),
-    );
-    await pool.close();
-    return { figures: { requests_per_s: Math.round(latencies.length / SIZES.ingestSeconds), errors, ...latencyFigures(latencies) } };
-  });
+  await runScenario(
+    'ingest',
+    `ingest: POST /v1/events, 32 concurrent, ${SIZES.ingestSeconds} s`,
+    async () => {
+      const project = await admin.projects.create('bench-ingest');
+      const pool = new Pool(hl.apiUrl, { connections: 32, pipelining: 1 });
+      const body = JSON.stringify({
+        event: 'project.updated',
+        data: { project_id: project.id, name: 'Ingest', tier: 'pro', region: 'eu-west-1' },
+      });
+      const latencies: number[] = [];
+      let errors = 0;
+      const deadline = Date.now() + SIZES.ingestSeconds * 1000;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (Date.now() < deadline) {
+            const t = performance.now();
+            const res = await pool.request({
+              path: '/v1/events',
+              method: 'POST',
+              headers: {
+                'content-type': 'application/json',
+                authorization: `Bearer ${project.api_key}`,
+              },
+              body,
+            });
+            await res.body.dump();
+            if (res.statusCode !== 202) errors++;
+            latencies.push(performance.now() - t);
+          }
+        }),
+      );
+      await pool.close();
+      return {
+        figures: {
+          requests_per_s: Math.round(latencies.length / SIZES.ingestSeconds),
+          errors,
+          ...latencyFigures(latencies),
+        },
+      };
+    },
+  );
 
   farm.stop();
   await hl.stop();
@@ -316,7 +495,13 @@ async function main() {
     date: new Date().toISOString(),
     quick,
     void: voided,
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, memoryGb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version, kafka: kafkaVersion() },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: +(totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      kafka: kafkaVersion(),
+    },
     scenarios: results,
   };
   const dir = join(REPO_ROOT, 'bench', 'results');
@@ -330,16 +515,24 @@ async function main() {
 function printScenario(r: ScenarioResult) {
   const lines = [`  ${r.name}`];
   for (const [k, v] of Object.entries(r.figures)) lines.push(`    ${k.padEnd(28)} ${v}`);
-  if (r.ledger) lines.push(`    ledger: published ${r.ledger.published} = received ${r.ledger.received} + missing ${r.ledger.missing}; unsigned ${r.ledger.unsigned}`);
+  if (r.ledger)
+    lines.push(
+      `    ledger: published ${r.ledger.published} = received ${r.ledger.received} + missing ${r.ledger.missing}; unsigned ${r.ledger.unsigned}`,
+    );
   lines.push(`    ${'service'.padEnd(12)} ${'cpu s'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
-  for (const [name, s] of Object.entries(r.services)) lines.push(`    ${name.padEnd(12)} ${String(s.cpuSeconds).padStart(8)} ${String(s.peakRssMb).padStart(12)}`);
+  for (const [name, s] of Object.entries(r.services))
+    lines.push(
+      `    ${name.padEnd(12)} ${String(s.cpuSeconds).padStart(8)} ${String(s.peakRssMb).padStart(12)}`,
+    );
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(e instanceof StackError ? `${e.message}\n` : `bench: ${(e as Error).stack}\n`);
+    process.stderr.write(
+      e instanceof StackError ? `${e.message}\n` : `bench: ${(e as Error).stack}\n`,
+    );
     process.exit(1);
   },
 );

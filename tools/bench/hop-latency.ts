@@ -7,7 +7,12 @@ import { percentile } from './process-stats';
  * occurred_at, the broker's append time of the event and of each delivery task, and the attempt
  * row's started_at and duration. Each hop's p50/p99 tells which stage to profile.
  */
-export async function hopLatency(kafka: Kafka, topics: { events: string; deliveries: string }, databaseUrl: string, sinceMs: number) {
+export async function hopLatency(
+  kafka: Kafka,
+  topics: { events: string; deliveries: string },
+  databaseUrl: string,
+  sinceMs: number,
+) {
   const events = await readSince(kafka, topics.events, sinceMs);
   const tasks = await readSince(kafka, topics.deliveries, sinceMs);
   const appended = new Map<string, { occurredAt: number; at: number }>();
@@ -20,7 +25,11 @@ export async function hopLatency(kafka: Kafka, topics: { events: string; deliver
   const fanout: number[] = [];
   for (const e of appended.values()) publish.push(e.at - e.occurredAt);
   for (const t of tasks) {
-    const v = JSON.parse(t.value.toString()) as { delivery_id: string; attempt: number; event: { id: string } };
+    const v = JSON.parse(t.value.toString()) as {
+      delivery_id: string;
+      attempt: number;
+      event: { id: string };
+    };
     const event = appended.get(v.event.id);
     if (!event || v.attempt !== 1) continue;
     fanout.push(t.timestamp - event.at);
@@ -46,7 +55,10 @@ export async function hopLatency(kafka: Kafka, topics: { events: string; deliver
   }
   const hop = (name: string, values: number[]) => {
     const s = values.sort((a, b) => a - b);
-    return { [`${name}_p50_ms`]: Math.round(percentile(s, 50)), [`${name}_p99_ms`]: Math.round(percentile(s, 99)) };
+    return {
+      [`${name}_p50_ms`]: Math.round(percentile(s, 50)),
+      [`${name}_p99_ms`]: Math.round(percentile(s, 99)),
+    };
   };
   return {
     ...hop('hop_publish', publish), // producer call → appended to hookline.events
@@ -61,7 +73,11 @@ export async function hopLatency(kafka: Kafka, topics: { events: string; deliver
  * since `sinceMs`: tasks and events per second while it was producing, and the time from the
  * first event's append to the last task's.
  */
-export async function fanoutPace(kafka: Kafka, topics: { events: string; deliveries: string }, sinceMs: number): Promise<Record<string, number>> {
+export async function fanoutPace(
+  kafka: Kafka,
+  topics: { events: string; deliveries: string },
+  sinceMs: number,
+): Promise<Record<string, number>> {
   const events = await readSince(kafka, topics.events, sinceMs);
   const tasks = (await readSince(kafka, topics.deliveries, sinceMs)).map((t) => t.timestamp);
   if (events.length === 0 || tasks.length === 0) return {};
@@ -72,21 +88,31 @@ export async function fanoutPace(kafka: Kafka, topics: { events: string; deliver
   const seconds = Math.max(0.001, (lastTask - firstTask) / 1000);
   return {
     fanout_tasks_per_s: Math.round(tasks.length / seconds),
-    fanout_events_per_s: Math.round(events.length / Math.max(0.001, (lastTask - firstEvent) / 1000)),
+    fanout_events_per_s: Math.round(
+      events.length / Math.max(0.001, (lastTask - firstEvent) / 1000),
+    ),
     fanout_seconds_to_last_task: +((lastTask - firstEvent) / 1000).toFixed(2),
   };
 }
 
 /** Every record appended to `topic` since `sinceMs`, read once to the end offsets of now. */
-async function readSince(kafka: Kafka, topic: string, sinceMs: number): Promise<{ timestamp: number; value: Buffer }[]> {
+async function readSince(
+  kafka: Kafka,
+  topic: string,
+  sinceMs: number,
+): Promise<{ timestamp: number; value: Buffer }[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const [starts, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, sinceMs), admin.fetchTopicOffsets(topic)]);
+  const [starts, ends] = await Promise.all([
+    admin.fetchTopicOffsetsByTimestamp(topic, sinceMs),
+    admin.fetchTopicOffsets(topic),
+  ]);
   await admin.disconnect();
   const remaining = new Map<number, bigint>();
   for (const end of ends) {
     const start = starts.find((s) => s.partition === end.partition);
-    if (start && BigInt(start.offset) < BigInt(end.high)) remaining.set(end.partition, BigInt(end.high));
+    if (start && BigInt(start.offset) < BigInt(end.high))
+      remaining.set(end.partition, BigInt(end.high));
   }
   const out: { timestamp: number; value: Buffer }[] = [];
   if (remaining.size === 0) return out;
@@ -100,7 +126,8 @@ async function readSince(kafka: Kafka, topic: string, sinceMs: number): Promise<
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) if (m.value) out.push({ timestamp: Number(m.timestamp), value: m.value });
+            for (const m of batch.messages)
+              if (m.value) out.push({ timestamp: Number(m.timestamp), value: m.value });
             const high = remaining.get(batch.partition);
             if (high !== undefined && BigInt(batch.lastOffset()) + 1n >= high) {
               remaining.delete(batch.partition);

@@ -21,7 +21,9 @@ export function processStats(pid: number): { cpuSeconds: number; peakRssMb: numb
  * CPU reaches the parent's counters only when they exit). Peak RSS is the parent's alone: the
  * children's share memory with it.
  */
-export function processTreeStats(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
+export function processTreeStats(
+  pid: number,
+): { cpuSeconds: number; peakRssMb: number } | undefined {
   const own = processStats(pid);
   if (!own) return undefined;
   // Plus the children that exited and were waited for (cutime, cstime).
@@ -33,7 +35,8 @@ export function processTreeStats(pid: number): { cpuSeconds: number; peakRssMb: 
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid) cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      if (Number(fields[1]) === pid)
+        cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS;
     } catch {
       /* gone meanwhile */
     }

@@ -15,7 +15,13 @@ interface Stats {
 }
 
 const seen = new Set<string>();
-let stats: Stats = { received: 0, unique: 0, unsigned: 0, healthyLatencies: [], failingLatencies: [] };
+let stats: Stats = {
+  received: 0,
+  unique: 0,
+  unsigned: 0,
+  healthyLatencies: [],
+  failingLatencies: [],
+};
 let failing = new Set<number>();
 
 function handle(req: IncomingMessage, res: ServerResponse) {
@@ -35,7 +41,9 @@ function handle(req: IncomingMessage, res: ServerResponse) {
     const signature = req.headers['webhook-signature'] as string | undefined;
     if (!id || !signature?.startsWith('v1,')) stats.unsigned++;
     try {
-      const occurredAt = Date.parse((JSON.parse(Buffer.concat(chunks).toString()) as { occurred_at: string }).occurred_at);
+      const occurredAt = Date.parse(
+        (JSON.parse(Buffer.concat(chunks).toString()) as { occurred_at: string }).occurred_at,
+      );
       (isFailing ? stats.failingLatencies : stats.healthyLatencies).push(now - occurredAt);
     } catch {
       stats.unsigned++;

@@ -34,7 +34,9 @@ function projects(): string[] {
 
 /** The @hookline/* paths of tsconfig.base.json, which swc rewrites to relative requires. */
 function paths(): Record<string, string[]> {
-  const base = require(join(REPO_ROOT, 'tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } };
+  const base = require(join(REPO_ROOT, 'tsconfig.base.json')) as {
+    compilerOptions: { paths: Record<string, string[]> };
+  };
   return base.compilerOptions.paths;
 }
 
@@ -55,7 +57,11 @@ const swcOptions = (): Options => ({
 
 async function compile(file: string, options: Options): Promise<void> {
   const out = join(OUT, relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
-  const { code, map } = await transformFile(file, { ...options, filename: file, sourceFileName: relative(dirname(out), file) });
+  const { code, map } = await transformFile(file, {
+    ...options,
+    filename: file,
+    sourceFileName: relative(dirname(out), file),
+  });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${code}\n//# sourceMappingURL=${out.split('/').pop()}.map\n`);
   if (map) writeFileSync(`${out}.map`, map);

@@ -1,6 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '@hookline/kafka';
@@ -24,18 +32,34 @@ export function ensureKafkaJars(log: (line: string) => void): void {
       'kafka: Maven (mvn) is not installed; install it (apt-get install maven) or set KAFKA_BROKERS to an existing broker',
     );
   }
-  log(`kafka: resolving Apache Kafka ${kafkaVersion()} from Maven Central into ${KAFKA_LIBS_DIR} (first run only)…`);
+  log(
+    `kafka: resolving Apache Kafka ${kafkaVersion()} from Maven Central into ${KAFKA_LIBS_DIR} (first run only)…`,
+  );
   rmSync(KAFKA_LIBS_DIR, { recursive: true, force: true });
   mkdirSync(KAFKA_LIBS_DIR, { recursive: true });
   const result = spawnSync(
     'mvn',
-    ['-B', '-q', '-Dstyle.color=never', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${KAFKA_LIBS_DIR}`, '-DincludeScope=runtime'],
+    [
+      '-B',
+      '-q',
+      '-Dstyle.color=never',
+      '-f',
+      POM,
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${KAFKA_LIBS_DIR}`,
+      '-DincludeScope=runtime',
+    ],
     { encoding: 'utf8', timeout: 10 * 60_000 },
   );
   if (result.status !== 0) {
     const lines = `${result.stdout}\n${result.stderr}`.split('\n');
-    const why = lines.find((l) => l.startsWith('[FATAL]')) ?? lines.find((l) => l.startsWith('[ERROR]')) ?? 'see mvn output';
-    throw new StackError(`kafka: Maven could not resolve the Kafka jars (${why.trim()}); check access to Maven Central and retry`);
+    const why =
+      lines.find((l) => l.startsWith('[FATAL]')) ??
+      lines.find((l) => l.startsWith('[ERROR]')) ??
+      'see mvn output';
+    throw new StackError(
+      `kafka: Maven could not resolve the Kafka jars (${why.trim()}); check access to Maven Central and retry`,
+    );
   }
   writeFileSync(stamp, pomHash);
 }
@@ -43,10 +67,13 @@ export function ensureKafkaJars(log: (line: string) => void): void {
 function ensureJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new StackError('kafka: Java is not installed; install Java 17 (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS');
+    throw new StackError(
+      'kafka: Java is not installed; install Java 17 (apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS',
+    );
   }
   const major = Number(/version "(\d+)/.exec(result.stderr)?.[1] ?? 0);
-  if (major < 17) throw new StackError(`kafka: Java ${major} found, Kafka 4 needs Java 17 or newer`);
+  if (major < 17)
+    throw new StackError(`kafka: Java ${major} found, Kafka 4 needs Java 17 or newer`);
 }
 
 function writeServerConfig(layout: StackLayout, port: number, controllerPort: number) {
@@ -96,11 +123,23 @@ function formatStorage(layout: StackLayout) {
   const clusterId = newClusterId();
   const result = spawnSync(
     'java',
-    ['-cp', `${KAFKA_LIBS_DIR}/*`, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', layout.kafkaConfigFile],
+    [
+      '-cp',
+      `${KAFKA_LIBS_DIR}/*`,
+      `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      layout.kafkaConfigFile,
+    ],
     { encoding: 'utf8' },
   );
   if (result.status !== 0) {
-    throw new StackError(`kafka: formatting storage failed (${(result.stderr || result.stdout).trim().split('\n').pop()})`);
+    throw new StackError(
+      `kafka: formatting storage failed (${(result.stderr || result.stdout).trim().split('\n').pop()})`,
+    );
   }
 }
 
@@ -134,10 +173,16 @@ export async function startKafka(
   const child = spawn(
     'java',
     [
-      '-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
+      '-Xms256m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
-      '-cp', `${KAFKA_LIBS_DIR}/*`,
-      'kafka.Kafka', layout.kafkaConfigFile,
+      '-cp',
+      `${KAFKA_LIBS_DIR}/*`,
+      'kafka.Kafka',
+      layout.kafkaConfigFile,
     ],
     { detached: true, stdio: ['ignore', out, out] },
   );
@@ -146,8 +191,14 @@ export async function startKafka(
   const deadline = Date.now() + 90_000;
   while (!(await portAnswers(port))) {
     if (!isAlive(pid)) {
-      const tail = readFileSync(layout.kafkaLog, 'utf8').trim().split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(-1)[0];
-      throw new StackError(`kafka: the broker exited at start (${tail ?? 'no error logged'}); see ${layout.kafkaLog}`);
+      const tail = readFileSync(layout.kafkaLog, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => /ERROR|Exception/.test(l))
+        .slice(-1)[0];
+      throw new StackError(
+        `kafka: the broker exited at start (${tail ?? 'no error logged'}); see ${layout.kafkaLog}`,
+      );
     }
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
@@ -170,7 +221,10 @@ export async function waitForKafkaReady(brokers: string[], timeoutMs = 60_000): 
       await admin.describeCluster();
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new StackError(`kafka: ${brokers.join(',')} does not answer (${(e as Error).message})`);
+      if (Date.now() > deadline)
+        throw new StackError(
+          `kafka: ${brokers.join(',')} does not answer (${(e as Error).message})`,
+        );
       await sleep(300);
     } finally {
       await admin.disconnect().catch(() => undefined);
@@ -179,5 +233,8 @@ export async function waitForKafkaReady(brokers: string[], timeoutMs = 60_000): 
 }
 
 export function kafkaLibsPresent(): boolean {
-  return existsSync(KAFKA_LIBS_DIR) && readdirSync(KAFKA_LIBS_DIR).some((f) => f.startsWith('kafka_2.13'));
+  return (
+    existsSync(KAFKA_LIBS_DIR) &&
+    readdirSync(KAFKA_LIBS_DIR).some((f) => f.startsWith('kafka_2.13'))
+  );
 }

@@ -68,28 +68,43 @@ export async function startPostgres(layout: StackLayout, port: number): Promise<
   const isRoot = process.getuid?.() === 0;
   const ids = isRoot ? uidGid(PG_USER) : {};
   const flags = [
-    '-D', layout.postgresDir,
-    '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=300',
-    '-c', 'shared_buffers=256MB',
+    '-D',
+    layout.postgresDir,
+    '-p',
+    String(port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=300',
+    '-c',
+    'shared_buffers=256MB',
   ];
   // Test data is thrown away, so the test stack trades durability for speed.
-  if (layout.name === 'test') flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (layout.name === 'test')
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child = spawn(binary, flags, { ...ids, detached: true, stdio: ['ignore', log, log] });
   child.unref();
   const pid = child.pid!;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (!isAlive(pid)) {
-      const tail = readFileSync(layout.postgresLog, 'utf8').trim().split('\n').slice(-3).join(' | ');
-      throw new StackError(`postgres: the server exited at start (${tail}); see ${layout.postgresLog}`);
+      const tail = readFileSync(layout.postgresLog, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' | ');
+      throw new StackError(
+        `postgres: the server exited at start (${tail}); see ${layout.postgresLog}`,
+      );
     }
     if (await canConnect(port)) break;
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
-      throw new StackError(`postgres: no answer on port ${port} within 60 s; see ${layout.postgresLog}`);
+      throw new StackError(
+        `postgres: no answer on port ${port} within 60 s; see ${layout.postgresLog}`,
+      );
     }
     await sleep(150);
   }
@@ -98,7 +113,10 @@ export async function startPostgres(layout: StackLayout, port: number): Promise<
 }
 
 export async function canConnect(port: number, database = 'postgres'): Promise<boolean> {
-  const client = new Client({ connectionString: postgresUrl(port, database), connectionTimeoutMillis: 1000 });
+  const client = new Client({
+    connectionString: postgresUrl(port, database),
+    connectionTimeoutMillis: 1000,
+  });
   try {
     await client.connect();
     await client.query('select 1');

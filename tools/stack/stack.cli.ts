@@ -4,7 +4,8 @@ import type { StackName } from './stack-paths';
 /** `npm run stack -- up|down|status [--test]` */
 async function main(argv: string[]) {
   const command = argv[0] ?? 'status';
-  const name: StackName = argv.includes('--test') || process.env.HOOKLINE_STACK === 'test' ? 'test' : 'dev';
+  const name: StackName =
+    argv.includes('--test') || process.env.HOOKLINE_STACK === 'test' ? 'test' : 'dev';
   const log = (line: string) => process.stdout.write(`${line}\n`);
   switch (command) {
     case 'up': {
@@ -30,7 +31,9 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(e instanceof StackError ? `${e.message}\n` : `stack: ${(e as Error).stack}\n`);
+    process.stderr.write(
+      e instanceof StackError ? `${e.message}\n` : `stack: ${(e as Error).stack}\n`,
+    );
     process.exit(1);
   },
 );

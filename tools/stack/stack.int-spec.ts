@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createDataSource, ProjectEntity } from '@hookline/persistence';
-import { createTestDatabase, createTestTopics, pollUntil, type TestDatabase, type TestTopics } from '@hookline/testing';
+import {
+  createTestDatabase,
+  createTestTopics,
+  pollUntil,
+  type TestDatabase,
+  type TestTopics,
+} from '@hookline/testing';
 import { REPO_ROOT } from './stack-paths';
 
 const stackCli = (...args: string[]) =>
@@ -34,13 +40,18 @@ describe('local stack', () => {
     try {
       await consumer.subscribe({ topic: topics.topics.events, fromBeginning: true });
       const received: string[] = [];
-      await consumer.run({ eachMessage: async ({ message }) => void received.push(message.value!.toString()) });
+      await consumer.run({
+        eachMessage: async ({ message }) => void received.push(message.value!.toString()),
+      });
       await producer.send({
         topic: topics.topics.events,
         acks: -1,
         messages: [1, 2, 3].map((n) => ({ key: 'prj_1', value: `m${n}` })),
       });
-      await pollUntil(() => received.length === 3, { timeoutMs: 30_000, message: '3 messages consumed' });
+      await pollUntil(() => received.length === 3, {
+        timeoutMs: 30_000,
+        message: '3 messages consumed',
+      });
       expect(received).toEqual(['m1', 'm2', 'm3']);
     } finally {
       await consumer.disconnect();

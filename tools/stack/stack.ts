@@ -15,7 +15,8 @@ export interface StackState {
   testDatabaseUrl: string;
   kafkaBrokers: string;
   postgres: { pid: number; port: number; dataDir: string } | { external: true };
-  kafka: { pid: number; port: number; controllerPort: number; configFile: string } | { external: true };
+  kafka:
+    { pid: number; port: number; controllerPort: number; configFile: string } | { external: true };
 }
 
 export interface UpResult {
@@ -40,11 +41,17 @@ function writeState(layout: StackLayout, state: StackState) {
   writeFileSync(layout.stateFile, JSON.stringify(state, null, 2) + '\n');
 }
 
-function postgresRunning(state: StackState | undefined): state is StackState & { postgres: { pid: number; port: number; dataDir: string } } {
-  return !!state && 'pid' in state.postgres && isOurProcess(state.postgres.pid, state.postgres.dataDir);
+function postgresRunning(
+  state: StackState | undefined,
+): state is StackState & { postgres: { pid: number; port: number; dataDir: string } } {
+  return (
+    !!state && 'pid' in state.postgres && isOurProcess(state.postgres.pid, state.postgres.dataDir)
+  );
 }
 
-function kafkaRunning(state: StackState | undefined): state is StackState & { kafka: { pid: number; port: number; controllerPort: number; configFile: string } } {
+function kafkaRunning(state: StackState | undefined): state is StackState & {
+  kafka: { pid: number; port: number; controllerPort: number; configFile: string };
+} {
   return !!state && 'pid' in state.kafka && isOurProcess(state.kafka.pid, state.kafka.configFile);
 }
 
@@ -67,7 +74,9 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
     postgres = previous.postgres;
     databaseUrl = postgresUrl(previous.postgres.port);
     testDatabaseUrl = postgresUrl(previous.postgres.port, 'hookline_test');
-    log(`postgres: reusing the running server (pid ${previous.postgres.pid}, port ${previous.postgres.port})`);
+    log(
+      `postgres: reusing the running server (pid ${previous.postgres.pid}, port ${previous.postgres.port})`,
+    );
   } else {
     const port = layout.postgresPort || (await freePort());
     const pg = await startPostgres(layout, port);
@@ -89,14 +98,21 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
       kafka = previous.kafka;
       kafkaBrokers = `127.0.0.1:${previous.kafka.port}`;
       await waitForKafkaReady([kafkaBrokers], 30_000);
-      log(`kafka: reusing the running broker (pid ${previous.kafka.pid}, port ${previous.kafka.port})`);
+      log(
+        `kafka: reusing the running broker (pid ${previous.kafka.pid}, port ${previous.kafka.port})`,
+      );
     } else {
       const port = layout.kafkaPort || (await freePort());
       let controllerPort = layout.kafkaControllerPort || (await freePort());
       while (controllerPort === port) controllerPort = await freePort();
       const k = await startKafka(layout, port, controllerPort, log);
       started.kafka = true;
-      kafka = { pid: k.pid, port: k.port, controllerPort: k.controllerPort, configFile: layout.kafkaConfigFile };
+      kafka = {
+        pid: k.pid,
+        port: k.port,
+        controllerPort: k.controllerPort,
+        configFile: layout.kafkaConfigFile,
+      };
       kafkaBrokers = `127.0.0.1:${k.port}`;
       log(`kafka: started (pid ${k.pid}) on 127.0.0.1:${k.port}`);
     }
@@ -114,7 +130,11 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
 
 async function createTopics(state: StackState) {
   const schedule = parseDurationList(process.env.HOOKLINE_RETRY_SCHEDULE || '10s,60s,5m,30m,2h');
-  const kafka = createKafka({ brokers: state.kafkaBrokers.split(','), clientId: 'hookline-stack', logLevel: logLevel.NOTHING });
+  const kafka = createKafka({
+    brokers: state.kafkaBrokers.split(','),
+    clientId: 'hookline-stack',
+    logLevel: logLevel.NOTHING,
+  });
   const topics = topicNames(process.env.HOOKLINE_TOPIC_PREFIX ?? '', schedule.length);
   await ensureTopics(kafka, topicSpecs(topics, Number(process.env.HOOKLINE_TOPIC_PARTITIONS || 6)));
 }
@@ -139,7 +159,9 @@ export async function stackDown(name: StackName, log: Log = () => undefined): Pr
   rmSync(layout.stateFile, { force: true });
 }
 
-export async function stackStatus(name: StackName): Promise<{ running: boolean; state?: StackState; lines: string[] }> {
+export async function stackStatus(
+  name: StackName,
+): Promise<{ running: boolean; state?: StackState; lines: string[] }> {
   const layout = stackLayout(name);
   const state = readState(layout);
   if (!state) return { running: false, lines: [`stack ${name}: not running`] };

@@ -75,16 +75,22 @@ async function main() {
   const demo = await ensureDemo(apiUrl, adminToken, receiverUrl);
   if (serviceExists('cli')) {
     // The receiver prints each verified delivery; its output is this terminal's live view.
-    const listener = spawnService('cli', { ...env, HOOKLINE_WEBHOOK_SECRET: demo.secret }, {
-      args: ['listen', '--port', receiverPort, '--secret', demo.secret],
-      logName: 'receiver',
-      pipe: true,
-    });
+    const listener = spawnService(
+      'cli',
+      { ...env, HOOKLINE_WEBHOOK_SECRET: demo.secret },
+      {
+        args: ['listen', '--port', receiverPort, '--secret', demo.secret],
+        logName: 'receiver',
+        pipe: true,
+      },
+    );
     watch('receiver', listener);
     createInterface({ input: listener.stdout! }).on('line', (line) => say(`[receiver] ${line}`));
   }
   if (serviceExists('producer')) {
-    const producer = spawnService('producer', env, { args: ['--rate', rate, '--projects', demo.projectId] });
+    const producer = spawnService('producer', env, {
+      args: ['--rate', rate, '--projects', demo.projectId],
+    });
     watch('producer', producer);
   }
 
@@ -102,6 +108,8 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(e instanceof StackError ? `${e.message}\n` : `start: ${(e as Error).message}\n`);
+  process.stderr.write(
+    e instanceof StackError ? `${e.message}\n` : `start: ${(e as Error).message}\n`,
+  );
   process.exit(1);
 });

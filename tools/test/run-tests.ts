@@ -20,7 +20,11 @@ interface ProjectResult {
 
 function runNx(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), args, { cwd: REPO_ROOT, env, stdio: 'inherit' });
+    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), args, {
+      cwd: REPO_ROOT,
+      env,
+      stdio: 'inherit',
+    });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
@@ -63,7 +67,15 @@ async function main(argv: string[]): Promise<number> {
   let nxCode: number;
   try {
     nxCode = await runNx(
-      ['run-many', '-t', 'test', '--parallel=2', '--outputStyle=stream', '--skipNxCache', ...(projects ? [projects] : [])],
+      [
+        'run-many',
+        '-t',
+        'test',
+        '--parallel=2',
+        '--outputStyle=stream',
+        '--skipNxCache',
+        ...(projects ? [projects] : []),
+      ],
       env,
     );
   } finally {
@@ -77,14 +89,18 @@ async function main(argv: string[]): Promise<number> {
   if (nxCode !== 0 && failed === 0) failed = 1;
   const skipped = results.reduce((n, r) => n + r.skipped, 0);
   log(`${results.length} projects in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.stdout.write(
+    `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+  );
   return failed === 0 && nxCode === 0 ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(e instanceof StackError ? `${e.message}\n` : `test: ${(e as Error).stack}\n`);
+    process.stderr.write(
+      e instanceof StackError ? `${e.message}\n` : `test: ${(e as Error).stack}\n`,
+    );
     process.exit(1);
   },
 );

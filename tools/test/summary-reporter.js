@@ -12,7 +12,9 @@ class SummaryReporter {
     if (!dir) return;
     const project = [...contexts][0]?.config.displayName?.name ?? 'unknown';
     mkdirSync(dir, { recursive: true });
-    const failedSuites = results.testResults.filter((r) => r.testExecError || r.failureMessage && r.numFailingTests === 0).length;
+    const failedSuites = results.testResults.filter(
+      (r) => r.testExecError || (r.failureMessage && r.numFailingTests === 0),
+    ).length;
     writeFileSync(
       join(dir, `${project}.json`),
       JSON.stringify({

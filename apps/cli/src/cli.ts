@@ -24,9 +24,14 @@ function untilSignal(): Promise<void> {
 
 export function createProgram({ io, stop = untilSignal }: CliContext): Command {
   const program = new Command('hookline')
-    .description('Hookline from the command line: receive webhooks locally and manage them over the API')
+    .description(
+      'Hookline from the command line: receive webhooks locally and manage them over the API',
+    )
     .option('--json', 'print JSON for scripts instead of tables')
-    .option('--api-url <url>', 'the registry API (default: HOOKLINE_API_URL or http://127.0.0.1:3000)')
+    .option(
+      '--api-url <url>',
+      'the registry API (default: HOOKLINE_API_URL or http://127.0.0.1:3000)',
+    )
     .option('--api-key <key>', 'a project API key, hlk_… (default: HOOKLINE_API_KEY)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -42,7 +47,10 @@ export function createProgram({ io, stop = untilSignal }: CliContext): Command {
 }
 
 function oneLine(message: string): string {
-  return message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim();
+  return message
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** Runs the CLI on argv (without node and script) and returns the exit code; never throws. */
@@ -54,7 +62,8 @@ export async function runCli(argv: string[], context: CliContext): Promise<numbe
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return ExitCode.Ok; // --help, --version
-      if (e.code === 'commander.help' || e.code === 'commander.helpDisplayed') return ExitCode.Usage;
+      if (e.code === 'commander.help' || e.code === 'commander.helpDisplayed')
+        return ExitCode.Usage;
       io.err(`hookline: ${oneLine(e.message)}`);
       return ExitCode.Usage;
     }

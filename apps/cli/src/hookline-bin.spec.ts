@@ -28,13 +28,38 @@ describe('hookline bin', () => {
     const secret = generateSecret();
     const run = hookline(['listen', '--port', '0', '--secret', secret]);
     try {
-      const url = await pollUntil(() => run.stderr().match(/Listening on (http:\/\/\S+?),/)?.[1], { timeoutMs: 20_000, message: 'listening' });
-      const body = JSON.stringify({ id: 'evt_bin', webhook_id: 'wh_bin', project_id: 'prj_bin', event: 'webhook.ping', occurred_at: new Date().toISOString(), data: { message: 'hi' } });
-      const headers = signHeaders({ scheme: 'standard', secrets: [secret], msgId: 'msg_bin', timestamp: Math.floor(Date.now() / 1000), body });
+      const url = await pollUntil(() => run.stderr().match(/Listening on (http:\/\/\S+?),/)?.[1], {
+        timeoutMs: 20_000,
+        message: 'listening',
+      });
+      const body = JSON.stringify({
+        id: 'evt_bin',
+        webhook_id: 'wh_bin',
+        project_id: 'prj_bin',
+        event: 'webhook.ping',
+        occurred_at: new Date().toISOString(),
+        data: { message: 'hi' },
+      });
+      const headers = signHeaders({
+        scheme: 'standard',
+        secrets: [secret],
+        msgId: 'msg_bin',
+        timestamp: Math.floor(Date.now() / 1000),
+        body,
+      });
       expect((await fetch(url, { method: 'POST', headers, body })).status).toBe(200);
-      const forged = { ...headers, 'webhook-signature': headers['webhook-signature']!.replace(/^v1,(.)/, (_, c: string) => `v1,${c === 'A' ? 'B' : 'A'}`) };
+      const forged = {
+        ...headers,
+        'webhook-signature': headers['webhook-signature']!.replace(
+          /^v1,(.)/,
+          (_, c: string) => `v1,${c === 'A' ? 'B' : 'A'}`,
+        ),
+      };
       expect((await fetch(url, { method: 'POST', headers: forged, body })).status).toBe(400);
-      await pollUntil(() => run.stdout().split('\n').length > 2, { timeoutMs: 5_000, message: 'two lines' });
+      await pollUntil(() => run.stdout().split('\n').length > 2, {
+        timeoutMs: 5_000,
+        message: 'two lines',
+      });
       const [valid, invalid] = run.stdout().trim().split('\n');
       expect(valid).toMatch(/✓ valid\s+webhook\.ping\s+evt_bin\s+msg_bin/);
       expect(invalid).toMatch(/✗ invalid\s+webhook\.ping.*\(Invalid signature\)/);

@@ -15,8 +15,14 @@ function cell(value: unknown): string {
 /** Aligned columns for people; `--json` prints the API's answer instead. */
 export function printTable<T>(io: CliIo, rows: readonly T[], columns: Column<T>[]): void {
   const cells = rows.map((row) => columns.map((c) => cell(c.value(row))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const widths = columns.map((c, i) =>
+    Math.max(c.header.length, ...cells.map((r) => r[i]!.length)),
+  );
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   io.out(line(columns.map((c) => c.header.toUpperCase())));
   for (const r of cells) io.out(line(r));
 }

@@ -4,7 +4,12 @@ import type { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
-import { SecretBox, WebhookEventStore, createDataSource, runMigrations } from '@hookline/persistence';
+import {
+  SecretBox,
+  WebhookEventStore,
+  createDataSource,
+  runMigrations,
+} from '@hookline/persistence';
 import { createLogger, createMetricsRegistry, type Logger } from '@hookline/telemetry';
 import { AttemptLogWriter } from './dispatch/attempt-log.writer';
 import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
@@ -72,7 +77,11 @@ export class Dispatcher {
     this.metrics = new DispatcherMetrics(this.registry);
     this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-dispatcher' });
     this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
-    this.dataSource = createDataSource({ url: config.DATABASE_URL, poolSize: 10, applicationName: 'hookline-dispatcher' });
+    this.dataSource = createDataSource({
+      url: config.DATABASE_URL,
+      poolSize: 10,
+      applicationName: 'hookline-dispatcher',
+    });
     const box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEY);
     this.reader = new ChangelogReader({
       kafka: this.kafka,
@@ -91,7 +100,10 @@ export class Dispatcher {
     this.publisher = new TaskPublisher(this.kafka, this.log);
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
     const outcomes = new OutcomeHandler({
-      policy: new DeliveryPolicy({ schedule: config.HOOKLINE_RETRY_SCHEDULE, random: options.random }),
+      policy: new DeliveryPolicy({
+        schedule: config.HOOKLINE_RETRY_SCHEDULE,
+        random: options.random,
+      }),
       publisher: this.publisher,
       attemptLog: this.attemptLog,
       eventStore: new WebhookEventStore(this.dataSource, box),
@@ -146,7 +158,12 @@ export class Dispatcher {
   }
 
   async readiness(): Promise<Record<string, boolean>> {
-    const database = this.dataSource.isInitialized && (await this.dataSource.query('select 1').then(() => true, () => false));
+    const database =
+      this.dataSource.isInitialized &&
+      (await this.dataSource.query('select 1').then(
+        () => true,
+        () => false,
+      ));
     return {
       database,
       changelog_caught_up: this.reader.isCaughtUp,
@@ -157,7 +174,11 @@ export class Dispatcher {
   /** Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects. */
   async stop(): Promise<void> {
     this.started = false;
-    await Promise.all(this.consumers.map((c) => c.stop().catch((e) => this.log.warn({ err: e }, 'consumer stop failed'))));
+    await Promise.all(
+      this.consumers.map((c) =>
+        c.stop().catch((e) => this.log.warn({ err: e }, 'consumer stop failed')),
+      ),
+    );
     await this.retention.stop();
     await this.publisher.close();
     await this.attemptLog.close().catch(() => undefined);
@@ -167,6 +188,9 @@ export class Dispatcher {
   }
 }
 
-export function createDispatcher(config: HooklineConfig, options: DispatcherOptions = {}): Dispatcher {
+export function createDispatcher(
+  config: HooklineConfig,
+  options: DispatcherOptions = {},
+): Dispatcher {
   return new Dispatcher(config, options);
 }

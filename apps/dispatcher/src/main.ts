@@ -9,7 +9,12 @@ async function main() {
   const dispatcher = createDispatcher(config);
   const port = config.HOOKLINE_METRICS_PORT ?? 3102;
   // Answers from the start: /readyz says 503 until the view has caught up and the consumers joined.
-  const ops = await startOpsServer({ port, host: config.HOOKLINE_METRICS_HOST, registry: dispatcher.registry, ready: () => dispatcher.readiness() });
+  const ops = await startOpsServer({
+    port,
+    host: config.HOOKLINE_METRICS_HOST,
+    registry: dispatcher.registry,
+    ready: () => dispatcher.readiness(),
+  });
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;

@@ -1,18 +1,33 @@
 import { context, trace } from '@opentelemetry/api';
-import { LoopbackReceiver, TopicCollector, pollUntil, startHooklineProcesses, type HooklineProcesses, type ReceivedRequest } from '@hookline/testing';
+import {
+  LoopbackReceiver,
+  TopicCollector,
+  pollUntil,
+  startHooklineProcesses,
+  type HooklineProcesses,
+  type ReceivedRequest,
+} from '@hookline/testing';
 import { HooklineClient } from '@hookline/sdk';
 import { createEventPublisher, type EventPublisher } from '@hookline/producer';
 import { constructEvent, verify } from '@hookline/signing';
 import { startTracing, tracer } from '@hookline/telemetry';
 
-
 const metrics = (container: string) => ({
   deployment_id: 'dep_1',
   project_id: 'ignored',
   container_id: container,
-  metrics: { memory_usage_percent: 41.5, memory_usage_bytes: 445_644_800, cpu_usage_percent: 12.25 },
+  metrics: {
+    memory_usage_percent: 41.5,
+    memory_usage_bytes: 445_644_800,
+    cpu_usage_percent: 12.25,
+  },
 });
-const member = { project_id: 'p', user_id: 'u_1', email: 'ada@example.com', role: 'developer' as const };
+const member = {
+  project_id: 'p',
+  user_id: 'u_1',
+  email: 'ada@example.com',
+  role: 'developer' as const,
+};
 
 /** Headers of a received request as a plain object for the verifier. */
 const headersOf = (r: ReceivedRequest) => r.headers as Record<string, string>;
@@ -33,7 +48,10 @@ describe('Hookline end to end', () => {
     return r;
   };
   const received = (r: LoopbackReceiver, eventId: string, n = 1, timeoutMs = 30_000) =>
-    pollUntil(() => r.forEvent(eventId).length >= n && r.forEvent(eventId), { timeoutMs, message: `${n} deliveries of ${eventId}` });
+    pollUntil(() => r.forEvent(eventId).length >= n && r.forEvent(eventId), {
+      timeoutMs,
+      message: `${n} deliveries of ${eventId}`,
+    });
   /** Publishes `after` and waits for it, so that anything published before it to the same webhook would have arrived. */
   const fence = async (r: LoopbackReceiver, projectId: string) => {
     const { id } = await publisher.publish('project.member.created', member, { projectId });
@@ -43,7 +61,11 @@ describe('Hookline end to end', () => {
   beforeAll(async () => {
     startTracing('hookline-e2e');
     hl = await startHooklineProcesses();
-    publisher = createEventPublisher({ brokers: hl.topics.brokers, clientId: 'e2e', topicPrefix: hl.topics.prefix });
+    publisher = createEventPublisher({
+      brokers: hl.topics.brokers,
+      clientId: 'e2e',
+      topicPrefix: hl.topics.prefix,
+    });
     admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
   });
   afterAll(async () => {
@@ -55,10 +77,15 @@ describe('Hookline end to end', () => {
   it('should deliver a published event, signed, with the exact envelope, continuing the trace', async () => {
     const { project, client } = await newProject('Deliver');
     const r = await newReceiver();
-    const hook = await client.webhooks.create(r.url, ['ignite.deployment.container.*', 'project.member.*']);
+    const hook = await client.webhooks.create(r.url, [
+      'ignite.deployment.container.*',
+      'project.member.*',
+    ]);
     const span = tracer('e2e').startSpan('product action');
     const { id } = await context.with(trace.setSpan(context.active(), span), () =>
-      publisher.publish('ignite.deployment.container.metrics_update', metrics('ctr_1'), { projectId: project.id }),
+      publisher.publish('ignite.deployment.container.metrics_update', metrics('ctr_1'), {
+        projectId: project.id,
+      }),
     );
     span.end();
     const [req] = await received(r, id);
@@ -71,7 +98,14 @@ describe('Hookline end to end', () => {
       occurred_at: expect.any(String),
       data: metrics('ctr_1'),
     });
-    expect(Object.keys(JSON.parse(req!.body))).toEqual(['id', 'webhook_id', 'project_id', 'event', 'occurred_at', 'data']);
+    expect(Object.keys(JSON.parse(req!.body))).toEqual([
+      'id',
+      'webhook_id',
+      'project_id',
+      'event',
+      'occurred_at',
+      'data',
+    ]);
     expect(req!.headers['webhook-id']).toMatch(/^msg_/);
     expect(req!.headers['content-type']).toBe('application/json');
     expect(req!.headers['user-agent']).toMatch(/^Hookline\//);
@@ -86,8 +120,14 @@ describe('Hookline end to end', () => {
     const rb = await newReceiver();
     await a.client.webhooks.create(ra.url, ['project.member.*']);
     await b.client.webhooks.create(rb.url, ['*']);
-    const unsubscribed = await publisher.publish('ignite.deployment.container.metrics_update', metrics('ctr_2'), { projectId: a.project.id });
-    const ofA = await publisher.publish('project.member.created', member, { projectId: a.project.id });
+    const unsubscribed = await publisher.publish(
+      'ignite.deployment.container.metrics_update',
+      metrics('ctr_2'),
+      { projectId: a.project.id },
+    );
+    const ofA = await publisher.publish('project.member.created', member, {
+      projectId: a.project.id,
+    });
     await received(ra, ofA.id);
     await fence(ra, a.project.id);
     expect(ra.forEvent(unsubscribed.id)).toHaveLength(0);
@@ -102,23 +142,37 @@ describe('Hookline end to end', () => {
     const hook = await client.webhooks.create(r.url, ['project.member.*']);
     const rotated = await client.webhooks.rotateSecret(hook.id, 2);
     // The dispatcher follows the changelog: wait until a delivery carries two signatures.
-    const both = await pollUntil(async () => {
-      const { id } = await publisher.publish('project.member.created', member, { projectId: project.id });
-      const [req] = await received(r, id);
-      return String(req!.headers['webhook-signature']).split(' ').length === 2 && req;
-    }, { timeoutMs: 30_000, intervalMs: 200, message: 'two signatures' });
+    const both = await pollUntil(
+      async () => {
+        const { id } = await publisher.publish('project.member.created', member, {
+          projectId: project.id,
+        });
+        const [req] = await received(r, id);
+        return String(req!.headers['webhook-signature']).split(' ').length === 2 && req;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: 'two signatures' },
+    );
     await verify(both.body, headersOf(both), hook.secret);
     await verify(both.body, headersOf(both), rotated.secret);
 
     const second = await client.webhooks.rotateSecret(hook.id, 0);
-    const single = await pollUntil(async () => {
-      const { id } = await publisher.publish('project.member.created', member, { projectId: project.id });
-      const [req] = await received(r, id);
-      return String(req!.headers['webhook-signature']).split(' ').length === 1 && req;
-    }, { timeoutMs: 30_000, intervalMs: 200, message: 'one signature' });
+    const single = await pollUntil(
+      async () => {
+        const { id } = await publisher.publish('project.member.created', member, {
+          projectId: project.id,
+        });
+        const [req] = await received(r, id);
+        return String(req!.headers['webhook-signature']).split(' ').length === 1 && req;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, message: 'one signature' },
+    );
     await verify(single.body, headersOf(single), second.secret);
-    await expect(verify(single.body, headersOf(single), rotated.secret)).rejects.toThrow('Invalid signature');
-    await expect(verify(single.body, headersOf(single), hook.secret)).rejects.toThrow('Invalid signature');
+    await expect(verify(single.body, headersOf(single), rotated.secret)).rejects.toThrow(
+      'Invalid signature',
+    );
+    await expect(verify(single.body, headersOf(single), hook.secret)).rejects.toThrow(
+      'Invalid signature',
+    );
   });
 
   it('should start no delivery after DELETE returned', async () => {
@@ -128,7 +182,9 @@ describe('Hookline end to end', () => {
     await fence(r, project.id);
     await client.webhooks.delete(hook.id);
     const deletedAt = Date.now();
-    const late = Array.from({ length: 5 }, () => publisher.publish('project.member.created', member, { projectId: project.id }));
+    const late = Array.from({ length: 5 }, () =>
+      publisher.publish('project.member.created', member, { projectId: project.id }),
+    );
     await Promise.all(late);
     // A second webhook of the same project shows when the events have gone through the pipeline.
     const witness = await newReceiver();
@@ -143,7 +199,9 @@ describe('Hookline end to end', () => {
     let calls = 0;
     r.answer(() => (++calls <= 2 ? { status: 500, body: 'try later' } : { status: 200 }));
     await client.webhooks.create(r.url, ['*']);
-    const { id } = await publisher.publish('project.member.created', member, { projectId: project.id });
+    const { id } = await publisher.publish('project.member.created', member, {
+      projectId: project.id,
+    });
     const reqs = await received(r, id, 3);
     expect(new Set(reqs.map((x) => x.headers['webhook-id'])).size).toBe(1);
     expect(new Set(reqs.map((x) => x.headers['webhook-timestamp'])).size).toBeGreaterThanOrEqual(1);
@@ -156,25 +214,39 @@ describe('Hookline end to end', () => {
   });
 
   it('should dead-letter after the last retry, mark failed, disable the webhook and say so', async () => {
-    const operational = await TopicCollector.start(hl.topics.kafka, [hl.topics.topics.operational, hl.topics.topics.deliveriesDlq]);
+    const operational = await TopicCollector.start(hl.topics.kafka, [
+      hl.topics.topics.operational,
+      hl.topics.topics.deliveriesDlq,
+    ]);
     try {
       const { project, client } = await newProject('Dead');
       const r = await newReceiver();
       r.answer({ status: 500 });
       const hook = await client.webhooks.create(r.url, ['*']);
-      const { id } = await publisher.publish('project.member.created', member, { projectId: project.id });
+      const { id } = await publisher.publish('project.member.created', member, {
+        projectId: project.id,
+      });
       const reqs = await received(r, id, 4, 45_000);
       const deliveryId = String(reqs[0]!.headers['webhook-id']);
-      await pollUntil(async () => (await client.deliveries.get(deliveryId)).status === 'failed', { timeoutMs: 30_000 });
+      await pollUntil(async () => (await client.deliveries.get(deliveryId)).status === 'failed', {
+        timeoutMs: 30_000,
+      });
       const disabled = await pollUntil(async () => {
         const w = await client.webhooks.get(hook.id);
         return !w.active && w;
       });
       expect(disabled.disabled_reason).toMatch(/fail/);
       await operational.waitFor((m) =>
-        m.some((x) => x.topic === hl.topics.topics.operational && JSON.parse(x.value).event === 'webhook.disabled' && JSON.parse(x.value).data.webhook_id === hook.id),
+        m.some(
+          (x) =>
+            x.topic === hl.topics.topics.operational &&
+            JSON.parse(x.value).event === 'webhook.disabled' &&
+            JSON.parse(x.value).data.webhook_id === hook.id,
+        ),
       );
-      await operational.waitFor((m) => m.some((x) => x.topic === hl.topics.topics.deliveriesDlq && x.key === hook.id));
+      await operational.waitFor((m) =>
+        m.some((x) => x.topic === hl.topics.topics.deliveriesDlq && x.key === hook.id),
+      );
       expect(reqs).toHaveLength(4);
     } finally {
       await operational.stop();
@@ -185,7 +257,9 @@ describe('Hookline end to end', () => {
     const { project, client } = await newProject('Redeliver');
     const r = await newReceiver();
     const hook = await client.webhooks.create(r.url, ['*']);
-    const { id } = await publisher.publish('project.member.created', member, { projectId: project.id });
+    const { id } = await publisher.publish('project.member.created', member, {
+      projectId: project.id,
+    });
     const [first] = await received(r, id);
     const deliveryId = String(first!.headers['webhook-id']);
     await pollUntil(async () => (await client.deliveries.get(deliveryId)).status === 'succeeded');
@@ -204,11 +278,18 @@ describe('Hookline end to end', () => {
     const { client } = await newProject('Ingest');
     const r = await newReceiver();
     await client.webhooks.create(r.url, ['project.member.*']);
-    const first = await client.events.publish('project.member.created', member, { id: 'evt_e2e_idempotent_1' });
-    const again = await client.events.publish('project.member.created', member, { id: 'evt_e2e_idempotent_1' });
+    const first = await client.events.publish('project.member.created', member, {
+      id: 'evt_e2e_idempotent_1',
+    });
+    const again = await client.events.publish('project.member.created', member, {
+      id: 'evt_e2e_idempotent_1',
+    });
     expect(again.id).toBe(first.id);
     await received(r, first.id);
-    const next = await client.events.publish('project.member.updated', { ...member, role: 'admin' });
+    const next = await client.events.publish('project.member.updated', {
+      ...member,
+      role: 'admin',
+    });
     await received(r, next.id);
     expect(r.forEvent(first.id)).toHaveLength(1);
   });

@@ -2,7 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { HooklineConfig } from '@hookline/config';
-import { createLogger, createMetricsRegistry, startOpsServer, type Logger } from '@hookline/telemetry';
+import {
+  createLogger,
+  createMetricsRegistry,
+  startOpsServer,
+  type Logger,
+} from '@hookline/telemetry';
 import { FanoutService, type FanoutTuning } from './fanout/fanout.service';
 
 export const DEFAULT_FANOUT_METRICS_PORT = 3101;

@@ -19,7 +19,10 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.start();
-  app.log.info({ ops: app.opsUrl, topic: app.service.topics.events, webhooks: app.service.index.size }, 'fanout consuming');
+  app.log.info(
+    { ops: app.opsUrl, topic: app.service.topics.events, webhooks: app.service.index.size },
+    'fanout consuming',
+  );
 }
 
 main().catch((e) => {

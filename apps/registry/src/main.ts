@@ -8,7 +8,12 @@ async function main() {
   const app = await createRegistryApp(config);
   await app.listen(config.HOOKLINE_API_PORT, config.HOOKLINE_API_HOST);
   process.stdout.write(
-    JSON.stringify({ level: 'info', service: 'registry', msg: 'listening', url: `http://${config.HOOKLINE_API_HOST}:${config.HOOKLINE_API_PORT}` }) + '\n',
+    JSON.stringify({
+      level: 'info',
+      service: 'registry',
+      msg: 'listening',
+      url: `http://${config.HOOKLINE_API_HOST}:${config.HOOKLINE_API_PORT}`,
+    }) + '\n',
   );
 }
 

@@ -30,7 +30,9 @@ describe('parseConfig', () => {
 
   it('should name the variable of a bad value', () => {
     expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,soon' })).toThrow(ConfigError);
-    expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,soon' })).toThrow(/^HOOKLINE_RETRY_SCHEDULE/);
+    expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,soon' })).toThrow(
+      /^HOOKLINE_RETRY_SCHEDULE/,
+    );
     expect(() => parseConfig({ HOOKLINE_API_PORT: '70000' })).toThrow(/^HOOKLINE_API_PORT/);
     expect(() => parseConfig({ HOOKLINE_ALLOW_HTTP: 'maybe' })).toThrow(/^HOOKLINE_ALLOW_HTTP/);
   });
@@ -38,6 +40,8 @@ describe('parseConfig', () => {
   it('should require an encryption key in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
     const key = Buffer.alloc(32, 7).toString('base64');
-    expect(parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key }).HOOKLINE_ENCRYPTION_KEY).toEqual(Buffer.alloc(32, 7));
+    expect(
+      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key }).HOOKLINE_ENCRYPTION_KEY,
+    ).toEqual(Buffer.alloc(32, 7));
   });
 });

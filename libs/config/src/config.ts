@@ -46,8 +46,16 @@ const EnvSchema = z.object({
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:19092')
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean)),
-  HOOKLINE_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
+  HOOKLINE_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
   HOOKLINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
   HOOKLINE_ADMIN_TOKEN: z.string().min(16).optional(),
   HOOKLINE_ENCRYPTION_KEY: encryptionKey.optional(),
@@ -68,7 +76,10 @@ export type HooklineConfig = z.infer<typeof EnvSchema> & {
 };
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, reason: string) {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`${variable}: ${reason}`);
     this.name = 'ConfigError';
   }

@@ -32,7 +32,11 @@ describe(ChangelogReader.name, () => {
     await producer.connect();
     const topic = topics.topics.webhooksChangelog;
     const send = (key: string, value: WebhookState | null) =>
-      producer.send({ topic, acks: -1, messages: [{ key, value: value ? JSON.stringify(value) : null }] });
+      producer.send({
+        topic,
+        acks: -1,
+        messages: [{ key, value: value ? JSON.stringify(value) : null }],
+      });
     await send('wh_a', state('wh_a', 1));
     await send('wh_b', state('wh_b', 1));
     await send('wh_a', state('wh_a', 2, { url: 'https://example.test/v2' }));
@@ -40,7 +44,12 @@ describe(ChangelogReader.name, () => {
     await send('wh_a', state('wh_a', 1, { url: 'https://example.test/stale' }));
 
     const view = new WebhookView();
-    const sut = new ChangelogReader({ kafka: topics.kafka, topic, groupPrefix: `${topics.prefix}test`, onRecord: (k, v) => view.apply(k, v) });
+    const sut = new ChangelogReader({
+      kafka: topics.kafka,
+      topic,
+      groupPrefix: `${topics.prefix}test`,
+      onRecord: (k, v) => view.apply(k, v),
+    });
     await sut.start();
     try {
       await sut.caughtUp;
@@ -50,7 +59,10 @@ describe(ChangelogReader.name, () => {
       expect(view.get('wh_b')).toBeUndefined();
 
       await send('wh_c', state('wh_c', 1));
-      await pollUntil(() => view.get('wh_c'), { timeoutMs: 15_000, message: 'live record applied' });
+      await pollUntil(() => view.get('wh_c'), {
+        timeoutMs: 15_000,
+        message: 'live record applied',
+      });
     } finally {
       await sut.stop();
       await producer.disconnect();
@@ -58,7 +70,12 @@ describe(ChangelogReader.name, () => {
   });
 
   it('should be caught up at once on an empty topic', async () => {
-    const sut = new ChangelogReader({ kafka: topics.kafka, topic: topics.topics.operational, groupPrefix: `${topics.prefix}empty`, onRecord: () => undefined });
+    const sut = new ChangelogReader({
+      kafka: topics.kafka,
+      topic: topics.topics.operational,
+      groupPrefix: `${topics.prefix}empty`,
+      onRecord: () => undefined,
+    });
     await sut.start();
     try {
       expect(sut.isCaughtUp).toBe(true);
@@ -88,7 +105,11 @@ describe(ChangelogReader.name, () => {
       await sut.caughtUp;
       slow = true;
       for (const id of ['wh_s1', 'wh_s2', 'wh_s3']) {
-        await producer.send({ topic, acks: -1, messages: [{ key: id, value: JSON.stringify(state(id, 1)) }] });
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: [{ key: id, value: JSON.stringify(state(id, 1)) }],
+        });
       }
       await Promise.all([sut.sync(), sut.sync()]);
       expect(['wh_s1', 'wh_s2', 'wh_s3'].map((id) => view.get(id)?.version)).toEqual([1, 1, 1]);
@@ -106,24 +127,39 @@ describe(ChangelogReader.name, () => {
      * finished taking the lead of: for some hundred ms after the topic was created, longer under
      * load. It cannot be produced on demand, so the first answers of the real admin are replaced.
      */
-    const failingFirst = (kafka: Kafka, failures: number, error: () => Error): { kafka: Kafka; calls: () => number } => {
+    const failingFirst = (
+      kafka: Kafka,
+      failures: number,
+      error: () => Error,
+    ): { kafka: Kafka; calls: () => number } => {
       let calls = 0;
       const admin = kafka.admin.bind(kafka);
       const wrapped = Object.create(kafka) as Kafka;
       wrapped.admin = (config) => {
         const real = admin(config);
         const fetch = real.fetchTopicOffsets.bind(real);
-        real.fetchTopicOffsets = (topic) => (++calls <= failures ? Promise.reject(error()) : fetch(topic));
+        real.fetchTopicOffsets = (topic) =>
+          ++calls <= failures ? Promise.reject(error()) : fetch(topic);
         return real;
       };
       return { kafka: wrapped, calls: () => calls };
     };
     const notLeaderYet = () =>
-      new KafkaJSProtocolError(Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_FOR_PARTITION', code: 6 }));
+      new KafkaJSProtocolError(
+        Object.assign(new Error('This server is not the leader for that topic-partition'), {
+          type: 'NOT_LEADER_FOR_PARTITION',
+          code: 6,
+        }),
+      );
 
     it('should retry until the partitions are served, then catch up', async () => {
       const { kafka, calls } = failingFirst(topics.kafka, 2, notLeaderYet);
-      const sut = new ChangelogReader({ kafka, topic: topics.topics.webhooksChangelog, groupPrefix: `${topics.prefix}settling`, onRecord: () => undefined });
+      const sut = new ChangelogReader({
+        kafka,
+        topic: topics.topics.webhooksChangelog,
+        groupPrefix: `${topics.prefix}settling`,
+        onRecord: () => undefined,
+      });
       try {
         await sut.start();
         await sut.caughtUp;
@@ -137,7 +173,12 @@ describe(ChangelogReader.name, () => {
 
     it('should fail at once on any other error', async () => {
       const { kafka, calls } = failingFirst(topics.kafka, 1, () => new Error('boom'));
-      const sut = new ChangelogReader({ kafka, topic: topics.topics.webhooksChangelog, groupPrefix: `${topics.prefix}boom`, onRecord: () => undefined });
+      const sut = new ChangelogReader({
+        kafka,
+        topic: topics.topics.webhooksChangelog,
+        groupPrefix: `${topics.prefix}boom`,
+        onRecord: () => undefined,
+      });
       await expect(sut.start()).rejects.toThrow('boom');
       expect(calls()).toBe(1);
       await sut.stop();

@@ -7,7 +7,11 @@ const SETTLING_RETRY_MS = 30_000;
 /** Errors of a partition whose leader is still being set up (a fresh topic, an election). */
 function isLeadershipSettling(e: unknown): boolean {
   const type = (e as { type?: unknown } | undefined)?.type;
-  return type === 'NOT_LEADER_FOR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'UNKNOWN_TOPIC_OR_PARTITION';
+  return (
+    type === 'NOT_LEADER_FOR_PARTITION' ||
+    type === 'LEADER_NOT_AVAILABLE' ||
+    type === 'UNKNOWN_TOPIC_OR_PARTITION'
+  );
 }
 
 /**
@@ -17,12 +21,17 @@ function isLeadershipSettling(e: unknown): boolean {
  * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
  * (a first deployment, a test) fails to start.
  */
-async function fetchEndOffsets(admin: Admin, topic: string): Promise<Map<number, { low: bigint; high: bigint }>> {
+async function fetchEndOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<Map<number, { low: bigint; high: bigint }>> {
   const deadline = Date.now() + SETTLING_RETRY_MS;
   for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
     try {
       const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(offsets.map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]));
+      return new Map(
+        offsets.map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]),
+      );
     } catch (e) {
       if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
       await new Promise((r) => setTimeout(r, waitMs));
@@ -88,7 +97,11 @@ export class ChangelogReader {
     }
     this.checkCaughtUp();
 
-    this.consumer = kafka.consumer({ groupId: this.groupId, sessionTimeout: 30_000, maxWaitTimeInMs: 100 });
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 30_000,
+      maxWaitTimeInMs: 100,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
@@ -154,7 +167,9 @@ export class ChangelogReader {
     for (let i = this.syncWaiters.length - 1; i >= 0; i--) {
       const waiter = this.syncWaiters[i]!;
       // The active segment is never compacted, so the last record before `high` is always read.
-      const reached = [...waiter.targets].every(([partition, high]) => high === 0n || (this.applied.get(partition) ?? 0n) >= high);
+      const reached = [...waiter.targets].every(
+        ([partition, high]) => high === 0n || (this.applied.get(partition) ?? 0n) >= high,
+      );
       if (reached) {
         this.syncWaiters.splice(i, 1);
         waiter.resolve();

@@ -2,14 +2,20 @@ import { context, propagation, type Context } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /** Writes the active trace context (`traceparent`, `tracestate`) into Kafka message headers. */
-export function injectTraceHeaders(headers: IHeaders = {}, ctx: Context = context.active()): IHeaders {
+export function injectTraceHeaders(
+  headers: IHeaders = {},
+  ctx: Context = context.active(),
+): IHeaders {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return { ...headers, ...carrier };
 }
 
 /** Reads a trace context from Kafka message headers, to continue the producer's trace. */
-export function extractTraceContext(headers: IHeaders | undefined, ctx: Context = context.active()): Context {
+export function extractTraceContext(
+  headers: IHeaders | undefined,
+  ctx: Context = context.active(),
+): Context {
   const carrier: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;

@@ -1,7 +1,11 @@
 import { WebhookStateSchema, type WebhookState } from '@hookline/contracts';
 
 /** `id` is the webhook's; `previous` undefined = created, `next` undefined = deleted. */
-export type WebhookChangeListener<T = WebhookState> = (previous: T | undefined, next: T | undefined, id: string) => void;
+export type WebhookChangeListener<T = WebhookState> = (
+  previous: T | undefined,
+  next: T | undefined,
+  id: string,
+) => void;
 
 export interface WebhookViewOptions<T> {
   /**

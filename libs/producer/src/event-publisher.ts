@@ -14,7 +14,12 @@ import {
   type EventEnvelope,
   type ProducerEventType,
 } from '@hookline/contracts';
-import { createKafka, extractTraceContext, injectTraceHeaders, withDeadline } from '@hookline/kafka';
+import {
+  createKafka,
+  extractTraceContext,
+  injectTraceHeaders,
+  withDeadline,
+} from '@hookline/kafka';
 import { prepareEvent, type PublishOptions } from './envelope-builder';
 import { MicroBatcher } from './micro-batcher';
 import { BrokerUnavailableError } from './publish-errors';
@@ -189,7 +194,10 @@ export class EventPublisher {
           topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
         }),
         timeoutMs,
-        () => new BrokerUnavailableError(`no acknowledgement from Kafka (${this.options.brokers.join(',')}) within ${timeoutMs} ms`),
+        () =>
+          new BrokerUnavailableError(
+            `no acknowledgement from Kafka (${this.options.brokers.join(',')}) within ${timeoutMs} ms`,
+          ),
       );
     } catch (e) {
       // The producer may be stuck retrying a dead broker: start over with a fresh one next time.
@@ -223,7 +231,10 @@ export class EventPublisher {
       await withDeadline(
         producer.connect(),
         timeoutMs,
-        () => new BrokerUnavailableError(`cannot reach Kafka at ${this.options.brokers.join(',')} within ${timeoutMs} ms`),
+        () =>
+          new BrokerUnavailableError(
+            `cannot reach Kafka at ${this.options.brokers.join(',')} within ${timeoutMs} ms`,
+          ),
       );
       return producer;
     } catch (e) {

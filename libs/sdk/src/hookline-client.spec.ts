@@ -14,22 +14,40 @@ interface Seen {
 type Handler = (req: Seen) => { status: number; body?: unknown; headers?: Record<string, string> };
 
 /** A fake API on a loopback port: records each request and answers what the test says. */
-async function fakeApi(handler: Handler): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
+async function fakeApi(
+  handler: Handler,
+): Promise<{ url: string; seen: Seen[]; close(): Promise<void> }> {
   const seen: Seen[] = [];
   const server: Server = createServer((req: IncomingMessage, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const request = { method: req.method!, url: req.url!, authorization: req.headers.authorization, contentType: req.headers['content-type'], body };
+      const request = {
+        method: req.method!,
+        url: req.url!,
+        authorization: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body,
+      };
       seen.push(request);
       const answer = handler(request);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+      res.end(
+        answer.body === undefined
+          ? ''
+          : typeof answer.body === 'string'
+            ? answer.body
+            : JSON.stringify(answer.body),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe(HooklineClient.name, () => {
@@ -37,10 +55,23 @@ describe(HooklineClient.name, () => {
     const api = await fakeApi(() => ({ status: 201, body: { id: 'wh_1', secret: 'whsec_x' } }));
     try {
       const sut = new HooklineClient({ baseUrl: `${api.url}/`, apiKey: 'hlk_abc' });
-      const created = await sut.webhooks.create('https://example.com/in', ['*'], { description: 'ops', signature_scheme: 'hop' });
+      const created = await sut.webhooks.create('https://example.com/in', ['*'], {
+        description: 'ops',
+        signature_scheme: 'hop',
+      });
       expect(created.secret).toBe('whsec_x');
-      expect(api.seen[0]).toMatchObject({ method: 'POST', url: '/v1/webhooks', authorization: 'Bearer hlk_abc', contentType: 'application/json' });
-      expect(JSON.parse(api.seen[0]!.body)).toEqual({ url: 'https://example.com/in', events: ['*'], description: 'ops', signature_scheme: 'hop' });
+      expect(api.seen[0]).toMatchObject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        authorization: 'Bearer hlk_abc',
+        contentType: 'application/json',
+      });
+      expect(JSON.parse(api.seen[0]!.body)).toEqual({
+        url: 'https://example.com/in',
+        events: ['*'],
+        description: 'ops',
+        signature_scheme: 'hop',
+      });
     } finally {
       await api.close();
     }
@@ -52,16 +83,24 @@ describe(HooklineClient.name, () => {
       wh_2: { data: [{ id: 'wh_3' }, { id: 'wh_4' }], next_cursor: 'wh_4' },
       wh_4: { data: [{ id: 'wh_5' }], next_cursor: null },
     };
-    const api = await fakeApi((req) => ({ status: 200, body: pages[new URL(req.url, 'http://x').searchParams.get('cursor') ?? ''] }));
+    const api = await fakeApi((req) => ({
+      status: 200,
+      body: pages[new URL(req.url, 'http://x').searchParams.get('cursor') ?? ''],
+    }));
     try {
       const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
       const ids: string[] = [];
       for await (const w of sut.webhooks.list({ pageSize: 2 })) ids.push(w.id);
       expect(ids).toEqual(['wh_1', 'wh_2', 'wh_3', 'wh_4', 'wh_5']);
-      expect(api.seen.map((s) => s.url)).toEqual(['/v1/webhooks?limit=2', '/v1/webhooks?limit=2&cursor=wh_2', '/v1/webhooks?limit=2&cursor=wh_4']);
+      expect(api.seen.map((s) => s.url)).toEqual([
+        '/v1/webhooks?limit=2',
+        '/v1/webhooks?limit=2&cursor=wh_2',
+        '/v1/webhooks?limit=2&cursor=wh_4',
+      ]);
 
       const sizes: number[] = [];
-      for await (const page of sut.webhooks.list({ pageSize: 2 }).pages()) sizes.push(page.data.length);
+      for await (const page of sut.webhooks.list({ pageSize: 2 }).pages())
+        sizes.push(page.data.length);
       expect(sizes).toEqual([2, 2, 1]);
       expect(await sut.webhooks.list().toArray()).toHaveLength(5);
     } finally {
@@ -70,29 +109,51 @@ describe(HooklineClient.name, () => {
   });
 
   it('should stop requesting pages when the caller stops iterating', async () => {
-    const api = await fakeApi(() => ({ status: 200, body: { data: [{ id: 'd_1' }], next_cursor: 'd_1' } }));
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: { data: [{ id: 'd_1' }], next_cursor: 'd_1' },
+    }));
     try {
       const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
-      for await (const d of sut.deliveries.list('wh_1', { status: 'failed', event: 'project.updated', since: '2026-01-01T00:00:00Z' })) {
+      for await (const d of sut.deliveries.list('wh_1', {
+        status: 'failed',
+        event: 'project.updated',
+        since: '2026-01-01T00:00:00Z',
+      })) {
         expect(d.id).toBe('d_1');
         break;
       }
       expect(api.seen).toHaveLength(1);
-      expect(api.seen[0]!.url).toBe('/v1/webhooks/wh_1/deliveries?status=failed&event=project.updated&since=2026-01-01T00%3A00%3A00Z');
+      expect(api.seen[0]!.url).toBe(
+        '/v1/webhooks/wh_1/deliveries?status=failed&event=project.updated&since=2026-01-01T00%3A00%3A00Z',
+      );
     } finally {
       await api.close();
     }
   });
 
   it('should throw HooklineApiError with the status, the error body and the request id', async () => {
-    const body = { error: { code: 'invalid_request', message: 'invalid body: url', details: [{ field: 'url', message: 'must be an https URL' }] } };
+    const body = {
+      error: {
+        code: 'invalid_request',
+        message: 'invalid body: url',
+        details: [{ field: 'url', message: 'must be an https URL' }],
+      },
+    };
     const api = await fakeApi(() => ({ status: 400, body, headers: { 'x-request-id': 'req-1' } }));
     try {
       const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
       const error = await sut.webhooks.create('http://example.com', ['*']).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HooklineApiError);
-      expect(error).toMatchObject({ status: 400, code: 'invalid_request', requestId: 'req-1', body });
-      expect((error as HooklineApiError).details).toEqual([{ field: 'url', message: 'must be an https URL' }]);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'invalid_request',
+        requestId: 'req-1',
+        body,
+      });
+      expect((error as HooklineApiError).details).toEqual([
+        { field: 'url', message: 'must be an https URL' },
+      ]);
     } finally {
       await api.close();
     }
@@ -101,7 +162,9 @@ describe(HooklineClient.name, () => {
   it('should throw HooklineApiError without a body when the answer is not the API error shape', async () => {
     const api = await fakeApi(() => ({ status: 502, body: '<html>bad gateway</html>' }));
     try {
-      const error = await new HooklineClient({ baseUrl: api.url }).eventTypes.list().catch((e: unknown) => e);
+      const error = await new HooklineClient({ baseUrl: api.url }).eventTypes
+        .list()
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 502, body: undefined, details: [] });
     } finally {
       await api.close();
@@ -111,8 +174,14 @@ describe(HooklineClient.name, () => {
   it('should use the admin token for projects.create, per call or from the options', async () => {
     const api = await fakeApi(() => ({ status: 201, body: { id: 'prj_1', api_key: 'hlk_new' } }));
     try {
-      await new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc', adminToken: 'admin-a' }).projects.create('A');
-      await new HooklineClient({ baseUrl: api.url }).projects.create('B', { adminToken: 'admin-b' });
+      await new HooklineClient({
+        baseUrl: api.url,
+        apiKey: 'hlk_abc',
+        adminToken: 'admin-a',
+      }).projects.create('A');
+      await new HooklineClient({ baseUrl: api.url }).projects.create('B', {
+        adminToken: 'admin-b',
+      });
       expect(api.seen.map((s) => s.authorization)).toEqual(['Bearer admin-a', 'Bearer admin-b']);
     } finally {
       await api.close();
@@ -120,14 +189,19 @@ describe(HooklineClient.name, () => {
   });
 
   it('should name the paths of rotate, test, redeliver and publish, and answer nothing for a 204', async () => {
-    const api = await fakeApi((req) => (req.method === 'DELETE' ? { status: 204 } : { status: 200, body: { ok: true } }));
+    const api = await fakeApi((req) =>
+      req.method === 'DELETE' ? { status: 204 } : { status: 200, body: { ok: true } },
+    );
     try {
       const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
       await sut.webhooks.rotateSecret('wh_1', 0);
       await sut.webhooks.test('wh_1');
       await sut.deliveries.redeliver('msg_1');
       const project = { project_id: 'p1', name: 'Acme', tier: 'pro', region: 'eu-west' } as const;
-      await sut.events.publish('project.updated', project, { id: 'evt_1', occurredAt: '2026-01-01T00:00:00Z' });
+      await sut.events.publish('project.updated', project, {
+        id: 'evt_1',
+        occurredAt: '2026-01-01T00:00:00Z',
+      });
       expect(await sut.webhooks.delete('wh_1')).toBeUndefined();
       expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
         'POST /v1/webhooks/wh_1/secret/rotate',
@@ -137,7 +211,11 @@ describe(HooklineClient.name, () => {
         'DELETE /v1/webhooks/wh_1',
       ]);
       expect(JSON.parse(api.seen[0]!.body)).toEqual({ transition_hours: 0 });
-      expect(JSON.parse(api.seen[3]!.body)).toMatchObject({ event: 'project.updated', id: 'evt_1', occurred_at: '2026-01-01T00:00:00Z' });
+      expect(JSON.parse(api.seen[3]!.body)).toMatchObject({
+        event: 'project.updated',
+        id: 'evt_1',
+        occurred_at: '2026-01-01T00:00:00Z',
+      });
     } finally {
       await api.close();
     }
@@ -146,6 +224,8 @@ describe(HooklineClient.name, () => {
   it('should throw HooklineConnectionError when the API cannot be reached', async () => {
     const api = await fakeApi(() => ({ status: 200 }));
     await api.close();
-    await expect(new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' }).webhooks.get('wh_1')).rejects.toBeInstanceOf(HooklineConnectionError);
+    await expect(
+      new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' }).webhooks.get('wh_1'),
+    ).rejects.toBeInstanceOf(HooklineConnectionError);
   });
 });

@@ -47,58 +47,89 @@ export class HooklineClient {
   readonly projects = {
     /** A project and its first API key (`api_key`, shown once). Needs the admin token. */
     create: (name: string, opts: { adminToken?: string } = {}): Promise<Project> =>
-      this.http.request('POST', '/v1/projects', { body: { name }, token: opts.adminToken ?? this.options.adminToken }),
+      this.http.request('POST', '/v1/projects', {
+        body: { name },
+        token: opts.adminToken ?? this.options.adminToken,
+      }),
   };
 
   readonly apiKeys = {
     /** The answer's `key` is the only time the secret is shown. */
-    create: (name?: string): Promise<ApiKey & { key: string }> => this.http.request('POST', '/v1/api-keys', { body: name ? { name } : {} }),
-    list: async (): Promise<ApiKey[]> => (await this.http.request<{ data: ApiKey[] }>('GET', '/v1/api-keys')).data,
+    create: (name?: string): Promise<ApiKey & { key: string }> =>
+      this.http.request('POST', '/v1/api-keys', { body: name ? { name } : {} }),
+    list: async (): Promise<ApiKey[]> =>
+      (await this.http.request<{ data: ApiKey[] }>('GET', '/v1/api-keys')).data,
     /** Refused at once by the API from then on. */
     revoke: (id: string): Promise<void> => this.http.request('DELETE', `/v1/api-keys/${seg(id)}`),
   };
 
   readonly webhooks = {
     /** The answer carries `secret` (whsec_…): keep it, it is not shown again. */
-    create: (url: string, events: string[], opts: CreateWebhookOptions = {}): Promise<Webhook & { secret: string }> =>
+    create: (
+      url: string,
+      events: string[],
+      opts: CreateWebhookOptions = {},
+    ): Promise<Webhook & { secret: string }> =>
       this.http.request('POST', '/v1/webhooks', { body: { url, events, ...opts } }),
     get: (id: string): Promise<Webhook> => this.http.request('GET', `/v1/webhooks/${seg(id)}`),
     /** Re-enable a disabled webhook with `{ active: true }`. */
-    update: (id: string, patch: UpdateWebhookInput): Promise<Webhook> => this.http.request('PATCH', `/v1/webhooks/${seg(id)}`, { body: patch }),
+    update: (id: string, patch: UpdateWebhookInput): Promise<Webhook> =>
+      this.http.request('PATCH', `/v1/webhooks/${seg(id)}`, { body: patch }),
     delete: (id: string): Promise<void> => this.http.request('DELETE', `/v1/webhooks/${seg(id)}`),
     /** A new secret; the old one keeps signing for `transitionHours` (0 to 24). */
     rotateSecret: (id: string, transitionHours = 24): Promise<RotatedSecret> =>
-      this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, { body: { transition_hours: transitionHours } }),
+      this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, {
+        body: { transition_hours: transitionHours },
+      }),
     /** Sends `webhook.ping` now and answers with the attempt's result. */
-    test: (id: string): Promise<TestResult> => this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),
+    test: (id: string): Promise<TestResult> =>
+      this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),
     /** One page. */
-    page: (opts: { limit?: number; cursor?: string } = {}): Promise<Page<Webhook>> => this.http.request('GET', '/v1/webhooks', { query: opts }),
+    page: (opts: { limit?: number; cursor?: string } = {}): Promise<Page<Webhook>> =>
+      this.http.request('GET', '/v1/webhooks', { query: opts }),
     /** Every webhook of the project, page by page. */
     list: (opts: { pageSize?: number } = {}): PageIterator<Webhook> =>
       new PageIterator((cursor) => this.webhooks.page({ limit: opts.pageSize, cursor })),
   };
 
   readonly eventTypes = {
-    list: async (): Promise<EventTypeInfo[]> => (await this.http.request<{ data: EventTypeInfo[] }>('GET', '/v1/event-types')).data,
+    list: async (): Promise<EventTypeInfo[]> =>
+      (await this.http.request<{ data: EventTypeInfo[] }>('GET', '/v1/event-types')).data,
   };
 
   readonly events = {
     /** 202 once Kafka has it; the same `id` again is accepted and published once. */
-    publish: <T extends EventType>(type: T, data: EventData<T>, opts: { id?: string; occurredAt?: string } = {}): Promise<{ id: string }> =>
+    publish: <T extends EventType>(
+      type: T,
+      data: EventData<T>,
+      opts: { id?: string; occurredAt?: string } = {},
+    ): Promise<{ id: string }> =>
       this.http.request('POST', '/v1/events', {
-        body: { event: type, data, ...(opts.id ? { id: opts.id } : {}), ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}) },
+        body: {
+          event: type,
+          data,
+          ...(opts.id ? { id: opts.id } : {}),
+          ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}),
+        },
       }),
   };
 
   readonly deliveries = {
     /** One page of a webhook's deliveries, newest first. */
     page: (webhookId: string, filters: DeliveryFilters = {}): Promise<Page<Delivery>> =>
-      this.http.request('GET', `/v1/webhooks/${seg(webhookId)}/deliveries`, { query: { ...filters } }),
-    list: (webhookId: string, filters: Omit<DeliveryFilters, 'cursor'> = {}): PageIterator<Delivery> =>
+      this.http.request('GET', `/v1/webhooks/${seg(webhookId)}/deliveries`, {
+        query: { ...filters },
+      }),
+    list: (
+      webhookId: string,
+      filters: Omit<DeliveryFilters, 'cursor'> = {},
+    ): PageIterator<Delivery> =>
       new PageIterator((cursor) => this.deliveries.page(webhookId, { ...filters, cursor })),
     /** The delivery with every attempt. */
-    get: (id: string): Promise<DeliveryWithAttempts> => this.http.request('GET', `/v1/deliveries/${seg(id)}`),
+    get: (id: string): Promise<DeliveryWithAttempts> =>
+      this.http.request('GET', `/v1/deliveries/${seg(id)}`),
     /** A new attempt now, whatever the delivery's state. */
-    redeliver: (id: string): Promise<Redelivery> => this.http.request('POST', `/v1/deliveries/${seg(id)}/redeliver`, { body: {} }),
+    redeliver: (id: string): Promise<Redelivery> =>
+      this.http.request('POST', `/v1/deliveries/${seg(id)}/redeliver`, { body: {} }),
   };
 }

@@ -29,7 +29,8 @@ export class HttpTransport {
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(this.baseUrl + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = opts.token ?? this.options.apiKey;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -48,7 +49,12 @@ export class HttpTransport {
       throw new HooklineConnectionError(this.baseUrl, e);
     }
     const parsed = text ? safeJson(text) : undefined;
-    if (!res.ok) throw new HooklineApiError(res.status, asErrorBody(parsed), res.headers.get('x-request-id') ?? undefined);
+    if (!res.ok)
+      throw new HooklineApiError(
+        res.status,
+        asErrorBody(parsed),
+        res.headers.get('x-request-id') ?? undefined,
+      );
     return parsed as T;
   }
 }
@@ -64,6 +70,13 @@ function safeJson(text: string): unknown {
 /** The answer's error body when it has the API's shape (a proxy in between may answer HTML). */
 function asErrorBody(value: unknown): ApiErrorBody | undefined {
   const error = (value as ApiErrorBody | undefined)?.error;
-  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string') return undefined;
-  return { error: { code: error.code, message: error.message, details: Array.isArray(error.details) ? error.details : [] } };
+  if (!error || typeof error.code !== 'string' || typeof error.message !== 'string')
+    return undefined;
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      details: Array.isArray(error.details) ? error.details : [],
+    },
+  };
 }

@@ -77,7 +77,10 @@ export function renderEventTypes(): string {
   const catalog = describeCatalog();
   const names = catalog.map((d) => `  ${literal(d.name)},`).join('\n');
   const data = catalog
-    .map((d) => `  /** ${d.description} */\n  ${literal(d.name)}: ${tsType(d.schema as JsonSchema, '  ')};`)
+    .map(
+      (d) =>
+        `  /** ${d.description} */\n  ${literal(d.name)}: ${tsType(d.schema as JsonSchema, '  ')};`,
+    )
     .join('\n');
   return `// Generated from the event catalog of libs/contracts by
 // libs/signing/scripts/generate-event-types.ts; do not edit by hand.

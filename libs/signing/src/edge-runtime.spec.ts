@@ -33,20 +33,27 @@ describe('edge runtime (Web Crypto only)', () => {
   const web = require('./web') as typeof import('./web');
   const encoder = new TextEncoder();
 
-  it.each(vectors.map((v) => [v.name, v] as const))('should verify vector %s with crypto.subtle alone', async (_, v) => {
-    await withoutBuffer(async () => {
-      for (const secret of v.secrets) {
-        await web.verify(v.body, new Headers(v.headers), secret, { now: v.timestamp });
-        await web.verify(encoder.encode(v.body), v.headers, [secret], { now: v.timestamp });
-      }
-    });
-  });
+  it.each(vectors.map((v) => [v.name, v] as const))(
+    'should verify vector %s with crypto.subtle alone',
+    async (_, v) => {
+      await withoutBuffer(async () => {
+        for (const secret of v.secrets) {
+          await web.verify(v.body, new Headers(v.headers), secret, { now: v.timestamp });
+          await web.verify(encoder.encode(v.body), v.headers, [secret], { now: v.timestamp });
+        }
+      });
+    },
+  );
 
   it('should refuse a tampered body and construct the envelope from bytes', async () => {
     const v = vectors[1]!;
     await withoutBuffer(async () => {
-      await expect(web.verify(`${v.body} `, v.headers, v.secrets, { now: v.timestamp })).rejects.toThrow(web.InvalidSignatureError);
-      const event = await web.constructEvent(encoder.encode(v.body).buffer, v.headers, v.secrets, { now: v.timestamp });
+      await expect(
+        web.verify(`${v.body} `, v.headers, v.secrets, { now: v.timestamp }),
+      ).rejects.toThrow(web.InvalidSignatureError);
+      const event = await web.constructEvent(encoder.encode(v.body).buffer, v.headers, v.secrets, {
+        now: v.timestamp,
+      });
       expect(event).toEqual(JSON.parse(v.body));
     });
   });

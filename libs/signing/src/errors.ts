@@ -1,7 +1,8 @@
 /** Base class of every verification failure; `code` is stable for programs, `message` for people. */
 export class WebhookVerificationError extends Error {
   constructor(
-    readonly code: 'invalid_signature' | 'timestamp_outside_tolerance' | 'missing_header' | 'invalid_payload',
+    readonly code:
+      'invalid_signature' | 'timestamp_outside_tolerance' | 'missing_header' | 'invalid_payload',
     message: string,
   ) {
     super(message);

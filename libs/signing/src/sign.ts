@@ -14,8 +14,11 @@ export interface SignInput {
   body: string | Uint8Array;
 }
 
-const hmac = (algorithm: 'sha256' | 'sha512', key: Uint8Array | string, data: string | Uint8Array) =>
-  createHmac(algorithm, key).update(data);
+const hmac = (
+  algorithm: 'sha256' | 'sha512',
+  key: Uint8Array | string,
+  data: string | Uint8Array,
+) => createHmac(algorithm, key).update(data);
 
 /**
  * The signature headers of one attempt (synchronous, Node crypto: this runs once per request on
@@ -23,7 +26,13 @@ const hmac = (algorithm: 'sha256' | 'sha512', key: Uint8Array | string, data: st
  * receivers can deduplicate. During a rotation the compatibility schemes list one signature per
  * secret, comma-separated; outside a rotation they carry exactly one, as their receivers expect.
  */
-export function signHeaders({ scheme, secrets, msgId, timestamp, body }: SignInput): Record<string, string> {
+export function signHeaders({
+  scheme,
+  secrets,
+  msgId,
+  timestamp,
+  body,
+}: SignInput): Record<string, string> {
   if (secrets.length === 0) throw new Error('signHeaders: no secret');
   const ts = String(Math.floor(timestamp));
   const headers: Record<string, string> = { [HEADERS.id]: msgId, [HEADERS.timestamp]: ts };
@@ -36,11 +45,15 @@ export function signHeaders({ scheme, secrets, msgId, timestamp, body }: SignInp
       break;
     }
     case 'hop':
-      headers[HEADERS.hop] = secrets.map((s) => hmac('sha256', s, body).digest('hex').toUpperCase()).join(',');
+      headers[HEADERS.hop] = secrets
+        .map((s) => hmac('sha256', s, body).digest('hex').toUpperCase())
+        .join(',');
       break;
     case 'sha256-timestamped': {
       const signed = Buffer.concat([Buffer.from(`${ts}.`), Buffer.from(body)]);
-      headers[HEADERS.timestamped] = secrets.map((s) => `sha256=${hmac('sha256', s, signed).digest('hex')}`).join(',');
+      headers[HEADERS.timestamped] = secrets
+        .map((s) => `sha256=${hmac('sha256', s, signed).digest('hex')}`)
+        .join(',');
       headers[HEADERS.timestampedTimestamp] = ts;
       break;
     }

@@ -25,13 +25,30 @@ interface Vector {
 const vectors = vectorsFile.vectors as unknown as Vector[];
 
 describe(signHeaders.name, () => {
-  it.each(vectors.map((v) => [v.name, v] as const))('should produce the headers of vector %s', (_, v) => {
-    expect(signHeaders({ scheme: v.scheme, secrets: v.secrets, msgId: v.msg_id, timestamp: v.timestamp, body: v.body })).toEqual(v.headers);
-  });
+  it.each(vectors.map((v) => [v.name, v] as const))(
+    'should produce the headers of vector %s',
+    (_, v) => {
+      expect(
+        signHeaders({
+          scheme: v.scheme,
+          secrets: v.secrets,
+          msgId: v.msg_id,
+          timestamp: v.timestamp,
+          body: v.body,
+        }),
+      ).toEqual(v.headers);
+    },
+  );
 
   it('should sign bytes exactly as a string of the same text', () => {
     const v = vectors[1]!;
-    const fromBytes = signHeaders({ scheme: 'standard', secrets: v.secrets, msgId: v.msg_id, timestamp: v.timestamp, body: Buffer.from(v.body) });
+    const fromBytes = signHeaders({
+      scheme: 'standard',
+      secrets: v.secrets,
+      msgId: v.msg_id,
+      timestamp: v.timestamp,
+      body: Buffer.from(v.body),
+    });
     expect(fromBytes).toEqual(v.headers);
   });
 
@@ -43,31 +60,50 @@ describe(signHeaders.name, () => {
 });
 
 describe(verify.name, () => {
-  it.each(vectors.map((v) => [v.name, v] as const))('should accept vector %s with each of its secrets', async (_, v) => {
-    for (const secret of v.secrets) {
-      await expect(verify(v.body, v.headers, secret, { now: v.timestamp })).resolves.toBeUndefined();
-    }
-  });
+  it.each(vectors.map((v) => [v.name, v] as const))(
+    'should accept vector %s with each of its secrets',
+    async (_, v) => {
+      for (const secret of v.secrets) {
+        await expect(
+          verify(v.body, v.headers, secret, { now: v.timestamp }),
+        ).resolves.toBeUndefined();
+      }
+    },
+  );
 
   it('should accept a Buffer body and a Headers instance', async () => {
     const v = vectors[1]!;
-    await expect(verify(Buffer.from(v.body), new Headers(v.headers), v.secrets, { now: v.timestamp })).resolves.toBeUndefined();
+    await expect(
+      verify(Buffer.from(v.body), new Headers(v.headers), v.secrets, { now: v.timestamp }),
+    ).resolves.toBeUndefined();
   });
 
   it('should refuse a changed body, another secret and a missing header', async () => {
     const v = vectors[1]!;
-    await expect(verify(v.body + ' ', v.headers, v.secrets, { now: v.timestamp })).rejects.toThrow(InvalidSignatureError);
-    await expect(verify(v.body, v.headers, generateSecret(), { now: v.timestamp })).rejects.toThrow('Invalid signature');
+    await expect(verify(v.body + ' ', v.headers, v.secrets, { now: v.timestamp })).rejects.toThrow(
+      InvalidSignatureError,
+    );
+    await expect(verify(v.body, v.headers, generateSecret(), { now: v.timestamp })).rejects.toThrow(
+      'Invalid signature',
+    );
     const { 'webhook-id': _id, ...rest } = v.headers;
-    await expect(verify(v.body, rest, v.secrets, { now: v.timestamp })).rejects.toThrow(MissingHeaderError);
+    await expect(verify(v.body, rest, v.secrets, { now: v.timestamp })).rejects.toThrow(
+      MissingHeaderError,
+    );
     await expect(verify(v.body, {}, v.secrets)).rejects.toThrow('Missing header');
   });
 
   it('should refuse a timestamp more than 5 minutes away', async () => {
     const v = vectors[1]!;
-    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 301 })).rejects.toThrow(TimestampOutsideToleranceError);
-    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp - 301 })).rejects.toThrow('Timestamp outside tolerance');
-    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 299 })).resolves.toBeUndefined();
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp + 301 })).rejects.toThrow(
+      TimestampOutsideToleranceError,
+    );
+    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp - 301 })).rejects.toThrow(
+      'Timestamp outside tolerance',
+    );
+    await expect(
+      verify(v.body, v.headers, v.secrets, { now: v.timestamp + 299 }),
+    ).resolves.toBeUndefined();
   });
 
   it('should construct the envelope typed by event type', async () => {
@@ -82,14 +118,26 @@ describe(verify.name, () => {
   it('should refuse a verified body that is not an event envelope', async () => {
     const secret = generateSecret();
     const body = '{"hello":"world"}';
-    const headers = signHeaders({ scheme: 'standard', secrets: [secret], msgId: 'msg_1', timestamp: 1_700_000_000, body });
-    await expect(constructEvent(body, headers, secret, { now: 1_700_000_000 })).rejects.toThrow(InvalidPayloadError);
+    const headers = signHeaders({
+      scheme: 'standard',
+      secrets: [secret],
+      msgId: 'msg_1',
+      timestamp: 1_700_000_000,
+      body,
+    });
+    await expect(constructEvent(body, headers, secret, { now: 1_700_000_000 })).rejects.toThrow(
+      InvalidPayloadError,
+    );
   });
 
   it('should check only the scheme it is told to', async () => {
     const v = vectors.find((x) => x.scheme === 'hop')!;
-    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hop' })).resolves.toBeUndefined();
-    await expect(verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hub-sha512' })).rejects.toThrow(MissingHeaderError);
+    await expect(
+      verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hop' }),
+    ).resolves.toBeUndefined();
+    await expect(
+      verify(v.body, v.headers, v.secrets, { now: v.timestamp, scheme: 'hub-sha512' }),
+    ).rejects.toThrow(MissingHeaderError);
   });
 });
 
@@ -99,10 +147,20 @@ describe('interoperability', () => {
   it.each(vectors.filter((v) => v.scheme === 'standard').map((v) => [v.name, v] as const))(
     'should sign %s so the standardwebhooks and svix verifiers accept it',
     (_, v) => {
-      const headers = signHeaders({ scheme: 'standard', secrets: v.secrets, msgId: v.msg_id, timestamp: now, body: v.body });
+      const headers = signHeaders({
+        scheme: 'standard',
+        secrets: v.secrets,
+        msgId: v.msg_id,
+        timestamp: now,
+        body: v.body,
+      });
       for (const secret of v.secrets) {
         expect(new Webhook(secret).verify(v.body, headers)).toEqual(JSON.parse(v.body));
-        const svixHeaders = { 'svix-id': headers['webhook-id']!, 'svix-timestamp': headers['webhook-timestamp']!, 'svix-signature': headers['webhook-signature']! };
+        const svixHeaders = {
+          'svix-id': headers['webhook-id']!,
+          'svix-timestamp': headers['webhook-timestamp']!,
+          'svix-signature': headers['webhook-signature']!,
+        };
         expect(new SvixWebhook(secret).verify(v.body, svixHeaders)).toEqual(JSON.parse(v.body));
       }
     },
@@ -116,7 +174,11 @@ describe('interoperability', () => {
       try {
         for (const secret of v.secrets) {
           expect(new Webhook(secret).verify(v.body, v.headers)).toEqual(JSON.parse(v.body));
-          const svixHeaders = { 'svix-id': v.headers['webhook-id']!, 'svix-timestamp': v.headers['webhook-timestamp']!, 'svix-signature': v.headers['webhook-signature']! };
+          const svixHeaders = {
+            'svix-id': v.headers['webhook-id']!,
+            'svix-timestamp': v.headers['webhook-timestamp']!,
+            'svix-signature': v.headers['webhook-signature']!,
+          };
           expect(new SvixWebhook(secret).verify(v.body, svixHeaders)).toEqual(JSON.parse(v.body));
         }
       } finally {
@@ -129,6 +191,16 @@ describe('interoperability', () => {
     const secret = generateSecret();
     const body = '{"hello":"world"}';
     const signature = new Webhook(secret).sign('msg_abc', new Date(now * 1000), body);
-    await expect(verify(body, { 'webhook-id': 'msg_abc', 'webhook-timestamp': String(now), 'webhook-signature': signature }, secret)).resolves.toBeUndefined();
+    await expect(
+      verify(
+        body,
+        {
+          'webhook-id': 'msg_abc',
+          'webhook-timestamp': String(now),
+          'webhook-signature': signature,
+        },
+        secret,
+      ),
+    ).resolves.toBeUndefined();
   });
 });

@@ -22,7 +22,8 @@ export interface VerifyOptions {
 }
 
 function header(headers: HeaderBag, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  if (typeof (headers as Headers).get === 'function')
+    return (headers as Headers).get(name) ?? undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
   const value = key === undefined ? undefined : bag[key];
@@ -50,10 +51,20 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function hmac(hash: 'SHA-256' | 'SHA-512', key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+async function hmac(
+  hash: 'SHA-256' | 'SHA-512',
+  key: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array> {
   const subtle = globalThis.crypto.subtle;
   // Copies give the ArrayBuffer-backed views the Web Crypto typings ask for.
-  const cryptoKey = await subtle.importKey('raw', new Uint8Array(key), { name: 'HMAC', hash }, false, ['sign']);
+  const cryptoKey = await subtle.importKey(
+    'raw',
+    new Uint8Array(key),
+    { name: 'HMAC', hash },
+    false,
+    ['sign'],
+  );
   return new Uint8Array(await subtle.sign('HMAC', cryptoKey, new Uint8Array(data)));
 }
 
@@ -62,7 +73,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
   const x = utf8(a);
   const y = utf8(b);
   let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i % x.length] ?? 0) ^ (y[i % y.length] ?? 0);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    diff |= (x[i % x.length] ?? 0) ^ (y[i % y.length] ?? 0);
   return diff === 0;
 }
 
@@ -76,16 +88,26 @@ export function detectScheme(headers: HeaderBag): Scheme {
 
 function checkTimestamp(ts: string, options: VerifyOptions): void {
   const seconds = Number(ts);
-  if (!/^\d+$/.test(ts) || !Number.isSafeInteger(seconds)) throw new TimestampOutsideToleranceError();
+  if (!/^\d+$/.test(ts) || !Number.isSafeInteger(seconds))
+    throw new TimestampOutsideToleranceError();
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - seconds) > (options.tolerance ?? DEFAULT_TOLERANCE_SECONDS)) throw new TimestampOutsideToleranceError();
+  if (Math.abs(now - seconds) > (options.tolerance ?? DEFAULT_TOLERANCE_SECONDS))
+    throw new TimestampOutsideToleranceError();
 }
 
 /** The signatures one secret would produce, in the header's own notation. */
-async function expectedSignature(scheme: Scheme, secret: string, headers: HeaderBag, body: Uint8Array): Promise<string> {
+async function expectedSignature(
+  scheme: Scheme,
+  secret: string,
+  headers: HeaderBag,
+  body: Uint8Array,
+): Promise<string> {
   switch (scheme) {
     case 'standard': {
-      const signed = concat(utf8(`${required(headers, HEADERS.id)}.${required(headers, HEADERS.timestamp)}.`), body);
+      const signed = concat(
+        utf8(`${required(headers, HEADERS.id)}.${required(headers, HEADERS.timestamp)}.`),
+        body,
+      );
       return `v1,${base64Encode(await hmac('SHA-256', standardKey(secret), signed))}`;
     }
     case 'hop':
@@ -104,11 +126,17 @@ function presentedSignatures(scheme: Scheme, headers: HeaderBag): string[] {
     case 'standard':
       return required(headers, HEADERS.signature).split(' ').filter(Boolean);
     case 'hop':
-      return required(headers, HEADERS.hop).split(',').map((s) => s.trim().toUpperCase());
+      return required(headers, HEADERS.hop)
+        .split(',')
+        .map((s) => s.trim().toUpperCase());
     case 'sha256-timestamped':
-      return required(headers, HEADERS.timestamped).split(',').map((s) => s.trim());
+      return required(headers, HEADERS.timestamped)
+        .split(',')
+        .map((s) => s.trim());
     case 'hub-sha512':
-      return required(headers, HEADERS.hub).split(',').map((s) => s.trim().replace(/^sha512=/, ''));
+      return required(headers, HEADERS.hub)
+        .split(',')
+        .map((s) => s.trim().replace(/^sha512=/, ''));
   }
 }
 
@@ -118,11 +146,17 @@ function presentedSignatures(scheme: Scheme, headers: HeaderBag): string[] {
  * body exactly as received: a re-serialised JSON body will not verify. Throws a
  * WebhookVerificationError subclass; resolves when valid.
  */
-export async function verify(body: RawBody, headers: HeaderBag, secretOrSecrets: string | string[], options: VerifyOptions = {}): Promise<void> {
+export async function verify(
+  body: RawBody,
+  headers: HeaderBag,
+  secretOrSecrets: string | string[],
+  options: VerifyOptions = {},
+): Promise<void> {
   const scheme = options.scheme ?? detectScheme(headers);
   const presented = presentedSignatures(scheme, headers);
   if (scheme === 'standard') checkTimestamp(required(headers, HEADERS.timestamp), options);
-  if (scheme === 'sha256-timestamped') checkTimestamp(required(headers, HEADERS.timestampedTimestamp), options);
+  if (scheme === 'sha256-timestamped')
+    checkTimestamp(required(headers, HEADERS.timestampedTimestamp), options);
   const bytes = bodyBytes(body);
   const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   for (const secret of secrets) {

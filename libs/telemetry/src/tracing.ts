@@ -13,7 +13,11 @@ let sdk: NodeSDK | undefined;
 export function startTracing(serviceName: string): void {
   if (sdk) return;
   process.env.OTEL_SERVICE_NAME ??= serviceName;
-  const exporting = !!(process.env.OTEL_TRACES_EXPORTER || process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  const exporting = !!(
+    process.env.OTEL_TRACES_EXPORTER ||
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  );
   if (!exporting) process.env.OTEL_TRACES_EXPORTER = 'none';
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';

@@ -11,7 +11,10 @@ export function webhookState(
   const now = new Date().toISOString();
   const secrets =
     plaintextSecrets && box
-      ? plaintextSecrets.map((s, i) => ({ ciphertext: box.encrypt(id, s), expires_at: i === 0 ? null : new Date(Date.now() + 3_600_000).toISOString() }))
+      ? plaintextSecrets.map((s, i) => ({
+          ciphertext: box.encrypt(id, s),
+          expires_at: i === 0 ? null : new Date(Date.now() + 3_600_000).toISOString(),
+        }))
       : [{ ciphertext: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', expires_at: null }];
   return {
     id,
@@ -52,18 +55,35 @@ export class TopicWriter {
   }
 
   async webhook(topic: string, state: WebhookState): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: [{ key: state.id, value: JSON.stringify(state) }] });
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: state.id, value: JSON.stringify(state) }],
+    });
   }
 
   async tombstone(topic: string, webhookId: string): Promise<void> {
     await this.producer.send({ topic, acks: -1, messages: [{ key: webhookId, value: null }] });
   }
 
-  async events(topic: string, events: EventEnvelope[], headers: Record<string, string> = {}): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: events.map((e) => ({ key: e.project_id, value: JSON.stringify(e), headers })) });
+  async events(
+    topic: string,
+    events: EventEnvelope[],
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((e) => ({ key: e.project_id, value: JSON.stringify(e), headers })),
+    });
   }
 
-  async raw(topic: string, key: string, value: string | null, headers: Record<string, string> = {}): Promise<void> {
+  async raw(
+    topic: string,
+    key: string,
+    value: string | null,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
   }
 

@@ -2,7 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './free-port';
 import { spawnService, stopService, waitForHttp } from './service-process';
-import { createTestDatabase, createTestTopics, testStackEnv, type TestDatabase, type TestTopics } from './test-stack';
+import {
+  createTestDatabase,
+  createTestTopics,
+  testStackEnv,
+  type TestDatabase,
+  type TestTopics,
+} from './test-stack';
 
 export interface HooklineProcesses {
   apiUrl: string;
@@ -32,13 +38,19 @@ export interface StartOptions {
  * Registry, fanout and dispatcher as processes on their own database and topic prefix, with a
  * short retry schedule so retry and dead-letter cases finish in seconds.
  */
-export async function startHooklineProcesses(options: StartOptions = {}): Promise<HooklineProcesses> {
+export async function startHooklineProcesses(
+  options: StartOptions = {},
+): Promise<HooklineProcesses> {
   const schedule = options.retrySchedule ?? '300ms,600ms,900ms';
   const stack = testStackEnv();
   const db = await createTestDatabase('e2e');
   const partitions = options.partitions ?? 3;
   const topics = await createTestTopics(undefined, schedule.split(',').length, partitions);
-  const [apiPort, fanoutPort, dispatcherPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, fanoutPort, dispatcherPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const adminToken = `hla_${randomBytes(18).toString('base64url')}`;
   const encryptionKey = randomBytes(32).toString('base64');
   const env: NodeJS.ProcessEnv = {
@@ -61,12 +73,20 @@ export async function startHooklineProcesses(options: StartOptions = {}): Promis
   };
   const ports = { registry: apiPort, fanout: fanoutPort, dispatcher: dispatcherPort };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const opsUrls = { fanout: `http://127.0.0.1:${fanoutPort}`, dispatcher: `http://127.0.0.1:${dispatcherPort}` };
-  const readyUrl = (name: keyof typeof ports) => (name === 'registry' ? `${apiUrl}/readyz` : `${opsUrls[name]}/readyz`);
+  const opsUrls = {
+    fanout: `http://127.0.0.1:${fanoutPort}`,
+    dispatcher: `http://127.0.0.1:${dispatcherPort}`,
+  };
+  const readyUrl = (name: keyof typeof ports) =>
+    name === 'registry' ? `${apiUrl}/readyz` : `${opsUrls[name]}/readyz`;
 
   const services = {} as HooklineProcesses['services'];
   const start = async (name: keyof typeof ports) => {
-    const child = spawnService(name, { ...env, HOOKLINE_METRICS_PORT: String(ports[name]) }, { logName: `${options.logPrefix ?? 'e2e'}-${name}` });
+    const child = spawnService(
+      name,
+      { ...env, HOOKLINE_METRICS_PORT: String(ports[name]) },
+      { logName: `${options.logPrefix ?? 'e2e'}-${name}` },
+    );
     services[name] = child;
     await waitForHttp(readyUrl(name), 90_000, child);
   };

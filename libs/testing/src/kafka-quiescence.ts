@@ -7,7 +7,12 @@ import type { TopicCollector } from './topic-collector';
  * everything published so far has been processed (and, for an at-least-once service, its output
  * acknowledged). With this, a test can assert that something did NOT happen without sleeping.
  */
-export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs = 20_000): Promise<void> {
+export async function waitForGroupCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -16,7 +21,8 @@ export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic:
       async () => {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
         return ends.every((end) => {
-          const offset = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          const offset =
+            committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
           return end.high === end.low || Number(offset) >= Number(end.high);
         });
       },
@@ -28,7 +34,12 @@ export async function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic:
 }
 
 /** Waits until `collector` has read every message `topic` holds now (up to each partition's end). */
-export async function waitForCollected(kafka: Kafka, collector: TopicCollector, topic: string, timeoutMs = 20_000): Promise<void> {
+export async function waitForCollected(
+  kafka: Kafka,
+  collector: TopicCollector,
+  topic: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: { partition: number; high: string; low: string }[];
@@ -37,9 +48,16 @@ export async function waitForCollected(kafka: Kafka, collector: TopicCollector, 
   } finally {
     await admin.disconnect();
   }
-  const wanted = ends.filter((e) => e.high !== e.low).map((e) => ({ partition: e.partition, last: String(Number(e.high) - 1) }));
+  const wanted = ends
+    .filter((e) => e.high !== e.low)
+    .map((e) => ({ partition: e.partition, last: String(Number(e.high) - 1) }));
   await pollUntil(
-    () => wanted.every((w) => collector.messages.some((m) => m.topic === topic && m.partition === w.partition && m.offset === w.last)),
+    () =>
+      wanted.every((w) =>
+        collector.messages.some(
+          (m) => m.topic === topic && m.partition === w.partition && m.offset === w.last,
+        ),
+      ),
     { timeoutMs, message: `collector read ${topic} to its end` },
   );
 }

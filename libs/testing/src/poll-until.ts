@@ -19,14 +19,19 @@ export async function pollUntil<T>(
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`pollUntil: ${message} not met within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      throw new Error(
+        `pollUntil: ${message} not met within ${timeoutMs} ms${lastError ? ` (last error: ${String(lastError)})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 /** Retries an assertion until it passes (e.g. `await expectEventually(() => expect(x).toBe(1))`). */
-export async function expectEventually(assertion: () => unknown | Promise<unknown>, options: PollOptions = {}): Promise<void> {
+export async function expectEventually(
+  assertion: () => unknown | Promise<unknown>,
+  options: PollOptions = {},
+): Promise<void> {
   await pollUntil(async () => {
     await assertion();
     return true;

@@ -27,7 +27,11 @@ export function builtServiceEntry(app: string): string {
 export function spawnService(
   app: string,
   env: NodeJS.ProcessEnv,
-  options: { logName?: string; args?: string[]; /** stdout as a pipe to read, stderr to the log */ pipe?: boolean } = {},
+  options: {
+    logName?: string;
+    args?: string[];
+    /** stdout as a pipe to read, stderr to the log */ pipe?: boolean;
+  } = {},
 ): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
@@ -35,8 +39,11 @@ export function spawnService(
   // (Node refuses --cpu-prof in NODE_OPTIONS).
   const nodeFlags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const built = env.HOOKLINE_RUN_BUILD === '1';
-  if (built && !existsSync(builtServiceEntry(app))) throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
-  const entry = built ? [builtServiceEntry(app)] : ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app)];
+  if (built && !existsSync(builtServiceEntry(app)))
+    throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
+  const entry = built
+    ? [builtServiceEntry(app)]
+    : ['-r', join(REPO_ROOT, 'tools', 'register.js'), serviceEntry(app)];
   return spawn(process.execPath, [...nodeFlags, ...entry, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env,
@@ -45,17 +52,23 @@ export function spawnService(
 }
 
 /** Waits until url answers 2xx; fails early when the child exits. */
-export async function waitForHttp(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before answering ${url}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`exited with code ${child.exitCode} before answering ${url}`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`no answer from ${url} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`no answer from ${url} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

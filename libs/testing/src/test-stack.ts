@@ -23,9 +23,15 @@ export function testStackEnv(): TestStackEnv {
   const db = process.env.HOOKLINE_TEST_DATABASE_URL;
   const brokers = process.env.HOOKLINE_TEST_KAFKA_BROKERS;
   if (db && brokers) return { adminDatabaseUrl: db, kafkaBrokers: brokers.split(',') };
-  for (const file of [join(REPO_ROOT, '.data', 'test', 'stack-test.json'), join(REPO_ROOT, '.data', 'stack-dev.json')]) {
+  for (const file of [
+    join(REPO_ROOT, '.data', 'test', 'stack-test.json'),
+    join(REPO_ROOT, '.data', 'stack-dev.json'),
+  ]) {
     if (!existsSync(file)) continue;
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { testDatabaseUrl: string; kafkaBrokers: string };
+    const state = JSON.parse(readFileSync(file, 'utf8')) as {
+      testDatabaseUrl: string;
+      kafkaBrokers: string;
+    };
     return { adminDatabaseUrl: state.testDatabaseUrl, kafkaBrokers: state.kafkaBrokers.split(',') };
   }
   throw new Error('No local stack: run `npm test`, or `npm run stack up` first');
@@ -84,9 +90,17 @@ export interface TestTopics {
 }
 
 /** The topics of DESIGN.md under a unique prefix, created on the real broker. */
-export async function createTestTopics(prefix = uniqueName('t') + '.', retryTiers = 5, partitions = 3): Promise<TestTopics> {
+export async function createTestTopics(
+  prefix = uniqueName('t') + '.',
+  retryTiers = 5,
+  partitions = 3,
+): Promise<TestTopics> {
   const { kafkaBrokers } = testStackEnv();
-  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'hookline-test', logLevel: logLevel.NOTHING });
+  const kafka = createKafka({
+    brokers: kafkaBrokers,
+    clientId: 'hookline-test',
+    logLevel: logLevel.NOTHING,
+  });
   const topics = topicNames(prefix, retryTiers);
   await ensureTopics(kafka, topicSpecs(topics, partitions));
   return {
@@ -94,6 +108,10 @@ export async function createTestTopics(prefix = uniqueName('t') + '.', retryTier
     topics,
     kafka,
     brokers: kafkaBrokers,
-    drop: () => deleteTopics(kafka, topicSpecs(topics).map((s) => s.topic)).catch(() => undefined),
+    drop: () =>
+      deleteTopics(
+        kafka,
+        topicSpecs(topics).map((s) => s.topic),
+      ).catch(() => undefined),
   };
 }

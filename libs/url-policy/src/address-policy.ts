@@ -1,13 +1,7 @@
 import ipaddr from 'ipaddr.js';
 
 export type AddressClass =
-  | 'public'
-  | 'private'
-  | 'loopback'
-  | 'link-local'
-  | 'metadata'
-  | 'unspecified'
-  | 'reserved';
+  'public' | 'private' | 'loopback' | 'link-local' | 'metadata' | 'unspecified' | 'reserved';
 
 /** Cloud metadata endpoints: refused always, whatever the development settings say. */
 const METADATA = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', 'fd00:ec2::254']);
@@ -45,11 +39,14 @@ const IPV6_CLASSES: Record<string, AddressClass> = {
 function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const range = v6.range();
   const parts = v6.parts;
-  const fromWords = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
-  if (range === 'ipv4Mapped' || range === 'rfc6052' || range === 'rfc6145') return fromWords(parts[6]!, parts[7]!);
+  const fromWords = (hi: number, lo: number) =>
+    new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  if (range === 'ipv4Mapped' || range === 'rfc6052' || range === 'rfc6145')
+    return fromWords(parts[6]!, parts[7]!);
   if (range === '6to4') return fromWords(parts[1]!, parts[2]!);
   // ::a.b.c.d (deprecated "IPv4-compatible"): first 96 bits zero.
-  if (parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || parts[7]! > 1)) return fromWords(parts[6]!, parts[7]!);
+  if (parts.slice(0, 6).every((p) => p === 0) && (parts[6] !== 0 || parts[7]! > 1))
+    return fromWords(parts[6]!, parts[7]!);
   return undefined;
 }
 
@@ -59,7 +56,8 @@ export function classifyAddress(ip: string): AddressClass {
   if (!ipaddr.isValid(text)) throw new Error(`not an IP address: ${ip}`);
   let addr = ipaddr.parse(text);
   if (addr.kind() === 'ipv6') {
-    if (METADATA.has(addr.toNormalizedString()) || METADATA.has((addr as ipaddr.IPv6).toString())) return 'metadata';
+    if (METADATA.has(addr.toNormalizedString()) || METADATA.has((addr as ipaddr.IPv6).toString()))
+      return 'metadata';
     const inner = embeddedIPv4(addr as ipaddr.IPv6);
     if (inner) addr = inner;
   }
@@ -75,7 +73,10 @@ export function classifyAddress(ip: string): AddressClass {
  * ranges are allowed only with allowPrivate (local development and tests); link-local, metadata,
  * unspecified and reserved addresses never.
  */
-export function forbiddenReason(ip: string, { allowPrivate }: { allowPrivate: boolean }): string | null {
+export function forbiddenReason(
+  ip: string,
+  { allowPrivate }: { allowPrivate: boolean },
+): string | null {
   const cls = classifyAddress(ip);
   switch (cls) {
     case 'public':

@@ -60,12 +60,20 @@ describe(parseHostAddress.name, () => {
     expect(parseHostAddress(host)).toBe(expected);
   });
 
-  it.each(['example.com', '1.2.3.4.5', '0x1g', ''])('should answer undefined for the host name %j', (host) => {
-    expect(parseHostAddress(host)).toBeUndefined();
-  });
+  it.each(['example.com', '1.2.3.4.5', '0x1g', ''])(
+    'should answer undefined for the host name %j',
+    (host) => {
+      expect(parseHostAddress(host)).toBeUndefined();
+    },
+  );
 
   it('should read every notation of the metadata address as metadata', () => {
-    for (const host of ['2852039166', '0251.0376.0251.0376', '0xa9fea9fe', '[::ffff:169.254.169.254]']) {
+    for (const host of [
+      '2852039166',
+      '0251.0376.0251.0376',
+      '0xa9fea9fe',
+      '[::ffff:169.254.169.254]',
+    ]) {
       expect(classifyAddress(parseHostAddress(host)!)).toBe('metadata');
     }
   });
@@ -86,42 +94,73 @@ describe(resolveAndCheck.name, () => {
   });
 
   it('should refuse a host that resolves to the metadata address', async () => {
-    await expect(resolveAndCheck('https://metadata.example.test/', { ...dev, ...resolvesTo('169.254.169.254') })).rejects.toThrow(UrlPolicyError);
+    await expect(
+      resolveAndCheck('https://metadata.example.test/', {
+        ...dev,
+        ...resolvesTo('169.254.169.254'),
+      }),
+    ).rejects.toThrow(UrlPolicyError);
   });
 
   it('should refuse a host when any of its addresses is forbidden', async () => {
-    await expect(resolveAndCheck('https://mixed.example.test/', { ...prod, ...resolvesTo('93.184.216.34', '10.0.0.5') })).rejects.toMatchObject({
+    await expect(
+      resolveAndCheck('https://mixed.example.test/', {
+        ...prod,
+        ...resolvesTo('93.184.216.34', '10.0.0.5'),
+      }),
+    ).rejects.toMatchObject({
       reason: 'forbidden_address',
     });
   });
 
   it('should refuse short-form loopback outside development', async () => {
-    await expect(resolveAndCheck('https://127.1/', prod)).rejects.toMatchObject({ reason: 'forbidden_address' });
-    await expect(resolveAndCheck('http://127.1/', dev)).resolves.toMatchObject({ addresses: ['127.0.0.1'] });
+    await expect(resolveAndCheck('https://127.1/', prod)).rejects.toMatchObject({
+      reason: 'forbidden_address',
+    });
+    await expect(resolveAndCheck('http://127.1/', dev)).resolves.toMatchObject({
+      addresses: ['127.0.0.1'],
+    });
   });
 
   it('should refuse http unless allowed, and credentials always', async () => {
-    await expect(resolveAndCheck('http://example.test/', { ...prod, ...resolvesTo('93.184.216.34') })).rejects.toMatchObject({ reason: 'not_https' });
-    await expect(resolveAndCheck('ftp://example.test/', dev)).rejects.toMatchObject({ reason: 'not_https' });
-    await expect(resolveAndCheck('https://u:p@example.test/', { ...prod, ...resolvesTo('93.184.216.34') })).rejects.toMatchObject({ reason: 'invalid_url' });
-    await expect(resolveAndCheck('not a url', prod)).rejects.toMatchObject({ reason: 'invalid_url' });
+    await expect(
+      resolveAndCheck('http://example.test/', { ...prod, ...resolvesTo('93.184.216.34') }),
+    ).rejects.toMatchObject({ reason: 'not_https' });
+    await expect(resolveAndCheck('ftp://example.test/', dev)).rejects.toMatchObject({
+      reason: 'not_https',
+    });
+    await expect(
+      resolveAndCheck('https://u:p@example.test/', { ...prod, ...resolvesTo('93.184.216.34') }),
+    ).rejects.toMatchObject({ reason: 'invalid_url' });
+    await expect(resolveAndCheck('not a url', prod)).rejects.toMatchObject({
+      reason: 'invalid_url',
+    });
   });
 
   it('should accept https://example.com when it resolves to a public address', async () => {
-    const result = await resolveAndCheck('https://example.com', { ...prod, ...resolvesTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946') });
+    const result = await resolveAndCheck('https://example.com', {
+      ...prod,
+      ...resolvesTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946'),
+    });
     expect(result.url.hostname).toBe('example.com');
     expect(result.addresses).toHaveLength(2);
   });
 
   it('should accept a public https endpoint and answer its addresses', async () => {
-    const result = await resolveAndCheck('https://hooks.example.test/in', { ...prod, ...resolvesTo('93.184.216.34') });
+    const result = await resolveAndCheck('https://hooks.example.test/in', {
+      ...prod,
+      ...resolvesTo('93.184.216.34'),
+    });
     expect(result.addresses).toEqual(['93.184.216.34']);
     expect(result.url.pathname).toBe('/in');
   });
 
   it('should say unresolvable for a host with no address', async () => {
     await expect(
-      resolveAndCheck('https://nowhere.example.test/', { ...prod, lookup: async () => Promise.reject(new Error('ENOTFOUND')) }),
+      resolveAndCheck('https://nowhere.example.test/', {
+        ...prod,
+        lookup: async () => Promise.reject(new Error('ENOTFOUND')),
+      }),
     ).rejects.toMatchObject({ reason: 'unresolvable' });
   });
 });

@@ -52,7 +52,10 @@ export function parseHostAddress(host: string): string | undefined {
  * Checks an endpoint URL: its scheme, and every address its host resolves to. Throws a
  * UrlPolicyError naming the reason; answers the parsed URL and the addresses checked.
  */
-export async function resolveAndCheck(url: string, options: UrlPolicyOptions): Promise<{ url: URL; addresses: string[] }> {
+export async function resolveAndCheck(
+  url: string,
+  options: UrlPolicyOptions,
+): Promise<{ url: URL; addresses: string[] }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -60,9 +63,13 @@ export async function resolveAndCheck(url: string, options: UrlPolicyOptions): P
     throw new UrlPolicyError('invalid_url', 'is not a valid URL');
   }
   if (parsed.protocol !== 'https:' && !(options.allowHttp && parsed.protocol === 'http:')) {
-    throw new UrlPolicyError('not_https', options.allowHttp ? 'must be an http or https URL' : 'must be an https URL');
+    throw new UrlPolicyError(
+      'not_https',
+      options.allowHttp ? 'must be an http or https URL' : 'must be an https URL',
+    );
   }
-  if (parsed.username || parsed.password) throw new UrlPolicyError('invalid_url', 'must not contain credentials');
+  if (parsed.username || parsed.password)
+    throw new UrlPolicyError('invalid_url', 'must not contain credentials');
   const literal = parseHostAddress(parsed.hostname);
   let addresses: string[];
   if (literal) {
@@ -75,11 +82,13 @@ export async function resolveAndCheck(url: string, options: UrlPolicyOptions): P
     } catch {
       throw new UrlPolicyError('unresolvable', `host ${parsed.hostname} does not resolve`);
     }
-    if (addresses.length === 0) throw new UrlPolicyError('unresolvable', `host ${parsed.hostname} does not resolve`);
+    if (addresses.length === 0)
+      throw new UrlPolicyError('unresolvable', `host ${parsed.hostname} does not resolve`);
   }
   for (const address of addresses) {
     const reason = forbiddenReason(address, { allowPrivate: options.allowPrivate });
-    if (reason) throw new UrlPolicyError('forbidden_address', `resolves to a forbidden address (${reason})`);
+    if (reason)
+      throw new UrlPolicyError('forbidden_address', `resolves to a forbidden address (${reason})`);
   }
   return { url: parsed, addresses };
 }

@@ -21,9 +21,11 @@ export interface ApiContext {
 export function apiContext(command: Command, io: CliIo, needsKey = true): ApiContext {
   const flags = command.optsWithGlobals<GlobalFlags>();
   const baseUrl = flags.apiUrl ?? io.env.HOOKLINE_API_URL ?? DEFAULT_API_URL;
-  if (!/^https?:\/\/[^/]/.test(baseUrl)) throw new UsageError(`the API URL must be http(s)://…, got '${baseUrl}'`);
+  if (!/^https?:\/\/[^/]/.test(baseUrl))
+    throw new UsageError(`the API URL must be http(s)://…, got '${baseUrl}'`);
   const apiKey = flags.apiKey ?? io.env.HOOKLINE_API_KEY;
-  if (!apiKey && needsKey) throw new UsageError('no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…');
+  if (!apiKey && needsKey)
+    throw new UsageError('no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…');
   return { client: new HooklineClient({ baseUrl, apiKey }), json: Boolean(flags.json), io };
 }
 

@@ -51,7 +51,8 @@ describe('hookline API commands', () => {
       { logName: 'cli-int-registry' },
     );
     await waitForHttp(`${apiUrl}/readyz`, 60_000, registry);
-    apiKey = (await new HooklineClient({ baseUrl: apiUrl, adminToken }).projects.create('CLI')).api_key;
+    apiKey = (await new HooklineClient({ baseUrl: apiUrl, adminToken }).projects.create('CLI'))
+      .api_key;
   }, 90_000);
 
   afterAll(async () => {
@@ -67,35 +68,70 @@ describe('hookline API commands', () => {
   }
 
   it('should create, list, get, update, rotate and delete a webhook', async () => {
-    const created = await hookline('webhooks', 'create', '--url', 'http://127.0.0.1:4000/hook', '--events', 'ignite.deployment.*,project.updated', '--description', 'cli', '--json');
+    const created = await hookline(
+      'webhooks',
+      'create',
+      '--url',
+      'http://127.0.0.1:4000/hook',
+      '--events',
+      'ignite.deployment.*,project.updated',
+      '--description',
+      'cli',
+      '--json',
+    );
     expect(created.code).toBe(0);
     const webhook = created.json();
-    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:4000/hook', events: ['ignite.deployment.*', 'project.updated'], active: true });
+    expect(webhook).toMatchObject({
+      url: 'http://127.0.0.1:4000/hook',
+      events: ['ignite.deployment.*', 'project.updated'],
+      active: true,
+    });
     expect(webhook.secret).toMatch(/^whsec_/);
 
     const table = await hookline('webhooks', 'list');
     expect(table.code).toBe(0);
     expect(table.io.stdout[0]).toMatch(/^ID\s+URL\s+EVENTS\s+SCHEME\s+STATE\s+DESCRIPTION$/);
-    expect(table.io.stdout.find((l) => l.startsWith(webhook.id))).toMatch(/http:\/\/127\.0\.0\.1:4000\/hook\s+ignite\.deployment\.\*,project\.updated\s+standard\s+active\s+cli/);
+    expect(table.io.stdout.find((l) => l.startsWith(webhook.id))).toMatch(
+      /http:\/\/127\.0\.0\.1:4000\/hook\s+ignite\.deployment\.\*,project\.updated\s+standard\s+active\s+cli/,
+    );
 
     const listed = await hookline('webhooks', 'list', '--json');
     expect(listed.json().map((w: { id: string }) => w.id)).toContain(webhook.id);
 
     const got = await hookline('webhooks', 'get', webhook.id);
-    expect(got.io.stdout).toContainEqual(expect.stringMatching(/^url\s+http:\/\/127\.0\.0\.1:4000\/hook$/));
+    expect(got.io.stdout).toContainEqual(
+      expect.stringMatching(/^url\s+http:\/\/127\.0\.0\.1:4000\/hook$/),
+    );
     expect(got.io.text).not.toContain('whsec_');
 
-    const disabled = await hookline('webhooks', 'update', webhook.id, '--disable', '--events', '*', '--json');
+    const disabled = await hookline(
+      'webhooks',
+      'update',
+      webhook.id,
+      '--disable',
+      '--events',
+      '*',
+      '--json',
+    );
     expect(disabled.code).toBe(0);
     expect(disabled.json()).toMatchObject({ active: false, events: ['*'] });
     const enabled = await hookline('webhooks', 'update', webhook.id, '--enable');
     expect(enabled.io.stdout).toContainEqual(expect.stringMatching(/^active\s+active$/));
 
-    const rotated = await hookline('webhooks', 'rotate-secret', webhook.id, '--transition-hours', '1', '--json');
+    const rotated = await hookline(
+      'webhooks',
+      'rotate-secret',
+      webhook.id,
+      '--transition-hours',
+      '1',
+      '--json',
+    );
     expect(rotated.code).toBe(0);
     expect(rotated.json().secret).toMatch(/^whsec_/);
     expect(rotated.json().secret).not.toBe(webhook.secret);
-    expect(Date.parse(rotated.json().old_secret_expires_at)).toBeGreaterThan(Date.now() + 3_500_000);
+    expect(Date.parse(rotated.json().old_secret_expires_at)).toBeGreaterThan(
+      Date.now() + 3_500_000,
+    );
 
     const deleted = await hookline('webhooks', 'delete', webhook.id);
     expect(deleted).toMatchObject({ code: 0 });
@@ -107,11 +143,33 @@ describe('hookline API commands', () => {
   });
 
   it('should publish an event and print its id; the same --id twice gives the same id', async () => {
-    const data = JSON.stringify({ project_id: 'prj_x', name: 'Demo', tier: 'pro', region: 'eu-west-1' });
-    const first = await hookline('events', 'publish', 'project.updated', '--data', data, '--id', 'evt_cli_idem_1');
+    const data = JSON.stringify({
+      project_id: 'prj_x',
+      name: 'Demo',
+      tier: 'pro',
+      region: 'eu-west-1',
+    });
+    const first = await hookline(
+      'events',
+      'publish',
+      'project.updated',
+      '--data',
+      data,
+      '--id',
+      'evt_cli_idem_1',
+    );
     expect(first.code).toBe(0);
     expect(first.io.stdout).toEqual(['Published evt_cli_idem_1 (project.updated)']);
-    const again = await hookline('events', 'publish', 'project.updated', '--data', data, '--id', 'evt_cli_idem_1', '--json');
+    const again = await hookline(
+      'events',
+      'publish',
+      'project.updated',
+      '--data',
+      data,
+      '--id',
+      'evt_cli_idem_1',
+      '--json',
+    );
     expect(again.json()).toMatchObject({ id: 'evt_cli_idem_1' });
   });
 
@@ -119,20 +177,42 @@ describe('hookline API commands', () => {
     const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     expect(await runCli(['event-types'], { io })).toBe(0);
     expect(io.stdout[0]).toMatch(/^NAME\s+DESCRIPTION$/);
-    expect(io.stdout).toContainEqual(expect.stringMatching(/^ignite\.deployment\.created\s+A deployment was created\.$/));
+    expect(io.stdout).toContainEqual(
+      expect.stringMatching(/^ignite\.deployment\.created\s+A deployment was created\.$/),
+    );
     const json = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     await runCli(['event-types', '--json'], { io: json });
     expect(JSON.parse(json.text).map((t: { name: string }) => t.name)).toContain('webhook.ping');
   });
 
   it('should print an API error on one line with exit code 1, naming the bad fields', async () => {
-    const badUrl = await hookline('webhooks', 'create', '--url', 'ftp://example.com/x', '--events', '*');
+    const badUrl = await hookline(
+      'webhooks',
+      'create',
+      '--url',
+      'ftp://example.com/x',
+      '--events',
+      '*',
+    );
     expect(badUrl.code).toBe(1);
     expect(badUrl.io.stdout).toEqual([]);
-    expect(badUrl.io.stderr).toEqual([expect.stringMatching(/^hookline: .*\(url: .*\) \[HTTP 400 invalid_request\]$/)]);
-    const badEvents = await hookline('webhooks', 'create', '--url', 'http://127.0.0.1:4000/x', '--events', 'nope.created');
+    expect(badUrl.io.stderr).toEqual([
+      expect.stringMatching(/^hookline: .*\(url: .*\) \[HTTP 400 invalid_request\]$/),
+    ]);
+    const badEvents = await hookline(
+      'webhooks',
+      'create',
+      '--url',
+      'http://127.0.0.1:4000/x',
+      '--events',
+      'nope.created',
+    );
     expect(badEvents.code).toBe(1);
-    expect(badEvents.io.stderr).toEqual([expect.stringMatching(/^hookline: .*\(events\[0\]: unknown event type "nope\.created".*\) \[HTTP 400 invalid_request\]$/)]);
+    expect(badEvents.io.stderr).toEqual([
+      expect.stringMatching(
+        /^hookline: .*\(events\[0\]: unknown event type "nope\.created".*\) \[HTTP 400 invalid_request\]$/,
+      ),
+    ]);
 
     const badData = await hookline('events', 'publish', 'project.updated', '--data', '{"name":1}');
     expect(badData.code).toBe(1);
@@ -144,9 +224,14 @@ describe('hookline API commands', () => {
     expect(await runCli(['webhooks', 'list'], { io: wrongKey })).toBe(1);
     expect(wrongKey.stderr).toHaveLength(1);
 
-    const down = new CapturedIo({ HOOKLINE_API_URL: `http://127.0.0.1:${await freePort()}`, HOOKLINE_API_KEY: apiKey });
+    const down = new CapturedIo({
+      HOOKLINE_API_URL: `http://127.0.0.1:${await freePort()}`,
+      HOOKLINE_API_KEY: apiKey,
+    });
     expect(await runCli(['webhooks', 'list'], { io: down })).toBe(1);
-    expect(down.stderr).toEqual([expect.stringMatching(/^hookline: cannot reach http:\/\/127\.0\.0\.1:\d+: /)]);
+    expect(down.stderr).toEqual([
+      expect.stringMatching(/^hookline: cannot reach http:\/\/127\.0\.0\.1:\d+: /),
+    ]);
 
     const cases: string[][] = [
       ['webhooks', 'list', '--bogus'],
@@ -162,6 +247,8 @@ describe('hookline API commands', () => {
     }
     const noKey = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     expect(await runCli(['webhooks', 'list'], { io: noKey })).toBe(2);
-    expect(noKey.stderr).toEqual(['hookline: no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…']);
+    expect(noKey.stderr).toEqual([
+      'hookline: no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…',
+    ]);
   });
 });

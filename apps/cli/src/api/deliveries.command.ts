@@ -16,7 +16,9 @@ interface ListFlags {
 }
 
 export function registerDeliveriesCommand(program: Command, io: CliIo): void {
-  const deliveries = program.command('deliveries').description('the delivery log: list, show with every attempt, redeliver');
+  const deliveries = program
+    .command('deliveries')
+    .description('the delivery log: list, show with every attempt, redeliver');
 
   deliveries
     .command('list')
@@ -30,7 +32,13 @@ export function registerDeliveriesCommand(program: Command, io: CliIo): void {
     .action(
       apiAction(io, async (ctx, webhookId: string, flags: ListFlags) => {
         const rows: Delivery[] = [];
-        const filters = { status: flags.status, event: flags.event, since: flags.since, until: flags.until, limit: Math.min(flags.limit, 100) };
+        const filters = {
+          status: flags.status,
+          event: flags.event,
+          since: flags.since,
+          until: flags.until,
+          limit: Math.min(flags.limit, 100),
+        };
         for await (const d of ctx.client.deliveries.list(webhookId, filters)) {
           rows.push(d);
           if (rows.length >= flags.limit) break;
@@ -66,7 +74,10 @@ export function registerDeliveriesCommand(program: Command, io: CliIo): void {
           { header: 'started', value: (a) => a.started_at },
           { header: 'status', value: (a) => a.response_status },
           { header: 'ms', value: (a) => a.duration_ms },
-          { header: 'error', value: (a) => (a.error_class ? `${a.error_class}: ${a.error ?? ''}` : a.error) },
+          {
+            header: 'error',
+            value: (a) => (a.error_class ? `${a.error_class}: ${a.error ?? ''}` : a.error),
+          },
           { header: 'response', value: (a) => a.response_body?.replace(/\s+/g, ' ').slice(0, 60) },
         ]);
       }),

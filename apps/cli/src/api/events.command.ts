@@ -23,7 +23,8 @@ function parseData(value: string): Record<string, unknown> {
   } catch (e) {
     throw new UsageError(`--data is not JSON: ${(e as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError('--data must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new UsageError('--data must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
@@ -38,26 +39,36 @@ export function registerEventsCommands(program: Command, io: CliIo): void {
     .option('--id <evt_id>', 'an event id of your own (evt_…), which makes the call idempotent')
     .option('--occurred-at <time>', 'when it happened (ISO 8601; default now)', isoTime)
     .action(
-      apiAction(io, async (ctx, type: string, flags: { data: string; id?: string; occurredAt?: string }) => {
-        const data = parseData(flags.data);
-        // The API validates the type and the data against the catalog and names each bad field.
-        const answer = await ctx.client.events.publish(type as EventType, data as never, { id: flags.id, occurredAt: flags.occurredAt });
-        if (ctx.json) printJson(io, answer);
-        else io.out(`Published ${answer.id} (${type})`);
-      }),
+      apiAction(
+        io,
+        async (ctx, type: string, flags: { data: string; id?: string; occurredAt?: string }) => {
+          const data = parseData(flags.data);
+          // The API validates the type and the data against the catalog and names each bad field.
+          const answer = await ctx.client.events.publish(type as EventType, data as never, {
+            id: flags.id,
+            occurredAt: flags.occurredAt,
+          });
+          if (ctx.json) printJson(io, answer);
+          else io.out(`Published ${answer.id} (${type})`);
+        },
+      ),
     );
 
   program
     .command('event-types')
     .description('the event catalog')
     .action(
-      apiAction(io, async (ctx) => {
-        const types = await ctx.client.eventTypes.list();
-        if (ctx.json) return printJson(io, types);
-        printTable(io, types, [
-          { header: 'name', value: (t) => t.name },
-          { header: 'description', value: (t) => t.description },
-        ]);
-      }, { needsKey: false }),
+      apiAction(
+        io,
+        async (ctx) => {
+          const types = await ctx.client.eventTypes.list();
+          if (ctx.json) return printJson(io, types);
+          printTable(io, types, [
+            { header: 'name', value: (t) => t.name },
+            { header: 'description', value: (t) => t.description },
+          ]);
+        },
+        { needsKey: false },
+      ),
     );
 }

@@ -16,7 +16,10 @@ function printWebhook({ io, json }: ApiContext, w: Webhook): void {
   if (json) return printJson(io, w);
   const { secret, ...rest } = w;
   printRecord(io, { ...rest, active: state(w) });
-  if (secret) io.out(`\nsecret  ${secret}\n        Shown once: store it now (e.g. as HOOKLINE_WEBHOOK_SECRET of the receiver).`);
+  if (secret)
+    io.out(
+      `\nsecret  ${secret}\n        Shown once: store it now (e.g. as HOOKLINE_WEBHOOK_SECRET of the receiver).`,
+    );
 }
 
 interface CreateFlags {
@@ -37,7 +40,9 @@ interface UpdateFlags {
 }
 
 export function registerWebhooksCommand(program: Command, io: CliIo): void {
-  const webhooks = program.command('webhooks').description('list, create, change, delete, rotate and test webhooks');
+  const webhooks = program
+    .command('webhooks')
+    .description('list, create, change, delete, rotate and test webhooks');
 
   webhooks
     .command('list')
@@ -62,15 +67,27 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
     .command('get')
     .description('one webhook')
     .argument('<id>', 'webhook id (wh_…)')
-    .action(apiAction(io, async (ctx, id: string) => printWebhook(ctx, await ctx.client.webhooks.get(id))));
+    .action(
+      apiAction(io, async (ctx, id: string) =>
+        printWebhook(ctx, await ctx.client.webhooks.get(id)),
+      ),
+    );
 
   webhooks
     .command('create')
     .description('create a webhook; prints its secret once')
     .requiredOption('--url <url>', 'the endpoint (https://…)')
-    .requiredOption('--events <types>', 'event types or wildcards, comma-separated (ignite.deployment.*, *)', list)
+    .requiredOption(
+      '--events <types>',
+      'event types or wildcards, comma-separated (ignite.deployment.*, *)',
+      list,
+    )
     .option('--description <text>', 'a note for people')
-    .option('--scheme <scheme>', `signature scheme: ${SCHEMES.join(', ')} (default standard)`, oneOf(SCHEMES))
+    .option(
+      '--scheme <scheme>',
+      `signature scheme: ${SCHEMES.join(', ')} (default standard)`,
+      oneOf(SCHEMES),
+    )
     .option('--inactive', 'create it disabled')
     .option('--no-verify', "skip checking the endpoint's addresses now")
     .action(
@@ -96,15 +113,21 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
     .option('--disable', 'stop deliveries to it')
     .action(
       apiAction(io, async (ctx, id: string, flags: UpdateFlags) => {
-        if (flags.enable && flags.disable) throw new UsageError('--enable and --disable exclude each other');
+        if (flags.enable && flags.disable)
+          throw new UsageError('--enable and --disable exclude each other');
         const patch: UpdateWebhookInput = {
           ...(flags.url !== undefined ? { url: flags.url } : {}),
           ...(flags.events !== undefined ? { events: flags.events } : {}),
-          ...(flags.description !== undefined ? { description: flags.description === '' ? null : flags.description } : {}),
+          ...(flags.description !== undefined
+            ? { description: flags.description === '' ? null : flags.description }
+            : {}),
           ...(flags.enable ? { active: true } : {}),
           ...(flags.disable ? { active: false } : {}),
         };
-        if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give --url, --events, --description, --enable or --disable');
+        if (Object.keys(patch).length === 0)
+          throw new UsageError(
+            'nothing to change: give --url, --events, --description, --enable or --disable',
+          );
         printWebhook(ctx, await ctx.client.webhooks.update(id, patch));
       }),
     );
@@ -125,13 +148,22 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
     .command('rotate-secret')
     .description('make a new secret; the old one keeps signing during the transition')
     .argument('<id>', 'webhook id (wh_…)')
-    .option('--transition-hours <hours>', 'how long the old secret stays valid, 0 to 24', numberIn(0, 24), 24)
+    .option(
+      '--transition-hours <hours>',
+      'how long the old secret stays valid, 0 to 24',
+      numberIn(0, 24),
+      24,
+    )
     .action(
       apiAction(io, async (ctx, id: string, flags: { transitionHours: number }) => {
         const rotated = await ctx.client.webhooks.rotateSecret(id, flags.transitionHours);
         if (ctx.json) return printJson(io, rotated);
         io.out(`secret  ${rotated.secret}`);
-        io.out(rotated.old_secret_expires_at ? `        The old secret also signs until ${rotated.old_secret_expires_at}.` : '        The old secret no longer signs.');
+        io.out(
+          rotated.old_secret_expires_at
+            ? `        The old secret also signs until ${rotated.old_secret_expires_at}.`
+            : '        The old secret no longer signs.',
+        );
       }),
     );
 
@@ -144,8 +176,13 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
         const result = await ctx.client.webhooks.test(id);
         if (ctx.json) printJson(io, result);
         else printRecord(io, { ...result });
-        if (result.status === 'pending') throw new CliError(`the test delivery to ${id} had not finished; see: hookline deliveries get ${result.delivery_id}`, ExitCode.ApiError);
-        if (result.status !== 'succeeded') throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
+        if (result.status === 'pending')
+          throw new CliError(
+            `the test delivery to ${id} had not finished; see: hookline deliveries get ${result.delivery_id}`,
+            ExitCode.ApiError,
+          );
+        if (result.status !== 'succeeded')
+          throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
       }),
     );
 }

@@ -8,7 +8,15 @@ export interface ForwardResult {
 }
 
 // Set by the connection, not by the sender; copying them would corrupt the forwarded request.
-const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect']);
+const HOP_BY_HOP = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'expect',
+]);
 
 /** Replays a received webhook, same bytes and headers, to a local app. */
 export async function forwardWebhook(
@@ -35,7 +43,10 @@ export async function forwardWebhook(
     return { status: res.status, body: text.slice(0, 4096), durationMs: Date.now() - started };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const reason = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    const reason =
+      err.name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { durationMs: Date.now() - started, error: reason };
   }
 }

@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HEADERS, WebhookVerificationError, detectScheme, verify, type Scheme } from '@hookline/signing';
+import {
+  HEADERS,
+  WebhookVerificationError,
+  detectScheme,
+  verify,
+  type Scheme,
+} from '@hookline/signing';
 
 export type SignatureStatus = 'valid' | 'invalid' | 'unverified';
 
@@ -26,7 +32,8 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
 function envelopeFields(body: Buffer, receivedAt: number): Partial<InspectedWebhook> {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    const text = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
+    const text = (key: string) =>
+      typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined;
     const occurredAt = text('occurred_at');
     const occurredMs = occurredAt ? Date.parse(occurredAt) : NaN;
     return {
@@ -57,7 +64,13 @@ export async function inspectWebhook(
   try {
     scheme = detectScheme(headers);
   } catch {
-    return { ...fields, msgId, scheme, signature: 'invalid', reason: 'Missing header: no signature header' };
+    return {
+      ...fields,
+      msgId,
+      scheme,
+      signature: 'invalid',
+      reason: 'Missing header: no signature header',
+    };
   }
   if (secrets.length === 0) return { ...fields, msgId, scheme, signature: 'unverified' };
   try {

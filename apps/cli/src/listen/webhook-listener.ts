@@ -81,7 +81,9 @@ export class WebhookListener {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
-      res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, { 'content-type': 'text/plain' });
+      res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, {
+        'content-type': 'text/plain',
+      });
       res.end('hookline listen: POST webhooks here\n');
       return;
     }
@@ -96,9 +98,15 @@ export class WebhookListener {
     let forward: ForwardResult | undefined;
     if (this.options.forwardUrl) {
       // Forwarded whatever the verdict: the app behind may verify on its own and should see it.
-      forward = await forwardWebhook(this.options.forwardUrl, body, req.headers, this.options.forwardTimeoutMs ?? 15_000);
+      forward = await forwardWebhook(
+        this.options.forwardUrl,
+        body,
+        req.headers,
+        this.options.forwardTimeoutMs ?? 15_000,
+      );
       status = forward.status ?? 502;
-      answer = forward.status === undefined ? `forward failed: ${forward.error}\n` : (forward.body ?? '');
+      answer =
+        forward.status === undefined ? `forward failed: ${forward.error}\n` : (forward.body ?? '');
     }
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(answer);

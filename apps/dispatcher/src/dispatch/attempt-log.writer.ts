@@ -82,7 +82,11 @@ export class AttemptLogWriter {
           }
         }
       },
-      { maxItems: options.maxRows ?? 500, maxBytes: 8 * 1024 * 1024, lingerMs: options.lingerMs ?? 20 },
+      {
+        maxItems: options.maxRows ?? 500,
+        maxBytes: 8 * 1024 * 1024,
+        lingerMs: options.lingerMs ?? 20,
+      },
     );
   }
 

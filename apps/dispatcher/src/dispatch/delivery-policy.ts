@@ -34,7 +34,10 @@ const DAY = 24 * 3_600_000;
 
 /** Any 2xx, answered completely within the deadline. */
 export const isSuccess = (outcome: AttemptOutcome): boolean =>
-  outcome.errorClass === null && outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+  outcome.errorClass === null &&
+  outcome.status !== null &&
+  outcome.status >= 200 &&
+  outcome.status < 300;
 
 /**
  * The delivery rules of DESIGN.md in one place: success is any 2xx; 410 disables; otherwise
@@ -66,7 +69,11 @@ export class DeliveryPolicy {
     let tier = attempt;
     let floor = 0;
     const retryAfter = outcome.retryAfterMs;
-    if (retryAfter !== undefined && retryAfter > 0 && (outcome.status === 429 || outcome.status === 503)) {
+    if (
+      retryAfter !== undefined &&
+      retryAfter > 0 &&
+      (outcome.status === 429 || outcome.status === 503)
+    ) {
       floor = Math.min(retryAfter, this.maxRetryAfterMs);
       while (tier < schedule.length && schedule[tier - 1]! < floor) tier++;
     }
@@ -81,7 +88,10 @@ export class DeliveryPolicy {
 }
 
 /** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date; undefined when absent or bad. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;

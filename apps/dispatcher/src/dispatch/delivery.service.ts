@@ -1,4 +1,11 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import { decodeDeliveryTask, toWebhookPayload, type DeliveryTask } from '@hookline/contracts';
 import { extractTraceContext } from '@hookline/kafka';
 import { signHeaders } from '@hookline/signing';
@@ -49,7 +56,10 @@ export class DeliveryService {
       task = decodeDeliveryTask(message.value ?? '');
     } catch (e) {
       this.deps.metrics.tasksDropped.inc({ reason: 'invalid_task' });
-      this.deps.log.warn({ err: e, topic: message.topic, partition: message.partition, offset: message.offset }, 'invalid delivery task dropped');
+      this.deps.log.warn(
+        { err: e, topic: message.topic, partition: message.partition, offset: message.offset },
+        'invalid delivery task dropped',
+      );
       return;
     }
     // Each attempt is a span of the trace the task's producer started (retries included).
@@ -82,7 +92,9 @@ export class DeliveryService {
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     const { directory, limiter, metrics, log, outcomes } = this.deps;
-    const release = await limiter.acquire(endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id));
+    const release = await limiter.acquire(
+      endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id),
+    );
     let result: PostResult;
     let webhook: DeliverableWebhook;
     let requestHeaders: Record<string, string>;
@@ -93,7 +105,15 @@ export class DeliveryService {
       if (!found.ok) {
         metrics.tasksDropped.inc({ reason: found.reason });
         span.setAttribute('hookline.dropped', found.reason);
-        log.info({ webhookId: task.webhook_id, deliveryId: task.delivery_id, attempt: task.attempt, reason: found.reason }, 'task dropped: webhook not deliverable');
+        log.info(
+          {
+            webhookId: task.webhook_id,
+            deliveryId: task.delivery_id,
+            attempt: task.attempt,
+            reason: found.reason,
+          },
+          'task dropped: webhook not deliverable',
+        );
         release();
         await outcomes.dropped(task, found.reason);
         return;
@@ -103,7 +123,13 @@ export class DeliveryService {
       const signature = this.tracer.startActiveSpan('hookline.dispatch sign', (s) => {
         try {
           s.setAttribute('hookline.signature_scheme', webhook.scheme);
-          return signHeaders({ scheme: webhook.scheme, secrets: webhook.secrets, msgId: task.delivery_id, timestamp: Math.floor(Date.now() / 1000), body });
+          return signHeaders({
+            scheme: webhook.scheme,
+            secrets: webhook.secrets,
+            msgId: task.delivery_id,
+            timestamp: Math.floor(Date.now() / 1000),
+            body,
+          });
         } finally {
           s.end();
         }
@@ -137,6 +163,13 @@ export class DeliveryService {
     const outcome = result.errorClass ?? 'success';
     metrics.attempts.inc({ outcome });
     metrics.attemptSeconds.observe({ outcome }, result.durationMs / 1000);
-    await outcomes.afterAttempt({ task, message, webhook, result, requestHeaders: requestHeaders!, startedAt });
+    await outcomes.afterAttempt({
+      task,
+      message,
+      webhook,
+      result,
+      requestHeaders: requestHeaders!,
+      startedAt,
+    });
   }
 }

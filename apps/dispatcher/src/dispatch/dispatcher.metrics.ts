@@ -39,7 +39,11 @@ export class DispatcherMetrics {
       help: 'Tasks produced to hookline.deliveries.dlq after their last retry (the growth of the DLQ)',
       registers,
     });
-    this.inFlightRequests = new Gauge({ name: 'hookline_dispatcher_in_flight_requests', help: 'HTTP requests to endpoints in progress', registers });
+    this.inFlightRequests = new Gauge({
+      name: 'hookline_dispatcher_in_flight_requests',
+      help: 'HTTP requests to endpoints in progress',
+      registers,
+    });
     this.pendingTasks = new Gauge({
       name: 'hookline_dispatcher_pending_tasks',
       help: 'Tasks read and not yet finished (waiting for an endpoint slot, in flight, or being recorded)',

@@ -6,19 +6,28 @@ export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
 
 export const systemResolver: Resolver = (hostname) =>
   new Promise((resolve, reject) =>
-    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) =>
+      err ? reject(err) : resolve(addresses),
+    ),
   );
 
 /** A host resolved to an address endpoints may not be reached at. */
 export class BlockedAddressError extends Error {
   readonly code = 'EHOOKLINE_BLOCKED_ADDRESS';
-  constructor(readonly hostname: string, reason: string) {
+  constructor(
+    readonly hostname: string,
+    reason: string,
+  ) {
     super(`${hostname}: ${reason}`);
     this.name = 'BlockedAddressError';
   }
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * The `lookup` of the sockets to endpoints: it resolves the host, refuses it when any address is
@@ -26,7 +35,11 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  * to an address that a second resolution (DNS rebinding) would have produced.
  */
 export function guardedLookup(allowPrivate: boolean, resolver: Resolver = systemResolver) {
-  return (hostname: string, options: { all?: boolean; family?: number | string }, callback: LookupCallback): void => {
+  return (
+    hostname: string,
+    options: { all?: boolean; family?: number | string },
+    callback: LookupCallback,
+  ): void => {
     resolver(hostname).then(
       (addresses) => {
         if (addresses.length === 0) {
@@ -38,7 +51,12 @@ export function guardedLookup(allowPrivate: boolean, resolver: Resolver = system
           const reason = forbiddenReason(address, { allowPrivate });
           if (reason) return callback(new BlockedAddressError(hostname, reason), '');
         }
-        const family = options.family === 6 || options.family === 'IPv6' ? 6 : options.family === 4 || options.family === 'IPv4' ? 4 : 0;
+        const family =
+          options.family === 6 || options.family === 'IPv6'
+            ? 6
+            : options.family === 4 || options.family === 'IPv4'
+              ? 4
+              : 0;
         const usable = family ? addresses.filter((a) => a.family === family) : addresses;
         if (options.all) return callback(null, usable);
         const first = usable[0] ?? addresses[0]!;

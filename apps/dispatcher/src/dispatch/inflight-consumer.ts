@@ -81,7 +81,9 @@ export class InflightConsumer {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
-    consumer.on(consumer.events.CRASH, (e) => o.log.error({ err: e.payload.error, consumer: o.name }, 'consumer crashed'));
+    consumer.on(consumer.events.CRASH, (e) =>
+      o.log.error({ err: e.payload.error, consumer: o.name }, 'consumer crashed'),
+    );
     await consumer.connect();
     await consumer.subscribe({ topics: o.topics, fromBeginning: true });
     await consumer.run({
@@ -94,7 +96,13 @@ export class InflightConsumer {
     this.commitTimer.unref();
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const key = tp(topic, partition);
     if (this.stopping || this.dueTimers.has(key) || this.capacityHeld.has(key)) return;
@@ -129,21 +137,31 @@ export class InflightConsumer {
     // pausing in its middle makes kafkajs fetch and decompress the rest of it again after the
     // resume — under sustained overload that refetching cost more CPU than the deliveries. The
     // limits are therefore soft: at most one batch (maxBytesPerPartition) over, per partition.
-    if (!this.dueTimers.has(key) && (progress.pending >= o.maxPendingPerPartition || this.totalPending >= o.maxPendingTotal)) {
+    if (
+      !this.dueTimers.has(key) &&
+      (progress.pending >= o.maxPendingPerPartition || this.totalPending >= o.maxPendingTotal)
+    ) {
       this.holdForCapacity(topic, partition);
     }
     this.options.metrics.pendingTasks.set({ consumer: o.name }, this.totalPending);
     await heartbeat();
   }
 
-  private async run(progress: PartitionProgress, offset: bigint, message: ConsumedMessage): Promise<void> {
+  private async run(
+    progress: PartitionProgress,
+    offset: bigint,
+    message: ConsumedMessage,
+  ): Promise<void> {
     for (let failures = 0; ; failures++) {
       try {
         await this.options.handle(message);
         break;
       } catch (e) {
         // The work must not be lost and the offset must not be skipped: do it again.
-        this.options.log.error({ err: e, topic: message.topic, partition: message.partition, offset: message.offset }, 'task failed; retrying');
+        this.options.log.error(
+          { err: e, topic: message.topic, partition: message.partition, offset: message.offset },
+          'task failed; retrying',
+        );
         if (this.stopping) return this.finish(); // left uncommitted: the next owner repeats it
         await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(failures, 6))));
       }
@@ -165,11 +183,14 @@ export class InflightConsumer {
     clearTimeout(this.dueTimers.get(key));
     this.dueTimers.set(
       key,
-      setTimeout(() => {
-        this.dueTimers.delete(key);
-        this.updatePausedGauge();
-        if (!this.stopping) this.consumer?.resume([{ topic, partitions: [partition] }]);
-      }, Math.max(1, due - Date.now())),
+      setTimeout(
+        () => {
+          this.dueTimers.delete(key);
+          this.updatePausedGauge();
+          if (!this.stopping) this.consumer?.resume([{ topic, partitions: [partition] }]);
+        },
+        Math.max(1, due - Date.now()),
+      ),
     );
     this.updatePausedGauge();
   }
@@ -203,15 +224,19 @@ export class InflightConsumer {
 
   private onAssignment(assignment: Record<string, number[]>): void {
     const next = new Set<string>();
-    for (const topic of this.options.topics) for (const partition of assignment[topic] ?? []) next.add(tp(topic, partition));
+    for (const topic of this.options.topics)
+      for (const partition of assignment[topic] ?? []) next.add(tp(topic, partition));
     // Work of a partition now owned elsewhere still finishes here, but its offsets are no longer
     // committed by this process: the new owner starts from the last commit (and may repeat it).
     for (const key of [...this.progress.keys()]) if (!next.has(key)) this.progress.delete(key);
-    for (const key of [...this.capacityHeld.keys()]) if (!next.has(key)) this.capacityHeld.delete(key);
+    for (const key of [...this.capacityHeld.keys()])
+      if (!next.has(key)) this.capacityHeld.delete(key);
     // Pauses outlive a rebalance in kafkajs; lift the ones nothing of ours holds any more.
     const stray: { topic: string; partitions: number[] }[] = [];
     for (const topic of this.options.topics) {
-      const partitions = (assignment[topic] ?? []).filter((p) => !this.dueTimers.has(tp(topic, p)) && !this.capacityHeld.has(tp(topic, p)));
+      const partitions = (assignment[topic] ?? []).filter(
+        (p) => !this.dueTimers.has(tp(topic, p)) && !this.capacityHeld.has(tp(topic, p)),
+      );
       if (partitions.length) stray.push({ topic, partitions });
     }
     if (stray.length && !this.stopping) this.consumer?.resume(stray);
@@ -253,7 +278,10 @@ export class InflightConsumer {
       await consumer.commitOffsets(offsets);
       for (const [progress, offset] of done) progress.markCommitted(offset);
     } catch (e) {
-      this.options.log.warn({ err: e, consumer: this.options.name }, 'offset commit failed; will retry');
+      this.options.log.warn(
+        { err: e, consumer: this.options.name },
+        'offset commit failed; will retry',
+      );
     }
   }
 

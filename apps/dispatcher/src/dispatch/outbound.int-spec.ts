@@ -23,7 +23,8 @@ async function startEndpoint(): Promise<Endpoint> {
     hits.set(path, (hits.get(path) ?? 0) + 1);
     req.resume();
     req.on('end', () => {
-      if (path === '/redirect') return res.writeHead(302, { location: `${endpoint.url}/redirected` }).end();
+      if (path === '/redirect')
+        return res.writeHead(302, { location: `${endpoint.url}/redirected` }).end();
       if (path === '/hang') return void hanging.add(res); // headers never come
       if (path === '/huge') {
         // 10 MB of body: the dispatcher must stop reading at its cap and drop the connection.
@@ -59,7 +60,10 @@ describe(`${WebhookHttpClient.name} in the dispatcher: outbound safety`, () => {
   let h: DispatcherHarness;
   let endpoint: Endpoint;
   // A name that resolves to the cloud metadata address, as a hostile DNS record would.
-  const resolver: Resolver = (hostname) => (hostname === 'metadata.hookline.test' ? Promise.resolve([{ address: '169.254.169.254', family: 4 }]) : systemResolver(hostname));
+  const resolver: Resolver = (hostname) =>
+    hostname === 'metadata.hookline.test'
+      ? Promise.resolve([{ address: '169.254.169.254', family: 4 }])
+      : systemResolver(hostname);
 
   beforeAll(async () => {
     endpoint = await startEndpoint();
@@ -106,7 +110,10 @@ describe(`${WebhookHttpClient.name} in the dispatcher: outbound safety`, () => {
 
     expect(attempt).toMatchObject({ response_status: 200, error_class: null });
     expect(attempt!.response_body!.length).toBeLessThanOrEqual(4096);
-    await pollUntil(() => endpoint.hugeCutOff >= 1, { timeoutMs: 5000, message: 'the 10 MB response cut off by the client' });
+    await pollUntil(() => endpoint.hugeCutOff >= 1, {
+      timeoutMs: 5000,
+      message: 'the 10 MB response cut off by the client',
+    });
   });
 
   it.each([
@@ -127,7 +134,9 @@ describe(`${WebhookHttpClient.name} in the dispatcher: outbound safety`, () => {
     const text = await h.dispatcher!.registry.metrics();
 
     expect(text).toMatch(/hookline_dispatcher_attempts_total\{[^}]*outcome="success"[^}]*\} [1-9]/);
-    expect(text).toMatch(/hookline_dispatcher_attempts_total\{[^}]*outcome="blocked_address"[^}]*\} [1-9]/);
+    expect(text).toMatch(
+      /hookline_dispatcher_attempts_total\{[^}]*outcome="blocked_address"[^}]*\} [1-9]/,
+    );
     expect(text).toMatch(/hookline_dispatcher_attempt_duration_seconds_bucket/);
     expect(text).toMatch(/hookline_dispatcher_in_flight_requests/);
   });

@@ -44,7 +44,8 @@ export interface OutcomeHandlerDeps {
   log: Logger;
 }
 
-const errorText = (r: PostResult) => (r.error ?? (r.status !== null ? `HTTP ${r.status}` : 'failed')).slice(0, 2000);
+const errorText = (r: PostResult) =>
+  (r.error ?? (r.status !== null ? `HTTP ${r.status}` : 'failed')).slice(0, 2000);
 
 /** The trace context travels on with the task, so every attempt is a child of the producer's span. */
 function traceHeaders(headers: IHeaders): Record<string, string> {
@@ -82,14 +83,27 @@ export class OutcomeHandler {
     const step = policy.next(task.attempt, result, task.manual === true);
     switch (step.kind) {
       case 'succeeded': {
-        const reset = webhook.consecutiveFailures > 0
-          ? persistently(() => this.deps.eventStore.recordDeliveryOutcome(webhook.id, true, this.deps.disableAfter, DISPATCHER_ACTOR)).catch(ignoreDeleted)
-          : undefined;
+        const reset =
+          webhook.consecutiveFailures > 0
+            ? persistently(() =>
+                this.deps.eventStore.recordDeliveryOutcome(
+                  webhook.id,
+                  true,
+                  this.deps.disableAfter,
+                  DISPATCHER_ACTOR,
+                ),
+              ).catch(ignoreDeleted)
+            : undefined;
         await Promise.all([this.record(a, 'succeeded', null), reset]);
         return;
       }
       case 'retry': {
-        const next: DeliveryTask = { ...task, attempt: step.attempt, not_before: new Date(step.notBefore).toISOString(), last_error: errorText(result) };
+        const next: DeliveryTask = {
+          ...task,
+          attempt: step.attempt,
+          not_before: new Date(step.notBefore).toISOString(),
+          last_error: errorText(result),
+        };
         await Promise.all([
           publisher.send(topics.retry[step.tier - 1]!, {
             key: task.webhook_id,
@@ -125,7 +139,10 @@ export class OutcomeHandler {
     await persistently(() =>
       this.deps.dataSource.query(
         `update deliveries set status = 'failed', next_attempt_at = null, last_error = $2, updated_at = now() where id = $1 and status = 'pending'`,
-        [task.delivery_id, `not attempted: webhook ${reason === 'deleted' ? 'deleted' : 'disabled'}`],
+        [
+          task.delivery_id,
+          `not attempted: webhook ${reason === 'deleted' ? 'deleted' : 'disabled'}`,
+        ],
       ),
     );
   }
@@ -154,10 +171,15 @@ export class OutcomeHandler {
     // The disable itself is an event-store change: the registry's outbox relay publishes it, in the
     // same order as the changelog, as `webhook.disabled` on hookline.operational (publishing it here
     // too would announce every disable twice).
-    const disabled = await persistently(() => eventStore.recordDeliveryOutcome(webhook.id, false, disableAfter, DISPATCHER_ACTOR)).catch(ignoreDeleted);
+    const disabled = await persistently(() =>
+      eventStore.recordDeliveryOutcome(webhook.id, false, disableAfter, DISPATCHER_ACTOR),
+    ).catch(ignoreDeleted);
     if (disabled) {
       metrics.webhooksDisabled.inc({ reason: 'failed_deliveries' });
-      this.deps.log.warn({ webhookId: webhook.id, deliveryId: task.delivery_id }, 'webhook disabled by the disable rule');
+      this.deps.log.warn(
+        { webhookId: webhook.id, deliveryId: task.delivery_id },
+        'webhook disabled by the disable rule',
+      );
     }
     await this.record(a, 'failed', null);
     await this.publishOperational(
@@ -175,8 +197,11 @@ export class OutcomeHandler {
   private async disableGone(webhook: DeliverableWebhook): Promise<void> {
     const reason = 'the endpoint answered 410 Gone';
     try {
-      const after = await persistently(() => this.deps.eventStore.disable(webhook.id, reason, DISPATCHER_ACTOR));
-      if (after.active || after.disabledReason !== reason || after.version <= webhook.version) return;
+      const after = await persistently(() =>
+        this.deps.eventStore.disable(webhook.id, reason, DISPATCHER_ACTOR),
+      );
+      if (after.active || after.disabledReason !== reason || after.version <= webhook.version)
+        return;
     } catch (e) {
       ignoreDeleted(e);
       return;
@@ -185,7 +210,11 @@ export class OutcomeHandler {
     this.deps.log.warn({ webhookId: webhook.id }, 'webhook disabled: 410 Gone');
   }
 
-  private record(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', nextAttemptAt: Date | null): Promise<void> {
+  private record(
+    a: FinishedAttempt,
+    status: 'pending' | 'succeeded' | 'failed',
+    nextAttemptAt: Date | null,
+  ): Promise<void> {
     const { task, result } = a;
     return this.deps.attemptLog.record({
       deliveryId: task.delivery_id,
@@ -193,7 +222,11 @@ export class OutcomeHandler {
       projectId: task.event.project_id,
       event: task.event,
       attempt: task.attempt,
-      trigger: task.manual ? (task.event.event === 'webhook.ping' ? 'test' : 'redeliver') : 'automatic',
+      trigger: task.manual
+        ? task.event.event === 'webhook.ping'
+          ? 'test'
+          : 'redeliver'
+        : 'automatic',
       url: a.webhook.url,
       requestHeaders: a.requestHeaders,
       responseStatus: result.status,
@@ -207,12 +240,25 @@ export class OutcomeHandler {
     });
   }
 
-  private operational(event: OperationalEvent['event'], projectId: string, data: Record<string, unknown>): OperationalEvent {
-    return OperationalEventSchema.parse({ id: newId('event'), project_id: projectId, event, occurred_at: new Date().toISOString(), data });
+  private operational(
+    event: OperationalEvent['event'],
+    projectId: string,
+    data: Record<string, unknown>,
+  ): OperationalEvent {
+    return OperationalEventSchema.parse({
+      id: newId('event'),
+      project_id: projectId,
+      event,
+      occurred_at: new Date().toISOString(),
+      data,
+    });
   }
 
   private publishOperational(event: OperationalEvent): Promise<void> {
-    return this.deps.publisher.send(this.deps.topics.operational, { key: event.project_id, value: JSON.stringify(event) });
+    return this.deps.publisher.send(this.deps.topics.operational, {
+      key: event.project_id,
+      value: JSON.stringify(event),
+    });
   }
 }
 

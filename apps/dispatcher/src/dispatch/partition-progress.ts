@@ -51,11 +51,13 @@ export class PartitionProgress {
   /** The offset to commit (the next one to read after a restart), or undefined when nothing new. */
   committable(): bigint | undefined {
     const offset = this.head < this.entries.length ? this.entries[this.head]!.offset : this.next;
-    if (offset === undefined || (this.lastCommitted !== undefined && offset <= this.lastCommitted)) return undefined;
+    if (offset === undefined || (this.lastCommitted !== undefined && offset <= this.lastCommitted))
+      return undefined;
     return offset;
   }
 
   markCommitted(offset: bigint): void {
-    if (this.lastCommitted === undefined || offset > this.lastCommitted) this.lastCommitted = offset;
+    if (this.lastCommitted === undefined || offset > this.lastCommitted)
+      this.lastCommitted = offset;
   }
 }

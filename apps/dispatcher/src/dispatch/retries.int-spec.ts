@@ -1,5 +1,10 @@
 import { KafkaHeaders, OperationalEventSchema, type DeliveryTask } from '@hookline/contracts';
-import { LoopbackReceiver, TopicCollector, pollUntil, waitForGroupCaughtUp } from '@hookline/testing';
+import {
+  LoopbackReceiver,
+  TopicCollector,
+  pollUntil,
+  waitForGroupCaughtUp,
+} from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { OutcomeHandler } from './outcome.handler';
 
@@ -15,20 +20,30 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
   const script = new Map<string, { status: number; headers?: Record<string, string> }[]>();
 
   const requestsFor = (eventId: string, n: number, timeoutMs = 15_000) =>
-    pollUntil(() => receiver.forEvent(eventId).length >= n && receiver.forEvent(eventId), { timeoutMs, message: `${n} requests for ${eventId}` });
+    pollUntil(() => receiver.forEvent(eventId).length >= n && receiver.forEvent(eventId), {
+      timeoutMs,
+      message: `${n} requests for ${eventId}`,
+    });
   const webhookRow = async (id: string) =>
-    ((await h.dataSource.query('select active, disabled_reason, consecutive_failures from webhooks where id = $1', [id])) as {
-      active: boolean;
-      disabled_reason: string | null;
-      consecutive_failures: number;
-    }[])[0];
+    (
+      (await h.dataSource.query(
+        'select active, disabled_reason, consecutive_failures from webhooks where id = $1',
+        [id],
+      )) as {
+        active: boolean;
+        disabled_reason: string | null;
+        consecutive_failures: number;
+      }[]
+    )[0];
 
   beforeAll(async () => {
     receiver = await LoopbackReceiver.start();
     receiver.answer((req) => {
       const id = (JSON.parse(req.body) as { id: string }).id;
       const next = script.get(id)?.shift();
-      return next ? { status: next.status, headers: next.headers, body: `status ${next.status}` } : { status: 200, body: 'ok' };
+      return next
+        ? { status: next.status, headers: next.headers, body: `status ${next.status}` }
+        : { status: 200, body: 'ok' };
     });
     h = await DispatcherHarness.start({ schedule: SCHEDULE.map((ms) => `${ms}ms`).join(',') });
     tiers = await TopicCollector.start(h.topics.kafka, h.topics.topics.retry);
@@ -47,10 +62,16 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
     script.set(task.event.id, [{ status: 500 }, { status: 502 }]);
     const reqs = await requestsFor(task.event.id, 3);
     expect(new Set(reqs.map((r) => r.headers['webhook-id']))).toEqual(new Set([task.delivery_id]));
-    expect(reqs[1]!.receivedAt - reqs[0]!.receivedAt).toBeGreaterThanOrEqual(SCHEDULE[0]! * 0.8 - 5);
-    expect(reqs[2]!.receivedAt - reqs[1]!.receivedAt).toBeGreaterThanOrEqual(SCHEDULE[1]! * 0.8 - 5);
+    expect(reqs[1]!.receivedAt - reqs[0]!.receivedAt).toBeGreaterThanOrEqual(
+      SCHEDULE[0]! * 0.8 - 5,
+    );
+    expect(reqs[2]!.receivedAt - reqs[1]!.receivedAt).toBeGreaterThanOrEqual(
+      SCHEDULE[1]! * 0.8 - 5,
+    );
 
-    const onTiers = tiers.messages.filter((m) => m.key === row.id).map((m) => ({ topic: m.topic, task: JSON.parse(m.value) as DeliveryTask }));
+    const onTiers = tiers.messages
+      .filter((m) => m.key === row.id)
+      .map((m) => ({ topic: m.topic, task: JSON.parse(m.value) as DeliveryTask }));
     expect(onTiers.map((m) => [m.topic, m.task.attempt])).toEqual([
       [h.topics.topics.retry[0], 2],
       [h.topics.topics.retry[1], 3],
@@ -64,7 +85,10 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
       [3, 200, null],
     ]);
     await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'succeeded');
-    expect(await h.delivery(task.delivery_id)).toMatchObject({ attempts: 3, next_attempt_at: null });
+    expect(await h.delivery(task.delivery_id)).toMatchObject({
+      attempts: 3,
+      next_attempt_at: null,
+    });
   });
 
   it('should honour Retry-After on a 429 by choosing the first tier at least that long', async () => {
@@ -75,23 +99,46 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
     expect(reqs[1]!.receivedAt - reqs[0]!.receivedAt).toBeGreaterThanOrEqual(1000 - 5);
     const retried = tiers.messages.find((m) => m.key === row.id)!;
     expect(retried.topic).toBe(h.topics.topics.retry[2]);
-    expect(Number(retried.headers[KafkaHeaders.notBefore])).toBeGreaterThanOrEqual(reqs[0]!.receivedAt + 1000 - 50);
+    expect(Number(retried.headers[KafkaHeaders.notBefore])).toBeGreaterThanOrEqual(
+      reqs[0]!.receivedAt + 1000 - 50,
+    );
   });
 
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id);
-    script.set(task.event.id, Array.from({ length: 10 }, () => ({ status: 500 })));
+    script.set(
+      task.event.id,
+      Array.from({ length: 10 }, () => ({ status: 500 })),
+    );
     await requestsFor(task.event.id, SCHEDULE.length + 1, 20_000);
-    const [dead] = await dlq.waitFor((m) => m.some((x) => x.key === row.id)).then((m) => m.filter((x) => x.key === row.id));
+    const [dead] = await dlq
+      .waitFor((m) => m.some((x) => x.key === row.id))
+      .then((m) => m.filter((x) => x.key === row.id));
     expect(dead!.headers[KafkaHeaders.lastError]).toBe('HTTP 500');
-    expect(dead!.headers[KafkaHeaders.dlqSourceTopic]).toBe(h.topics.topics.retry[SCHEDULE.length - 1]);
-    expect(JSON.parse(dead!.value)).toMatchObject({ delivery_id: task.delivery_id, attempt: SCHEDULE.length + 1, last_error: 'HTTP 500' });
+    expect(dead!.headers[KafkaHeaders.dlqSourceTopic]).toBe(
+      h.topics.topics.retry[SCHEDULE.length - 1],
+    );
+    expect(JSON.parse(dead!.value)).toMatchObject({
+      delivery_id: task.delivery_id,
+      attempt: SCHEDULE.length + 1,
+      last_error: 'HTTP 500',
+    });
 
-    await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'failed', { message: 'delivery failed' });
-    expect(await h.delivery(task.delivery_id)).toMatchObject({ attempts: SCHEDULE.length + 1, last_error: 'HTTP 500', next_attempt_at: null });
-    await pollUntil(async () => (await webhookRow(row.id))?.active === false, { message: 'webhook disabled' });
-    expect(await webhookRow(row.id)).toMatchObject({ disabled_reason: '1 consecutive failed delivery' });
+    await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'failed', {
+      message: 'delivery failed',
+    });
+    expect(await h.delivery(task.delivery_id)).toMatchObject({
+      attempts: SCHEDULE.length + 1,
+      last_error: 'HTTP 500',
+      next_attempt_at: null,
+    });
+    await pollUntil(async () => (await webhookRow(row.id))?.active === false, {
+      message: 'webhook disabled',
+    });
+    expect(await webhookRow(row.id)).toMatchObject({
+      disabled_reason: '1 consecutive failed delivery',
+    });
     const events: { type: string; actor: string }[] = await h.dataSource.query(
       `select type, actor from webhook_events where aggregate_id = $1 order by version`,
       [row.id],
@@ -99,11 +146,19 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
     expect(events.at(-1)).toEqual({ type: 'webhook.disabled', actor: 'system:dispatcher' });
 
     const ops = await operational.waitFor((m) => m.some((x) => x.value.includes(task.delivery_id)));
-    const deadEvent = OperationalEventSchema.parse(JSON.parse(ops.find((x) => x.value.includes(task.delivery_id))!.value));
+    const deadEvent = OperationalEventSchema.parse(
+      JSON.parse(ops.find((x) => x.value.includes(task.delivery_id))!.value),
+    );
     expect(deadEvent).toMatchObject({
       event: 'delivery.dead',
       project_id: row.projectId,
-      data: { webhook_id: row.id, delivery_id: task.delivery_id, event_id: task.event.id, attempts: SCHEDULE.length + 1, last_error: 'HTTP 500' },
+      data: {
+        webhook_id: row.id,
+        delivery_id: task.delivery_id,
+        event_id: task.event.id,
+        attempts: SCHEDULE.length + 1,
+        last_error: 'HTTP 500',
+      },
     });
   });
 
@@ -112,20 +167,32 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
     const task = await h.task(row.id);
     script.set(task.event.id, [{ status: 410 }]);
     await requestsFor(task.event.id, 1);
-    await pollUntil(async () => (await webhookRow(row.id))?.active === false, { message: 'webhook disabled' });
-    expect(await webhookRow(row.id)).toMatchObject({ disabled_reason: 'the endpoint answered 410 Gone' });
+    await pollUntil(async () => (await webhookRow(row.id))?.active === false, {
+      message: 'webhook disabled',
+    });
+    expect(await webhookRow(row.id)).toMatchObject({
+      disabled_reason: 'the endpoint answered 410 Gone',
+    });
     await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'failed');
-    await waitForGroupCaughtUp(h.topics.kafka, `${h.topics.prefix}hookline.dispatcher`, h.topics.topics.deliveries);
+    await waitForGroupCaughtUp(
+      h.topics.kafka,
+      `${h.topics.prefix}hookline.dispatcher`,
+      h.topics.topics.deliveries,
+    );
     expect(tiers.messages.filter((m) => m.key === row.id)).toHaveLength(0);
     expect(receiver.forEvent(task.event.id)).toHaveLength(1);
   });
 
   it('should reset the consecutive failure count on a success', async () => {
     const { row } = await h.webhook({ url: receiver.url });
-    await h.dataSource.query('update webhooks set consecutive_failures = 3 where id = $1', [row.id]);
+    await h.dataSource.query('update webhooks set consecutive_failures = 3 where id = $1', [
+      row.id,
+    ]);
     const task = await h.task(row.id);
     await h.waitForAttempts(task.delivery_id, 1);
-    await pollUntil(async () => (await webhookRow(row.id))?.consecutive_failures === 0, { message: 'count reset' });
+    await pollUntil(async () => (await webhookRow(row.id))?.consecutive_failures === 0, {
+      message: 'count reset',
+    });
   });
 
   it('should start no attempt once DELETE has committed, even before the changelog says so', async () => {
@@ -136,11 +203,19 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
     // The registry's DELETE commits; its changelog record has not reached the dispatcher yet.
     await h.store.delete(row.id, undefined, 'key_test');
     const second = await h.task(row.id);
-    await waitForGroupCaughtUp(h.topics.kafka, `${h.topics.prefix}hookline.dispatcher`, h.topics.topics.deliveries);
-    await pollUntil(async () => (await h.delivery(first.delivery_id))?.status === 'failed', { message: 'pending delivery closed' });
+    await waitForGroupCaughtUp(
+      h.topics.kafka,
+      `${h.topics.prefix}hookline.dispatcher`,
+      h.topics.topics.deliveries,
+    );
+    await pollUntil(async () => (await h.delivery(first.delivery_id))?.status === 'failed', {
+      message: 'pending delivery closed',
+    });
     expect(receiver.forEvent(second.event.id)).toHaveLength(0);
     expect(receiver.forEvent(first.event.id)).toHaveLength(1);
-    expect(await h.delivery(first.delivery_id)).toMatchObject({ last_error: 'not attempted: webhook deleted' });
+    expect(await h.delivery(first.delivery_id)).toMatchObject({
+      last_error: 'not attempted: webhook deleted',
+    });
     expect(h.dispatcher!.view.get(row.id)).toBeDefined();
   });
 
@@ -154,7 +229,11 @@ describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
 
     await h.store.update(row.id, undefined, { active: false }, 'key_test');
     const dropped = await h.task(row.id);
-    await waitForGroupCaughtUp(h.topics.kafka, `${h.topics.prefix}hookline.dispatcher`, h.topics.topics.deliveries);
+    await waitForGroupCaughtUp(
+      h.topics.kafka,
+      `${h.topics.prefix}hookline.dispatcher`,
+      h.topics.topics.deliveries,
+    );
     expect(receiver.forEvent(dropped.event.id)).toHaveLength(0);
     expect(tiers.messages.filter((m) => m.key === row.id)).toHaveLength(0);
   });

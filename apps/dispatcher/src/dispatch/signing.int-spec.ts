@@ -18,7 +18,8 @@ describe(`${DeliveryService.name} signatures`, () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
 
-  const received = (eventId: string) => pollUntil(() => receiver.forEvent(eventId)[0], { message: `request for ${eventId}` });
+  const received = (eventId: string) =>
+    pollUntil(() => receiver.forEvent(eventId)[0], { message: `request for ${eventId}` });
 
   beforeAll(async () => {
     startTracing('hookline-dispatcher-test');
@@ -33,16 +34,30 @@ describe(`${DeliveryService.name} signatures`, () => {
 
   it('should produce the published Standard Webhooks vector and hand-computed vectors of the other schemes', () => {
     const sign = (scheme: 'standard' | 'hop' | 'sha256-timestamped' | 'hub-sha512') =>
-      signHeaders({ scheme, secrets: [VECTOR.secret], msgId: VECTOR.msgId, timestamp: VECTOR.timestamp, body: VECTOR.body });
-    expect(sign('standard')['webhook-signature']).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+      signHeaders({
+        scheme,
+        secrets: [VECTOR.secret],
+        msgId: VECTOR.msgId,
+        timestamp: VECTOR.timestamp,
+        body: VECTOR.body,
+      });
+    expect(sign('standard')['webhook-signature']).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
     // Computed with `openssl dgst -hmac` over the same bytes.
-    expect(sign('hop')['x-hop-hooks-signature']).toBe('80EC8A89CE3CD22133A1066CAECB4D04FEA7467657C8514D717EC42C38A5C94C');
-    expect(sign('sha256-timestamped')['x-webhook-signature']).toBe('sha256=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964');
+    expect(sign('hop')['x-hop-hooks-signature']).toBe(
+      '80EC8A89CE3CD22133A1066CAECB4D04FEA7467657C8514D717EC42C38A5C94C',
+    );
+    expect(sign('sha256-timestamped')['x-webhook-signature']).toBe(
+      'sha256=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964',
+    );
     expect(sign('hub-sha512')['x-hub-signature']).toBe(
       '29b735f30694bb57c767b097fc984006299ba0a13640bf3870df6c36d865575a5cc93a1e505c4456e0d409740e0cfc6d2209bd017b23d911ce2d705618cdb84f',
     );
     // The package's own signer agrees (its verify refuses a 2021 timestamp, so sign and compare).
-    expect(new Webhook(VECTOR.secret).sign(VECTOR.msgId, new Date(VECTOR.timestamp * 1000), VECTOR.body)).toBe(sign('standard')['webhook-signature']);
+    expect(
+      new Webhook(VECTOR.secret).sign(VECTOR.msgId, new Date(VECTOR.timestamp * 1000), VECTOR.body),
+    ).toBe(sign('standard')['webhook-signature']);
   });
 
   it('should send a standard delivery that the standardwebhooks package verifies, the body byte for byte the one signed', async () => {
@@ -54,13 +69,28 @@ describe(`${DeliveryService.name} signatures`, () => {
     expect(Math.abs(Number(req.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
     const verified = new Webhook(secret).verify(req.body, req.headers as Record<string, string>);
     expect(verified).toEqual(toWebhookPayload(task.event, row.id));
-    expect(() => new Webhook(generateSecret()).verify(req.body, req.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(generateSecret()).verify(req.body, req.headers as Record<string, string>),
+    ).toThrow();
 
     const [attempt] = await h.waitForAttempts(task.delivery_id, 1);
-    expect(attempt).toMatchObject({ attempt: 1, trigger: 'automatic', response_status: 200, response_body: 'ok', error_class: null, url: receiver.url });
+    expect(attempt).toMatchObject({
+      attempt: 1,
+      trigger: 'automatic',
+      response_status: 200,
+      response_body: 'ok',
+      error_class: null,
+      url: receiver.url,
+    });
     expect(attempt!.request_headers['webhook-signature']).toBe(req.headers['webhook-signature']);
-    await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'succeeded', { message: 'delivery succeeded' });
-    expect(await h.delivery(task.delivery_id)).toMatchObject({ attempts: 1, last_error: null, next_attempt_at: null });
+    await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'succeeded', {
+      message: 'delivery succeeded',
+    });
+    expect(await h.delivery(task.delivery_id)).toMatchObject({
+      attempts: 1,
+      last_error: null,
+      next_attempt_at: null,
+    });
   });
 
   it('should sign with both secrets while a rotation is in transition, each verifying on its own', async () => {
@@ -73,28 +103,51 @@ describe(`${DeliveryService.name} signatures`, () => {
     const signatures = String(req.headers['webhook-signature']).split(' ');
     expect(signatures).toHaveLength(2);
     for (const secret of [oldSecret, newSecret]) {
-      expect(new Webhook(secret).verify(req.body, req.headers as Record<string, string>)).toMatchObject({ id: task.event.id });
+      expect(
+        new Webhook(secret).verify(req.body, req.headers as Record<string, string>),
+      ).toMatchObject({ id: task.event.id });
     }
   });
 
   it.each([
-    ['hop', (s: string, _ts: string, body: string) => ({ 'x-hop-hooks-signature': createHmac('sha256', s).update(body).digest('hex').toUpperCase() })],
-    ['sha256-timestamped', (s: string, ts: string, body: string) => ({ 'x-webhook-signature': `sha256=${createHmac('sha256', s).update(`${ts}.${body}`).digest('hex')}`, 'x-webhook-timestamp': ts })],
-    ['hub-sha512', (s: string, _ts: string, body: string) => ({ 'x-hub-signature': createHmac('sha512', s).update(body).digest('hex') })],
-  ] as const)('should send %s signatures that verify when computed by hand', async (scheme, expected) => {
-    const { row, secret } = await h.webhook({ url: receiver.url, scheme });
-    const task = await h.task(row.id);
-    const req = await received(task.event.id);
-    const ts = String(req.headers['webhook-timestamp'] ?? req.headers['x-webhook-timestamp']);
-    expect(req.headers).toMatchObject(expected(secret, ts, req.body));
-    expect(req.headers['webhook-id']).toBe(task.delivery_id);
-  });
+    [
+      'hop',
+      (s: string, _ts: string, body: string) => ({
+        'x-hop-hooks-signature': createHmac('sha256', s).update(body).digest('hex').toUpperCase(),
+      }),
+    ],
+    [
+      'sha256-timestamped',
+      (s: string, ts: string, body: string) => ({
+        'x-webhook-signature': `sha256=${createHmac('sha256', s).update(`${ts}.${body}`).digest('hex')}`,
+        'x-webhook-timestamp': ts,
+      }),
+    ],
+    [
+      'hub-sha512',
+      (s: string, _ts: string, body: string) => ({
+        'x-hub-signature': createHmac('sha512', s).update(body).digest('hex'),
+      }),
+    ],
+  ] as const)(
+    'should send %s signatures that verify when computed by hand',
+    async (scheme, expected) => {
+      const { row, secret } = await h.webhook({ url: receiver.url, scheme });
+      const task = await h.task(row.id);
+      const req = await received(task.event.id);
+      const ts = String(req.headers['webhook-timestamp'] ?? req.headers['x-webhook-timestamp']);
+      expect(req.headers).toMatchObject(expected(secret, ts, req.body));
+      expect(req.headers['webhook-id']).toBe(task.delivery_id);
+    },
+  );
 
   it('should carry traceparent as a child of the task trace, the user agent and the content type', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const parentSpan = '00f067aa0ba902b7';
-    const task = await h.task(row.id, { headers: { traceparent: `00-${traceId}-${parentSpan}-01` } });
+    const task = await h.task(row.id, {
+      headers: { traceparent: `00-${traceId}-${parentSpan}-01` },
+    });
     const req = await received(task.event.id);
     expect(req.headers['user-agent']).toBe(USER_AGENT);
     expect(USER_AGENT).toMatch(/^Hookline\/\d+\.\d+\.\d+/);

@@ -1,4 +1,10 @@
-import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
 import { MicroBatcher } from '@hookline/producer';
 import type { Logger } from '@hookline/telemetry';
 
@@ -29,7 +35,11 @@ export class TaskPublisher {
       async (items) => {
         for (;;) {
           try {
-            await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages: byTopic(items) });
+            await this.producer.sendBatch({
+              acks: -1,
+              compression: CompressionTypes.GZIP,
+              topicMessages: byTopic(items),
+            });
             return;
           } catch (e) {
             if (this.closed) throw e;
@@ -47,7 +57,9 @@ export class TaskPublisher {
   }
 
   send(topic: string, message: Message): Promise<void> {
-    const bytes = (typeof message.value === 'string' ? message.value.length : (message.value?.length ?? 0)) + 256;
+    const bytes =
+      (typeof message.value === 'string' ? message.value.length : (message.value?.length ?? 0)) +
+      256;
     return this.batcher.add([{ item: { topic, message }, bytes }]);
   }
 

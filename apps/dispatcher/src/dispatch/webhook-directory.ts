@@ -15,7 +15,8 @@ export interface DeliverableWebhook {
   consecutiveFailures: number;
 }
 
-export type WebhookLookup = { ok: true; webhook: DeliverableWebhook } | { ok: false; reason: 'deleted' | 'inactive' };
+export type WebhookLookup =
+  { ok: true; webhook: DeliverableWebhook } | { ok: false; reason: 'deleted' | 'inactive' };
 
 interface GateRow {
   id: string;
@@ -72,7 +73,8 @@ export class WebhookDirectory {
     this.batchWindowMs = options.batchWindowMs ?? 2;
     this.maxBatch = options.maxBatch ?? 500;
     view.onChange((previous, next) => {
-      if (!next || (previous && previous.version !== next.version)) this.secrets.delete((previous ?? next)!.id);
+      if (!next || (previous && previous.version !== next.version))
+        this.secrets.delete((previous ?? next)!.id);
     });
   }
 
@@ -89,12 +91,28 @@ export class WebhookDirectory {
     if (!full.active) return { ok: false, reason: 'inactive' };
     return {
       ok: true,
-      webhook: this.build(full.id, full.project_id, full.url, full.signature_scheme, full.secrets, full.version, full.consecutive_failures),
+      webhook: this.build(
+        full.id,
+        full.project_id,
+        full.url,
+        full.signature_scheme,
+        full.secrets,
+        full.version,
+        full.consecutive_failures,
+      ),
     };
   }
 
   private fromState(state: WebhookState, consecutiveFailures: number): DeliverableWebhook {
-    return this.build(state.id, state.project_id, state.url, state.signature_scheme, state.secrets, state.version, consecutiveFailures);
+    return this.build(
+      state.id,
+      state.project_id,
+      state.url,
+      state.signature_scheme,
+      state.secrets,
+      state.version,
+      consecutiveFailures,
+    );
   }
 
   private build(
@@ -118,7 +136,9 @@ export class WebhookDirectory {
       this.secrets.set(id, cached);
     }
     const now = Date.now();
-    const valid = cached.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+    const valid = cached.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt > now)
+      .map((s) => s.secret);
     return { id, projectId, url, scheme, secrets: valid, version, consecutiveFailures };
   }
 
@@ -139,7 +159,9 @@ export class WebhookDirectory {
     this.pending.clear();
     if (batch.size === 0) return;
     this.dataSource
-      .query('select id, active, version, consecutive_failures from webhooks where id = any($1)', [[...batch.keys()]])
+      .query('select id, active, version, consecutive_failures from webhooks where id = any($1)', [
+        [...batch.keys()],
+      ])
       .then(
         (rows: GateRow[]) => {
           const byId = new Map(rows.map((r) => [r.id, r]));

@@ -48,7 +48,12 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ETIMEDOUT',
+]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'ENODATA']);
 
 /** Maps a socket, DNS, TLS or undici error (or one it wraps) to the attempt's error class. */
@@ -60,7 +65,13 @@ export function classifyError(error: unknown): AttemptErrorClass {
     if (code === 'EHOOKLINE_BLOCKED_ADDRESS') return 'blocked_address';
     if (DNS_CODES.has(code)) return 'dns';
     if (code === 'ECONNREFUSED') return 'connection_refused';
-    if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.startsWith('ERR_OSSL') || TLS_CODES.has(code)) return 'tls';
+    if (
+      code.startsWith('ERR_TLS') ||
+      code.startsWith('ERR_SSL') ||
+      code.startsWith('ERR_OSSL') ||
+      TLS_CODES.has(code)
+    )
+      return 'tls';
     e = e.cause as typeof e;
   }
   return 'connection_error';
@@ -112,14 +123,22 @@ export class WebhookHttpClient {
       });
       status = res.statusCode;
       const { text, bytesRead } = await readCapped(res.body);
-      const result: PostResult = { status, body: text, bytesRead, durationMs: elapsed(), errorClass: null, error: null };
+      const result: PostResult = {
+        status,
+        body: text,
+        bytesRead,
+        durationMs: elapsed(),
+        errorClass: null,
+        error: null,
+      };
       if (status >= 300 && status < 400) {
         result.errorClass = 'redirect';
         result.error = `redirect ${status} to ${String(res.headers.location ?? '(none)')} not followed`;
       } else if (status < 200 || status >= 300) {
         result.errorClass = 'http_status';
         result.error = `HTTP ${status}`;
-        if (status === 429 || status === 503) result.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+        if (status === 429 || status === 503)
+          result.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       }
       return result;
     } catch (e) {
@@ -163,7 +182,9 @@ export class WebhookHttpClient {
 }
 
 /** Reads at most MAX_RESPONSE_READ bytes, then drops the connection rather than read on. */
-async function readCapped(stream: AsyncIterable<Buffer> & { destroy(): void }): Promise<{ text: string; bytesRead: number }> {
+async function readCapped(
+  stream: AsyncIterable<Buffer> & { destroy(): void },
+): Promise<{ text: string; bytesRead: number }> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let bytesRead = 0;

@@ -22,7 +22,11 @@ describe(RetentionJob.name, () => {
     );
   };
   const ids = async (table: 'deliveries' | 'delivery_attempts') =>
-    ((await dataSource.query(`select ${table === 'deliveries' ? 'id' : 'delivery_id as id'} from ${table} order by 1`)) as { id: string }[]).map((r) => r.id);
+    (
+      (await dataSource.query(
+        `select ${table === 'deliveries' ? 'id' : 'delivery_id as id'} from ${table} order by 1`,
+      )) as { id: string }[]
+    ).map((r) => r.id);
 
   beforeAll(async () => {
     db = await createTestDatabase('retention');
@@ -39,7 +43,10 @@ describe(RetentionJob.name, () => {
     await addDelivery('msg_recent', daysAgo(29));
     await addDelivery('msg_today', now);
 
-    const result = await new RetentionJob(dataSource, log, { retentionDays: 30, batchSize: 2 }).runOnce(now);
+    const result = await new RetentionJob(dataSource, log, {
+      retentionDays: 30,
+      batchSize: 2,
+    }).runOnce(now);
 
     expect(result).toEqual({ attempts: 5, deliveries: 5 });
     expect(await ids('deliveries')).toEqual(['msg_recent', 'msg_today']);
@@ -51,7 +58,9 @@ describe(RetentionJob.name, () => {
     await holder.connect();
     try {
       await holder.query('select pg_advisory_lock(7201106)');
-      expect(await new RetentionJob(dataSource, log, { retentionDays: 30 }).runOnce(now)).toBeNull();
+      expect(
+        await new RetentionJob(dataSource, log, { retentionDays: 30 }).runOnce(now),
+      ).toBeNull();
     } finally {
       await holder.query('select pg_advisory_unlock(7201106)');
       await holder.release();

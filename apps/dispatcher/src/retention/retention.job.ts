@@ -52,12 +52,27 @@ export class RetentionJob {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      const [{ locked }] = (await runner.query('select pg_try_advisory_lock($1) as locked', [RETENTION_LOCK])) as [{ locked: boolean }];
+      const [{ locked }] = (await runner.query('select pg_try_advisory_lock($1) as locked', [
+        RETENTION_LOCK,
+      ])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
-        const attempts = await this.deleteOlder(runner.query.bind(runner), 'delivery_attempts', 'started_at', cutoff, batch);
-        const deliveries = await this.deleteOlder(runner.query.bind(runner), 'deliveries', 'created_at', cutoff, batch);
-        if (attempts || deliveries) this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
+        const attempts = await this.deleteOlder(
+          runner.query.bind(runner),
+          'delivery_attempts',
+          'started_at',
+          cutoff,
+          batch,
+        );
+        const deliveries = await this.deleteOlder(
+          runner.query.bind(runner),
+          'deliveries',
+          'created_at',
+          cutoff,
+          batch,
+        );
+        if (attempts || deliveries)
+          this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
         return { attempts, deliveries };
       } finally {
         await runner.query('select pg_advisory_unlock($1)', [RETENTION_LOCK]);

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { parseConfig, type HooklineConfig } from '@hookline/config';
-import { deliveryId, newId, type DeliveryTask, type EventEnvelope, type SignatureScheme } from '@hookline/contracts';
+import {
+  deliveryId,
+  newId,
+  type DeliveryTask,
+  type EventEnvelope,
+  type SignatureScheme,
+} from '@hookline/contracts';
 import {
   SecretBox,
   WebhookEntity,
@@ -94,30 +100,65 @@ export class DispatcherHarness {
       HOOKLINE_LOG_LEVEL: 'warn',
     };
     const config = parseConfig(env);
-    const dataSource = createDataSource({ url: db.url, poolSize: 4, applicationName: 'dispatcher-test' });
+    const dataSource = createDataSource({
+      url: db.url,
+      poolSize: 4,
+      applicationName: 'dispatcher-test',
+    });
     await dataSource.initialize();
     const producer = topics.kafka.producer();
     await producer.connect();
-    const harness = new DispatcherHarness(db, topics, await TopicWriter.connect(topics.kafka), producer, dataSource, env, config);
+    const harness = new DispatcherHarness(
+      db,
+      topics,
+      await TopicWriter.connect(topics.kafka),
+      producer,
+      dataSource,
+      env,
+      config,
+    );
     if (options.startDispatcher !== false) await harness.startDispatcher(options.dispatcher);
     return harness;
   }
 
   async startDispatcher(options: DispatcherOptions = {}): Promise<Dispatcher> {
-    const dispatcher = createDispatcher(this.config, { retention: false, commitIntervalMs: 100, ...options });
+    const dispatcher = createDispatcher(this.config, {
+      retention: false,
+      commitIntervalMs: 100,
+      ...options,
+    });
     this.dispatcher = dispatcher;
     await dispatcher.start();
-    await pollUntil(async () => (await dispatcher.readiness()).consuming, { timeoutMs: 30_000, message: 'dispatcher consuming' });
+    await pollUntil(async () => (await dispatcher.readiness()).consuming, {
+      timeoutMs: 30_000,
+      message: 'dispatcher consuming',
+    });
     return dispatcher;
   }
 
   /** A webhook in the table and on the changelog; resolves once the dispatcher's view holds it. */
-  async webhook(input: { url: string; scheme?: SignatureScheme; projectId?: string; secret?: string }): Promise<{ row: WebhookEntity; secret: string }> {
+  async webhook(input: {
+    url: string;
+    scheme?: SignatureScheme;
+    projectId?: string;
+    secret?: string;
+  }): Promise<{ row: WebhookEntity; secret: string }> {
     const projectId = input.projectId ?? 'prj_dispatch_test';
-    await this.dataSource.query('insert into projects (id, name) values ($1, $2) on conflict do nothing', [projectId, 'dispatcher tests']);
+    await this.dataSource.query(
+      'insert into projects (id, name) values ($1, $2) on conflict do nothing',
+      [projectId, 'dispatcher tests'],
+    );
     const secret = input.secret ?? generateSecret();
     const row = await this.store.create(
-      { projectId, url: input.url, events: ['*'], description: null, active: true, signatureScheme: input.scheme ?? 'standard', secret },
+      {
+        projectId,
+        url: input.url,
+        events: ['*'],
+        description: null,
+        active: true,
+        signatureScheme: input.scheme ?? 'standard',
+        secret,
+      },
       'key_test',
     );
     await this.publish(row.id);
@@ -129,19 +170,35 @@ export class DispatcherHarness {
     const row = await this.dataSource.getRepository(WebhookEntity).findOneBy({ id });
     if (!row) {
       await this.writer.tombstone(this.topics.topics.webhooksChangelog, id);
-      if (this.dispatcher) await pollUntil(() => !this.dispatcher!.view.get(id), { message: `${id} gone from the view` });
+      if (this.dispatcher)
+        await pollUntil(() => !this.dispatcher!.view.get(id), {
+          message: `${id} gone from the view`,
+        });
       return;
     }
     await this.writer.webhook(this.topics.topics.webhooksChangelog, toWebhookState(row));
-    if (this.dispatcher) await pollUntil(() => this.dispatcher!.view.get(id)?.version === row.version, { message: `${id} v${row.version} in the view` });
+    if (this.dispatcher)
+      await pollUntil(() => this.dispatcher!.view.get(id)?.version === row.version, {
+        message: `${id} v${row.version} in the view`,
+      });
   }
 
   /** Writes a delivery task for `webhookId` to hookline.deliveries. */
   async task(
     webhookId: string,
-    options: { event?: Partial<EventEnvelope>; attempt?: number; manual?: boolean; headers?: Record<string, string>; partition?: number } = {},
+    options: {
+      event?: Partial<EventEnvelope>;
+      attempt?: number;
+      manual?: boolean;
+      headers?: Record<string, string>;
+      partition?: number;
+    } = {},
   ): Promise<DeliveryTask> {
-    const event = eventEnvelope({ project_id: 'prj_dispatch_test', id: newId('event'), ...options.event });
+    const event = eventEnvelope({
+      project_id: 'prj_dispatch_test',
+      id: newId('event'),
+      ...options.event,
+    });
     const task: DeliveryTask = {
       delivery_id: deliveryId(event.id, webhookId),
       webhook_id: webhookId,
@@ -152,26 +209,42 @@ export class DispatcherHarness {
     await this.producer.send({
       topic: this.topics.topics.deliveries,
       acks: -1,
-      messages: [{ key: webhookId, value: JSON.stringify(task), headers: options.headers ?? {}, partition: options.partition }],
+      messages: [
+        {
+          key: webhookId,
+          value: JSON.stringify(task),
+          headers: options.headers ?? {},
+          partition: options.partition,
+        },
+      ],
     });
     return task;
   }
 
   attempts(delivery: string): Promise<AttemptRow[]> {
-    return this.dataSource.query('select * from delivery_attempts where delivery_id = $1 order by id', [delivery]);
+    return this.dataSource.query(
+      'select * from delivery_attempts where delivery_id = $1 order by id',
+      [delivery],
+    );
   }
 
   async delivery(id: string): Promise<DeliveryRow | undefined> {
-    const rows: DeliveryRow[] = await this.dataSource.query('select * from deliveries where id = $1', [id]);
+    const rows: DeliveryRow[] = await this.dataSource.query(
+      'select * from deliveries where id = $1',
+      [id],
+    );
     return rows[0];
   }
 
   /** Waits until the delivery has `n` attempts logged and answers them. */
   waitForAttempts(delivery: string, n: number, timeoutMs = 15_000): Promise<AttemptRow[]> {
-    return pollUntil(async () => {
-      const rows = await this.attempts(delivery);
-      return rows.length >= n && rows;
-    }, { timeoutMs, intervalMs: 50, message: `${n} attempts of ${delivery}` });
+    return pollUntil(
+      async () => {
+        const rows = await this.attempts(delivery);
+        return rows.length >= n && rows;
+      },
+      { timeoutMs, intervalMs: 50, message: `${n} attempts of ${delivery}` },
+    );
   }
 
   async stop(): Promise<void> {

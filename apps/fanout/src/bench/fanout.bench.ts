@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { Counter } from 'prom-client';
-import { PRODUCER_EVENT_TYPE_NAMES, newId, topicNames, topicSpecs, type EventEnvelope, type WebhookState } from '@hookline/contracts';
+import {
+  PRODUCER_EVENT_TYPE_NAMES,
+  newId,
+  topicNames,
+  topicSpecs,
+  type EventEnvelope,
+  type WebhookState,
+} from '@hookline/contracts';
 import { parseConfig } from '@hookline/config';
 import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
 import { createFanoutService } from '../fanout.app';
@@ -31,7 +38,15 @@ export interface ScenarioResult {
   tasksPerSecond: number;
 }
 
-const PATTERNS = ['*', 'ignite.*', 'ignite.deployment.*', 'ignite.deployment.container.*', 'ignite.deployment.healthcheck.events.*', 'project.*', 'project.member.*'];
+const PATTERNS = [
+  '*',
+  'ignite.*',
+  'ignite.deployment.*',
+  'ignite.deployment.container.*',
+  'ignite.deployment.healthcheck.events.*',
+  'project.*',
+  'project.member.*',
+];
 
 let seed = 7;
 const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
@@ -66,7 +81,13 @@ function event(projectId: string, type: string): EventEnvelope {
       deployment_id: `dep_${random(1000)}`,
       project_id: projectId,
       container_id: `ctr_${random(100_000)}`,
-      metrics: { memory_usage_percent: 41.5, memory_usage_bytes: 214_748_364, cpu_usage_percent: 12.25, network_rx_bytes: 1_048_576, network_tx_bytes: 524_288 },
+      metrics: {
+        memory_usage_percent: 41.5,
+        memory_usage_bytes: 214_748_364,
+        cpu_usage_percent: 12.25,
+        network_rx_bytes: 1_048_576,
+        network_tx_bytes: 524_288,
+      },
     },
   };
 }
@@ -76,12 +97,17 @@ export function manyProjectsScenario(eventCount: number): Scenario {
   const projects = Array.from({ length: 100 }, (_, i) => `prj_bench_${i}`);
   const webhooks = Array.from({ length: 10_000 }, (_, i) => {
     const patterns = Array.from({ length: 1 + random(3) }, () =>
-      random(2) === 0 ? PRODUCER_EVENT_TYPE_NAMES[random(PRODUCER_EVENT_TYPE_NAMES.length)]! : PATTERNS[random(PATTERNS.length)]!,
+      random(2) === 0
+        ? PRODUCER_EVENT_TYPE_NAMES[random(PRODUCER_EVENT_TYPE_NAMES.length)]!
+        : PATTERNS[random(PATTERNS.length)]!,
     );
     return webhook(projects[i % projects.length]!, patterns);
   });
   const events = Array.from({ length: eventCount }, () =>
-    event(projects[random(projects.length)]!, PRODUCER_EVENT_TYPE_NAMES[random(PRODUCER_EVENT_TYPE_NAMES.length)]!),
+    event(
+      projects[random(projects.length)]!,
+      PRODUCER_EVENT_TYPE_NAMES[random(PRODUCER_EVENT_TYPE_NAMES.length)]!,
+    ),
   );
   return { name: '10,000 webhooks across 100 projects', webhooks, events };
 }
@@ -89,11 +115,17 @@ export function manyProjectsScenario(eventCount: number): Scenario {
 /** One project whose 10,000 webhooks all subscribe to `*`: every event fans out to 10,000. */
 export function wideFanoutScenario(eventCount: number): Scenario {
   const webhooks = Array.from({ length: 10_000 }, () => webhook('prj_wide', ['*']));
-  const events = Array.from({ length: eventCount }, () => event('prj_wide', 'ignite.deployment.container.metrics_update'));
+  const events = Array.from({ length: eventCount }, () =>
+    event('prj_wide', 'ignite.deployment.container.metrics_update'),
+  );
   return { name: 'one event to 10,000 webhooks', webhooks, events };
 }
 
-async function produceAll(kafka: Kafka, topic: string, messages: { key: string; value: string | null }[]) {
+async function produceAll(
+  kafka: Kafka,
+  topic: string,
+  messages: { key: string; value: string | null }[],
+) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
@@ -128,14 +160,29 @@ export async function runScenario(
   await ensureTopics(kafka, specs);
   const app = createFanoutService(config, options.tuning);
   try {
-    await produceAll(kafka, topics.webhooksChangelog, scenario.webhooks.map((w) => ({ key: w.id, value: JSON.stringify(w) })));
-    await produceAll(kafka, topics.events, scenario.events.map((e) => ({ key: e.project_id, value: JSON.stringify(e) })));
+    await produceAll(
+      kafka,
+      topics.webhooksChangelog,
+      scenario.webhooks.map((w) => ({ key: w.id, value: JSON.stringify(w) })),
+    );
+    await produceAll(
+      kafka,
+      topics.events,
+      scenario.events.map((e) => ({ key: e.project_id, value: JSON.stringify(e) })),
+    );
 
     await app.start();
     const started = process.hrtime.bigint();
-    const expectedTasks = scenario.events.reduce((n, e) => n + app.service.index.match(e.project_id, e.event).length, 0);
-    const eventsCounter = app.registry.getSingleMetric('hookline_fanout_events_consumed_total') as Counter;
-    const tasksCounter = app.registry.getSingleMetric('hookline_fanout_tasks_produced_total') as Counter;
+    const expectedTasks = scenario.events.reduce(
+      (n, e) => n + app.service.index.match(e.project_id, e.event).length,
+      0,
+    );
+    const eventsCounter = app.registry.getSingleMetric(
+      'hookline_fanout_events_consumed_total',
+    ) as Counter;
+    const tasksCounter = app.registry.getSingleMetric(
+      'hookline_fanout_tasks_produced_total',
+    ) as Counter;
     const deadline = Date.now() + 600_000;
     while ((await counterTotal(eventsCounter)) < scenario.events.length) {
       if (Date.now() > deadline) throw new Error('the bench did not finish within 10 minutes');
@@ -143,7 +190,8 @@ export async function runScenario(
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const tasks = await counterTotal(tasksCounter);
-    if (tasks !== expectedTasks) throw new Error(`expected ${expectedTasks} tasks, produced ${tasks}`);
+    if (tasks !== expectedTasks)
+      throw new Error(`expected ${expectedTasks} tasks, produced ${tasks}`);
     return {
       name: scenario.name,
       webhooks: scenario.webhooks.length,
@@ -155,7 +203,10 @@ export async function runScenario(
     };
   } finally {
     await app.stop();
-    await deleteTopics(kafka, specs.map((s) => s.topic)).catch(() => undefined);
+    await deleteTopics(
+      kafka,
+      specs.map((s) => s.topic),
+    ).catch(() => undefined);
   }
 }
 
@@ -168,8 +219,14 @@ async function main() {
   const partitions = argument('partitions', 6);
   const say = (line: string) => process.stdout.write(`[fanout bench] ${line}\n`);
   say(`node ${process.version}, ${partitions} partitions, acks=all, gzip, idempotent producer`);
-  for (const scenario of [manyProjectsScenario(argument('events', 20_000)), wideFanoutScenario(argument('wide-events', 20))]) {
-    const r = await runScenario(scenario, { partitions, tuning: { maxRequestBytes: argument('request-kib', 1024) * 1024 } });
+  for (const scenario of [
+    manyProjectsScenario(argument('events', 20_000)),
+    wideFanoutScenario(argument('wide-events', 20)),
+  ]) {
+    const r = await runScenario(scenario, {
+      partitions,
+      tuning: { maxRequestBytes: argument('request-kib', 1024) * 1024 },
+    });
     say(
       `${r.name}: ${r.events} events → ${r.tasks} tasks in ${r.seconds.toFixed(2)} s: ` +
         `${Math.round(r.eventsPerSecond)} events/s, ${Math.round(r.tasksPerSecond)} tasks/s` +

@@ -9,7 +9,12 @@ import { SubscriptionIndex, type Subscription } from '../fanout/subscription-ind
  */
 function state(i: number, projects: number): WebhookState {
   const types = PRODUCER_EVENT_TYPE_NAMES;
-  const events = i % 3 === 0 ? ['*'] : i % 3 === 1 ? ['ignite.deployment.*'] : [types[i % types.length]!, types[(i * 7) % types.length]!];
+  const events =
+    i % 3 === 0
+      ? ['*']
+      : i % 3 === 1
+        ? ['ignite.deployment.*']
+        : [types[i % types.length]!, types[(i * 7) % types.length]!];
   return {
     id: newId('webhook'),
     project_id: `prj_bench${i % projects}`,
@@ -44,4 +49,6 @@ for (let i = 0; i < count; i++) {
 }
 const after = heapMb();
 const perHundredK = ((after - before) * 100_000) / count;
-process.stdout.write(`${count} webhooks over 1000 projects: view + index ${(after - before).toFixed(1)} MB heap, ${perHundredK.toFixed(1)} MB per 100k webhooks (index size ${index.size})\n`);
+process.stdout.write(
+  `${count} webhooks over 1000 projects: view + index ${(after - before).toFixed(1)} MB heap, ${perHundredK.toFixed(1)} MB per 100k webhooks (index size ${index.size})\n`,
+);

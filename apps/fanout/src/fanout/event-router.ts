@@ -94,7 +94,10 @@ export class EventRouter {
     let bytes = 0;
     if (webhookIds.length > 0) {
       // One headers object and one serialised envelope shared by every task of the event.
-      const headers = injectTraceHeaders({ [KafkaHeaders.eventType]: envelope.event }, trace.setSpan(ROOT_CONTEXT, span));
+      const headers = injectTraceHeaders(
+        { [KafkaHeaders.eventType]: envelope.event },
+        trace.setSpan(ROOT_CONTEXT, span),
+      );
       const eventJson = JSON.stringify(envelope);
       for (const webhookId of webhookIds) {
         const value = encodeDeliveryTask(
@@ -102,15 +105,26 @@ export class EventRouter {
           eventJson,
         );
         const size = value.length + webhookId.length + HEADER_BYTES;
-        messages.push({ topic: this.topics.deliveries, message: { key: deliveryTaskKey(webhookId), value, headers }, bytes: size });
+        messages.push({
+          topic: this.topics.deliveries,
+          message: { key: deliveryTaskKey(webhookId), value, headers },
+          bytes: size,
+        });
         bytes += size;
       }
     }
-    return { outcome: messages.length > 0 ? 'fanned_out' : 'unmatched', messages, bytes, envelope, span };
+    return {
+      outcome: messages.length > 0 ? 'fanned_out' : 'unmatched',
+      messages,
+      bytes,
+      envelope,
+      span,
+    };
   }
 
   private read(message: KafkaMessage): EventEnvelope {
-    if (!message.value || message.value.length === 0) throw new PoisonMessage('empty_value: the message has no value');
+    if (!message.value || message.value.length === 0)
+      throw new PoisonMessage('empty_value: the message has no value');
     if (!message.key || message.key.length === 0) {
       throw new PoisonMessage('missing_key: events are keyed by project id');
     }
@@ -123,7 +137,8 @@ export class EventRouter {
       value: message.value,
       headers: {
         ...message.headers,
-        [KafkaHeaders.dlqReason]: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
+        [KafkaHeaders.dlqReason]:
+          reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
         [KafkaHeaders.dlqSourceTopic]: this.topics.events,
         [KafkaHeaders.dlqSourcePartition]: String(partition),
         [KafkaHeaders.dlqSourceOffset]: message.offset,
@@ -131,6 +146,11 @@ export class EventRouter {
       },
     };
     const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + HEADER_BYTES * 2;
-    return { outcome: 'dead_lettered', messages: [{ topic: this.topics.eventsDlq, message: deadLetter, bytes }], bytes, reason };
+    return {
+      outcome: 'dead_lettered',
+      messages: [{ topic: this.topics.eventsDlq, message: deadLetter, bytes }],
+      bytes,
+      reason,
+    };
   }
 }

@@ -48,11 +48,18 @@ describe(`${FanoutService.name} across a crash`, () => {
 
   it('should lose no task when a process is killed mid-stream and another takes over (same delivery ids)', async () => {
     const projects = ['prj_r0', 'prj_r1', 'prj_r2', 'prj_r3', 'prj_r4', 'prj_r5'];
-    const hooks = projects.flatMap((p) => [webhookState({ project_id: p, events: ['*'] }), webhookState({ project_id: p, events: ['project.*'] })]);
+    const hooks = projects.flatMap((p) => [
+      webhookState({ project_id: p, events: ['*'] }),
+      webhookState({ project_id: p, events: ['project.*'] }),
+    ]);
     for (const h of hooks) await writer.webhook(topics.topics.webhooksChangelog, h);
 
     const port = await freePort();
-    child = spawnService('fanout', { ...process.env, ...env(), HOOKLINE_METRICS_PORT: String(port) }, { logName: 'fanout-restart-test' });
+    child = spawnService(
+      'fanout',
+      { ...process.env, ...env(), HOOKLINE_METRICS_PORT: String(port) },
+      { logName: 'fanout-restart-test' },
+    );
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, 30_000, child);
 
     // A steady stream of events, so the kill lands in the middle of it whatever the timing.
@@ -60,7 +67,9 @@ describe(`${FanoutService.name} across a crash`, () => {
     let publishing = true;
     const stream = (async () => {
       for (let round = 0; publishing && round < 3000; round++) {
-        const batch = projects.map((project_id) => eventEnvelope({ project_id, event: 'project.updated' }));
+        const batch = projects.map((project_id) =>
+          eventEnvelope({ project_id, event: 'project.updated' }),
+        );
         await writer.events(topics.topics.events, batch);
         published.push(...batch);
         await new Promise((r) => setTimeout(r, 5)); // pacing of the stream, not a wait for a result
@@ -74,13 +83,24 @@ describe(`${FanoutService.name} across a crash`, () => {
     const atKill = tasks.messages.length;
     child = undefined;
 
-    successor = createFanoutService(parseConfig({ ...env(), HOOKLINE_METRICS_PORT: '0', HOOKLINE_LOG_LEVEL: 'error' }), { heartbeatIntervalMs: 500 });
+    successor = createFanoutService(
+      parseConfig({ ...env(), HOOKLINE_METRICS_PORT: '0', HOOKLINE_LOG_LEVEL: 'error' }),
+      { heartbeatIntervalMs: 500 },
+    );
     await successor.start(); // joins once the killed member's session has expired
-    await tasks.waitFor((m) => m.length >= atKill + 300, { timeoutMs: 30_000, message: 'the successor fanning out' });
+    await tasks.waitFor((m) => m.length >= atKill + 300, {
+      timeoutMs: 30_000,
+      message: 'the successor fanning out',
+    });
     publishing = false;
     await stream;
 
-    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events, 30_000);
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+      30_000,
+    );
     await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
     const byEvent = new Map<string, Set<string>>();
     for (const t of tasks.json<DeliveryTask>()) {
@@ -88,7 +108,9 @@ describe(`${FanoutService.name} across a crash`, () => {
       byEvent.set(t.event.id, ids.add(t.delivery_id));
     }
     const missing = published.filter((e) => {
-      const expected = hooks.filter((h) => h.project_id === e.project_id).map((h) => deliveryId(e.id, h.id));
+      const expected = hooks
+        .filter((h) => h.project_id === e.project_id)
+        .map((h) => deliveryId(e.id, h.id));
       const got = byEvent.get(e.id);
       return !got || got.size !== expected.length || expected.some((id) => !got.has(id));
     });
@@ -104,25 +126,47 @@ describe(`${FanoutService.name} across a crash`, () => {
     const project_id = 'prj_graceful';
     const hook = webhookState({ project_id, events: ['*'] });
     await writer.webhook(topics.topics.webhooksChangelog, hook);
-    const ofThisTest = () => tasks.json<DeliveryTask>().filter((t) => t.event.project_id === project_id);
+    const ofThisTest = () =>
+      tasks.json<DeliveryTask>().filter((t) => t.event.project_id === project_id);
     const start = async () => {
-      const app = createFanoutService(parseConfig({ ...env(), HOOKLINE_METRICS_PORT: '0', HOOKLINE_LOG_LEVEL: 'error' }), { heartbeatIntervalMs: 500 });
+      const app = createFanoutService(
+        parseConfig({ ...env(), HOOKLINE_METRICS_PORT: '0', HOOKLINE_LOG_LEVEL: 'error' }),
+        { heartbeatIntervalMs: 500 },
+      );
       await app.start();
       return app;
     };
 
     const first = await start();
-    const before = Array.from({ length: 30 }, () => eventEnvelope({ project_id, event: 'project.updated' }));
+    const before = Array.from({ length: 30 }, () =>
+      eventEnvelope({ project_id, event: 'project.updated' }),
+    );
     await writer.events(topics.topics.events, before);
-    await tasks.waitFor(() => ofThisTest().length >= before.length, { message: 'the first process fanning out' });
+    await tasks.waitFor(() => ofThisTest().length >= before.length, {
+      message: 'the first process fanning out',
+    });
     await first.stop(); // well within the periodic commit's interval: only the final commit covers these
     successor = await start();
-    const after = Array.from({ length: 3 }, () => eventEnvelope({ project_id, event: 'project.updated' }));
+    const after = Array.from({ length: 3 }, () =>
+      eventEnvelope({ project_id, event: 'project.updated' }),
+    );
     await writer.events(topics.topics.events, after);
-    await tasks.waitFor(() => ofThisTest().length >= before.length + after.length, { timeoutMs: 30_000, message: 'the successor fanning out' });
-    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events, 30_000);
+    await tasks.waitFor(() => ofThisTest().length >= before.length + after.length, {
+      timeoutMs: 30_000,
+      message: 'the successor fanning out',
+    });
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+      30_000,
+    );
     await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
 
-    expect(ofThisTest().map((t) => t.event.id).sort()).toEqual([...before, ...after].map((e) => e.id).sort());
+    expect(
+      ofThisTest()
+        .map((t) => t.event.id)
+        .sort(),
+    ).toEqual([...before, ...after].map((e) => e.id).sort());
   });
 });

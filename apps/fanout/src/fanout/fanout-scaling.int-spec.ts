@@ -38,7 +38,10 @@ describe(`${FanoutConsumer.name} in a group of two`, () => {
   };
   const metric = async (app: FanoutApp, name: string) => {
     const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
-    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
   };
 
   beforeAll(async () => {
@@ -54,7 +57,10 @@ describe(`${FanoutConsumer.name} in a group of two`, () => {
   });
 
   it('should share the partitions and, in steady state, produce each task once', async () => {
-    const hooks = [webhookState({ project_id: 'prj_scale', events: ['*'] }), webhookState({ project_id: 'prj_scale', events: ['project.*'] })];
+    const hooks = [
+      webhookState({ project_id: 'prj_scale', events: ['*'] }),
+      webhookState({ project_id: 'prj_scale', events: ['project.*'] }),
+    ];
     for (const h of hooks) await writer.webhook(topics.topics.webhooksChangelog, h);
     const [a, b] = [await start(), await start()];
     await pollUntil(
@@ -65,7 +71,9 @@ describe(`${FanoutConsumer.name} in a group of two`, () => {
       { timeoutMs: 20_000, message: 'partitions shared between both instances' },
     );
 
-    const events = Array.from({ length: 90 }, () => eventEnvelope({ project_id: 'prj_scale', event: 'project.updated' }));
+    const events = Array.from({ length: 90 }, () =>
+      eventEnvelope({ project_id: 'prj_scale', event: 'project.updated' }),
+    );
     const producer = topics.kafka.producer();
     await producer.connect();
     try {
@@ -73,19 +81,30 @@ describe(`${FanoutConsumer.name} in a group of two`, () => {
       await producer.send({
         topic: topics.topics.events,
         acks: -1,
-        messages: events.map((e, i) => ({ partition: i % 3, key: e.project_id, value: JSON.stringify(e) })),
+        messages: events.map((e, i) => ({
+          partition: i % 3,
+          key: e.project_id,
+          value: JSON.stringify(e),
+        })),
       });
     } finally {
       await producer.disconnect();
     }
-    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events);
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+    );
     await waitForCollected(topics.kafka, tasks, topics.topics.deliveries);
 
     const produced = tasks.json<DeliveryTask>();
     expect(produced).toHaveLength(events.length * 2);
     expect(new Set(produced.map((t) => t.delivery_id)).size).toBe(events.length * 2);
     for (const e of events) {
-      const ids = produced.filter((t) => t.event.id === e.id).map((t) => t.delivery_id).sort();
+      const ids = produced
+        .filter((t) => t.event.id === e.id)
+        .map((t) => t.delivery_id)
+        .sort();
       expect(ids).toEqual(hooks.map((h) => deliveryId(e.id, h.id)).sort());
     }
     const consumedByA = await metric(a!, 'hookline_fanout_events_consumed_total');
@@ -93,6 +112,9 @@ describe(`${FanoutConsumer.name} in a group of two`, () => {
     expect(consumedByA).toBeGreaterThan(0);
     expect(consumedByB).toBeGreaterThan(0);
     expect(consumedByA + consumedByB).toBe(events.length);
-    expect((await metric(a!, 'hookline_fanout_tasks_produced_total')) + (await metric(b!, 'hookline_fanout_tasks_produced_total'))).toBe(events.length * 2);
+    expect(
+      (await metric(a!, 'hookline_fanout_tasks_produced_total')) +
+        (await metric(b!, 'hookline_fanout_tasks_produced_total')),
+    ).toBe(events.length * 2);
   });
 });

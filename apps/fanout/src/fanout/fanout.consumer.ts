@@ -81,7 +81,8 @@ export class FanoutConsumer {
     const consumer = kafka.consumer({
       groupId,
       sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
+      heartbeatInterval:
+        this.options.heartbeatIntervalMs ?? Math.min(3000, Math.floor(sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 50,
       // Compressed bytes, so a batch is many events; 256 KB keeps a few thousand in memory at most.
       maxBytesPerPartition: 256 * 1024,
@@ -91,13 +92,17 @@ export class FanoutConsumer {
       this.assigned = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
       this.joined = true;
       // Offsets of partitions that moved cannot be committed by this member any more.
-      for (const partition of this.uncommitted.keys()) if (!this.assigned.includes(partition)) this.uncommitted.delete(partition);
+      for (const partition of this.uncommitted.keys())
+        if (!this.assigned.includes(partition)) this.uncommitted.delete(partition);
       // Partitions that moved elsewhere must not keep reporting their last lag from here.
       this.options.metrics.consumerLag.reset();
       this.options.log.info({ partitions: this.assigned }, 'hookline.events partitions assigned');
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.options.log.error({ err: payload.error, restart: payload.restart }, 'events consumer crashed');
+      this.options.log.error(
+        { err: payload.error, restart: payload.restart },
+        'events consumer crashed',
+      );
       if (!payload.restart) this.crashed = true;
     });
     await consumer.connect();
@@ -123,7 +128,8 @@ export class FanoutConsumer {
     this.stopping = true;
     clearInterval(this.commitTimer);
     consumer.pause([{ topic: this.options.topic }]);
-    while (this.activeBatches > 0) await new Promise<void>((resolve) => this.batchesDone.push(resolve));
+    while (this.activeBatches > 0)
+      await new Promise<void>((resolve) => this.batchesDone.push(resolve));
     await this.commit();
     this.consumer = undefined;
     this.joined = false;
@@ -139,11 +145,16 @@ export class FanoutConsumer {
   private async doCommit(): Promise<void> {
     const consumer = this.consumer;
     if (!consumer || this.uncommitted.size === 0) return;
-    const offsets = [...this.uncommitted].map(([partition, offset]) => ({ topic: this.options.topic, partition, offset }));
+    const offsets = [...this.uncommitted].map(([partition, offset]) => ({
+      topic: this.options.topic,
+      partition,
+      offset,
+    }));
     try {
       await consumer.commitOffsets(offsets);
       // Only what was committed: a batch may have resolved further in the meantime.
-      for (const { partition, offset } of offsets) if (this.uncommitted.get(partition) === offset) this.uncommitted.delete(partition);
+      for (const { partition, offset } of offsets)
+        if (this.uncommitted.get(partition) === offset) this.uncommitted.delete(partition);
     } catch (e) {
       this.options.log.warn({ err: e }, 'offset commit failed; the next one covers it');
     }
@@ -160,7 +171,13 @@ export class FanoutConsumer {
     }
   }
 
-  private async routeBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+  private async routeBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) {
     const { router, producer, metrics } = this.options;
     const maxInFlightBytes = this.options.maxInFlightBytes ?? 2 * 1024 * 1024;
     const inFlight: InFlight[] = [];
@@ -178,7 +195,8 @@ export class FanoutConsumer {
       }
       entry.routed.span?.end();
       metrics.eventsConsumed[entry.routed.outcome].inc();
-      if (entry.routed.outcome === 'fanned_out') metrics.tasksProduced.inc(entry.routed.messages.length);
+      if (entry.routed.outcome === 'fanned_out')
+        metrics.tasksProduced.inc(entry.routed.messages.length);
       resolveOffset(entry.offset);
       lastResolved = entry.offset;
       this.uncommitted.set(batch.partition, (BigInt(entry.offset) + 1n).toString());
@@ -192,7 +210,10 @@ export class FanoutConsumer {
         if (!isRunning() || isStale() || this.stopping) break;
         const routed = router.route(message, batch.partition);
         if (routed.outcome === 'dead_lettered') {
-          this.options.log.warn({ partition: batch.partition, offset: message.offset, reason: routed.reason }, 'poison event sent to the DLQ');
+          this.options.log.warn(
+            { partition: batch.partition, offset: message.offset, reason: routed.reason },
+            'poison event sent to the DLQ',
+          );
         }
         const acknowledged = producer.send(routed.messages);
         acknowledged.catch(() => undefined); // awaited in order below; this only silences the early rejection

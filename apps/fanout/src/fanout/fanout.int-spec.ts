@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DeliveryTaskSchema, KafkaHeaders, deliveryId, type DeliveryTask, type EventEnvelope, type WebhookState } from '@hookline/contracts';
+import {
+  DeliveryTaskSchema,
+  KafkaHeaders,
+  deliveryId,
+  type DeliveryTask,
+  type EventEnvelope,
+  type WebhookState,
+} from '@hookline/contracts';
 import { parseConfig } from '@hookline/config';
 import { SecretBox } from '@hookline/persistence';
 import { startTracing, stopTracing } from '@hookline/telemetry';
@@ -25,7 +32,13 @@ describe(FanoutService.name, () => {
   let indexSizeWhenFirstReady = -1;
   const box = new SecretBox(randomBytes(32));
   const hook = (project_id: string, events: string[], patch: Partial<WebhookState> = {}) =>
-    webhookState({ project_id, events, box, plaintextSecrets: [`whsec_${randomBytes(32).toString('base64')}`], ...patch });
+    webhookState({
+      project_id,
+      events,
+      box,
+      plaintextSecrets: [`whsec_${randomBytes(32).toString('base64')}`],
+      ...patch,
+    });
 
   const exact = hook('prj_a', ['ignite.deployment.created']);
   const wildcard = hook('prj_a', ['ignite.deployment.*']);
@@ -35,15 +48,25 @@ describe(FanoutService.name, () => {
   const inactive = hook('prj_a', ['*'], { active: false });
   const disabled = hook('prj_a', ['*'], { active: false, disabled_reason: 'deliveries failed' });
   const deleted = hook('prj_a', ['*']);
-  const fillers = Array.from({ length: 300 }, (_, i) => hook(`prj_filler_${i % 30}`, ['ignite.*', 'project.member.*']));
+  const fillers = Array.from({ length: 300 }, (_, i) =>
+    hook(`prj_filler_${i % 30}`, ['ignite.*', 'project.member.*']),
+  );
   const indexedAtBoot = 5 + fillers.length;
 
-  const tasksOf = (event: EventEnvelope) => tasks.json<DeliveryTask>().filter((t) => t.event.id === event.id);
-  const webhooksOf = (event: EventEnvelope) => tasksOf(event).map((t) => t.webhook_id).sort();
+  const tasksOf = (event: EventEnvelope) =>
+    tasks.json<DeliveryTask>().filter((t) => t.event.id === event.id);
+  const webhooksOf = (event: EventEnvelope) =>
+    tasksOf(event)
+      .map((t) => t.webhook_id)
+      .sort();
   /** Publishes events and waits until fan-out has processed them and every task is read. */
   const publish = async (...events: EventEnvelope[]) => {
     await writer.events(topics.topics.events, events);
-    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events);
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+    );
     await waitForCollected(topics.kafka, tasks, topics.topics.deliveries);
   };
 
@@ -52,7 +75,17 @@ describe(FanoutService.name, () => {
     topics = await createTestTopics(undefined, 5, 3);
     writer = await TopicWriter.connect(topics.kafka);
     const changelog = topics.topics.webhooksChangelog;
-    for (const state of [exact, wildcard, everything, projectOnly, otherProject, inactive, disabled, deleted, ...fillers]) {
+    for (const state of [
+      exact,
+      wildcard,
+      everything,
+      projectOnly,
+      otherProject,
+      inactive,
+      disabled,
+      deleted,
+      ...fillers,
+    ]) {
       await writer.webhook(changelog, state);
     }
     await writer.tombstone(changelog, deleted.id);
@@ -93,17 +126,29 @@ describe(FanoutService.name, () => {
   it('should answer /readyz only once the index has caught up with the changelog', async () => {
     expect(indexSizeWhenFirstReady).toBe(indexedAtBoot);
     const res = await fetch(`${app.opsUrl}/readyz`);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { changelog_caught_up: true, events_consumer: true } });
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { changelog_caught_up: true, events_consumer: true },
+    });
     expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
   });
 
   it('should fan an event out to its exact and wildcard subscribers, one valid task each', async () => {
-    const event = eventEnvelope({ project_id: 'prj_a', event: 'ignite.deployment.created', data: { deployment_id: 'dep_1' } });
+    const event = eventEnvelope({
+      project_id: 'prj_a',
+      event: 'ignite.deployment.created',
+      data: { deployment_id: 'dep_1' },
+    });
     await publish(event);
     expect(webhooksOf(event)).toEqual([exact.id, wildcard.id, everything.id].sort());
     for (const task of tasksOf(event)) {
       expect(DeliveryTaskSchema.parse(task)).toEqual(task);
-      expect(task).toEqual({ delivery_id: deliveryId(event.id, task.webhook_id), webhook_id: task.webhook_id, attempt: 1, event });
+      expect(task).toEqual({
+        delivery_id: deliveryId(event.id, task.webhook_id),
+        webhook_id: task.webhook_id,
+        attempt: 1,
+        event,
+      });
     }
     const messages = tasks.messages.filter((m) => m.value.includes(event.id));
     expect(messages.map((m) => m.key).sort()).toEqual(webhooksOf(event));
@@ -125,14 +170,22 @@ describe(FanoutService.name, () => {
     expect(webhooksOf(event)).toEqual([everything.id, projectOnly.id].sort());
   });
 
-  it('should continue the producer\'s trace: a fan-out span per event, its traceparent on every task', async () => {
+  it("should continue the producer's trace: a fan-out span per event, its traceparent on every task", async () => {
     const traceId = randomBytes(16).toString('hex');
     const parentSpan = randomBytes(8).toString('hex');
     const event = eventEnvelope({ project_id: 'prj_a', event: 'ignite.deployment.updated' });
-    await writer.events(topics.topics.events, [event], { traceparent: `00-${traceId}-${parentSpan}-01` });
-    await waitForGroupCaughtUp(topics.kafka, `${topics.prefix}hookline.fanout`, topics.topics.events);
+    await writer.events(topics.topics.events, [event], {
+      traceparent: `00-${traceId}-${parentSpan}-01`,
+    });
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+    );
     await waitForCollected(topics.kafka, tasks, topics.topics.deliveries);
-    const headers = tasks.messages.filter((m) => m.value.includes(event.id)).map((m) => m.headers.traceparent);
+    const headers = tasks.messages
+      .filter((m) => m.value.includes(event.id))
+      .map((m) => m.headers.traceparent);
     expect(headers).toHaveLength(2);
     const [first] = headers;
     expect(first).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
@@ -143,7 +196,10 @@ describe(FanoutService.name, () => {
   it('should deliver the next event to a webhook created after boot', async () => {
     const late = hook('prj_live', ['project.member.*']);
     await writer.webhook(topics.topics.webhooksChangelog, late);
-    await pollUntil(() => app.service.index.match('prj_live', 'project.member.created').length === 1, { message: 'new webhook indexed' });
+    await pollUntil(
+      () => app.service.index.match('prj_live', 'project.member.created').length === 1,
+      { message: 'new webhook indexed' },
+    );
     const event = eventEnvelope({ project_id: 'prj_live', event: 'project.member.created' });
     await publish(event);
     expect(webhooksOf(event)).toEqual([late.id]);
@@ -154,17 +210,34 @@ describe(FanoutService.name, () => {
     const changelog = topics.topics.webhooksChangelog;
     const view = app.service.view;
     await writer.webhook(changelog, changing);
-    await writer.webhook(changelog, { ...changing, events: ['ignite.deployment.rollout.*'], version: 2 });
+    await writer.webhook(changelog, {
+      ...changing,
+      events: ['ignite.deployment.rollout.*'],
+      version: 2,
+    });
     await pollUntil(() => view.get(changing.id)?.version === 2, { message: 'update applied' });
     const before = eventEnvelope({ project_id: 'prj_change', event: 'project.updated' });
-    const rollout = eventEnvelope({ project_id: 'prj_change', event: 'ignite.deployment.rollout.created' });
+    const rollout = eventEnvelope({
+      project_id: 'prj_change',
+      event: 'ignite.deployment.rollout.created',
+    });
     await publish(before, rollout);
     expect(webhooksOf(before)).toEqual([]);
     expect(webhooksOf(rollout)).toEqual([changing.id]);
 
-    await writer.webhook(changelog, { ...changing, events: ['ignite.deployment.rollout.*'], active: false, version: 3 });
-    await pollUntil(() => view.get(changing.id)?.version === 3, { message: 'deactivation applied' });
-    const whileInactive = eventEnvelope({ project_id: 'prj_change', event: 'ignite.deployment.rollout.updated' });
+    await writer.webhook(changelog, {
+      ...changing,
+      events: ['ignite.deployment.rollout.*'],
+      active: false,
+      version: 3,
+    });
+    await pollUntil(() => view.get(changing.id)?.version === 3, {
+      message: 'deactivation applied',
+    });
+    const whileInactive = eventEnvelope({
+      project_id: 'prj_change',
+      event: 'ignite.deployment.rollout.updated',
+    });
     await publish(whileInactive);
     expect(webhooksOf(whileInactive)).toEqual([]);
 
@@ -188,13 +261,24 @@ describe(FanoutService.name, () => {
         acks: -1,
         // All on one partition, the valid event last: it must not wait behind the poison.
         messages: [
-          { partition: 0, key: 'prj_a', value: '{not json', headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } },
+          {
+            partition: 0,
+            key: 'prj_a',
+            value: '{not json',
+            headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+          },
           { partition: 0, key: 'prj_a', value: JSON.stringify(withoutId) },
-          { partition: 0, key: null, value: JSON.stringify(eventEnvelope({ project_id: 'prj_a' })) },
+          {
+            partition: 0,
+            key: null,
+            value: JSON.stringify(eventEnvelope({ project_id: 'prj_a' })),
+          },
           { partition: 0, key: 'prj_a', value: JSON.stringify(next) },
         ],
       });
-      await pollUntil(() => tasksOf(next).length === 2, { message: 'the event after the poison fanned out' });
+      await pollUntil(() => tasksOf(next).length === 2, {
+        message: 'the event after the poison fanned out',
+      });
       const dead = await dlq.waitFor((m) => m.length >= 3);
       expect(dead.map((m) => m.headers[KafkaHeaders.dlqReason])).toEqual([
         expect.stringMatching(/^invalid_json: /),
@@ -217,10 +301,17 @@ describe(FanoutService.name, () => {
 
   it('should expose events consumed, tasks produced, lag, index size and match time on /metrics', async () => {
     const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    expect(value('hookline_fanout_events_consumed_total{outcome="fanned_out",service="fanout"}')).toBeGreaterThanOrEqual(7);
-    expect(value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}')).toBe(3);
-    expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(tasks.messages.length);
+    const value = (series: string) =>
+      Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(
+      value('hookline_fanout_events_consumed_total{outcome="fanned_out",service="fanout"}'),
+    ).toBeGreaterThanOrEqual(7);
+    expect(
+      value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}'),
+    ).toBe(3);
+    expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(
+      tasks.messages.length,
+    );
     expect(value('hookline_fanout_index_webhooks{service="fanout"}')).toBe(app.service.index.size);
     expect(value('hookline_fanout_match_seconds_count{service="fanout"}')).toBeGreaterThan(0);
     expect(text).toMatch(/^hookline_fanout_consumer_lag\{partition="0",service="fanout"\} 0$/m);

@@ -37,7 +37,11 @@ export class FanoutMetrics {
       labelNames: ['partition'],
       registers,
     });
-    this.indexWebhooks = new Gauge({ name: 'hookline_fanout_index_webhooks', help: 'Active webhooks in the subscription index', registers });
+    this.indexWebhooks = new Gauge({
+      name: 'hookline_fanout_index_webhooks',
+      help: 'Active webhooks in the subscription index',
+      registers,
+    });
     this.indexSubscriptions = new Gauge({
       name: 'hookline_fanout_index_subscriptions',
       help: '(webhook, event pattern) pairs in the subscription index',

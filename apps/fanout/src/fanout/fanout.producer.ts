@@ -44,7 +44,11 @@ export class FanoutProducer {
 
   async connect(): Promise<void> {
     // Idempotent with one request in flight: a retried request can neither duplicate nor reorder.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: KeyHashPartitioner });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: KeyHashPartitioner,
+    });
     await this.producer.connect();
   }
 

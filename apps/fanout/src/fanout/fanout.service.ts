@@ -60,7 +60,9 @@ export class FanoutService {
     });
 
     this.producer = new FanoutProducer(this.kafka, { maxRequestBytes: tuning.maxRequestBytes });
-    const router = new EventRouter(this.index, this.topics, (seconds) => this.metrics.matchSeconds.observe(seconds));
+    const router = new EventRouter(this.index, this.topics, (seconds) =>
+      this.metrics.matchSeconds.observe(seconds),
+    );
     this.consumer = new FanoutConsumer({
       kafka: this.kafka,
       topic: this.topics.events,
@@ -79,14 +81,29 @@ export class FanoutService {
 
   /** Resolves once the index has caught up and the events consumer has joined its group. */
   async start(): Promise<void> {
-    const own = new Set([this.topics.events, this.topics.eventsDlq, this.topics.webhooksChangelog, this.topics.deliveries]);
-    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS).filter((s) => own.has(s.topic)));
+    const own = new Set([
+      this.topics.events,
+      this.topics.eventsDlq,
+      this.topics.webhooksChangelog,
+      this.topics.deliveries,
+    ]);
+    await ensureTopics(
+      this.kafka,
+      topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS).filter((s) =>
+        own.has(s.topic),
+      ),
+    );
     const started = Date.now();
     await this.reader.start();
     await this.reader.caughtUp;
     this.metrics.changelogCaughtUp.set(1);
     this.log.info(
-      { webhooks: this.view.size, indexed: this.index.size, invalid: this.view.invalidRecords, ms: Date.now() - started },
+      {
+        webhooks: this.view.size,
+        indexed: this.index.size,
+        invalid: this.view.invalidRecords,
+        ms: Date.now() - started,
+      },
       'subscription index caught up with the changelog',
     );
     await this.producer.connect();
@@ -103,8 +120,14 @@ export class FanoutService {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.stop().catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
-    await this.producer.disconnect().catch((e) => this.log.warn({ err: e }, 'stopping the producer'));
-    await this.reader.stop().catch((e) => this.log.warn({ err: e }, 'stopping the changelog reader'));
+    await this.consumer
+      .stop()
+      .catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
+    await this.producer
+      .disconnect()
+      .catch((e) => this.log.warn({ err: e }, 'stopping the producer'));
+    await this.reader
+      .stop()
+      .catch((e) => this.log.warn({ err: e }, 'stopping the changelog reader'));
   }
 }

@@ -1,7 +1,12 @@
 import { EVENT_TYPE_NAMES, matchesSubscription, type WebhookState } from '@hookline/contracts';
 import { SubscriptionIndex, normaliseSubscriptions, type Subscription } from './subscription-index';
 
-const state = (id: string, project_id: string, events: string[], patch: Partial<WebhookState> = {}): WebhookState => ({
+const state = (
+  id: string,
+  project_id: string,
+  events: string[],
+  patch: Partial<WebhookState> = {},
+): WebhookState => ({
   id,
   project_id,
   url: 'https://example.test/hook',
@@ -44,15 +49,24 @@ describe(SubscriptionIndex.name, () => {
     hook('wh_all', 'prj_1', ['*']);
     hook('wh_project', 'prj_1', ['project.*']);
     hook('wh_other', 'prj_1', ['ignite.deployment.container.created']);
-    expect(sorted(sut.match('prj_1', 'ignite.deployment.container.metrics_update'))).toEqual(
-      ['wh_all', 'wh_container', 'wh_deploy', 'wh_exact', 'wh_ignite'],
-    );
+    expect(sorted(sut.match('prj_1', 'ignite.deployment.container.metrics_update'))).toEqual([
+      'wh_all',
+      'wh_container',
+      'wh_deploy',
+      'wh_exact',
+      'wh_ignite',
+    ]);
     expect(sorted(sut.match('prj_1', 'project.member.created'))).toEqual(['wh_all', 'wh_project']);
     expect(sorted(sut.match('prj_1', 'ignite.deployment'))).toEqual(['wh_all', 'wh_ignite']);
   });
 
   it('should list a webhook once when several of its patterns match', () => {
-    hook('wh_1', 'prj_1', ['ignite.deployment.created', 'ignite.*', 'ignite.deployment.*', 'ignite.*']);
+    hook('wh_1', 'prj_1', [
+      'ignite.deployment.created',
+      'ignite.*',
+      'ignite.deployment.*',
+      'ignite.*',
+    ]);
     hook('wh_2', 'prj_1', ['ignite.deployment.created', '*', 'project.updated']);
     expect(sorted(sut.match('prj_1', 'ignite.deployment.created'))).toEqual(['wh_1', 'wh_2']);
     expect(sut.match('prj_1', 'project.updated')).toEqual(['wh_2']);
@@ -91,12 +105,26 @@ describe(SubscriptionIndex.name, () => {
   });
 
   it('should agree with matchesSubscription on random subscriptions over the whole catalog', () => {
-    const patterns = ['*', ...new Set(EVENT_TYPE_NAMES.flatMap((t) => t.split('.').slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('.')}.*`))), ...EVENT_TYPE_NAMES];
+    const patterns = [
+      '*',
+      ...new Set(
+        EVENT_TYPE_NAMES.flatMap((t) =>
+          t
+            .split('.')
+            .slice(0, -1)
+            .map((_, i, parts) => `${parts.slice(0, i + 1).join('.')}.*`),
+        ),
+      ),
+      ...EVENT_TYPE_NAMES,
+    ];
     let seed = 42;
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
     const subscribed = new Map<string, { project: string; events: string[] }>();
     for (let i = 0; i < 300; i++) {
-      const events = Array.from({ length: 1 + random(4) }, () => patterns[random(patterns.length)]!);
+      const events = Array.from(
+        { length: 1 + random(4) },
+        () => patterns[random(patterns.length)]!,
+      );
       const project = `prj_${random(3)}`;
       subscribed.set(`wh_${i}`, { project, events });
       hook(`wh_${i}`, project, events, { active: random(10) > 0 });
@@ -104,7 +132,12 @@ describe(SubscriptionIndex.name, () => {
     for (const project of ['prj_0', 'prj_1', 'prj_2']) {
       for (const type of EVENT_TYPE_NAMES) {
         const expected = [...subscribed]
-          .filter(([id, s]) => s.project === project && held.get(id)!.events.length > 0 && s.events.some((p) => matchesSubscription(p, type)))
+          .filter(
+            ([id, s]) =>
+              s.project === project &&
+              held.get(id)!.events.length > 0 &&
+              s.events.some((p) => matchesSubscription(p, type)),
+          )
           .map(([id]) => id);
         expect(sorted(sut.match(project, type))).toEqual(sorted(expected));
       }
@@ -114,10 +147,19 @@ describe(SubscriptionIndex.name, () => {
 
 describe(normaliseSubscriptions.name, () => {
   it('should drop duplicates and patterns a wildcard of the same list covers', () => {
-    expect(normaliseSubscriptions(['ignite.deployment.created', 'ignite.deployment.*', 'ignite.*', 'project.updated', 'ignite.*'])).toEqual(
-      ['ignite.*', 'project.updated'],
-    );
+    expect(
+      normaliseSubscriptions([
+        'ignite.deployment.created',
+        'ignite.deployment.*',
+        'ignite.*',
+        'project.updated',
+        'ignite.*',
+      ]),
+    ).toEqual(['ignite.*', 'project.updated']);
     expect(normaliseSubscriptions(['project.updated', '*'])).toEqual(['*']);
-    expect(normaliseSubscriptions(['project.member.*', 'project.updated'])).toEqual(['project.member.*', 'project.updated']);
+    expect(normaliseSubscriptions(['project.member.*', 'project.updated'])).toEqual([
+      'project.member.*',
+      'project.updated',
+    ]);
   });
 });

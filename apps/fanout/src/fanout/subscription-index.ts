@@ -29,7 +29,11 @@ export function normaliseSubscriptions(events: readonly string[]): string[] {
   const unique = [...new Set(events)];
   const prefixes = unique.filter(isWildcard).map(wildcardPrefix);
   const covered = (pattern: string) =>
-    prefixes.some((prefix) => !(isWildcard(pattern) && wildcardPrefix(pattern) === prefix) && stem(pattern).startsWith(prefix));
+    prefixes.some(
+      (prefix) =>
+        !(isWildcard(pattern) && wildcardPrefix(pattern) === prefix) &&
+        stem(pattern).startsWith(prefix),
+    );
   return unique.filter((pattern) => !covered(pattern));
 }
 
@@ -77,7 +81,9 @@ export class SubscriptionIndex {
     return {
       version: state.version,
       project_id: state.project_id,
-      events: state.active ? normaliseSubscriptions(state.events).map((p) => this.intern(p)) : NOTHING,
+      events: state.active
+        ? normaliseSubscriptions(state.events).map((p) => this.intern(p))
+        : NOTHING,
     };
   }
 
@@ -126,7 +132,8 @@ export class SubscriptionIndex {
       if (isWildcard(pattern)) remove(project.wildcard, wildcardPrefix(pattern), id);
       else remove(project.exact, pattern, id);
     }
-    if (project.exact.size === 0 && project.wildcard.size === 0) this.projects.delete(subscription.project_id);
+    if (project.exact.size === 0 && project.wildcard.size === 0)
+      this.projects.delete(subscription.project_id);
     this.webhooks--;
     this.entries -= subscription.events.length;
   }

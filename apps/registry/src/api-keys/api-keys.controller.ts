@@ -8,9 +8,27 @@ import { ApiKeysService } from './api-keys.service';
 
 const CreateApiKeyBody = z.object({ name: z.string().min(1).max(200).optional() }).strict();
 
-declareRoute({ method: 'post', path: '/v1/api-keys', summary: 'Create an API key (its secret is shown once)', tag: 'API keys', body: CreateApiKeyBody, status: 201 });
-declareRoute({ method: 'get', path: '/v1/api-keys', summary: "List the project's API keys (no secrets)", tag: 'API keys' });
-declareRoute({ method: 'delete', path: '/v1/api-keys/{id}', summary: 'Revoke an API key; it is refused at once', tag: 'API keys', status: 204 });
+declareRoute({
+  method: 'post',
+  path: '/v1/api-keys',
+  summary: 'Create an API key (its secret is shown once)',
+  tag: 'API keys',
+  body: CreateApiKeyBody,
+  status: 201,
+});
+declareRoute({
+  method: 'get',
+  path: '/v1/api-keys',
+  summary: "List the project's API keys (no secrets)",
+  tag: 'API keys',
+});
+declareRoute({
+  method: 'delete',
+  path: '/v1/api-keys/{id}',
+  summary: 'Revoke an API key; it is refused at once',
+  tag: 'API keys',
+  status: 204,
+});
 
 @Controller('v1/api-keys')
 @UseGuards(ApiKeyGuard)

@@ -30,7 +30,12 @@ export class ApiKeysService {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Creates a key; the answer is the only time its secret is shown. */
-  async create(projectId: string, name: string | null, createdBy: string | null, manager?: EntityManager): Promise<ApiKeyView & { key: string }> {
+  async create(
+    projectId: string,
+    name: string | null,
+    createdBy: string | null,
+    manager?: EntityManager,
+  ): Promise<ApiKeyView & { key: string }> {
     const key = generateApiKey();
     const repo = (manager ?? this.dataSource.manager).getRepository(ApiKeyEntity);
     const entity = repo.create({
@@ -48,7 +53,9 @@ export class ApiKeysService {
   }
 
   async list(projectId: string): Promise<ApiKeyView[]> {
-    const rows = await this.dataSource.getRepository(ApiKeyEntity).find({ where: { projectId }, order: { id: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .find({ where: { projectId }, order: { id: 'ASC' } });
     return rows.map(view);
   }
 

@@ -14,5 +14,8 @@ export function hashApiKey(key: string): string {
 
 /** Compares two secrets in constant time (hashing first makes the lengths equal). */
 export function secretsEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+  return timingSafeEqual(
+    createHash('sha256').update(a).digest(),
+    createHash('sha256').update(b).digest(),
+  );
 }

@@ -8,7 +8,8 @@ import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
 import type { CallerKey } from './current-key.decorator';
 
 function bearer(ctx: ExecutionContext): string | undefined {
-  const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers.authorization;
+  const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>()
+    .headers.authorization;
   const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return match?.[1];
 }
@@ -25,7 +26,9 @@ export class ApiKeyGuard implements CanActivate {
     const key = bearer(ctx);
     if (!key || !key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();
     const hash = hashApiKey(key);
-    const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({ where: { keyHash: hash } });
+    const row = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .findOne({ where: { keyHash: hash } });
     if (!row || row.revokedAt || !secretsEqual(row.keyHash, hash)) throw ApiError.unauthorized();
     const caller: CallerKey = { keyId: row.id, projectId: row.projectId };
     ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
@@ -41,8 +44,10 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     const token = bearer(ctx);
     const expected = this.config.HOOKLINE_ADMIN_TOKEN;
-    if (!expected) throw new ApiError(403, 'forbidden', 'no admin token is configured (HOOKLINE_ADMIN_TOKEN)');
-    if (!token || !secretsEqual(token, expected)) throw ApiError.unauthorized('missing or invalid admin token');
+    if (!expected)
+      throw new ApiError(403, 'forbidden', 'no admin token is configured (HOOKLINE_ADMIN_TOKEN)');
+    if (!token || !secretsEqual(token, expected))
+      throw ApiError.unauthorized('missing or invalid admin token');
     return true;
   }
 }

@@ -39,17 +39,27 @@ export class ApiError extends Error {
   }
 
   static unavailable(message: string, retryAfterSeconds: number) {
-    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', message, [], { 'retry-after': String(retryAfterSeconds) });
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', message, [], {
+      'retry-after': String(retryAfterSeconds),
+    });
   }
 
   static fromZod(error: ZodError, where: 'body' | 'query' = 'body') {
     const details = error.issues.map((issue) => {
       const path = issue.path.reduce<string>(
-        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        (acc, part) =>
+          typeof part === 'number'
+            ? `${acc}[${part}]`
+            : acc
+              ? `${acc}.${String(part)}`
+              : String(part),
         '',
       );
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ field: path ? `${path}.${key}` : key, message: 'unknown field' }));
+        return issue.keys.map((key) => ({
+          field: path ? `${path}.${key}` : key,
+          message: 'unknown field',
+        }));
       }
       return [{ field: path || where, message: issue.message }];
     });

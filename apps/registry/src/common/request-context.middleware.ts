@@ -15,16 +15,29 @@ export function requestContext(log: Logger) {
     res.on('finish', () => {
       if (req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics') return;
       log.info(
-        { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          requestId: req.id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'request',
       );
     });
-    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 ||
+      req.headers['transfer-encoding'] !== undefined;
     if (hasBody && ['POST', 'PATCH', 'PUT'].includes(req.method) && !req.is('application/json')) {
-      const error = new ApiError(415, 'unsupported_media_type', 'the body must be sent as application/json', [
-        { field: 'content-type', message: 'must be application/json' },
-      ]);
-      res.status(415).json({ error: { code: error.code, message: error.message, details: error.details } });
+      const error = new ApiError(
+        415,
+        'unsupported_media_type',
+        'the body must be sent as application/json',
+        [{ field: 'content-type', message: 'must be application/json' }],
+      );
+      res
+        .status(415)
+        .json({ error: { code: error.code, message: error.message, details: error.details } });
       return;
     }
     next();

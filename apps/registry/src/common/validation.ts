@@ -14,7 +14,9 @@ import { ApiError } from './api-error';
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw ApiError.badRequest('the body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]);
+    throw ApiError.badRequest('the body must be a JSON object', [
+      { field: 'body', message: 'must be a JSON object' },
+    ]);
   }
   const result = strict(schema).safeParse(body);
   if (!result.success) throw ApiError.fromZod(result.error, 'body');

@@ -5,18 +5,32 @@ import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
 import { parseBody, parseQuery } from '../common/validation';
 import { declareRoute } from '../openapi/route-registry';
 import { DeliveriesService } from './deliveries.service';
-import { DeliveryResponse, DeliveryWithAttemptsResponse, EmptyBody, ListDeliveriesQuery, RedeliverResponse, TestResponse } from './delivery.dto';
+import {
+  DeliveryResponse,
+  DeliveryWithAttemptsResponse,
+  EmptyBody,
+  ListDeliveriesQuery,
+  RedeliverResponse,
+  TestResponse,
+} from './delivery.dto';
 
 const tag = 'Deliveries';
 declareRoute({
   method: 'get',
   path: '/v1/webhooks/{id}/deliveries',
-  summary: "A webhook's deliveries, newest first; filter by status, event (type or evt_ id) and time",
+  summary:
+    "A webhook's deliveries, newest first; filter by status, event (type or evt_ id) and time",
   tag,
   query: ListDeliveriesQuery,
   response: z.object({ data: z.array(DeliveryResponse), next_cursor: z.string().nullable() }),
 });
-declareRoute({ method: 'get', path: '/v1/deliveries/{id}', summary: 'A delivery with every attempt', tag, response: DeliveryWithAttemptsResponse });
+declareRoute({
+  method: 'get',
+  path: '/v1/deliveries/{id}',
+  summary: 'A delivery with every attempt',
+  tag,
+  response: DeliveryWithAttemptsResponse,
+});
 declareRoute({
   method: 'post',
   path: '/v1/deliveries/{id}/redeliver',

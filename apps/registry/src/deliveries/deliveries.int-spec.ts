@@ -15,28 +15,61 @@ describe('DeliveriesController', () => {
   let pg: Pool;
 
   const webhook = async (token = key) => {
-    const res = await r.call('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:4000/hook', events: ['*'] } });
+    const res = await r.call('POST', '/v1/webhooks', {
+      token,
+      body: { url: 'http://127.0.0.1:4000/hook', events: ['*'] },
+    });
     return res.body.id as string;
   };
 
   /** A delivery with `attempts` attempts, the way the dispatcher's attempt log writes it. */
-  const seed = async (webhookId: string, o: { type?: string; status?: string; attempts?: number; createdAt: string }) => {
+  const seed = async (
+    webhookId: string,
+    o: { type?: string; status?: string; attempts?: number; createdAt: string },
+  ) => {
     const eventId = newId('event');
     const id = deliveryId(eventId, webhookId);
     const type = o.type ?? 'project.updated';
     const attempts = o.attempts ?? 1;
-    const event = { id: eventId, project_id: projectId, event: type, occurred_at: o.createdAt, data: { n: 1 } };
+    const event = {
+      id: eventId,
+      project_id: projectId,
+      event: type,
+      occurred_at: o.createdAt,
+      data: { n: 1 },
+    };
     await pg.query(
       `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, updated_at)
        values ($1, $2, $3, $4, $5, $6, $7, null, $8, $9, $10, $10)`,
-      [id, webhookId, projectId, eventId, type, o.status ?? 'succeeded', attempts, o.status === 'failed' ? 'HTTP 500' : null, JSON.stringify(event), o.createdAt],
+      [
+        id,
+        webhookId,
+        projectId,
+        eventId,
+        type,
+        o.status ?? 'succeeded',
+        attempts,
+        o.status === 'failed' ? 'HTTP 500' : null,
+        JSON.stringify(event),
+        o.createdAt,
+      ],
     );
     for (let n = 1; n <= attempts; n++) {
       const ok = n === attempts && o.status !== 'failed';
       await pg.query(
         `insert into delivery_attempts (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
          values ($1, $2, $3, 'automatic', 'http://127.0.0.1:4000/hook', $4, $5, $6, 12, $7, $8, $9)`,
-        [id, webhookId, n, JSON.stringify({ 'webhook-id': id }), ok ? 200 : 500, ok ? 'ok' : 'boom', ok ? null : 'http_status', ok ? null : 'HTTP 500', o.createdAt],
+        [
+          id,
+          webhookId,
+          n,
+          JSON.stringify({ 'webhook-id': id }),
+          ok ? 200 : 500,
+          ok ? 'ok' : 'boom',
+          ok ? null : 'http_status',
+          ok ? null : 'HTTP 500',
+          o.createdAt,
+        ],
       );
     }
     return { id, eventId };
@@ -58,39 +91,81 @@ describe('DeliveriesController', () => {
     const wh = await webhook();
     const seeded = [];
     for (let i = 0; i < 5; i++) {
-      seeded.push(await seed(wh, { createdAt: `2026-11-2${i}T10:00:00.000Z`, status: i === 1 ? 'failed' : 'succeeded', type: i === 2 ? 'project.member.created' : 'project.updated' }));
+      seeded.push(
+        await seed(wh, {
+          createdAt: `2026-11-2${i}T10:00:00.000Z`,
+          status: i === 1 ? 'failed' : 'succeeded',
+          type: i === 2 ? 'project.member.created' : 'project.updated',
+        }),
+      );
     }
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: Awaited<ReturnType<RegistryHarness['call']>> = await r.call('GET', `/v1/webhooks/${wh}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: key });
+      const res: Awaited<ReturnType<RegistryHarness['call']>> = await r.call(
+        'GET',
+        `/v1/webhooks/${wh}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: key },
+      );
       expect(res.status).toBe(200);
       ids.push(...res.body.data.map((d: { id: string }) => d.id));
       cursor = res.body.next_cursor;
     } while (cursor);
     expect(ids).toEqual(seeded.map((s) => s.id).reverse());
 
-    const failed = await r.call('GET', `/v1/webhooks/${wh}/deliveries?status=failed`, { token: key });
+    const failed = await r.call('GET', `/v1/webhooks/${wh}/deliveries?status=failed`, {
+      token: key,
+    });
     expect(failed.body.data).toHaveLength(1);
-    expect(failed.body.data[0]).toMatchObject({ id: seeded[1]!.id, status: 'failed', attempts: 1, last_error: 'HTTP 500', next_attempt_at: null });
-    const byType = await r.call('GET', `/v1/webhooks/${wh}/deliveries?event=project.member.created`, { token: key });
+    expect(failed.body.data[0]).toMatchObject({
+      id: seeded[1]!.id,
+      status: 'failed',
+      attempts: 1,
+      last_error: 'HTTP 500',
+      next_attempt_at: null,
+    });
+    const byType = await r.call(
+      'GET',
+      `/v1/webhooks/${wh}/deliveries?event=project.member.created`,
+      { token: key },
+    );
     expect(byType.body.data.map((d: { id: string }) => d.id)).toEqual([seeded[2]!.id]);
-    const byEvent = await r.call('GET', `/v1/webhooks/${wh}/deliveries?event=${seeded[3]!.eventId}`, { token: key });
+    const byEvent = await r.call(
+      'GET',
+      `/v1/webhooks/${wh}/deliveries?event=${seeded[3]!.eventId}`,
+      { token: key },
+    );
     expect(byEvent.body.data.map((d: { id: string }) => d.id)).toEqual([seeded[3]!.id]);
-    const window = await r.call('GET', `/v1/webhooks/${wh}/deliveries?since=2026-11-21T00:00:00Z&until=2026-11-23T00:00:00Z`, { token: key });
-    expect(window.body.data.map((d: { id: string }) => d.id)).toEqual([seeded[2]!.id, seeded[1]!.id]);
+    const window = await r.call(
+      'GET',
+      `/v1/webhooks/${wh}/deliveries?since=2026-11-21T00:00:00Z&until=2026-11-23T00:00:00Z`,
+      { token: key },
+    );
+    expect(window.body.data.map((d: { id: string }) => d.id)).toEqual([
+      seeded[2]!.id,
+      seeded[1]!.id,
+    ]);
   });
 
   it('should answer 400 naming the bad filter, and 404 for a webhook of another project', async () => {
     const wh = await webhook();
-    const bad = await r.call('GET', `/v1/webhooks/${wh}/deliveries?status=lost&since=yesterday`, { token: key });
+    const bad = await r.call('GET', `/v1/webhooks/${wh}/deliveries?status=lost&since=yesterday`, {
+      token: key,
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['since', 'status']);
-    const cursor = await r.call('GET', `/v1/webhooks/${wh}/deliveries?cursor=nonsense`, { token: key });
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'since',
+      'status',
+    ]);
+    const cursor = await r.call('GET', `/v1/webhooks/${wh}/deliveries?cursor=nonsense`, {
+      token: key,
+    });
     expect(cursor.status).toBe(400);
     expect(cursor.body.error.details[0].field).toBe('cursor');
     const other = await r.project('Other');
-    expect((await r.call('GET', `/v1/webhooks/${wh}/deliveries`, { token: other.apiKey })).status).toBe(404);
+    expect(
+      (await r.call('GET', `/v1/webhooks/${wh}/deliveries`, { token: other.apiKey })).status,
+    ).toBe(404);
   });
 
   it('should show a delivery with every attempt, to its own project only', async () => {
@@ -98,22 +173,45 @@ describe('DeliveriesController', () => {
     const d = await seed(wh, { createdAt: '2026-11-22T10:00:00.000Z', attempts: 3 });
     const res = await r.call('GET', `/v1/deliveries/${d.id}`, { token: key });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: d.id, webhook_id: wh, event_id: d.eventId, status: 'succeeded', attempts: 3 });
-    expect(res.body.attempts_log.map((a: { attempt: number; response_status: number }) => [a.attempt, a.response_status])).toEqual([
+    expect(res.body).toMatchObject({
+      id: d.id,
+      webhook_id: wh,
+      event_id: d.eventId,
+      status: 'succeeded',
+      attempts: 3,
+    });
+    expect(
+      res.body.attempts_log.map((a: { attempt: number; response_status: number }) => [
+        a.attempt,
+        a.response_status,
+      ]),
+    ).toEqual([
       [1, 500],
       [2, 500],
       [3, 200],
     ]);
-    expect(res.body.attempts_log[0]).toMatchObject({ trigger: 'automatic', error_class: 'http_status', response_body: 'boom', duration_ms: 12, request_headers: { 'webhook-id': d.id } });
+    expect(res.body.attempts_log[0]).toMatchObject({
+      trigger: 'automatic',
+      error_class: 'http_status',
+      response_body: 'boom',
+      duration_ms: 12,
+      request_headers: { 'webhook-id': d.id },
+    });
     expect(res.body.event).toMatchObject({ id: d.eventId, event: 'project.updated' });
     const other = await r.project('Nosy');
-    expect((await r.call('GET', `/v1/deliveries/${d.id}`, { token: other.apiKey })).status).toBe(404);
+    expect((await r.call('GET', `/v1/deliveries/${d.id}`, { token: other.apiKey })).status).toBe(
+      404,
+    );
     expect((await r.call('GET', '/v1/deliveries/msg_missing', { token: key })).status).toBe(404);
   });
 
   it('should redeliver as a manual task with the same delivery id and the next attempt number', async () => {
     const wh = await webhook();
-    const d = await seed(wh, { createdAt: '2026-11-22T11:00:00.000Z', attempts: 2, status: 'failed' });
+    const d = await seed(wh, {
+      createdAt: '2026-11-22T11:00:00.000Z',
+      attempts: 2,
+      status: 'failed',
+    });
     const res = await r.call('POST', `/v1/deliveries/${d.id}/redeliver`, { token: key });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ delivery_id: d.id, attempt: 3, status: 'queued' });
@@ -121,8 +219,21 @@ describe('DeliveriesController', () => {
     const sent = tasks.messages.find((x) => JSON.parse(x.value).delivery_id === d.id)!;
     expect(sent.key).toBe(wh);
     expect(sent.headers['hookline-event-type']).toBe('project.updated');
-    expect(JSON.parse(sent.value)).toMatchObject({ delivery_id: d.id, webhook_id: wh, attempt: 3, manual: true, event: { id: d.eventId, project_id: projectId } });
-    expect((await r.call('POST', `/v1/deliveries/${d.id}/redeliver`, { token: key, body: { now: true } })).status).toBe(400);
+    expect(JSON.parse(sent.value)).toMatchObject({
+      delivery_id: d.id,
+      webhook_id: wh,
+      attempt: 3,
+      manual: true,
+      event: { id: d.eventId, project_id: projectId },
+    });
+    expect(
+      (
+        await r.call('POST', `/v1/deliveries/${d.id}/redeliver`, {
+          token: key,
+          body: { now: true },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('should refuse a redeliver or a test to a disabled webhook with 409, saying why', async () => {
@@ -134,7 +245,9 @@ describe('DeliveriesController', () => {
     expect(redeliver.body.error.message).toMatch(/disabled/);
     expect((await r.call('POST', `/v1/webhooks/${wh}/test`, { token: key })).status).toBe(409);
     await r.call('DELETE', `/v1/webhooks/${wh}`, { token: key });
-    expect((await r.call('POST', `/v1/deliveries/${d.id}/redeliver`, { token: key })).body.error.message).toMatch(/deleted/);
+    expect(
+      (await r.call('POST', `/v1/deliveries/${d.id}/redeliver`, { token: key })).body.error.message,
+    ).toMatch(/deleted/);
     expect((await r.call('POST', `/v1/webhooks/${wh}/test`, { token: key })).status).toBe(404);
   });
 
@@ -143,7 +256,16 @@ describe('DeliveriesController', () => {
     const answer = r.call('POST', `/v1/webhooks/${wh}/test`, { token: key });
     const messages = await tasks.waitFor((m) => m.some((x) => x.key === wh));
     const task = JSON.parse(messages.find((x) => x.key === wh)!.value);
-    expect(task).toMatchObject({ webhook_id: wh, attempt: 1, manual: true, event: { event: 'webhook.ping', project_id: projectId, data: { message: expect.any(String) } } });
+    expect(task).toMatchObject({
+      webhook_id: wh,
+      attempt: 1,
+      manual: true,
+      event: {
+        event: 'webhook.ping',
+        project_id: projectId,
+        data: { message: expect.any(String) },
+      },
+    });
     // What the dispatcher writes after the attempt.
     await pg.query(
       `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, attempts, event) values ($1, $2, $3, $4, 'webhook.ping', 'succeeded', 1, $5)`,

@@ -4,5 +4,8 @@ import { DeliveriesService } from './deliveries.service';
 import { DeliveryTaskPublisher } from './delivery-task.publisher';
 
 /** The delivery log, redelivery and test pings. */
-@Module({ controllers: [DeliveriesController], providers: [DeliveriesService, DeliveryTaskPublisher] })
+@Module({
+  controllers: [DeliveriesController],
+  providers: [DeliveriesService, DeliveryTaskPublisher],
+})
 export class DeliveriesModule {}

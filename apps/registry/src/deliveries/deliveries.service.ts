@@ -44,7 +44,8 @@ interface AttemptRow {
 
 const DELIVERY_COLUMNS = `d.id, d.webhook_id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.last_error,
   d.created_at, d.updated_at, (extract(epoch from d.created_at) * 1000000)::bigint::text as created_us`;
-const ATTEMPT_COLUMNS = 'attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at';
+const ATTEMPT_COLUMNS =
+  'attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at';
 
 /** How often a test ping's attempt is looked for while the caller waits. */
 const TEST_POLL_MS = 100;
@@ -78,7 +79,9 @@ export class DeliveriesService {
     if (q.cursor) {
       const [us, id] = decodeCursor(q.cursor);
       params.push(us, id);
-      where.push(`(d.created_at, d.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`);
+      where.push(
+        `(d.created_at, d.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
+      );
     }
     params.push(q.limit + 1);
     const rows: DeliveryRow[] = await this.dataSource.query(
@@ -87,7 +90,10 @@ export class DeliveriesService {
     );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return { data: page.map(presentDelivery), next_cursor: rows.length > q.limit && last ? encodeCursor(last) : null };
+    return {
+      data: page.map(presentDelivery),
+      next_cursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    };
   }
 
   async get(caller: CallerKey, id: string): Promise<DeliveryWithAttemptsResponse> {
@@ -96,7 +102,11 @@ export class DeliveriesService {
       `select ${ATTEMPT_COLUMNS} from delivery_attempts where delivery_id = $1 order by attempt, id`,
       [id],
     );
-    return { ...presentDelivery(delivery), attempts_log: attempts.map(presentAttempt), event: delivery.event };
+    return {
+      ...presentDelivery(delivery),
+      attempts_log: attempts.map(presentAttempt),
+      event: delivery.event,
+    };
   }
 
   /** A new attempt of the same delivery (same `webhook-id`), now, whatever the delivery's state. */
@@ -127,16 +137,23 @@ export class DeliveriesService {
       occurred_at: new Date().toISOString(),
       data: { message: 'A test event from Hookline.' },
     };
-    const task: DeliveryTask = { delivery_id: deliveryId(event.id, webhookId), webhook_id: webhookId, attempt: 1, manual: true, event };
+    const task: DeliveryTask = {
+      delivery_id: deliveryId(event.id, webhookId),
+      webhook_id: webhookId,
+      attempt: 1,
+      manual: true,
+      event,
+    };
     await this.publisher.publish(task);
     const deadline = Date.now() + this.config.HOOKLINE_DELIVERY_TIMEOUT + 10_000;
     const base = { delivery_id: task.delivery_id, event_id: event.id };
     while (Date.now() < deadline) {
-      const [done]: (AttemptRow & { status: TestResponse['status'] })[] = await this.dataSource.query(
-        `select a.response_status, a.response_body, a.duration_ms, a.error_class, a.error, d.status
+      const [done]: (AttemptRow & { status: TestResponse['status'] })[] =
+        await this.dataSource.query(
+          `select a.response_status, a.response_body, a.duration_ms, a.error_class, a.error, d.status
            from delivery_attempts a join deliveries d on d.id = a.delivery_id where a.delivery_id = $1 limit 1`,
-        [task.delivery_id],
-      );
+          [task.delivery_id],
+        );
       if (done) {
         return {
           ...base,
@@ -150,14 +167,22 @@ export class DeliveriesService {
       }
       await new Promise((r) => setTimeout(r, TEST_POLL_MS));
     }
-    return { ...base, status: 'pending', response_status: null, response_body: null, duration_ms: null, error_class: null, error: null };
+    return {
+      ...base,
+      status: 'pending',
+      response_status: null,
+      response_body: null,
+      duration_ms: null,
+      error_class: null,
+      error: null,
+    };
   }
 
   private async webhookOf(caller: CallerKey, webhookId: string): Promise<{ active: boolean }> {
-    const [row]: { active: boolean }[] = await this.dataSource.query('select active from webhooks where id = $1 and project_id = $2', [
-      webhookId,
-      caller.projectId,
-    ]);
+    const [row]: { active: boolean }[] = await this.dataSource.query(
+      'select active from webhooks where id = $1 and project_id = $2',
+      [webhookId, caller.projectId],
+    );
     if (!row) throw ApiError.notFound('webhook');
     return row;
   }
@@ -166,15 +191,26 @@ export class DeliveriesService {
    * The dispatcher drops tasks of disabled or deleted webhooks: refuse them here, with the reason.
    * The webhook of a logged delivery may have been deleted since (409, the delivery still exists).
    */
-  private async deliverableWebhook(caller: CallerKey, webhookId: string, ofDelivery = false): Promise<void> {
+  private async deliverableWebhook(
+    caller: CallerKey,
+    webhookId: string,
+    ofDelivery = false,
+  ): Promise<void> {
     const row = await this.webhookOf(caller, webhookId).catch((e: unknown) => {
-      if (ofDelivery && e instanceof ApiError) throw ApiError.conflict(`webhook ${webhookId} was deleted`);
+      if (ofDelivery && e instanceof ApiError)
+        throw ApiError.conflict(`webhook ${webhookId} was deleted`);
       throw e;
     });
-    if (!row.active) throw ApiError.conflict(`webhook ${webhookId} is disabled; enable it with PATCH {"active": true} first`);
+    if (!row.active)
+      throw ApiError.conflict(
+        `webhook ${webhookId} is disabled; enable it with PATCH {"active": true} first`,
+      );
   }
 
-  private async deliveryOf(caller: CallerKey, id: string): Promise<DeliveryRow & { event: Record<string, unknown> }> {
+  private async deliveryOf(
+    caller: CallerKey,
+    id: string,
+  ): Promise<DeliveryRow & { event: Record<string, unknown> }> {
     const [row]: (DeliveryRow & { event: Record<string, unknown> })[] = await this.dataSource.query(
       `select ${DELIVERY_COLUMNS}, d.event from deliveries d where d.id = $1 and d.project_id = $2`,
       [id, caller.projectId],
@@ -221,7 +257,9 @@ function encodeCursor(d: DeliveryRow): string {
 function decodeCursor(cursor: string): [string, string] {
   const [us, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith('msg_')) {
-    throw ApiError.badRequest('invalid query: cursor', [{ field: 'cursor', message: 'must be a next_cursor from a previous page' }]);
+    throw ApiError.badRequest('invalid query: cursor', [
+      { field: 'cursor', message: 'must be a next_cursor from a previous page' },
+    ]);
   }
   return [us, id];
 }

@@ -23,8 +23,14 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
   private producer?: Producer;
   private connecting?: Promise<Producer>;
 
-  constructor(@Inject(KAFKA) private readonly kafka: Kafka, @Inject(CONFIG) config: HooklineConfig) {
-    this.deliveriesTopic = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length).deliveries;
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(CONFIG) config: HooklineConfig,
+  ) {
+    this.deliveriesTopic = topicNames(
+      config.HOOKLINE_TOPIC_PREFIX,
+      config.HOOKLINE_RETRY_SCHEDULE.length,
+    ).deliveries;
   }
 
   async publish(task: DeliveryTask): Promise<void> {
@@ -47,7 +53,10 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
         noAnswer,
       );
     } catch {
-      throw ApiError.unavailable('the message broker is unavailable; try again shortly', RETRY_AFTER_S);
+      throw ApiError.unavailable(
+        'the message broker is unavailable; try again shortly',
+        RETRY_AFTER_S,
+      );
     }
   }
 

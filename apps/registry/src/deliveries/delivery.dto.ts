@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z' });
+const instant = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z',
+});
 
 export const ListDeliveriesQuery = z
   .object({
@@ -57,7 +60,11 @@ export const DeliveryWithAttemptsResponse = DeliveryResponse.extend({
 });
 export type DeliveryWithAttemptsResponse = z.infer<typeof DeliveryWithAttemptsResponse>;
 
-export const RedeliverResponse = z.object({ delivery_id: z.string(), attempt: z.number().int(), status: z.literal('queued') });
+export const RedeliverResponse = z.object({
+  delivery_id: z.string(),
+  attempt: z.number().int(),
+  status: z.literal('queued'),
+});
 
 export const TestResponse = z.object({
   delivery_id: z.string(),

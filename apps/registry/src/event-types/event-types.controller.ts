@@ -2,7 +2,14 @@ import { Controller, Get } from '@nestjs/common';
 import { describeCatalog } from '@hookline/contracts';
 import { declareRoute } from '../openapi/route-registry';
 
-declareRoute({ method: 'get', path: '/v1/event-types', summary: 'The event catalog: names, descriptions, JSON Schemas of data', tag: 'Event types', auth: 'none', errors: [] });
+declareRoute({
+  method: 'get',
+  path: '/v1/event-types',
+  summary: 'The event catalog: names, descriptions, JSON Schemas of data',
+  tag: 'Event types',
+  auth: 'none',
+  errors: [],
+});
 
 // Computed once: the catalog is part of the build.
 const CATALOG = { data: describeCatalog() };

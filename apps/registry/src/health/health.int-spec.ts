@@ -10,7 +10,11 @@ describe('HealthController', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('registry_health');
-    const config = parseConfig({ DATABASE_URL: db.url, KAFKA_BROKERS: testStackEnv().kafkaBrokers.join(','), HOOKLINE_API_PORT: '0' });
+    const config = parseConfig({
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: testStackEnv().kafkaBrokers.join(','),
+      HOOKLINE_API_PORT: '0',
+    });
     app = await createRegistryApp(config);
     await app.listen(0, '127.0.0.1');
     base = await app.getUrl();

@@ -31,7 +31,11 @@ export class HealthService implements OnModuleDestroy {
     try {
       this.admin ??= this.kafka.admin();
       await this.admin.connect();
-      await withDeadline(this.admin.describeCluster(), 2000, () => new Error('Kafka did not answer within 2 s'));
+      await withDeadline(
+        this.admin.describeCluster(),
+        2000,
+        () => new Error('Kafka did not answer within 2 s'),
+      );
       return true;
     } catch {
       await this.admin?.disconnect().catch(() => undefined);

@@ -13,10 +13,22 @@ export class InfraModule {
   static forRoot(config: HooklineConfig) {
     return {
       module: InfraModule,
-      imports: [TypeOrmModule.forRoot({ ...dataSourceOptions({ url: config.DATABASE_URL, poolSize: 20, applicationName: 'hookline-registry' }) })],
+      imports: [
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions({
+            url: config.DATABASE_URL,
+            poolSize: 20,
+            applicationName: 'hookline-registry',
+          }),
+        }),
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
-        { provide: KAFKA, useFactory: () => createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-registry' }) },
+        {
+          provide: KAFKA,
+          useFactory: () =>
+            createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-registry' }),
+        },
         { provide: METRICS, useFactory: () => createMetricsRegistry('registry') },
         { provide: LOGGER, useFactory: () => createLogger('registry', config.HOOKLINE_LOG_LEVEL) },
       ],
@@ -24,4 +36,3 @@ export class InfraModule {
     };
   }
 }
-

@@ -39,7 +39,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of [...routes].sort((a, b) => a.path.localeCompare(b.path))) {
     const parameters = [
-      ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+      ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
       ...queryParameters(r.query),
     ];
     const responses: Record<string, unknown> = {
@@ -48,7 +53,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         : { description: 'OK' },
     };
     for (const status of r.errors ?? [400, 401, 404]) {
-      responses[String(status)] = { description: 'Error', content: { 'application/json': { schema: schema(ErrorBody) } } };
+      responses[String(status)] = {
+        description: 'Error',
+        content: { 'application/json': { schema: schema(ErrorBody) } },
+      };
     }
     paths[r.path] ??= {};
     paths[r.path]![r.method] = {
@@ -56,13 +64,24 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       tags: [r.tag],
       security: r.auth === 'none' ? [] : [{ [r.auth === 'admin' ? 'adminToken' : 'apiKey']: [] }],
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(r.body) } } } } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schema(r.body) } },
+            },
+          }
+        : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Hookline API', version, description: 'Webhooks: projects, API keys, webhooks, events, deliveries.' },
+    info: {
+      title: 'Hookline API',
+      version,
+      description: 'Webhooks: projects, API keys, webhooks, events, deliveries.',
+    },
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {

@@ -9,7 +9,11 @@ import { ChangelogRelay, RELAY_LOCK } from './changelog-relay';
 
 type Harness = Awaited<ReturnType<typeof startRegistry>>;
 
-async function sql<T = Record<string, unknown>>(r: RegistryHarness, text: string, params: unknown[] = []): Promise<T[]> {
+async function sql<T = Record<string, unknown>>(
+  r: RegistryHarness,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: r.db.url });
   await client.connect();
   try {
@@ -37,10 +41,19 @@ async function crashRelay(r: RegistryHarness): Promise<void> {
 }
 
 const unpublished = async (r: RegistryHarness) =>
-  Number((await sql<{ n: string }>(r, 'select count(*) as n from webhook_events where published_at is null'))[0]!.n);
+  Number(
+    (
+      await sql<{ n: string }>(
+        r,
+        'select count(*) as n from webhook_events where published_at is null',
+      )
+    )[0]!.n,
+  );
 
 const versions = (collector: TopicCollector, id: string) =>
-  collector.byKey(id).map((m) => (m.value === '' ? 'tombstone' : (JSON.parse(m.value) as WebhookState).version));
+  collector
+    .byKey(id)
+    .map((m) => (m.value === '' ? 'tombstone' : (JSON.parse(m.value) as WebhookState).version));
 
 describe(ChangelogRelay.name, () => {
   const open: Harness[] = [];
@@ -66,21 +79,36 @@ describe(ChangelogRelay.name, () => {
     const first = await start();
     const { apiKey: token } = await first.project();
     const collector = await collect(first);
-    const w = (await first.call('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:4000/a', events: ['*'] } })).body;
+    const w = (
+      await first.call('POST', '/v1/webhooks', {
+        token,
+        body: { url: 'http://127.0.0.1:4000/a', events: ['*'] },
+      })
+    ).body;
     await collector.waitFor(() => versions(collector, w.id).length === 1);
 
     await crashRelay(first);
     await first.call('PATCH', `/v1/webhooks/${w.id}`, { token, body: { description: 'v2' } });
-    await first.call('POST', `/v1/webhooks/${w.id}/secret/rotate`, { token, body: { transition_hours: 1 } });
+    await first.call('POST', `/v1/webhooks/${w.id}/secret/rotate`, {
+      token,
+      body: { transition_hours: 1 },
+    });
     await first.call('PATCH', `/v1/webhooks/${w.id}`, { token, body: { events: ['project.*'] } });
-    const gone = (await first.call('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:4000/b', events: ['*'] } })).body;
+    const gone = (
+      await first.call('POST', '/v1/webhooks', {
+        token,
+        body: { url: 'http://127.0.0.1:4000/b', events: ['*'] },
+      })
+    ).body;
     expect((await first.call('DELETE', `/v1/webhooks/${gone.id}`, { token })).status).toBe(204);
     // Committed, and nobody left to publish them.
     expect(await unpublished(first)).toBe(5);
     await first.stop();
 
     const restarted = await start({}, first);
-    await collector.waitFor(() => versions(collector, w.id).length === 4 && versions(collector, gone.id).length === 2);
+    await collector.waitFor(
+      () => versions(collector, w.id).length === 4 && versions(collector, gone.id).length === 2,
+    );
     expect(versions(collector, w.id)).toEqual([1, 2, 3, 4]);
     expect(versions(collector, gone.id)).toEqual([1, 'tombstone']);
     expect(collector.byKey(w.id).map((m) => m.headers['hookline-change-type'])).toEqual([
@@ -89,7 +117,9 @@ describe(ChangelogRelay.name, () => {
       'webhook.secret_rotated',
       'webhook.updated',
     ]);
-    await pollUntil(async () => (await unpublished(restarted)) === 0, { message: 'every row marked published' });
+    await pollUntil(async () => (await unpublished(restarted)) === 0, {
+      message: 'every row marked published',
+    });
   });
 
   it('should let a standby replica take over the relay when the leader dies', async () => {
@@ -98,19 +128,33 @@ describe(ChangelogRelay.name, () => {
     const standby = await start({}, leader);
     const { apiKey: token } = await leader.project();
     const collector = await collect(leader);
-    const w = (await standby.call('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:4000/c', events: ['*'] } })).body;
+    const w = (
+      await standby.call('POST', '/v1/webhooks', {
+        token,
+        body: { url: 'http://127.0.0.1:4000/c', events: ['*'] },
+      })
+    ).body;
     await collector.waitFor(() => versions(collector, w.id).length === 1);
     // Only one replica relays at a time.
     expect(relayOf(standby).isLeader).toBe(false);
 
     const died = Date.now();
     await crashRelay(leader);
-    await pollUntil(() => relayOf(standby).isLeader, { timeoutMs: 10_000, intervalMs: 20, message: 'standby takes over' });
+    await pollUntil(() => relayOf(standby).isLeader, {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      message: 'standby takes over',
+    });
     const takeoverMs = Date.now() - died;
-    await leader.call('PATCH', `/v1/webhooks/${w.id}`, { token, body: { description: 'after the leader died' } });
+    await leader.call('PATCH', `/v1/webhooks/${w.id}`, {
+      token,
+      body: { description: 'after the leader died' },
+    });
     await collector.waitFor(() => versions(collector, w.id).length === 2);
     expect(versions(collector, w.id)).toEqual([1, 2]);
-    process.stdout.write(`changelog relay: standby took the lock ${takeoverMs} ms after the leader's session died\n`);
+    process.stdout.write(
+      `changelog relay: standby took the lock ${takeoverMs} ms after the leader's session died\n`,
+    );
   });
 
   it('should let a consumer reading the changelog from the beginning rebuild exactly the current webhooks', async () => {
@@ -118,21 +162,50 @@ describe(ChangelogRelay.name, () => {
     const a = await r.project('A');
     const b = await r.project('B');
     const create = async (token: string, path: string) =>
-      (await r.call('POST', '/v1/webhooks', { token, body: { url: `http://127.0.0.1:4000/${path}`, events: ['ignite.deployment.*'] } })).body;
-    const hooks = [await create(a.apiKey, 'a1'), await create(a.apiKey, 'a2'), await create(a.apiKey, 'a3'), await create(b.apiKey, 'b1'), await create(b.apiKey, 'b2')];
+      (
+        await r.call('POST', '/v1/webhooks', {
+          token,
+          body: { url: `http://127.0.0.1:4000/${path}`, events: ['ignite.deployment.*'] },
+        })
+      ).body;
+    const hooks = [
+      await create(a.apiKey, 'a1'),
+      await create(a.apiKey, 'a2'),
+      await create(a.apiKey, 'a3'),
+      await create(b.apiKey, 'b1'),
+      await create(b.apiKey, 'b2'),
+    ];
     const [a1, a2, a3, b1, b2] = hooks;
-    await r.call('PATCH', `/v1/webhooks/${a1.id}`, { token: a.apiKey, body: { events: ['*'], description: 'all' } });
-    const rotatedSlow = (await r.call('POST', `/v1/webhooks/${a1.id}/secret/rotate`, { token: a.apiKey, body: { transition_hours: 2 } })).body;
-    const rotatedNow = (await r.call('POST', `/v1/webhooks/${b1.id}/secret/rotate`, { token: b.apiKey, body: { transition_hours: 0 } })).body;
+    await r.call('PATCH', `/v1/webhooks/${a1.id}`, {
+      token: a.apiKey,
+      body: { events: ['*'], description: 'all' },
+    });
+    const rotatedSlow = (
+      await r.call('POST', `/v1/webhooks/${a1.id}/secret/rotate`, {
+        token: a.apiKey,
+        body: { transition_hours: 2 },
+      })
+    ).body;
+    const rotatedNow = (
+      await r.call('POST', `/v1/webhooks/${b1.id}/secret/rotate`, {
+        token: b.apiKey,
+        body: { transition_hours: 0 },
+      })
+    ).body;
     await r.call('PATCH', `/v1/webhooks/${a2.id}`, { token: a.apiKey, body: { active: false } });
     await r.call('DELETE', `/v1/webhooks/${a3.id}`, { token: a.apiKey });
     await r.call('DELETE', `/v1/webhooks/${b2.id}`, { token: b.apiKey });
     await pollUntil(async () => (await unpublished(r)) === 0, { message: 'everything published' });
 
     // A relay that published its last batch but died before marking it publishes it again.
-    await sql(r, 'update webhook_events set published_at = null where seq > (select max(seq) - 4 from webhook_events)');
+    await sql(
+      r,
+      'update webhook_events set published_at = null where seq > (select max(seq) - 4 from webhook_events)',
+    );
     relayOf(r).wake();
-    await pollUntil(async () => (await unpublished(r)) === 0, { message: 'the batch published again' });
+    await pollUntil(async () => (await unpublished(r)) === 0, {
+      message: 'the batch published again',
+    });
 
     const view = new WebhookView();
     const reader = new ChangelogReader({
@@ -150,15 +223,22 @@ describe(ChangelogRelay.name, () => {
            join webhooks w on w.id = e.aggregate_id order by e.aggregate_id, e.version desc`,
       );
       expect(current.map((x) => x.aggregate_id).sort()).toEqual([a1.id, a2.id, b1.id].sort());
-      expect([...view.values()].map((s) => s.id).sort()).toEqual(current.map((x) => x.aggregate_id).sort());
+      expect([...view.values()].map((s) => s.id).sort()).toEqual(
+        current.map((x) => x.aggregate_id).sort(),
+      );
       for (const { aggregate_id, state } of current) expect(view.get(aggregate_id)).toEqual(state);
       expect(view.invalidRecords).toBe(0);
 
       const box = new SecretBox(r.config.HOOKLINE_ENCRYPTION_KEY);
       const slow = view.get(a1.id)!;
-      expect(slow.secrets.map((s) => box.decrypt(a1.id, s.ciphertext))).toEqual([rotatedSlow.secret, a1.secret]);
+      expect(slow.secrets.map((s) => box.decrypt(a1.id, s.ciphertext))).toEqual([
+        rotatedSlow.secret,
+        a1.secret,
+      ]);
       expect(slow.secrets[1]!.expires_at).toBe(rotatedSlow.old_secret_expires_at);
-      expect(view.get(b1.id)!.secrets.map((s) => box.decrypt(b1.id, s.ciphertext))).toEqual([rotatedNow.secret]);
+      expect(view.get(b1.id)!.secrets.map((s) => box.decrypt(b1.id, s.ciphertext))).toEqual([
+        rotatedNow.secret,
+      ]);
       expect(view.get(a2.id)).toMatchObject({ active: false, disabled_reason: 'manual' });
       expect(view.get(a1.id)).toMatchObject({ events: ['*'], description: 'all' });
     } finally {
@@ -169,14 +249,23 @@ describe(ChangelogRelay.name, () => {
   it('should put each change on the topic moments after its commit (measured, reported)', async () => {
     const r = await start();
     const { apiKey: token } = await r.project();
-    const w = (await r.call('POST', '/v1/webhooks', { token, body: { url: 'http://127.0.0.1:4000/l', events: ['*'] } })).body;
+    const w = (
+      await r.call('POST', '/v1/webhooks', {
+        token,
+        body: { url: 'http://127.0.0.1:4000/l', events: ['*'] },
+      })
+    ).body;
     const arrived = new Map<number, number>();
-    const consumer: Consumer = r.topics.kafka.consumer({ groupId: uniqueName('latency'), maxWaitTimeInMs: 50 });
+    const consumer: Consumer = r.topics.kafka.consumer({
+      groupId: uniqueName('latency'),
+      maxWaitTimeInMs: 50,
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: r.topics.topics.webhooksChangelog, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        if (message.key?.toString() === w.id && message.value) arrived.set((JSON.parse(message.value.toString()) as WebhookState).version, Date.now());
+        if (message.key?.toString() === w.id && message.value)
+          arrived.set((JSON.parse(message.value.toString()) as WebhookState).version, Date.now());
       },
     });
     try {
@@ -184,13 +273,20 @@ describe(ChangelogRelay.name, () => {
       const latencies: number[] = [];
       for (let i = 2; i <= 21; i++) {
         const sent = Date.now();
-        const res = await r.call('PATCH', `/v1/webhooks/${w.id}`, { token, body: { description: `change ${i}` } });
+        const res = await r.call('PATCH', `/v1/webhooks/${w.id}`, {
+          token,
+          body: { description: `change ${i}` },
+        });
         expect(res.status).toBe(200);
-        await pollUntil(() => arrived.has(i), { intervalMs: 2, message: `version ${i} on the topic` });
+        await pollUntil(() => arrived.has(i), {
+          intervalMs: 2,
+          message: `version ${i} on the topic`,
+        });
         latencies.push(arrived.get(i)! - sent);
       }
       latencies.sort((x, y) => x - y);
-      const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+      const pct = (p: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
       process.stdout.write(
         `changelog: request-to-consumer latency over ${latencies.length} PATCHes (includes the HTTP call and the commit): ` +
           `p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${latencies.at(-1)} ms\n`,

@@ -1,8 +1,19 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { newId, topicNames, webhookStateKey, type OperationalEvent, type Topics } from '@hookline/contracts';
+import {
+  newId,
+  topicNames,
+  webhookStateKey,
+  type OperationalEvent,
+  type Topics,
+} from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import { OrderedRelay, WEBHOOK_EVENTS_CHANNEL, type OutboxRow } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
@@ -44,7 +55,11 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
     @Inject(METRICS) registry: Registry,
   ) {
     this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
-    this.published = new Counter({ name: 'hookline_registry_changelog_published_total', help: 'webhook events published to the changelog', registers: [registry] });
+    this.published = new Counter({
+      name: 'hookline_registry_changelog_published_total',
+      help: 'webhook events published to the changelog',
+      registers: [registry],
+    });
     this.lagSeconds = new Histogram({
       name: 'hookline_registry_changelog_commit_to_publish_seconds',
       help: 'From commit of a webhook change to its acknowledgement on the changelog',
@@ -90,12 +105,16 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
           project_id: r.project_id,
           event: r.type as 'webhook.disabled' | 'webhook.enabled',
           occurred_at: new Date(r.occurred_at).toISOString(),
-          data: r.type === 'webhook.disabled' ? { webhook_id: r.aggregate_id, reason: String(r.change.disabled_reason ?? 'manual') } : { webhook_id: r.aggregate_id },
+          data:
+            r.type === 'webhook.disabled'
+              ? { webhook_id: r.aggregate_id, reason: String(r.change.disabled_reason ?? 'manual') }
+              : { webhook_id: r.aggregate_id },
         };
         return { key: r.project_id, value: JSON.stringify(event) };
       });
     const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
-    if (operational.length) topicMessages.push({ topic: this.topics.operational, messages: operational });
+    if (operational.length)
+      topicMessages.push({ topic: this.topics.operational, messages: operational });
     this.connected ??= this.producer!.connect().catch((e) => {
       this.connected = undefined;
       throw e;

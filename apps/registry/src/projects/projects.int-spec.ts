@@ -12,12 +12,21 @@ describe(ProjectsController.name, () => {
   afterAll(() => r?.close());
 
   it('should create a project with the admin token and answer its first API key once', async () => {
-    const res = await r.call('POST', '/v1/projects', { token: r.adminToken, body: { name: 'Acme' } });
+    const res = await r.call('POST', '/v1/projects', {
+      token: r.adminToken,
+      body: { name: 'Acme' },
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ id: expect.stringMatching(/^prj_/), name: 'Acme', api_key: expect.stringMatching(/^hlk_/) });
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^prj_/),
+      name: 'Acme',
+      api_key: expect.stringMatching(/^hlk_/),
+    });
     const keys = await r.call('GET', '/v1/api-keys', { token: res.body.api_key });
     expect(keys.status).toBe(200);
-    expect(keys.body.data).toEqual([expect.objectContaining({ project_id: res.body.id, name: 'default', revoked_at: null })]);
+    expect(keys.body.data).toEqual([
+      expect.objectContaining({ project_id: res.body.id, name: 'default', revoked_at: null }),
+    ]);
     expect(JSON.stringify(keys.body)).not.toContain(res.body.api_key);
   });
 
@@ -27,7 +36,9 @@ describe(ProjectsController.name, () => {
     await client.connect();
     try {
       const { rows } = await client.query('select k::text as row, key_hash from api_keys k');
-      expect(rows.map((x) => x.key_hash)).toContain(createHash('sha256').update(apiKey).digest('hex'));
+      expect(rows.map((x) => x.key_hash)).toContain(
+        createHash('sha256').update(apiKey).digest('hex'),
+      );
       for (const { row } of rows) expect(row).not.toContain(apiKey);
     } finally {
       await client.end();
@@ -47,7 +58,10 @@ describe(ProjectsController.name, () => {
     const missing = await r.call('POST', '/v1/projects', { token: r.adminToken, body: {} });
     expect(missing.status).toBe(400);
     expect(missing.body.error.details.map((d: { field: string }) => d.field)).toEqual(['name']);
-    const unknown = await r.call('POST', '/v1/projects', { token: r.adminToken, body: { name: 'x', plan: 'pro' } });
+    const unknown = await r.call('POST', '/v1/projects', {
+      token: r.adminToken,
+      body: { name: 'x', plan: 'pro' },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.details).toEqual([{ field: 'plan', message: 'unknown field' }]);
   });

@@ -3,5 +3,9 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ProjectsController } from './projects.controller';
 import { ProjectsService } from './projects.service';
 
-@Module({ imports: [ApiKeysModule], controllers: [ProjectsController], providers: [ProjectsService] })
+@Module({
+  imports: [ApiKeysModule],
+  controllers: [ProjectsController],
+  providers: [ProjectsService],
+})
 export class ProjectsModule {}

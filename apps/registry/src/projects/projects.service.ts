@@ -18,7 +18,13 @@ export class ProjectsService {
       await manager.getRepository(ProjectEntity).insert(project);
       const saved = await manager.getRepository(ProjectEntity).findOneByOrFail({ id: project.id });
       const key = await this.keys.create(saved.id, 'default', null, manager);
-      return { id: saved.id, name: saved.name, created_at: saved.createdAt.toISOString(), api_key: key.key, api_key_id: key.id };
+      return {
+        id: saved.id,
+        name: saved.name,
+        created_at: saved.createdAt.toISOString(),
+        api_key: key.key,
+        api_key_id: key.id,
+      };
     });
   }
 }

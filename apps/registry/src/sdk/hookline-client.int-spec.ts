@@ -20,15 +20,27 @@ describe(HooklineClient.name, () => {
 
   beforeAll(async () => {
     r = await startRegistry();
-    const project = await new HooklineClient({ baseUrl: r.url, adminToken: r.adminToken }).projects.create('SDK');
+    const project = await new HooklineClient({
+      baseUrl: r.url,
+      adminToken: r.adminToken,
+    }).projects.create('SDK');
     expect(project.id).toMatch(/^prj_/);
     client = new HooklineClient({ baseUrl: r.url, apiKey: project.api_key });
   });
   afterAll(() => r?.close());
 
   it('should create, get, update, rotate and delete a webhook', async () => {
-    const created = await client.webhooks.create('http://127.0.0.1:4000/sdk', ['ignite.deployment.*'], { description: 'sdk', signature_scheme: 'hop' });
-    expect(created).toMatchObject({ url: 'http://127.0.0.1:4000/sdk', signature_scheme: 'hop', active: true, description: 'sdk' });
+    const created = await client.webhooks.create(
+      'http://127.0.0.1:4000/sdk',
+      ['ignite.deployment.*'],
+      { description: 'sdk', signature_scheme: 'hop' },
+    );
+    expect(created).toMatchObject({
+      url: 'http://127.0.0.1:4000/sdk',
+      signature_scheme: 'hop',
+      active: true,
+      description: 'sdk',
+    });
     expect(created.secret).toMatch(/^whsec_/);
     expect((await client.webhooks.get(created.id)).secret).toBeUndefined();
 
@@ -48,23 +60,35 @@ describe(HooklineClient.name, () => {
   it('should list every webhook across pages, as items and as pages', async () => {
     const other = new HooklineClient({ baseUrl: r.url, apiKey: (await r.project('Pages')).apiKey });
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await other.webhooks.create(`http://127.0.0.1:4000/p${i}`, ['*'])).id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await other.webhooks.create(`http://127.0.0.1:4000/p${i}`, ['*'])).id);
     const seen: string[] = [];
     for await (const w of other.webhooks.list({ pageSize: 2 })) seen.push(w.id);
     expect(seen).toEqual(ids);
     const sizes: number[] = [];
-    for await (const page of other.webhooks.list({ pageSize: 2 }).pages()) sizes.push(page.data.length);
+    for await (const page of other.webhooks.list({ pageSize: 2 }).pages())
+      sizes.push(page.data.length);
     expect(sizes).toEqual([2, 2, 1]);
   });
 
   it('should throw HooklineApiError carrying the error body that names the bad field', async () => {
-    const error = await apiError(client.webhooks.create('http://127.0.0.1:4000/x', ['nope.created']));
+    const error = await apiError(
+      client.webhooks.create('http://127.0.0.1:4000/x', ['nope.created']),
+    );
     expect(error.status).toBe(400);
-    expect(error.details[0]).toMatchObject({ field: 'events[0]', message: expect.stringContaining('valid types') });
+    expect(error.details[0]).toMatchObject({
+      field: 'events[0]',
+      message: expect.stringContaining('valid types'),
+    });
     expect(error.requestId).toBeDefined();
     const metadata = await apiError(client.webhooks.create('http://169.254.169.254/latest', ['*']));
     expect(metadata.details[0]!.field).toBe('url');
-    const range = await apiError(client.webhooks.rotateSecret((await client.webhooks.create('http://127.0.0.1:4000/y', ['*'])).id, 48));
+    const range = await apiError(
+      client.webhooks.rotateSecret(
+        (await client.webhooks.create('http://127.0.0.1:4000/y', ['*'])).id,
+        48,
+      ),
+    );
     expect(range.details[0]!.field).toBe('transition_hours');
   });
 
@@ -75,13 +99,23 @@ describe(HooklineClient.name, () => {
     const ci = new HooklineClient({ baseUrl: r.url, apiKey: key.key });
     expect(await ci.webhooks.list().toArray()).toBeDefined();
     await client.apiKeys.revoke(key.id);
-    expect(await apiError(ci.webhooks.list().toArray())).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(await apiError(ci.webhooks.list().toArray())).toMatchObject({
+      status: 401,
+      code: 'unauthorized',
+    });
   });
 
   it('should list the event types and publish an event', async () => {
     const types = await client.eventTypes.list();
-    expect(types.map((t) => t.name)).toEqual(expect.arrayContaining(['webhook.ping', 'ignite.deployment.created']));
-    const published = await client.events.publish('project.updated', { project_id: 'p1', name: 'Acme', tier: 'pro', region: 'eu-west' });
+    expect(types.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['webhook.ping', 'ignite.deployment.created']),
+    );
+    const published = await client.events.publish('project.updated', {
+      project_id: 'p1',
+      name: 'Acme',
+      tier: 'pro',
+      region: 'eu-west',
+    });
     expect(published.id).toMatch(/^evt_/);
   });
 

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { parseConfig, type HooklineConfig } from '@hookline/config';
-import { createTestDatabase, createTestTopics, type TestDatabase, type TestTopics } from '@hookline/testing';
+import {
+  createTestDatabase,
+  createTestTopics,
+  type TestDatabase,
+  type TestTopics,
+} from '@hookline/testing';
 import { createRegistryApp } from '../registry.app';
 
 export interface RegistryHarness {
@@ -12,8 +17,12 @@ export interface RegistryHarness {
   topics: TestTopics;
   adminToken: string;
   /** Calls the API with an optional bearer token; JSON in, JSON out (the body untyped, as tests read it freely). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  call(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   /** A new project; answers its id and first API key. */
   project(name?: string): Promise<{ id: string; apiKey: string }>;
   /** Closes the app only (a replica going away); the database and topics stay. Idempotent. */
@@ -34,7 +43,10 @@ export interface SharedStack {
  * (another harness) to run a second replica on the same database, topics and keys; closing a
  * replica drops only what it created.
  */
-export async function startRegistry(env: Record<string, string> = {}, shared?: SharedStack): Promise<RegistryHarness & SharedStack> {
+export async function startRegistry(
+  env: Record<string, string> = {},
+  shared?: SharedStack,
+): Promise<RegistryHarness & SharedStack> {
   const db = shared?.db ?? (await createTestDatabase('registry'));
   const topics = shared?.topics ?? (await createTestTopics(undefined, 3, 3));
   const adminToken = shared?.adminToken ?? `admin_${randomBytes(16).toString('hex')}`;

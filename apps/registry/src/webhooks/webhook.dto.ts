@@ -19,12 +19,19 @@ export const CreateWebhookBody = z
 export type CreateWebhookBody = z.infer<typeof CreateWebhookBody>;
 
 export const UpdateWebhookBody = z
-  .object({ url: url.optional(), events: events.optional(), description: description.optional(), active: z.boolean().optional() })
+  .object({
+    url: url.optional(),
+    events: events.optional(),
+    description: description.optional(),
+    active: z.boolean().optional(),
+  })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
 
 export const RotateSecretBody = z
-  .object({ transition_hours: z.number({ error: 'must be a number of hours from 0 to 24' }).min(0).max(24) })
+  .object({
+    transition_hours: z.number({ error: 'must be a number of hours from 0 to 24' }).min(0).max(24),
+  })
   .strict();
 
 export const ListWebhooksQuery = z

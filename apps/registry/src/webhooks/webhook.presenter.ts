@@ -3,7 +3,9 @@ import type { WebhookResponse } from './webhook.dto';
 
 /** The webhook as the API shows it; `secret` only on create and rotate. */
 export function presentWebhook(w: WebhookEntity, secret?: string): WebhookResponse {
-  const expiring = w.secrets.find((s) => s.expires_at !== null && Date.parse(s.expires_at) > Date.now());
+  const expiring = w.secrets.find(
+    (s) => s.expires_at !== null && Date.parse(s.expires_at) > Date.now(),
+  );
   return {
     id: w.id,
     project_id: w.projectId,

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
 import { EVENT_TYPE_NAMES, isKnownSubscription } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
-import { ConcurrencyError, SecretBox, WebhookEntity, WebhookEventStore, WebhookNotFoundError } from '@hookline/persistence';
+import {
+  ConcurrencyError,
+  SecretBox,
+  WebhookEntity,
+  WebhookEventStore,
+  WebhookNotFoundError,
+} from '@hookline/persistence';
 import { generateSecret } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
@@ -46,16 +52,23 @@ export class WebhooksService {
 
   async list(caller: CallerKey, limit: number, cursor?: string) {
     const rows = await this.dataSource.getRepository(WebhookEntity).find({
-      where: cursor ? { projectId: caller.projectId, id: MoreThan(cursor) } : { projectId: caller.projectId },
+      where: cursor
+        ? { projectId: caller.projectId, id: MoreThan(cursor) }
+        : { projectId: caller.projectId },
       order: { id: 'ASC' },
       take: limit + 1,
     });
     const page = rows.slice(0, limit);
-    return { data: page.map((w) => presentWebhook(w)), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    return {
+      data: page.map((w) => presentWebhook(w)),
+      next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    };
   }
 
   async get(caller: CallerKey, id: string): Promise<WebhookResponse> {
-    const row = await this.dataSource.getRepository(WebhookEntity).findOneBy({ id, projectId: caller.projectId });
+    const row = await this.dataSource
+      .getRepository(WebhookEntity)
+      .findOneBy({ id, projectId: caller.projectId });
     if (!row) throw ApiError.notFound('webhook');
     return presentWebhook(row);
   }
@@ -64,7 +77,12 @@ export class WebhooksService {
     if (body.events) this.checkEvents(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
     const row = await this.guard(() =>
-      this.store.update(id, caller.projectId, { ...body, url, events: body.events ? [...new Set(body.events)] : undefined }, caller.keyId),
+      this.store.update(
+        id,
+        caller.projectId,
+        { ...body, url, events: body.events ? [...new Set(body.events)] : undefined },
+        caller.keyId,
+      ),
     );
     await this.relay.awaitPublished(id);
     return presentWebhook(row);
@@ -72,7 +90,9 @@ export class WebhooksService {
 
   async rotateSecret(caller: CallerKey, id: string, transitionHours: number) {
     const secret = generateSecret();
-    const row = await this.guard(() => this.store.rotateSecret(id, caller.projectId, secret, transitionHours, caller.keyId));
+    const row = await this.guard(() =>
+      this.store.rotateSecret(id, caller.projectId, secret, transitionHours, caller.keyId),
+    );
     await this.relay.awaitPublished(id);
     const view = presentWebhook(row, secret);
     return { secret, old_secret_expires_at: view.old_secret_expires_at, webhook: view };
@@ -88,7 +108,8 @@ export class WebhooksService {
       return await fn();
     } catch (e) {
       if (e instanceof WebhookNotFoundError) throw ApiError.notFound('webhook');
-      if (e instanceof ConcurrencyError) throw ApiError.conflict('the webhook was changed concurrently; retry');
+      if (e instanceof ConcurrencyError)
+        throw ApiError.conflict('the webhook was changed concurrently; retry');
       throw e;
     }
   }
@@ -97,17 +118,24 @@ export class WebhooksService {
     const details = events
       .map((e, i) => ({ e, i }))
       .filter(({ e }) => !isKnownSubscription(e, EVENT_TYPE_NAMES))
-      .map(({ e, i }) => ({ field: `events[${i}]`, message: `unknown event type "${e}"; valid types: ${EVENT_TYPE_NAMES.join(', ')} (or a trailing wildcard such as ignite.deployment.* or *)` }));
+      .map(({ e, i }) => ({
+        field: `events[${i}]`,
+        message: `unknown event type "${e}"; valid types: ${EVENT_TYPE_NAMES.join(', ')} (or a trailing wildcard such as ignite.deployment.* or *)`,
+      }));
     if (details.length) throw ApiError.badRequest('unknown event type', details);
   }
 
   private async checkUrl(url: string, resolve: boolean): Promise<string> {
     try {
-      const options = { allowHttp: this.config.HOOKLINE_ALLOW_HTTP, allowPrivate: this.config.HOOKLINE_ALLOW_PRIVATE_URLS };
+      const options = {
+        allowHttp: this.config.HOOKLINE_ALLOW_HTTP,
+        allowPrivate: this.config.HOOKLINE_ALLOW_PRIVATE_URLS,
+      };
       const checked = await resolveAndCheck(url, { ...options, skipDns: !resolve });
       return checked.url.toString();
     } catch (e) {
-      if (e instanceof UrlPolicyError) throw ApiError.badRequest(`url ${e.message}`, [{ field: 'url', message: e.message }]);
+      if (e instanceof UrlPolicyError)
+        throw ApiError.badRequest(`url ${e.message}`, [{ field: 'url', message: e.message }]);
       throw e;
     }
   }

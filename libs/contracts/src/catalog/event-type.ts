@@ -13,10 +13,9 @@ export interface EventTypeDefinition<
   data: Data;
 }
 
-export function defineEventType<Name extends string, Data extends z.ZodType<Record<string, unknown>>>(
-  name: Name,
-  description: string,
-  data: Data,
-): EventTypeDefinition<Name, Data> {
+export function defineEventType<
+  Name extends string,
+  Data extends z.ZodType<Record<string, unknown>>,
+>(name: Name, description: string, data: Data): EventTypeDefinition<Name, Data> {
   return { name, description, data };
 }

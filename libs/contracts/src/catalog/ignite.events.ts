@@ -82,12 +82,24 @@ const Gateway = z.strictObject({
 
 export const IGNITE_EVENT_TYPES = [
   defineEventType('ignite.deployment.created', 'A deployment was created.', Deployment),
-  defineEventType('ignite.deployment.updated', 'A deployment changed its configuration.', Deployment),
-  defineEventType('ignite.deployment.deleted', 'A deployment was deleted.', z.strictObject(deployment)),
+  defineEventType(
+    'ignite.deployment.updated',
+    'A deployment changed its configuration.',
+    Deployment,
+  ),
+  defineEventType(
+    'ignite.deployment.deleted',
+    'A deployment was deleted.',
+    z.strictObject(deployment),
+  ),
   defineEventType('ignite.deployment.build.created', 'A build of a deployment was queued.', Build),
   defineEventType('ignite.deployment.build.started', 'A build of a deployment started.', Build),
   defineEventType('ignite.deployment.build.updated', 'A build changed status.', Build),
-  defineEventType('ignite.deployment.rollout.created', 'A rollout of a new version began.', Rollout),
+  defineEventType(
+    'ignite.deployment.rollout.created',
+    'A rollout of a new version began.',
+    Rollout,
+  ),
   defineEventType('ignite.deployment.rollout.updated', 'A rollout changed state.', Rollout),
   defineEventType('ignite.deployment.container.created', 'A container was scheduled.', Container),
   defineEventType('ignite.deployment.container.updated', 'A container changed state.', Container),
@@ -97,7 +109,11 @@ export const IGNITE_EVENT_TYPES = [
     ContainerMetrics,
   ),
   defineEventType('ignite.deployment.container.deleted', 'A container was removed.', Container),
-  defineEventType('ignite.deployment.healthcheck.created', 'A health check was added.', Healthcheck),
+  defineEventType(
+    'ignite.deployment.healthcheck.created',
+    'A health check was added.',
+    Healthcheck,
+  ),
   defineEventType('ignite.deployment.healthcheck.updated', 'A health check changed.', Healthcheck),
   defineEventType(
     'ignite.deployment.healthcheck.deleted',

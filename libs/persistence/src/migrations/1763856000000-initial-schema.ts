@@ -37,9 +37,13 @@ export class InitialSchema1763856000000 implements MigrationInterface {
         state jsonb,
         published_at timestamptz
       )`);
-    await q.query(`create unique index webhook_events_aggregate_version on webhook_events (aggregate_id, version)`);
+    await q.query(
+      `create unique index webhook_events_aggregate_version on webhook_events (aggregate_id, version)`,
+    );
     // The relay reads only what is still to publish; a partial index keeps that scan tiny.
-    await q.query(`create index webhook_events_unpublished on webhook_events (seq) where published_at is null`);
+    await q.query(
+      `create index webhook_events_unpublished on webhook_events (seq) where published_at is null`,
+    );
 
     await q.query(`
       create table webhooks (
@@ -86,7 +90,9 @@ export class InitialSchema1763856000000 implements MigrationInterface {
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now()
       )`);
-    await q.query(`create index deliveries_webhook_created on deliveries (webhook_id, created_at desc, id desc)`);
+    await q.query(
+      `create index deliveries_webhook_created on deliveries (webhook_id, created_at desc, id desc)`,
+    );
     // Retention deletes by age; this index makes that a range scan.
     await q.query(`create index deliveries_created_at on deliveries (created_at)`);
 
@@ -106,12 +112,22 @@ export class InitialSchema1763856000000 implements MigrationInterface {
         error text,
         started_at timestamptz not null
       )`);
-    await q.query(`create index delivery_attempts_delivery on delivery_attempts (delivery_id, attempt)`);
+    await q.query(
+      `create index delivery_attempts_delivery on delivery_attempts (delivery_id, attempt)`,
+    );
     await q.query(`create index delivery_attempts_started_at on delivery_attempts (started_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['delivery_attempts', 'deliveries', 'ingested_events', 'webhooks', 'webhook_events', 'api_keys', 'projects']) {
+    for (const table of [
+      'delivery_attempts',
+      'deliveries',
+      'ingested_events',
+      'webhooks',
+      'webhook_events',
+      'api_keys',
+      'projects',
+    ]) {
       await q.query(`drop table if exists ${table}`);
     }
   }

@@ -5,7 +5,13 @@ import { WebhookStateSchema, newId } from '@hookline/contracts';
 import { createTestDatabase, pollUntil, type TestDatabase } from '@hookline/testing';
 import { createDataSource } from '../data-source';
 import { SecretBox } from '../secret-box';
-import { ConcurrencyError, WEBHOOK_EVENTS_CHANNEL, WebhookEventStore, WebhookNotFoundError, type CreateWebhookInput } from './webhook-event-store';
+import {
+  ConcurrencyError,
+  WEBHOOK_EVENTS_CHANNEL,
+  WebhookEventStore,
+  WebhookNotFoundError,
+  type CreateWebhookInput,
+} from './webhook-event-store';
 
 interface EventRow {
   version: number;
@@ -34,7 +40,10 @@ describe(WebhookEventStore.name, () => {
     ...overrides,
   });
   const events = (id: string): Promise<EventRow[]> =>
-    ds.query('select version, type, actor, state, change from webhook_events where aggregate_id = $1 order by version', [id]);
+    ds.query(
+      'select version, type, actor, state, change from webhook_events where aggregate_id = $1 order by version',
+      [id],
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase('webhook_store');
@@ -97,7 +106,9 @@ describe(WebhookEventStore.name, () => {
     const during = await sut.rotateSecret(row.id, undefined, input().secret, 24, null);
     expect(during.secrets).toHaveLength(2);
     expect(during.secrets[0]!.expires_at).toBeNull();
-    expect(Date.parse(during.secrets[1]!.expires_at!) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
+    expect(Date.parse(during.secrets[1]!.expires_at!) - Date.now()).toBeGreaterThan(
+      23.9 * 3_600_000,
+    );
     expect(during.secrets[1]!.ciphertext).toBe(row.secrets[0]!.ciphertext);
     const at = await sut.rotateSecret(row.id, undefined, input().secret, 0, null);
     expect(at.secrets).toHaveLength(1);
@@ -105,9 +116,15 @@ describe(WebhookEventStore.name, () => {
 
   it('should answer WebhookNotFoundError for a missing webhook or another project', async () => {
     const row = await sut.create(input(), null);
-    await expect(sut.update('wh_missing', projectId, { description: 'x' }, null)).rejects.toBeInstanceOf(WebhookNotFoundError);
-    await expect(sut.update(row.id, newId('project'), { description: 'x' }, null)).rejects.toBeInstanceOf(WebhookNotFoundError);
-    await expect(sut.delete(row.id, newId('project'), null)).rejects.toBeInstanceOf(WebhookNotFoundError);
+    await expect(
+      sut.update('wh_missing', projectId, { description: 'x' }, null),
+    ).rejects.toBeInstanceOf(WebhookNotFoundError);
+    await expect(
+      sut.update(row.id, newId('project'), { description: 'x' }, null),
+    ).rejects.toBeInstanceOf(WebhookNotFoundError);
+    await expect(sut.delete(row.id, newId('project'), null)).rejects.toBeInstanceOf(
+      WebhookNotFoundError,
+    );
   });
 
   it('should lose no change when writers on two connection pools race', async () => {
@@ -119,8 +136,16 @@ describe(WebhookEventStore.name, () => {
       sut.update(row.id, projectId, { url: 'https://hooks.example.test/moved' }, 'key_a'),
       rival.rotateSecret(row.id, projectId, input().secret, 1, 'key_b'),
     ]);
-    const [final] = await ds.query('select description, events, url, secrets, version from webhooks where id = $1', [row.id]);
-    expect(final).toMatchObject({ description: 'from A', events: ['project.updated'], url: 'https://hooks.example.test/moved', version: 5 });
+    const [final] = await ds.query(
+      'select description, events, url, secrets, version from webhooks where id = $1',
+      [row.id],
+    );
+    expect(final).toMatchObject({
+      description: 'from A',
+      events: ['project.updated'],
+      url: 'https://hooks.example.test/moved',
+      version: 5,
+    });
     expect(final.secrets).toHaveLength(2);
     expect((await events(row.id)).map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -128,8 +153,12 @@ describe(WebhookEventStore.name, () => {
   it('should refuse a write against a stale expected version with ConcurrencyError', async () => {
     const row = await sut.create(input(), null);
     await sut.update(row.id, projectId, { description: 'moved on' }, null, { expectedVersion: 1 });
-    await expect(sut.update(row.id, projectId, { description: 'stale' }, null, { expectedVersion: 1 })).rejects.toBeInstanceOf(ConcurrencyError);
-    const [current] = await ds.query('select description, version from webhooks where id = $1', [row.id]);
+    await expect(
+      sut.update(row.id, projectId, { description: 'stale' }, null, { expectedVersion: 1 }),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
+    const [current] = await ds.query('select description, version from webhooks where id = $1', [
+      row.id,
+    ]);
     expect(current).toEqual({ description: 'moved on', version: 2 });
   });
 
@@ -141,17 +170,27 @@ describe(WebhookEventStore.name, () => {
     expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(true);
     expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(false);
     const log = await events(row.id);
-    expect(log.at(-1)).toMatchObject({ type: 'webhook.disabled', actor: 'system:dispatcher', change: { active: false, disabled_reason: '2 consecutive failed deliveries' } });
+    expect(log.at(-1)).toMatchObject({
+      type: 'webhook.disabled',
+      actor: 'system:dispatcher',
+      change: { active: false, disabled_reason: '2 consecutive failed deliveries' },
+    });
 
     const enabled = await sut.enable(row.id, 'key_1');
     expect(enabled).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
     expect((await events(row.id)).at(-1)!.type).toBe('webhook.enabled');
 
     const never = await sut.create(input(), null);
-    for (let i = 0; i < 3; i++) expect(await sut.recordDeliveryOutcome(never.id, false, 0, 'system:dispatcher')).toBe(false);
-    const [count] = await ds.query('select consecutive_failures, active from webhooks where id = $1', [never.id]);
+    for (let i = 0; i < 3; i++)
+      expect(await sut.recordDeliveryOutcome(never.id, false, 0, 'system:dispatcher')).toBe(false);
+    const [count] = await ds.query(
+      'select consecutive_failures, active from webhooks where id = $1',
+      [never.id],
+    );
     expect(count).toEqual({ consecutive_failures: 3, active: true });
-    expect(await sut.recordDeliveryOutcome('wh_missing', false, 1, 'system:dispatcher')).toBe(false);
+    expect(await sut.recordDeliveryOutcome('wh_missing', false, 1, 'system:dispatcher')).toBe(
+      false,
+    );
   });
 
   it('should disable with a reason once, and count failures through a concurrent change', async () => {
@@ -165,7 +204,9 @@ describe(WebhookEventStore.name, () => {
     await sut.recordDeliveryOutcome(busy.id, false, 10, 'system:dispatcher');
     await sut.update(busy.id, projectId, { description: 'edited' }, 'key_1');
     await sut.recordDeliveryOutcome(busy.id, false, 10, 'system:dispatcher');
-    const [count] = await ds.query('select consecutive_failures from webhooks where id = $1', [busy.id]);
+    const [count] = await ds.query('select consecutive_failures from webhooks where id = $1', [
+      busy.id,
+    ]);
     expect(count.consecutive_failures).toBe(2);
   });
 });

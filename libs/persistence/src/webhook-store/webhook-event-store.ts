@@ -1,4 +1,9 @@
-import { WebhookStateSchema, newId, type EncryptedSecret, type SignatureScheme } from '@hookline/contracts';
+import {
+  WebhookStateSchema,
+  newId,
+  type EncryptedSecret,
+  type SignatureScheme,
+} from '@hookline/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { WebhookEntity } from '../entities/webhook.entity';
 import type { SecretBox } from '../secret-box';
@@ -134,14 +139,16 @@ export class WebhookEventStore {
       const change: Record<string, unknown> = {};
       if (patch.url !== undefined && patch.url !== current.url) next.url = change.url = patch.url;
       if (patch.events !== undefined) next.events = change.events = patch.events;
-      if (patch.description !== undefined) next.description = change.description = patch.description;
+      if (patch.description !== undefined)
+        next.description = change.description = patch.description;
       let type: WebhookEventType = 'webhook.updated';
       if (patch.active !== undefined && patch.active !== current.active) {
         next.active = change.active = patch.active;
         next.disabledReason = patch.active ? null : 'manual';
         if (patch.active) next.consecutiveFailures = 0;
         change.disabled_reason = next.disabledReason;
-        if (Object.keys(change).length === 2) type = patch.active ? 'webhook.enabled' : 'webhook.disabled';
+        if (Object.keys(change).length === 2)
+          type = patch.active ? 'webhook.enabled' : 'webhook.disabled';
       }
       if (Object.keys(change).length === 0) return { type, change, next: undefined };
       return { type, change, next };
@@ -159,9 +166,12 @@ export class WebhookEventStore {
   ): Promise<WebhookEntity> {
     const { row } = await this.mutate(id, projectId, actor, {}, (current) => {
       const now = Date.now();
-      const expiresAt = transitionHours > 0 ? new Date(now + transitionHours * 3_600_000).toISOString() : null;
+      const expiresAt =
+        transitionHours > 0 ? new Date(now + transitionHours * 3_600_000).toISOString() : null;
       const previous = current.secrets[0]!;
-      const secrets: EncryptedSecret[] = [{ ciphertext: this.box.encrypt(id, secret), expires_at: null }];
+      const secrets: EncryptedSecret[] = [
+        { ciphertext: this.box.encrypt(id, secret), expires_at: null },
+      ];
       if (expiresAt) secrets.push({ ciphertext: previous.ciphertext, expires_at: expiresAt });
       return {
         type: 'webhook.secret_rotated',
@@ -173,7 +183,11 @@ export class WebhookEventStore {
   }
 
   async delete(id: string, projectId: string | undefined, actor: string | null): Promise<void> {
-    await this.mutate(id, projectId, actor, {}, () => ({ type: 'webhook.deleted', change: {}, next: null }));
+    await this.mutate(id, projectId, actor, {}, () => ({
+      type: 'webhook.deleted',
+      change: {},
+      next: null,
+    }));
   }
 
   /** Disables a webhook (the dispatcher's disable rule, 410 Gone); a no-op when already inactive. */
@@ -190,9 +204,17 @@ export class WebhookEventStore {
    * Counts consecutive failed deliveries and disables the webhook when `disableAfter` is reached
    * (0: never). A success resets the count. Answers whether this call disabled the webhook.
    */
-  async recordDeliveryOutcome(id: string, succeeded: boolean, disableAfter: number, actor: string | null): Promise<boolean> {
+  async recordDeliveryOutcome(
+    id: string,
+    succeeded: boolean,
+    disableAfter: number,
+    actor: string | null,
+  ): Promise<boolean> {
     if (succeeded) {
-      await this.dataSource.query('update webhooks set consecutive_failures = 0 where id = $1 and consecutive_failures <> 0', [id]);
+      await this.dataSource.query(
+        'update webhooks set consecutive_failures = 0 where id = $1 and consecutive_failures <> 0',
+        [id],
+      );
       return false;
     }
     // An atomic increment, outside the event store: the count is bookkeeping, not webhook state.
@@ -201,7 +223,8 @@ export class WebhookEventStore {
       [id],
     )) as [{ consecutive_failures: number; active: boolean }[], number];
     const row = rows[0];
-    if (!row || !row.active || disableAfter <= 0 || row.consecutive_failures < disableAfter) return false;
+    if (!row || !row.active || disableAfter <= 0 || row.consecutive_failures < disableAfter)
+      return false;
     const n = row.consecutive_failures;
     const reason = `${n} consecutive failed deliver${n === 1 ? 'y' : 'ies'}`;
     try {
@@ -238,7 +261,10 @@ export class WebhookEventStore {
           const repo = manager.getRepository(WebhookEntity);
           const current = await repo.findOneBy(projectId ? { id, projectId } : { id });
           if (!current) throw new WebhookNotFoundError(id);
-          if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
+          if (
+            options.expectedVersion !== undefined &&
+            options.expectedVersion !== current.version
+          ) {
             throw new StaleVersionError(id);
           }
           const { type, change, next } = decide(current);
@@ -246,10 +272,22 @@ export class WebhookEventStore {
           if (next === null) {
             const res = await repo.delete({ id, version: current.version });
             if (!res.affected) throw new ConcurrencyError(id);
-            await this.append(manager, { ...current, version: current.version + 1 } as WebhookEntity, type, actor, change, true);
+            await this.append(
+              manager,
+              { ...current, version: current.version + 1 } as WebhookEntity,
+              type,
+              actor,
+              change,
+              true,
+            );
             return { row: current, changed: true };
           }
-          const updated = { ...next, version: current.version + 1, updatedAt: new Date(), updatedBy: actor } as WebhookEntity;
+          const updated = {
+            ...next,
+            version: current.version + 1,
+            updatedAt: new Date(),
+            updatedBy: actor,
+          } as WebhookEntity;
           const res = await repo.update(
             { id, version: current.version },
             {
@@ -260,7 +298,9 @@ export class WebhookEventStore {
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,
               // Written only when the change resets it, so a concurrent failure count is not overwritten.
-              ...(updated.consecutiveFailures !== current.consecutiveFailures ? { consecutiveFailures: updated.consecutiveFailures } : {}),
+              ...(updated.consecutiveFailures !== current.consecutiveFailures
+                ? { consecutiveFailures: updated.consecutiveFailures }
+                : {}),
               version: updated.version,
               updatedAt: updated.updatedAt,
               updatedBy: updated.updatedBy,
@@ -293,7 +333,15 @@ export class WebhookEventStore {
     await manager.query(
       `insert into webhook_events (aggregate_id, project_id, version, type, actor, change, state)
        values ($1, $2, $3, $4, $5, $6, $7)`,
-      [row.id, row.projectId, row.version, type, actor, JSON.stringify(change), tombstone ? null : JSON.stringify(WebhookStateSchema.parse(toWebhookState(row)))],
+      [
+        row.id,
+        row.projectId,
+        row.version,
+        type,
+        actor,
+        JSON.stringify(change),
+        tombstone ? null : JSON.stringify(WebhookStateSchema.parse(toWebhookState(row))),
+      ],
     );
     await manager.query(`select pg_notify('${WEBHOOK_EVENTS_CHANNEL}', $1)`, [row.id]);
   }
