@@ -141,31 +141,24 @@ describe('Hookline end to end', () => {
     const r = await newReceiver();
     const hook = await client.webhooks.create(r.url, ['project.member.*']);
     const rotated = await client.webhooks.rotateSecret(hook.id, 2);
-    // The dispatcher follows the changelog: wait until a delivery carries two signatures.
-    const both = await pollUntil(
-      async () => {
-        const { id } = await publisher.publish('project.member.created', member, {
-          projectId: project.id,
-        });
-        const [req] = await received(r, id);
-        return String(req!.headers['webhook-signature']).split(' ').length === 2 && req;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, message: 'two signatures' },
-    );
+    // The dispatcher follows the changelog: publish until a delivery carries `count` signatures.
+    const deliveryWithSignatures = (count: number) =>
+      pollUntil(
+        async () => {
+          const { id } = await publisher.publish('project.member.created', member, {
+            projectId: project.id,
+          });
+          const [req] = await received(r, id);
+          return String(req!.headers['webhook-signature']).split(' ').length === count && req;
+        },
+        { timeoutMs: 30_000, intervalMs: 200, message: `${count} signature(s)` },
+      );
+    const both = await deliveryWithSignatures(2);
     await verify(both.body, headersOf(both), hook.secret);
     await verify(both.body, headersOf(both), rotated.secret);
 
     const second = await client.webhooks.rotateSecret(hook.id, 0);
-    const single = await pollUntil(
-      async () => {
-        const { id } = await publisher.publish('project.member.created', member, {
-          projectId: project.id,
-        });
-        const [req] = await received(r, id);
-        return String(req!.headers['webhook-signature']).split(' ').length === 1 && req;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, message: 'one signature' },
-    );
+    const single = await deliveryWithSignatures(1);
     await verify(single.body, headersOf(single), second.secret);
     await expect(verify(single.body, headersOf(single), rotated.secret)).rejects.toThrow(
       'Invalid signature',
