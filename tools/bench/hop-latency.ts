@@ -4,8 +4,10 @@ import { percentile } from './process-stats';
 
 /**
  * Where the publish→receipt time goes, from what the pipeline already records: the envelope's
- * occurred_at, the broker's append time of the event and of each delivery task, and the attempt
- * row's started_at and duration. Each hop's p50/p99 tells which stage to profile.
+ * occurred_at, the record timestamps of the event and of each delivery task (CreateTime: set by
+ * the producing client when it sends, so a hop includes the producer's linger and the round trip
+ * to the broker; every clock here is the same machine's), and the attempt row's started_at and
+ * duration. Each hop's p50/p99 tells which stage to profile.
  */
 export async function hopLatency(
   kafka: Kafka,
@@ -69,7 +71,7 @@ export async function hopLatency(
 }
 
 /**
- * The fan-out's own pace, from the append times of the events and of the first-attempt tasks
+ * The fan-out's own pace, from the record timestamps of the events and of the first-attempt tasks
  * since `sinceMs`: tasks and events per second while it was producing, and the time from the
  * first event's append to the last task's.
  */
