@@ -4,6 +4,14 @@ import tseslint from 'typescript-eslint';
 
 // The dependency direction of STYLE.md: contracts, config and signing depend on nothing of
 // ours; infrastructure libs may use them; apps use libs; no app imports another app.
+const PRODUCTION_LIBS = [
+  'type:contracts',
+  'type:config',
+  'type:infra',
+  'type:signing',
+  'type:client',
+];
+
 const boundaries = {
   enforceBuildableLibDependency: false,
   allow: [],
@@ -23,38 +31,9 @@ const boundaries = {
       sourceTag: 'type:infra',
       onlyDependOnLibsWithTags: ['type:contracts', 'type:config', 'type:infra'],
     },
-    {
-      sourceTag: 'type:testing',
-      onlyDependOnLibsWithTags: [
-        'type:contracts',
-        'type:config',
-        'type:infra',
-        'type:signing',
-        'type:client',
-      ],
-    },
-    {
-      sourceTag: 'type:app',
-      onlyDependOnLibsWithTags: [
-        'type:contracts',
-        'type:config',
-        'type:infra',
-        'type:signing',
-        'type:client',
-        'type:testing',
-      ],
-    },
-    {
-      sourceTag: 'type:tool',
-      onlyDependOnLibsWithTags: [
-        'type:contracts',
-        'type:config',
-        'type:infra',
-        'type:signing',
-        'type:client',
-        'type:testing',
-      ],
-    },
+    { sourceTag: 'type:testing', onlyDependOnLibsWithTags: PRODUCTION_LIBS },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: [...PRODUCTION_LIBS, 'type:testing'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: [...PRODUCTION_LIBS, 'type:testing'] },
   ],
 };
 

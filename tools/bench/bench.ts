@@ -211,8 +211,16 @@ async function main() {
   };
 
   /** Runs the reference producer; resolves when it has published `count` events. */
-  const produce = (args: string[]) =>
+  const produce = (rate: number | 'max', count: number, projectIds: string[]) =>
     new Promise<void>((resolve, reject) => {
+      const args = [
+        '--rate',
+        String(rate),
+        '--count',
+        String(count),
+        '--projects',
+        projectIds.join(','),
+      ];
       const child = spawnService('producer', { ...hl.env }, { args, logName: 'bench-producer' });
       child.on('exit', (code) =>
         code === 0
@@ -236,14 +244,14 @@ async function main() {
     }
     // Warm-up and readiness in one: one event per project must reach every webhook.
     await farm.reset();
-    await produce(['--rate', 'max', '--count', String(projects), '--projects', ids.join(',')]);
+    await produce('max', projects, ids);
     await pollUntil(async () => (await farm.stats()).unique >= projects * hooksPerProject, {
       timeoutMs: 120_000,
       intervalMs: 250,
       message: 'warm-up deliveries',
     }).catch(async () => {
       // Events were spread over the projects at random: some may have got none; top up each.
-      for (const id of ids) await produce(['--rate', 'max', '--count', '1', '--projects', id]);
+      for (const id of ids) await produce('max', 1, [id]);
     });
     return { ids, lastIndex: index };
   };
@@ -271,14 +279,7 @@ async function main() {
       const expected = SIZES.throughputEvents * SIZES.hooksPerProject;
       const logged0 = await attemptsLogged();
       const t0 = Date.now();
-      await produce([
-        '--rate',
-        'max',
-        '--count',
-        String(SIZES.throughputEvents),
-        '--projects',
-        mainProjects.ids.join(','),
-      ]);
+      await produce('max', SIZES.throughputEvents, mainProjects.ids);
       const publishSeconds = (Date.now() - t0) / 1000;
       await pollUntil(async () => (await farm.stats()).unique >= expected, {
         timeoutMs: 600_000,
@@ -323,14 +324,7 @@ async function main() {
       await farm.reset();
       const count = 200 * SIZES.latencySeconds;
       const since = Date.now();
-      await produce([
-        '--rate',
-        '200',
-        '--count',
-        String(count),
-        '--projects',
-        latencyProjects.ids.join(','),
-      ]);
+      await produce(200, count, latencyProjects.ids);
       await pollUntil(async () => (await farm.stats()).unique >= count, {
         timeoutMs: 60_000,
         intervalMs: 250,
@@ -408,14 +402,7 @@ async function main() {
       const count = 200 * SIZES.stormSeconds;
       const run = async () => {
         await farm.reset();
-        await produce([
-          '--rate',
-          '200',
-          '--count',
-          String(count),
-          '--projects',
-          stormProjects.ids.join(','),
-        ]);
+        await produce(200, count, stormProjects.ids);
         await new Promise((r) => setTimeout(r, 2000));
         return farm.stats();
       };

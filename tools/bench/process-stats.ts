@@ -2,12 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS = 100; // USER_HZ on Linux
 
+/** The fields of /proc/<pid>/stat after the command name (fields[1] is the parent's pid). */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime, or with `children` cutime + cstime (children that exited and were waited for). */
+const cpuOf = (fields: string[], children = false) =>
+  (Number(fields[children ? 13 : 11]) + Number(fields[children ? 14 : 12])) / TICKS;
+
 /** CPU seconds used so far and peak resident memory (VmHWM) of a process, from /proc. */
 export function processStats(pid: number): { cpuSeconds: number; peakRssMb: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS;
+    const cpuSeconds = cpuOf(statFields(pid));
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
     return { cpuSeconds, peakRssMb: Number(hwm ?? 0) / 1024 };
@@ -17,26 +25,26 @@ export function processStats(pid: number): { cpuSeconds: number; peakRssMb: numb
 }
 
 /**
- * CPU seconds of a process and of its children (Postgres runs a process per connection; their
- * CPU reaches the parent's counters only when they exit). Peak RSS is the parent's alone: the
- * children's share memory with it.
+ * CPU seconds of a process and of its children, live and exited (Postgres runs a process per
+ * connection; their CPU reaches the parent's counters only when they exit). Peak RSS is the
+ * parent's alone: the children share memory with it.
  */
 export function processTreeStats(
   pid: number,
 ): { cpuSeconds: number; peakRssMb: number } | undefined {
   const own = processStats(pid);
   if (!own) return undefined;
-  // Plus the children that exited and were waited for (cutime, cstime).
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  let cpuSeconds = own.cpuSeconds + (Number(stat[13]) + Number(stat[14])) / TICKS;
+  let cpuSeconds = own.cpuSeconds;
+  try {
+    cpuSeconds += cpuOf(statFields(pid), true);
+  } catch {
+    return undefined;
+  }
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === pid)
-        cpuSeconds += (Number(fields[11]) + Number(fields[12])) / TICKS;
+      const fields = statFields(entry);
+      if (Number(fields[1]) === pid) cpuSeconds += cpuOf(fields);
     } catch {
       /* gone meanwhile */
     }

@@ -70,21 +70,19 @@ async function compile(file: string, options: Options): Promise<void> {
 export async function build(): Promise<{ files: number; ms: number }> {
   const started = Date.now();
   rmSync(OUT, { recursive: true, force: true });
-  const options = swcOptions();
-  let files = 0;
-  for (const project of projects()) {
-    // Code reads its version from package.json next to it (and the repository's).
+  // Code reads its version from the package.json next to it (and the repository's).
+  for (const project of ['.', ...projects()]) {
     const manifest = join(REPO_ROOT, project, 'package.json');
-    if (existsSync(manifest)) {
-      mkdirSync(join(OUT, project), { recursive: true });
-      copyFileSync(manifest, join(OUT, project, 'package.json'));
-    }
-    const files_ = sources(join(REPO_ROOT, project, 'src'));
-    await Promise.all(files_.map((file) => compile(file, options)));
-    files += files_.length;
+    if (!existsSync(manifest)) continue;
+    mkdirSync(join(OUT, project), { recursive: true });
+    copyFileSync(manifest, join(OUT, project, 'package.json'));
   }
-  // The migration runner, which a deployment runs before the services (k8s/migrate-job.yaml).
-  for (const file of sources(join(REPO_ROOT, 'tools', 'db'))) await compile(file, options);
-  copyFileSync(join(REPO_ROOT, 'package.json'), join(OUT, 'package.json'));
-  return { files, ms: Date.now() - started };
+  const files = [
+    ...projects().flatMap((project) => sources(join(REPO_ROOT, project, 'src'))),
+    // The migration runner, which a deployment runs before the services (k8s/migrate-job.yaml).
+    ...sources(join(REPO_ROOT, 'tools', 'db')),
+  ];
+  const options = swcOptions();
+  await Promise.all(files.map((file) => compile(file, options)));
+  return { files: files.length, ms: Date.now() - started };
 }

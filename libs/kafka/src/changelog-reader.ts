@@ -21,17 +21,14 @@ function isLeadershipSettling(e: unknown): boolean {
  * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
  * (a first deployment, a test) fails to start.
  */
-async function fetchEndOffsets(
+async function fetchTopicOffsets(
   admin: Admin,
   topic: string,
-): Promise<Map<number, { low: bigint; high: bigint }>> {
+): ReturnType<Admin['fetchTopicOffsets']> {
   const deadline = Date.now() + SETTLING_RETRY_MS;
   for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
     try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return new Map(
-        offsets.map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]),
-      );
+      return await admin.fetchTopicOffsets(topic);
     } catch (e) {
       if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
       await new Promise((r) => setTimeout(r, waitMs));
@@ -89,8 +86,8 @@ export class ChangelogReader {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const [partition, { low, high }] of await fetchEndOffsets(admin, topic)) {
-        if (high > low) this.pending.set(partition, high);
+      for (const p of await fetchTopicOffsets(admin, topic)) {
+        if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
       }
     } finally {
       await admin.disconnect();
@@ -154,8 +151,8 @@ export class ChangelogReader {
       this.admin = admin;
     }
     try {
-      const offsets = await fetchEndOffsets(this.admin, this.options.topic);
-      return new Map([...offsets].map(([partition, { high }]) => [partition, high]));
+      const offsets = await fetchTopicOffsets(this.admin, this.options.topic);
+      return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
     } catch (e) {
       await this.admin.disconnect().catch(() => undefined);
       this.admin = undefined;

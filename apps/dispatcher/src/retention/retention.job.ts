@@ -57,20 +57,15 @@ export class RetentionJob {
       ])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
+        const query = runner.query.bind(runner);
         const attempts = await this.deleteOlder(
-          runner.query.bind(runner),
+          query,
           'delivery_attempts',
           'started_at',
           cutoff,
           batch,
         );
-        const deliveries = await this.deleteOlder(
-          runner.query.bind(runner),
-          'deliveries',
-          'created_at',
-          cutoff,
-          batch,
-        );
+        const deliveries = await this.deleteOlder(query, 'deliveries', 'created_at', cutoff, batch);
         if (attempts || deliveries)
           this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
         return { attempts, deliveries };

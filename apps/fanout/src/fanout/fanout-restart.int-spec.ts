@@ -33,6 +33,17 @@ describe(`${FanoutService.name} across a crash`, () => {
     HOOKLINE_KAFKA_SESSION_TIMEOUT: '6s',
   });
 
+  /** Waits until the group has consumed every event and the collector holds every task. */
+  const allFannedOut = async () => {
+    await waitForGroupCaughtUp(
+      topics.kafka,
+      `${topics.prefix}hookline.fanout`,
+      topics.topics.events,
+      30_000,
+    );
+    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
+  };
+
   beforeAll(async () => {
     topics = await createTestTopics(undefined, 5, 3);
     writer = await TopicWriter.connect(topics.kafka);
@@ -95,13 +106,7 @@ describe(`${FanoutService.name} across a crash`, () => {
     publishing = false;
     await stream;
 
-    await waitForGroupCaughtUp(
-      topics.kafka,
-      `${topics.prefix}hookline.fanout`,
-      topics.topics.events,
-      30_000,
-    );
-    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
+    await allFannedOut();
     const byEvent = new Map<string, Set<string>>();
     for (const t of tasks.json<DeliveryTask>()) {
       const ids = byEvent.get(t.event.id) ?? new Set<string>();
@@ -155,13 +160,7 @@ describe(`${FanoutService.name} across a crash`, () => {
       timeoutMs: 30_000,
       message: 'the successor fanning out',
     });
-    await waitForGroupCaughtUp(
-      topics.kafka,
-      `${topics.prefix}hookline.fanout`,
-      topics.topics.events,
-      30_000,
-    );
-    await waitForCollected(topics.kafka, tasks, topics.topics.deliveries, 30_000);
+    await allFannedOut();
 
     expect(
       ofThisTest()
