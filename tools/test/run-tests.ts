@@ -29,6 +29,14 @@ function runNx(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   });
 }
 
+/** Runs a gate (lint, typecheck) through npm; answers whether it passed. */
+function runGate(script: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', script], { cwd: REPO_ROOT, stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
 function readResults(): ProjectResult[] {
   if (!existsSync(RESULTS_DIR)) return [];
   return readdirSync(RESULTS_DIR)
@@ -40,6 +48,14 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   rmSync(RESULTS_DIR, { recursive: true, force: true });
   const log = (line: string) => process.stdout.write(`[test] ${line}\n`);
+  // The gates come first and fail the run like a failed test: a boundary violation or a type
+  // error is a red build even when every test passes. `--no-gates` skips them (a quick re-run).
+  const gates = argv.includes('--no-gates') ? [] : ['typecheck', 'lint'];
+  const gateFailures: string[] = [];
+  for (const gate of gates) {
+    log(`gate: npm run ${gate}`);
+    if (!(await runGate(gate))) gateFailures.push(gate);
+  }
   const { state, started: startedParts } = await stackUp('test', log);
   let stopping = false;
   const stop = async () => {
@@ -84,7 +100,8 @@ async function main(argv: string[]): Promise<number> {
 
   const results = readResults();
   const passed = results.reduce((n, r) => n + r.passed, 0);
-  let failed = results.reduce((n, r) => n + r.failed, 0);
+  let failed = results.reduce((n, r) => n + r.failed, 0) + gateFailures.length;
+  for (const gate of gateFailures) log(`gate failed: npm run ${gate}`);
   // A project whose Jest never reported (crashed, failed to compile) still counts as a failure.
   if (nxCode !== 0 && failed === 0) failed = 1;
   const skipped = results.reduce((n, r) => n + r.skipped, 0);

@@ -5,6 +5,7 @@ import type { HooklineConfig } from '@hookline/config';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
 import {
+  DeliveryLogRepository,
   SecretBox,
   WebhookEventStore,
   createDataSource,
@@ -14,16 +15,16 @@ import { createLogger, createMetricsRegistry, type Logger } from '@hookline/tele
 import { AttemptLogWriter } from './dispatch/attempt-log.writer';
 import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
 import { createDispatchConsumer } from './dispatch/dispatch.consumer';
-import { DeliveryPolicy } from './dispatch/delivery-policy';
 import { DeliveryService } from './dispatch/delivery.service';
 import { DispatcherMetrics } from './dispatch/dispatcher.metrics';
 import type { Resolver } from './dispatch/guarded-lookup';
 import type { InflightConsumer } from './dispatch/inflight-consumer';
-import { OutcomeHandler } from './dispatch/outcome.handler';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
 import { TaskPublisher } from './dispatch/task-publisher';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
+import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS } from './lifecycle/delivery-lifecycle';
+import { LifecycleExecutor } from './lifecycle/lifecycle.executor';
 import { RetentionJob, type RetentionOptions } from './retention/retention.job';
 
 /** Tuning beyond the shared configuration; the defaults suit production. */
@@ -99,17 +100,19 @@ export class Dispatcher {
     });
     this.publisher = new TaskPublisher(this.kafka, this.log);
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
-    const outcomes = new OutcomeHandler({
-      policy: new DeliveryPolicy({
+    const lifecycle = new LifecycleExecutor({
+      settings: {
         schedule: config.HOOKLINE_RETRY_SCHEDULE,
-        random: options.random,
-      }),
+        jitter: DEFAULT_JITTER,
+        maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+        disableAfter: config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES,
+      },
+      random: options.random,
       publisher: this.publisher,
       attemptLog: this.attemptLog,
+      deliveryLog: new DeliveryLogRepository(this.dataSource),
       eventStore: new WebhookEventStore(this.dataSource, box),
-      dataSource: this.dataSource,
       topics: this.topics,
-      disableAfter: config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES,
       metrics: this.metrics,
       log: this.log,
     });
@@ -117,7 +120,7 @@ export class Dispatcher {
       directory: new WebhookDirectory(this.view, this.dataSource, box),
       client: this.client,
       limiter: new ConcurrencyLimiter(options.concurrency ?? 256, perEndpoint),
-      outcomes,
+      lifecycle,
       metrics: this.metrics,
       log: this.log,
       urlHint: (id) => this.view.get(id)?.url,

@@ -1,5 +1,6 @@
 import { context, propagation, type Context } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
+import { KafkaHeaders, type TraceHeaders } from '@hookline/contracts';
 
 /** Writes the active trace context (`traceparent`, `tracestate`) into Kafka message headers. */
 export function injectTraceHeaders(
@@ -30,4 +31,19 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
   if (value === undefined) return undefined;
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+}
+
+/** The active trace context as the `traceparent`/`tracestate` pair a message factory takes. */
+export function currentTraceHeaders(ctx: Context = context.active()): TraceHeaders {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return { traceparent: carrier.traceparent, tracestate: carrier.tracestate };
+}
+
+/** The trace context a consumed message carries, to pass on to the messages it causes. */
+export function traceHeadersOf(headers: IHeaders | undefined): TraceHeaders {
+  return {
+    traceparent: headerString(headers, KafkaHeaders.traceparent),
+    tracestate: headerString(headers, KafkaHeaders.tracestate),
+  };
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { ADVISORY_LOCKS } from './advisory-locks';
 
 export interface DataSourceSettings {
   url: string;
@@ -33,8 +34,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   return new DataSource(dataSourceOptions(settings));
 }
 
-// An arbitrary constant: the advisory lock that serialises migrations across processes.
-const MIGRATION_LOCK = 7_201_104;
+const MIGRATION_LOCK = ADVISORY_LOCKS.migrations;
 
 /** Runs pending migrations; safe when several services start at once. */
 export async function runMigrations(url: string): Promise<string[]> {

@@ -1,4 +1,6 @@
+export * from './advisory-locks';
 export * from './data-source';
+export * from './delivery-log';
 export * from './entities';
 export { MIGRATIONS } from './migrations';
 export * from './secret-box';

@@ -10,10 +10,10 @@ import { decodeDeliveryTask, toWebhookPayload, type DeliveryTask } from '@hookli
 import { extractTraceContext } from '@hookline/kafka';
 import { signHeaders } from '@hookline/signing';
 import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
+import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from './inflight-consumer';
-import type { OutcomeHandler } from './outcome.handler';
 import type { DeliverableWebhook, WebhookDirectory } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
 
@@ -24,7 +24,7 @@ export interface DeliveryServiceDeps {
   directory: WebhookDirectory;
   client: WebhookHttpClient;
   limiter: ConcurrencyLimiter;
-  outcomes: OutcomeHandler;
+  lifecycle: LifecycleExecutor;
   metrics: DispatcherMetrics;
   log: Logger;
   /** The view's URL of a webhook, to queue a task behind its endpoint before the final check. */
@@ -42,8 +42,8 @@ function endpointKey(url: string | undefined, webhookId: string): string {
 
 /**
  * One attempt of one task: wait for a slot at the endpoint, confirm the webhook still exists and
- * is active, sign the exact bytes to send, POST them, and hand the outcome on (log, retry tier,
- * DLQ, disable). Resolves when all of that is durable, which is when the consumer may commit.
+ * is active, sign the exact bytes to send, POST them, and hand the outcome to the delivery lifecycle (log, retry
+ * tier, DLQ, disable). Resolves when all of that is durable, which is when the consumer may commit.
  */
 export class DeliveryService {
   private readonly tracer = tracer('hookline-dispatcher');
@@ -91,7 +91,7 @@ export class DeliveryService {
   }
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
-    const { directory, limiter, metrics, log, outcomes } = this.deps;
+    const { directory, limiter, metrics, log, lifecycle } = this.deps;
     const release = await limiter.acquire(
       endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id),
     );
@@ -115,7 +115,7 @@ export class DeliveryService {
           'task dropped: webhook not deliverable',
         );
         release();
-        await outcomes.dropped(task, found.reason);
+        await lifecycle.undeliverable(task, found.reason);
         return;
       }
       webhook = found.webhook;
@@ -163,7 +163,7 @@ export class DeliveryService {
     const outcome = result.errorClass ?? 'success';
     metrics.attempts.inc({ outcome });
     metrics.attemptSeconds.observe({ outcome }, result.durationMs / 1000);
-    await outcomes.afterAttempt({
+    await lifecycle.afterAttempt({
       task,
       message,
       webhook,

@@ -1,8 +1,8 @@
 import { Agent } from 'undici';
 import { forbiddenReason, parseHostAddress } from '@hookline/url-policy';
-import type { AttemptErrorClass } from '@hookline/persistence';
+import type { AttemptErrorClass } from '@hookline/contracts';
 import { guardedLookup, systemResolver, type Resolver } from './guarded-lookup';
-import { parseRetryAfter } from './delivery-policy';
+import { parseRetryAfter } from '../lifecycle/delivery-lifecycle';
 
 /** The most of a response body read off the socket; the rest is never read (the socket is closed). */
 export const MAX_RESPONSE_READ = 64 * 1024;

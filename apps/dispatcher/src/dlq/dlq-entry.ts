@@ -1,11 +1,11 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import {
+  DeliveryTasks,
   KafkaHeaders,
   decodeDeliveryTask,
-  deliveryTaskKey,
   type DeliveryTask,
 } from '@hookline/contracts';
-import { headerString } from '@hookline/kafka';
+import { headerString, traceHeadersOf } from '@hookline/kafka';
 
 /** One dead letter of `hookline.deliveries.dlq`, validated. */
 export interface DlqEntry {
@@ -49,21 +49,9 @@ export function selects(filter: DlqFilter, entry: DlqEntry): boolean {
 }
 
 /**
- * The task that starts the delivery over: the same delivery id, so receivers see the same
- * `webhook-id` and the delivery log row continues (its attempt count keeps adding up), at attempt
- * 1 so the delivery policy walks the whole retry schedule again instead of dead-lettering after
- * one failure. Not `manual`: manual attempts are never retried. `not_before` and `last_error`
- * belong to the old chain. Fields are listed, not spread, so a field added to the task later is
- * not carried into a new chain unexamined.
+ * The task that starts the delivery over (see DeliveryTasks.replay); the replayed attempts stay
+ * in the producer's trace, like every retry of the first chain.
  */
 export function replayMessage(entry: DlqEntry): Message {
-  const { delivery_id, webhook_id, event } = entry.task;
-  const task: DeliveryTask = { delivery_id, webhook_id, attempt: 1, event };
-  const headers: Record<string, string> = { [KafkaHeaders.eventType]: event.event };
-  // The replayed attempts stay in the producer's trace, like every retry of the first chain.
-  for (const name of [KafkaHeaders.traceparent, KafkaHeaders.tracestate]) {
-    const value = headerString(entry.headers, name);
-    if (value) headers[name] = value;
-  }
-  return { key: deliveryTaskKey(webhook_id), value: JSON.stringify(task), headers };
+  return DeliveryTasks.replay(entry.task, traceHeadersOf(entry.headers));
 }

@@ -1,4 +1,4 @@
-import { createDataSource } from '@hookline/persistence';
+import { ADVISORY_LOCKS, createDataSource } from '@hookline/persistence';
 import { createLogger } from '@hookline/telemetry';
 import { createTestDatabase, type TestDatabase } from '@hookline/testing';
 import type { DataSource } from 'typeorm';
@@ -57,12 +57,12 @@ describe(RetentionJob.name, () => {
     const holder = dataSource.createQueryRunner();
     await holder.connect();
     try {
-      await holder.query('select pg_advisory_lock(7201106)');
+      await holder.query('select pg_advisory_lock($1)', [ADVISORY_LOCKS.deliveryLogRetention]);
       expect(
         await new RetentionJob(dataSource, log, { retentionDays: 30 }).runOnce(now),
       ).toBeNull();
     } finally {
-      await holder.query('select pg_advisory_unlock(7201106)');
+      await holder.query('select pg_advisory_unlock($1)', [ADVISORY_LOCKS.deliveryLogRetention]);
       await holder.release();
     }
   });

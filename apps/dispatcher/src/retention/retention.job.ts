@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { ADVISORY_LOCKS, DeliveryLogRepository } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 
 export interface RetentionOptions {
@@ -10,8 +11,8 @@ export interface RetentionOptions {
   initialDelayMs?: number;
 }
 
-// An arbitrary constant: with several dispatchers, one of them enforces retention at a time.
-const RETENTION_LOCK = 7_201_106;
+// With several dispatchers, one of them enforces retention at a time.
+const RETENTION_LOCK = ADVISORY_LOCKS.deliveryLogRetention;
 
 /**
  * Enforces HOOKLINE_DELIVERY_RETENTION_DAYS on the delivery log: attempts by started_at,
@@ -20,12 +21,15 @@ const RETENTION_LOCK = 7_201_106;
 export class RetentionJob {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private readonly deliveryLog: DeliveryLogRepository;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly log: Logger,
     private readonly options: RetentionOptions,
-  ) {}
+  ) {
+    this.deliveryLog = new DeliveryLogRepository(dataSource);
+  }
 
   start(): void {
     const interval = this.options.intervalMs ?? 3_600_000;
@@ -57,15 +61,8 @@ export class RetentionJob {
       ])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
-        const query = runner.query.bind(runner);
-        const attempts = await this.deleteOlder(
-          query,
-          'delivery_attempts',
-          'started_at',
-          cutoff,
-          batch,
-        );
-        const deliveries = await this.deleteOlder(query, 'deliveries', 'created_at', cutoff, batch);
+        const attempts = await this.deleteOlder('attempts', cutoff, batch, runner.manager);
+        const deliveries = await this.deleteOlder('deliveries', cutoff, batch, runner.manager);
         if (attempts || deliveries)
           this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
         return { attempts, deliveries };
@@ -77,20 +74,16 @@ export class RetentionJob {
     }
   }
 
+  /** Deletes in bounded batches until none is older: each statement holds its locks briefly. */
   private async deleteOlder(
-    query: (sql: string, params: unknown[]) => Promise<{ n: number }[]>,
-    table: 'delivery_attempts' | 'deliveries',
-    column: 'started_at' | 'created_at',
+    what: 'attempts' | 'deliveries',
     cutoff: Date,
     batch: number,
+    manager: EntityManager,
   ): Promise<number> {
     let total = 0;
     for (;;) {
-      const [{ n }] = (await query(
-        `with gone as (delete from ${table} where id in (select id from ${table} where ${column} < $1 limit $2) returning 1)
-         select count(*)::int as n from gone`,
-        [cutoff, batch],
-      )) as [{ n: number }];
+      const n = await this.deliveryLog.deleteOlderThan(what, cutoff, batch, manager);
       total += n;
       if (n < batch) return total;
     }

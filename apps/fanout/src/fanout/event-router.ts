@@ -2,14 +2,12 @@ import { ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { KafkaMessage, Message } from 'kafkajs';
 import { ZodError } from 'zod';
 import {
+  DeliveryTasks,
   EventEnvelopeSchema,
   KafkaHeaders,
-  deliveryId,
-  deliveryTaskKey,
-  encodeDeliveryTask,
   type EventEnvelope,
 } from '@hookline/contracts';
-import { extractTraceContext, injectTraceHeaders } from '@hookline/kafka';
+import { currentTraceHeaders, extractTraceContext } from '@hookline/kafka';
 import { tracer } from '@hookline/telemetry';
 import type { EventOutcome } from './fanout.metrics';
 import type { OutgoingMessage } from './fanout.producer';
@@ -94,22 +92,10 @@ export class EventRouter {
     let bytes = 0;
     if (webhookIds.length > 0) {
       // One headers object and one serialised envelope shared by every task of the event.
-      const headers = injectTraceHeaders(
-        { [KafkaHeaders.eventType]: envelope.event },
-        trace.setSpan(ROOT_CONTEXT, span),
-      );
-      const eventJson = JSON.stringify(envelope);
-      for (const webhookId of webhookIds) {
-        const value = encodeDeliveryTask(
-          { delivery_id: deliveryId(envelope.id, webhookId), webhook_id: webhookId, attempt: 1 },
-          eventJson,
-        );
-        const size = value.length + webhookId.length + HEADER_BYTES;
-        messages.push({
-          topic: this.topics.deliveries,
-          message: { key: deliveryTaskKey(webhookId), value, headers },
-          bytes: size,
-        });
+      const traceHeaders = currentTraceHeaders(trace.setSpan(ROOT_CONTEXT, span));
+      for (const task of DeliveryTasks.firstAttempts(envelope, webhookIds, traceHeaders)) {
+        const size = task.value.length + task.key.length + HEADER_BYTES;
+        messages.push({ topic: this.topics.deliveries, message: task, bytes: size });
         bytes += size;
       }
     }

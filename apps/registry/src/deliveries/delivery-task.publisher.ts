@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
-import { KafkaHeaders, deliveryTaskKey, topicNames, type DeliveryTask } from '@hookline/contracts';
+import { topicNames, type TaskMessage } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import { injectTraceHeaders, withDeadline } from '@hookline/kafka';
 import { ApiError } from '../common/api-error';
@@ -33,7 +33,8 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
     ).deliveries;
   }
 
-  async publish(task: DeliveryTask): Promise<void> {
+  /** A task built by DeliveryTasks; the request's trace context is added to its headers. */
+  async publish(task: TaskMessage): Promise<void> {
     try {
       const producer = await withDeadline(this.connect(), SEND_TIMEOUT_MS, noAnswer);
       await withDeadline(
@@ -41,13 +42,7 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
           topic: this.deliveriesTopic,
           acks: -1,
           timeout: SEND_TIMEOUT_MS,
-          messages: [
-            {
-              key: deliveryTaskKey(task.webhook_id),
-              value: JSON.stringify(task),
-              headers: injectTraceHeaders({ [KafkaHeaders.eventType]: task.event.event }),
-            },
-          ],
+          messages: [{ ...task, headers: injectTraceHeaders({ ...task.headers }) }],
         }),
         SEND_TIMEOUT_MS,
         noAnswer,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+import { AttemptResource, DELIVERY_STATUSES, DeliveryResource } from '@hookline/contracts';
 const instant = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z',
@@ -24,34 +23,10 @@ export type ListDeliveriesQuery = z.infer<typeof ListDeliveriesQuery>;
 /** Test and redeliver take no options; an empty object (or no body) is accepted. */
 export const EmptyBody = z.object({}).strict();
 
-export const DeliveryResponse = z.object({
-  id: z.string(),
-  webhook_id: z.string(),
-  event_id: z.string(),
-  event_type: z.string(),
-  status: z.enum(DELIVERY_STATUSES),
-  attempts: z.number().int(),
-  next_attempt_at: z.string().nullable(),
-  last_error: z.string().nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-export type DeliveryResponse = z.infer<typeof DeliveryResponse>;
-
-export const AttemptResponse = z.object({
-  attempt: z.number().int(),
-  trigger: z.enum(['automatic', 'redeliver', 'test']),
-  url: z.string(),
-  request_headers: z.record(z.string(), z.string()),
-  response_status: z.number().int().nullable(),
-  /** The first 4 KiB of the response body. */
-  response_body: z.string().nullable(),
-  duration_ms: z.number().int(),
-  error_class: z.string().nullable(),
-  error: z.string().nullable(),
-  started_at: z.string(),
-});
-export type AttemptResponse = z.infer<typeof AttemptResponse>;
+export const DeliveryResponse = DeliveryResource;
+export type DeliveryResponse = DeliveryResource;
+export const AttemptResponse = AttemptResource;
+export type AttemptResponse = AttemptResource;
 
 export const DeliveryWithAttemptsResponse = DeliveryResponse.extend({
   attempts_log: z.array(AttemptResponse),

@@ -7,15 +7,14 @@ import {
 import { DataSource } from 'typeorm';
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import {
-  newId,
-  topicNames,
-  webhookStateKey,
-  type OperationalEvent,
-  type Topics,
-} from '@hookline/contracts';
+import { OperationalEvents, topicNames, webhookStateKey, type Topics } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
-import { OrderedRelay, WEBHOOK_EVENTS_CHANNEL, type OutboxRow } from '@hookline/persistence';
+import {
+  ADVISORY_LOCKS,
+  OrderedRelay,
+  WEBHOOK_EVENTS_CHANNEL,
+  type OutboxRow,
+} from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 import { CONFIG, KAFKA, LOGGER, METRICS } from '../infra/tokens';
 
@@ -28,8 +27,7 @@ interface WebhookEventRow extends OutboxRow {
   occurred_at: Date;
 }
 
-// Arbitrary constant: the advisory lock that elects the one relaying registry replica.
-export const RELAY_LOCK = 7_201_105;
+export const RELAY_LOCK = ADVISORY_LOCKS.changelogRelay;
 
 /**
  * Publishes committed webhook_events, in order, to the compacted changelog (key = webhook id,
@@ -100,17 +98,15 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
       .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
       .filter((r) => Object.keys(r.change).length > 0)
       .map((r) => {
-        const event: OperationalEvent = {
-          id: newId('event'),
-          project_id: r.project_id,
-          event: r.type as 'webhook.disabled' | 'webhook.enabled',
-          occurred_at: new Date(r.occurred_at).toISOString(),
-          data:
-            r.type === 'webhook.disabled'
-              ? { webhook_id: r.aggregate_id, reason: String(r.change.disabled_reason ?? 'manual') }
-              : { webhook_id: r.aggregate_id },
-        };
-        return { key: r.project_id, value: JSON.stringify(event) };
+        const at = new Date(r.occurred_at);
+        return r.type === 'webhook.disabled'
+          ? OperationalEvents.webhookDisabled(
+              r.project_id,
+              r.aggregate_id,
+              String(r.change.disabled_reason ?? 'manual'),
+              at,
+            )
+          : OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at);
       });
     const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
     if (operational.length)

@@ -1,3 +1,4 @@
 export * from './codec';
 export * from './key';
 export * from './value';
+export * from './factory';

@@ -1,15 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-
-export type AttemptErrorClass =
-  | 'timeout'
-  | 'connection_refused'
-  | 'connection_error'
-  | 'dns'
-  | 'tls'
-  | 'http_status'
-  | 'redirect'
-  | 'blocked_address'
-  | 'invalid_url';
+import type { AttemptErrorClass, AttemptTrigger } from '@hookline/contracts';
 
 @Entity({ name: 'delivery_attempts' })
 @Index(['deliveryId', 'attempt'])
@@ -26,9 +16,8 @@ export class DeliveryAttemptEntity {
   @Column({ type: 'int' })
   attempt!: number;
 
-  /** automatic, redeliver or test */
   @Column({ type: 'text', default: 'automatic' })
-  trigger!: string;
+  trigger!: AttemptTrigger;
 
   @Column({ type: 'text' })
   url!: string;

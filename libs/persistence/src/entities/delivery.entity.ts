@@ -1,6 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+import type { DeliveryStatus } from '@hookline/contracts';
 
 /** One event for one webhook: the row the delivery log lists. */
 @Entity({ name: 'deliveries' })

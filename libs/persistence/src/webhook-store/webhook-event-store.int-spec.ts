@@ -162,13 +162,19 @@ describe(WebhookEventStore.name, () => {
     expect(current).toEqual({ description: 'moved on', version: 2 });
   });
 
-  it('should disable after the threshold of consecutive failures, reset on success, never with 0', async () => {
+  it('should count consecutive failed deliveries, reset them, and re-enable with the count at 0', async () => {
     const row = await sut.create(input(), null);
-    expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(false);
-    expect(await sut.recordDeliveryOutcome(row.id, true, 2, 'system:dispatcher')).toBe(false);
-    expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(false);
-    expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(true);
-    expect(await sut.recordDeliveryOutcome(row.id, false, 2, 'system:dispatcher')).toBe(false);
+    expect(await sut.countFailedDelivery(row.id)).toEqual({ count: 1, active: true });
+    await sut.resetFailedDeliveries(row.id);
+    expect(await sut.countFailedDelivery(row.id)).toEqual({ count: 1, active: true });
+    expect(await sut.countFailedDelivery(row.id)).toEqual({ count: 2, active: true });
+    const disabled = await sut.disable(
+      row.id,
+      '2 consecutive failed deliveries',
+      'system:dispatcher',
+    );
+    expect(disabled.changed).toBe(true);
+    expect(await sut.countFailedDelivery(row.id)).toEqual({ count: 3, active: false });
     const log = await events(row.id);
     expect(log.at(-1)).toMatchObject({
       type: 'webhook.disabled',
@@ -180,30 +186,24 @@ describe(WebhookEventStore.name, () => {
     expect(enabled).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
     expect((await events(row.id)).at(-1)!.type).toBe('webhook.enabled');
 
-    const never = await sut.create(input(), null);
-    for (let i = 0; i < 3; i++)
-      expect(await sut.recordDeliveryOutcome(never.id, false, 0, 'system:dispatcher')).toBe(false);
-    const [count] = await ds.query(
-      'select consecutive_failures, active from webhooks where id = $1',
-      [never.id],
-    );
-    expect(count).toEqual({ consecutive_failures: 3, active: true });
-    expect(await sut.recordDeliveryOutcome('wh_missing', false, 1, 'system:dispatcher')).toBe(
-      false,
-    );
+    expect(await sut.countFailedDelivery('wh_missing')).toBeNull();
   });
 
   it('should disable with a reason once, and count failures through a concurrent change', async () => {
     const row = await sut.create(input(), null);
     const gone = await sut.disable(row.id, 'endpoint answered 410 Gone', 'system:dispatcher');
-    expect(gone).toMatchObject({ active: false, disabledReason: 'endpoint answered 410 Gone' });
-    await sut.disable(row.id, 'again', 'system:dispatcher');
+    expect(gone.changed).toBe(true);
+    expect(gone.webhook).toMatchObject({
+      active: false,
+      disabledReason: 'endpoint answered 410 Gone',
+    });
+    expect((await sut.disable(row.id, 'again', 'system:dispatcher')).changed).toBe(false);
     expect((await events(row.id)).filter((e) => e.type === 'webhook.disabled')).toHaveLength(1);
 
     const busy = await sut.create(input(), null);
-    await sut.recordDeliveryOutcome(busy.id, false, 10, 'system:dispatcher');
+    await sut.countFailedDelivery(busy.id);
     await sut.update(busy.id, projectId, { description: 'edited' }, 'key_1');
-    await sut.recordDeliveryOutcome(busy.id, false, 10, 'system:dispatcher');
+    await sut.countFailedDelivery(busy.id);
     const [count] = await ds.query('select consecutive_failures from webhooks where id = $1', [
       busy.id,
     ]);

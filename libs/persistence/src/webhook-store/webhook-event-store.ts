@@ -141,15 +141,24 @@ export class WebhookEventStore {
       if (patch.events !== undefined) next.events = change.events = patch.events;
       if (patch.description !== undefined)
         next.description = change.description = patch.description;
-      let type: WebhookEventType = 'webhook.updated';
-      if (patch.active !== undefined && patch.active !== current.active) {
-        next.active = change.active = patch.active;
+      const active = patch.active;
+      const activeChanged = active !== undefined && active !== current.active;
+      if (activeChanged) {
+        next.active = change.active = active;
         next.disabledReason = patch.active ? null : 'manual';
         if (patch.active) next.consecutiveFailures = 0;
         change.disabled_reason = next.disabledReason;
-        if (Object.keys(change).length === 2)
-          type = patch.active ? 'webhook.enabled' : 'webhook.disabled';
       }
+      // A change of `active` and nothing else is recorded as an enable or a disable; together
+      // with other fields it is an update whose change carries `active`.
+      const onlyActive =
+        activeChanged &&
+        Object.keys(change).every((k) => k === 'active' || k === 'disabled_reason');
+      const type: WebhookEventType = onlyActive
+        ? patch.active
+          ? 'webhook.enabled'
+          : 'webhook.disabled'
+        : 'webhook.updated';
       if (Object.keys(change).length === 0) return { type, change, next: undefined };
       return { type, change, next };
     });
@@ -190,9 +199,19 @@ export class WebhookEventStore {
     }));
   }
 
-  /** Disables a webhook (the dispatcher's disable rule, 410 Gone); a no-op when already inactive. */
-  async disable(id: string, reason: string, actor: string | null): Promise<WebhookEntity> {
-    return (await this.disableIfActive(id, reason, actor)).row;
+  /**
+   * Disables a webhook with a reason (the delivery lifecycle's disable rule, 410 Gone); a no-op
+   * when already inactive. Answers the webhook after it and whether this call disabled it.
+   */
+  disable(
+    id: string,
+    reason: string,
+    actor: string | null,
+  ): Promise<{ webhook: WebhookEntity; changed: boolean }> {
+    return this.disableIfActive(id, reason, actor).then((o) => ({
+      webhook: o.row,
+      changed: o.changed,
+    }));
   }
 
   /** Re-enables a webhook and resets its failure count; a no-op when already active. */
@@ -201,39 +220,25 @@ export class WebhookEventStore {
   }
 
   /**
-   * Counts consecutive failed deliveries and disables the webhook when `disableAfter` is reached
-   * (0: never). A success resets the count. Answers whether this call disabled the webhook.
+   * Adds one to the webhook's consecutive failed deliveries and answers the new count and whether
+   * the webhook is active; null when it no longer exists. An atomic increment outside the event
+   * store: the count is bookkeeping for the delivery lifecycle's disable rule, not webhook state.
    */
-  async recordDeliveryOutcome(
-    id: string,
-    succeeded: boolean,
-    disableAfter: number,
-    actor: string | null,
-  ): Promise<boolean> {
-    if (succeeded) {
-      await this.dataSource.query(
-        'update webhooks set consecutive_failures = 0 where id = $1 and consecutive_failures <> 0',
-        [id],
-      );
-      return false;
-    }
-    // An atomic increment, outside the event store: the count is bookkeeping, not webhook state.
+  async countFailedDelivery(id: string): Promise<{ count: number; active: boolean } | null> {
     const [rows] = (await this.dataSource.query(
       'update webhooks set consecutive_failures = consecutive_failures + 1 where id = $1 returning consecutive_failures, active',
       [id],
     )) as [{ consecutive_failures: number; active: boolean }[], number];
     const row = rows[0];
-    if (!row || !row.active || disableAfter <= 0 || row.consecutive_failures < disableAfter)
-      return false;
-    const n = row.consecutive_failures;
-    const reason = `${n} consecutive failed deliver${n === 1 ? 'y' : 'ies'}`;
-    try {
-      return (await this.disableIfActive(id, reason, actor)).changed;
-    } catch (e) {
-      // Deleted meanwhile: nothing left to disable.
-      if (e instanceof WebhookNotFoundError) return false;
-      throw e;
-    }
+    return row ? { count: row.consecutive_failures, active: row.active } : null;
+  }
+
+  /** Sets the webhook's consecutive failed deliveries back to 0 (a delivery succeeded). */
+  async resetFailedDeliveries(id: string): Promise<void> {
+    await this.dataSource.query(
+      'update webhooks set consecutive_failures = 0 where id = $1 and consecutive_failures <> 0',
+      [id],
+    );
   }
 
   private disableIfActive(id: string, reason: string, actor: string | null): Promise<Outcome> {

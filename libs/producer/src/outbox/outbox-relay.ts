@@ -1,12 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { EventEnvelopeSchema } from '@hookline/contracts';
-import { OrderedRelay } from '@hookline/persistence';
+import { ADVISORY_LOCKS, OrderedRelay } from '@hookline/persistence';
 import type { EventPublisher } from '../event-publisher';
 import { EVENT_OUTBOX_CHANNEL } from './event-outbox';
 
-// An arbitrary constant, distinct from the other advisory locks of the platform (migrations
-// 7_201_104, the registry's changelog relay 7_201_105).
-export const EVENT_OUTBOX_LOCK_KEY = 7_201_106;
+export const EVENT_OUTBOX_LOCK_KEY = ADVISORY_LOCKS.eventOutboxRelay;
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;

@@ -6,11 +6,11 @@ import {
   waitForGroupCaughtUp,
 } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
-import { OutcomeHandler } from './outcome.handler';
+import { LifecycleExecutor } from './lifecycle.executor';
 
 const SCHEDULE = [200, 400, 1200];
 
-describe(`${OutcomeHandler.name} retries, dead letters and disabling`, () => {
+describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
   let tiers: TopicCollector;

@@ -1,0 +1,264 @@
+import type { DeliveryTask } from '@hookline/contracts';
+import {
+  afterFailureCounted,
+  decide,
+  decideUndeliverable,
+  jittered,
+  parseRetryAfter,
+  type AttemptResult,
+  type Effect,
+  type LifecycleSettings,
+} from './delivery-lifecycle';
+
+const NOW = 1_800_000_000_000;
+const S = 1000;
+const settings: LifecycleSettings = {
+  schedule: [10 * S, 60 * S, 300 * S, 1800 * S, 7200 * S],
+  jitter: 0.2,
+  maxRetryAfterMs: 86_400 * S,
+  disableAfter: 1,
+};
+
+const task = (over: Partial<DeliveryTask> = {}): DeliveryTask => ({
+  delivery_id: 'msg_1',
+  webhook_id: 'wh_1',
+  attempt: 1,
+  event: {
+    id: 'evt_1',
+    project_id: 'prj_1',
+    event: 'project.updated',
+    occurred_at: '2026-11-22T15:46:13.323Z',
+    data: {},
+  },
+  ...over,
+});
+
+const http = (status: number, over: Partial<AttemptResult> = {}): AttemptResult => ({
+  status,
+  errorClass: status >= 200 && status < 300 ? null : 'http_status',
+  error: status >= 200 && status < 300 ? null : `HTTP ${status}`,
+  ...over,
+});
+const timeout: AttemptResult = { status: null, errorClass: 'timeout', error: 'timed out' };
+
+/** random() = 0.5 is no jitter at all. */
+const run = (t: DeliveryTask, result: AttemptResult, failures = 0, random = () => 0.5) =>
+  decide({ task: t, result, consecutiveFailures: failures, now: NOW, random }, settings);
+
+describe('decide', () => {
+  it.each<[string, DeliveryTask, AttemptResult, number, Effect[]]>([
+    [
+      '200 logs succeeded',
+      task(),
+      http(200),
+      0,
+      [{ kind: 'log', status: 'succeeded', nextAttemptAt: null }],
+    ],
+    [
+      '204 after failures also resets the count',
+      task({ attempt: 3 }),
+      http(204),
+      2,
+      [{ kind: 'log', status: 'succeeded', nextAttemptAt: null }, { kind: 'reset_failures' }],
+    ],
+    [
+      '500 on the first attempt retries on tier 1 after 10 s',
+      task(),
+      http(500),
+      0,
+      [
+        { kind: 'retry', tier: 1, attempt: 2, notBefore: NOW + 10 * S, lastError: 'HTTP 500' },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
+      ],
+    ],
+    [
+      'a timeout on attempt 3 retries on tier 3 after 5 min',
+      task({ attempt: 3 }),
+      timeout,
+      0,
+      [
+        { kind: 'retry', tier: 3, attempt: 4, notBefore: NOW + 300 * S, lastError: 'timed out' },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 300 * S },
+      ],
+    ],
+    [
+      '500 on the last attempt is dead: DLQ, count, failed, announced — in that order',
+      task({ attempt: 6 }),
+      http(500),
+      0,
+      [
+        { kind: 'dead_letter', lastError: 'HTTP 500' },
+        { kind: 'count_failure' },
+        { kind: 'log', status: 'failed', nextAttemptAt: null },
+        { kind: 'announce_dead', lastError: 'HTTP 500' },
+      ],
+    ],
+    [
+      '410 Gone disables at once, before the delivery shows failed',
+      task(),
+      http(410),
+      0,
+      [
+        { kind: 'disable', reason: 'the endpoint answered 410 Gone', cause: 'gone' },
+        { kind: 'log', status: 'failed', nextAttemptAt: null },
+      ],
+    ],
+    [
+      'a failed manual attempt is logged failed, never retried',
+      task({ manual: true, attempt: 4 }),
+      http(500),
+      0,
+      [{ kind: 'log', status: 'failed', nextAttemptAt: null }],
+    ],
+    [
+      'a 410 to a manual attempt still disables',
+      task({ manual: true }),
+      http(410),
+      0,
+      [
+        { kind: 'disable', reason: 'the endpoint answered 410 Gone', cause: 'gone' },
+        { kind: 'log', status: 'failed', nextAttemptAt: null },
+      ],
+    ],
+    [
+      '429 with Retry-After 120 s skips to the first tier of at least that (tier 3, 5 min)',
+      task(),
+      http(429, { retryAfterMs: 120 * S }),
+      0,
+      [
+        { kind: 'retry', tier: 3, attempt: 2, notBefore: NOW + 300 * S, lastError: 'HTTP 429' },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 300 * S },
+      ],
+    ],
+    [
+      '503 with Retry-After 3 h waits on the last tier at least the 3 h',
+      task(),
+      http(503, { retryAfterMs: 3 * 3600 * S }),
+      0,
+      [
+        {
+          kind: 'retry',
+          tier: 5,
+          attempt: 2,
+          notBefore: NOW + 3 * 3600 * S,
+          lastError: 'HTTP 503',
+        },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 3 * 3600 * S },
+      ],
+    ],
+    [
+      'Retry-After beyond the cap waits the cap (24 h), no more',
+      task(),
+      http(429, { retryAfterMs: 30 * 86_400 * S }),
+      0,
+      [
+        { kind: 'retry', tier: 5, attempt: 2, notBefore: NOW + 86_400 * S, lastError: 'HTTP 429' },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 86_400 * S },
+      ],
+    ],
+    [
+      'Retry-After on a 500 is ignored',
+      task(),
+      http(500, { retryAfterMs: 3600 * S }),
+      0,
+      [
+        { kind: 'retry', tier: 1, attempt: 2, notBefore: NOW + 10 * S, lastError: 'HTTP 500' },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
+      ],
+    ],
+    [
+      'a 301 is a failure (redirects are not followed)',
+      task(),
+      { status: 301, errorClass: 'redirect', error: 'redirect to https://elsewhere' },
+      0,
+      [
+        {
+          kind: 'retry',
+          tier: 1,
+          attempt: 2,
+          notBefore: NOW + 10 * S,
+          lastError: 'redirect to https://elsewhere',
+        },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
+      ],
+    ],
+  ])('%s', (_name, t, result, failures, expected) => {
+    expect(run(t, result, failures)).toEqual(expected);
+  });
+
+  it('should spread each delay over ±20 %, reaching both bounds and nothing beyond', () => {
+    for (let tier = 1; tier <= settings.schedule.length; tier++) {
+      const base = settings.schedule[tier - 1]!;
+      const at = (random: number) => {
+        const [retry] = run(task({ attempt: tier }), http(500), 0, () => random);
+        return (retry as Extract<Effect, { kind: 'retry' }>).notBefore - NOW;
+      };
+      expect(at(0)).toBe(Math.round(base * 0.8));
+      expect(at(0.999_999_999)).toBe(Math.round(base * 1.2));
+      for (let i = 0; i < 200; i++) {
+        const delay = at(Math.random());
+        expect(delay).toBeGreaterThanOrEqual(Math.round(base * 0.8));
+        expect(delay).toBeLessThanOrEqual(Math.round(base * 1.2));
+      }
+    }
+  });
+
+  it('should never wait less than Retry-After, whatever the jitter', () => {
+    const [retry] = run(task(), http(429, { retryAfterMs: 300 * S }), 0, () => 0);
+    expect(retry).toMatchObject({ tier: 3, notBefore: NOW + 300 * S });
+  });
+});
+
+describe('afterFailureCounted', () => {
+  it.each([
+    [
+      1,
+      true,
+      1,
+      [{ kind: 'disable', reason: '1 consecutive failed delivery', cause: 'failed_deliveries' }],
+    ],
+    [
+      3,
+      true,
+      3,
+      [{ kind: 'disable', reason: '3 consecutive failed deliveries', cause: 'failed_deliveries' }],
+    ],
+    [2, true, 3, []],
+    [5, false, 3, []],
+    [9, true, 0, []],
+  ])('count %i, active %s, disable after %i', (count, active, disableAfter, expected) => {
+    expect(afterFailureCounted(count, active, { disableAfter })).toEqual(expected);
+  });
+});
+
+describe('decideUndeliverable', () => {
+  it('should leave no row for a first automatic attempt', () => {
+    expect(decideUndeliverable(task(), 'deleted')).toEqual([]);
+  });
+
+  it('should close a retry or a manual attempt as failed, with the reason', () => {
+    expect(decideUndeliverable(task({ attempt: 2 }), 'inactive')).toEqual([
+      { kind: 'close_unattempted', error: 'not attempted: webhook disabled' },
+    ]);
+    expect(decideUndeliverable(task({ manual: true }), 'deleted')).toEqual([
+      { kind: 'close_unattempted', error: 'not attempted: webhook deleted' },
+    ]);
+  });
+});
+
+describe('jittered', () => {
+  it('should never be negative', () => {
+    expect(jittered(0, 0.2, () => 0)).toBe(0);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('should read delta-seconds and HTTP dates, and ignore nonsense', () => {
+    expect(parseRetryAfter('120', NOW)).toBe(120 * S);
+    expect(parseRetryAfter(new Date(NOW + 30 * S).toUTCString(), NOW)).toBe(30 * S);
+    expect(parseRetryAfter(new Date(NOW - 30 * S).toUTCString(), NOW)).toBe(0);
+    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    expect(parseRetryAfter(undefined, NOW)).toBeUndefined();
+    expect(parseRetryAfter(['5', '9'], NOW)).toBe(5 * S);
+  });
+});

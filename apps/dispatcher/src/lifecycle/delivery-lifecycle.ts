@@ -1,0 +1,187 @@
+import type { AttemptErrorClass, DeliveryTask } from '@hookline/contracts';
+
+/**
+ * What happens after an attempt, decided in one pure function: no I/O, no clock, no randomness of
+ * its own (`now` and `random` come in), so a table of cases pins every rule of DESIGN.md's
+ * "Delivery rules". LifecycleExecutor carries the effects out, in the order they are listed.
+ *
+ * The rules:
+ * - success is any 2xx answered completely within the deadline; it resets the webhook's count of
+ *   consecutive failed deliveries;
+ * - 410 Gone disables the webhook at once and fails the delivery (never retried);
+ * - a manual attempt (redeliver, test) that fails is logged failed and never retried;
+ * - otherwise retry n waits schedule[n-1] ±jitter on tier n; a 429 or 503 with Retry-After moves
+ *   the task to the first tier (from the due one on) whose delay is at least that long, and it is
+ *   not attempted before Retry-After has passed (capped at maxRetryAfterMs);
+ * - after the last tier the task is dead: dead-lettered, the delivery failed, `delivery.dead`
+ *   announced, and the webhook's failure count goes up — `afterFailureCounted` then disables the
+ *   webhook once the count reaches disableAfter (0: never).
+ */
+
+export interface AttemptResult {
+  /** The HTTP status, or null when no complete answer came. */
+  status: number | null;
+  errorClass: AttemptErrorClass | null;
+  /** From a 429 or 503 answer. */
+  retryAfterMs?: number;
+  /** What went wrong, for the log and the dead letter (e.g. `HTTP 500`, `timed out after 15 s`). */
+  error: string | null;
+}
+
+export interface LifecycleSettings {
+  /** HOOKLINE_RETRY_SCHEDULE in ms: the delay before retry n is schedule[n - 1]. */
+  schedule: readonly number[];
+  /** ±fraction of random spread on each delay. */
+  jitter: number;
+  /** The longest Retry-After honoured (a receiver cannot park a delivery for a month). */
+  maxRetryAfterMs: number;
+  /** HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES (0: never). */
+  disableAfter: number;
+}
+
+export const DEFAULT_JITTER = 0.2;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 24 * 3_600_000;
+
+export interface AttemptContext {
+  task: DeliveryTask;
+  result: AttemptResult;
+  /** The webhook's consecutive failed deliveries as last known (only whether it is 0 matters). */
+  consecutiveFailures: number;
+  now: number;
+  /** Uniform in [0, 1), for the jitter. */
+  random: () => number;
+}
+
+/** The delivery log's state of the delivery after this attempt. */
+export type LoggedStatus = 'pending' | 'succeeded' | 'failed';
+
+export type Effect =
+  /** Record the attempt, and the delivery's state after it, in the delivery log. */
+  | { kind: 'log'; status: LoggedStatus; nextAttemptAt: number | null }
+  /** Produce attempt `attempt` to retry tier `tier` (1-based), not before `notBefore`. */
+  | { kind: 'retry'; tier: number; attempt: number; notBefore: number; lastError: string }
+  /** Send the task to hookline.deliveries.dlq. */
+  | { kind: 'dead_letter'; lastError: string }
+  /** `delivery.dead` on hookline.operational. */
+  | { kind: 'announce_dead'; lastError: string }
+  /** Add one to the webhook's consecutive failed deliveries; then see afterFailureCounted. */
+  | { kind: 'count_failure' }
+  | { kind: 'reset_failures' }
+  /** Disable the webhook (the event store's relay announces `webhook.disabled`). */
+  | { kind: 'disable'; reason: string; cause: 'gone' | 'failed_deliveries' }
+  /** Close a delivery the log shows pending as failed, with no attempt (see decideUndeliverable). */
+  | { kind: 'close_unattempted'; error: string };
+
+/** The text a failed attempt leaves in the log and the dead letter. */
+export function errorText(result: AttemptResult): string {
+  return (result.error ?? (result.status !== null ? `HTTP ${result.status}` : 'failed')).slice(
+    0,
+    2000,
+  );
+}
+
+/** Any 2xx, answered completely within the deadline. */
+export const isSuccess = (r: AttemptResult): boolean =>
+  r.errorClass === null && r.status !== null && r.status >= 200 && r.status < 300;
+
+const isGone = (r: AttemptResult): boolean => r.status === 410 && r.errorClass === 'http_status';
+
+/**
+ * The effects of one finished attempt, in the order they must happen. The order of a death is
+ * deliberate: the dead letter first (a crash before the rest repeats the attempt and
+ * dead-letters again, harmlessly, rather than losing the task), then the failure count (and the
+ * disable it may bring), then the delivery's `failed` — so whoever sees it failed sees the
+ * disable too — and last the announcement.
+ */
+export function decide(ctx: AttemptContext, settings: LifecycleSettings): Effect[] {
+  const { task, result } = ctx;
+  if (isSuccess(result)) {
+    const log: Effect = { kind: 'log', status: 'succeeded', nextAttemptAt: null };
+    return ctx.consecutiveFailures > 0 ? [log, { kind: 'reset_failures' }] : [log];
+  }
+  if (isGone(result)) {
+    return [
+      { kind: 'disable', reason: 'the endpoint answered 410 Gone', cause: 'gone' },
+      { kind: 'log', status: 'failed', nextAttemptAt: null },
+    ];
+  }
+  if (task.manual) return [{ kind: 'log', status: 'failed', nextAttemptAt: null }];
+  const lastError = errorText(result);
+  const retry = nextRetry(task.attempt, result, ctx, settings);
+  if (retry) {
+    return [
+      { kind: 'retry', ...retry, lastError },
+      { kind: 'log', status: 'pending', nextAttemptAt: retry.notBefore },
+    ];
+  }
+  return [
+    { kind: 'dead_letter', lastError },
+    { kind: 'count_failure' },
+    { kind: 'log', status: 'failed', nextAttemptAt: null },
+    { kind: 'announce_dead', lastError },
+  ];
+}
+
+/** The disable rule, once the store has counted a failed delivery (`count` is the new total). */
+export function afterFailureCounted(
+  count: number,
+  active: boolean,
+  settings: Pick<LifecycleSettings, 'disableAfter'>,
+): Effect[] {
+  if (!active || settings.disableAfter <= 0 || count < settings.disableAfter) return [];
+  const reason = `${count} consecutive failed deliver${count === 1 ? 'y' : 'ies'}`;
+  return [{ kind: 'disable', reason, cause: 'failed_deliveries' }];
+}
+
+function nextRetry(
+  attempt: number,
+  result: AttemptResult,
+  ctx: Pick<AttemptContext, 'now' | 'random'>,
+  settings: LifecycleSettings,
+): { tier: number; attempt: number; notBefore: number } | undefined {
+  const schedule = settings.schedule;
+  if (attempt > schedule.length) return undefined;
+  let tier = attempt;
+  let floor = 0;
+  const retryAfter = result.retryAfterMs;
+  if (
+    retryAfter !== undefined &&
+    retryAfter > 0 &&
+    (result.status === 429 || result.status === 503)
+  ) {
+    floor = Math.min(retryAfter, settings.maxRetryAfterMs);
+    while (tier < schedule.length && schedule[tier - 1]! < floor) tier++;
+  }
+  const delay = Math.max(jittered(schedule[tier - 1]!, settings.jitter, ctx.random), floor);
+  return { tier, attempt: attempt + 1, notBefore: ctx.now + delay };
+}
+
+/** `delayMs` spread uniformly over ±jitter. */
+export function jittered(delayMs: number, jitter: number, random: () => number): number {
+  const spread = (random() * 2 - 1) * jitter;
+  return Math.max(0, Math.round(delayMs * (1 + spread)));
+}
+
+/** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date; undefined when absent or bad. */
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * A task whose webhook was deleted or disabled before its attempt: nothing is sent. A delivery
+ * the log already shows pending (a retry, a manual attempt) is closed as failed with the reason;
+ * a first automatic attempt has no row yet and leaves none.
+ */
+export function decideUndeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Effect[] {
+  if (task.attempt === 1 && !task.manual) return [];
+  const what = reason === 'deleted' ? 'deleted' : 'disabled';
+  return [{ kind: 'close_unattempted', error: `not attempted: webhook ${what}` }];
+}

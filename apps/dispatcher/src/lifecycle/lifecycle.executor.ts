@@ -1,0 +1,214 @@
+import type { Message } from 'kafkajs';
+import {
+  DeliveryTasks,
+  OperationalEvents,
+  type DeliveryTask,
+  type Topics,
+} from '@hookline/contracts';
+import { traceHeadersOf } from '@hookline/kafka';
+import {
+  WebhookNotFoundError,
+  type DeliveryLogRepository,
+  type WebhookEventStore,
+} from '@hookline/persistence';
+import type { Logger } from '@hookline/telemetry';
+import type { AttemptLogWriter } from '../dispatch/attempt-log.writer';
+import type { DispatcherMetrics } from '../dispatch/dispatcher.metrics';
+import type { ConsumedMessage } from '../dispatch/inflight-consumer';
+import type { DeliverableWebhook } from '../dispatch/webhook-directory';
+import {
+  afterFailureCounted,
+  decide,
+  decideUndeliverable,
+  type AttemptResult,
+  type Effect,
+  type LifecycleSettings,
+} from './delivery-lifecycle';
+
+/** Who the event store records for changes the dispatcher makes. */
+export const DISPATCHER_ACTOR = 'system:dispatcher';
+
+/** An attempt that was made: what was sent, and what came back. */
+export interface FinishedAttempt {
+  task: DeliveryTask;
+  message: ConsumedMessage;
+  webhook: DeliverableWebhook;
+  result: AttemptResult & { body: string | null; durationMs: number };
+  requestHeaders: Record<string, string>;
+  startedAt: Date;
+}
+
+export interface LifecycleExecutorDeps {
+  settings: LifecycleSettings;
+  random?: () => number;
+  now?: () => number;
+  /** Kafka writes: resolves once the broker acknowledged. */
+  publisher: { send(topic: string, message: Message): Promise<void> };
+  attemptLog: AttemptLogWriter;
+  deliveryLog: DeliveryLogRepository;
+  eventStore: WebhookEventStore;
+  topics: Topics;
+  metrics: DispatcherMetrics;
+  log: Logger;
+}
+
+/** Retries a Postgres step a few times before giving the task back to the consumer (which repeats it). */
+async function persistently<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof WebhookNotFoundError || i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+    }
+  }
+}
+
+/**
+ * Carries out what the delivery lifecycle decided (see delivery-lifecycle.ts for the rules), one
+ * effect after the other in the decided order. Every step is awaited: the task counts as finished
+ * only when all of it is durable, so a crash part-way repeats the attempt rather than losing it.
+ */
+export class LifecycleExecutor {
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LifecycleExecutorDeps) {
+    this.random = deps.random ?? Math.random;
+    this.now = deps.now ?? Date.now;
+  }
+
+  async afterAttempt(a: FinishedAttempt): Promise<void> {
+    const effects = decide(
+      {
+        task: a.task,
+        result: a.result,
+        consecutiveFailures: a.webhook.consecutiveFailures,
+        now: this.now(),
+        random: this.random,
+      },
+      this.deps.settings,
+    );
+    for (const effect of effects) await this.run(effect, a);
+  }
+
+  /** A task whose webhook was deleted or disabled before its attempt. */
+  async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
+    for (const effect of decideUndeliverable(task, reason)) {
+      if (effect.kind === 'close_unattempted')
+        await persistently(() =>
+          this.deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
+        );
+    }
+  }
+
+  private async run(effect: Effect, a: FinishedAttempt): Promise<void> {
+    const { deps } = this;
+    const { task, webhook, message } = a;
+    switch (effect.kind) {
+      case 'log':
+        return this.log(a, effect.status, effect.nextAttemptAt);
+      case 'retry':
+        await deps.publisher.send(
+          deps.topics.retry[effect.tier - 1]!,
+          DeliveryTasks.retry(task, effect, traceHeadersOf(message.headers)),
+        );
+        deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
+        return;
+      case 'dead_letter':
+        await deps.publisher.send(
+          deps.topics.deliveriesDlq,
+          DeliveryTasks.deadLetter(
+            task,
+            {
+              reason: 'retries_exhausted',
+              lastError: effect.lastError,
+              sourceTopic: message.topic,
+              at: new Date(this.now()),
+            },
+            traceHeadersOf(message.headers),
+          ),
+        );
+        deps.metrics.deadLettered.inc();
+        return;
+      case 'count_failure': {
+        const counted = await persistently(() => deps.eventStore.countFailedDelivery(webhook.id));
+        if (!counted) return; // deleted meanwhile: nothing left to disable
+        for (const next of afterFailureCounted(counted.count, counted.active, deps.settings))
+          await this.run(next, a);
+        return;
+      }
+      case 'reset_failures':
+        return persistently(() => deps.eventStore.resetFailedDeliveries(webhook.id));
+      case 'disable': {
+        // The disable is an event-store change: the registry's outbox relay publishes it, in
+        // changelog order, as `webhook.disabled` on hookline.operational (once, for every cause).
+        const disabled = await persistently(() =>
+          deps.eventStore.disable(webhook.id, effect.reason, DISPATCHER_ACTOR),
+        ).catch(ignoreDeleted);
+        if (!disabled || !disabled.changed) return;
+        deps.metrics.webhooksDisabled.inc({ reason: effect.cause });
+        deps.log.warn(
+          { webhookId: webhook.id, deliveryId: task.delivery_id, reason: effect.reason },
+          'webhook disabled',
+        );
+        return;
+      }
+      case 'announce_dead':
+        return this.announceDead(a, effect.lastError);
+      case 'close_unattempted':
+        return persistently(() =>
+          deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
+        );
+    }
+  }
+
+  private log(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', next: number | null) {
+    const { task, result } = a;
+    return this.deps.attemptLog.record({
+      deliveryId: task.delivery_id,
+      webhookId: task.webhook_id,
+      projectId: task.event.project_id,
+      event: task.event,
+      attempt: task.attempt,
+      trigger: task.manual
+        ? task.event.event === 'webhook.ping'
+          ? 'test'
+          : 'redeliver'
+        : 'automatic',
+      url: a.webhook.url,
+      requestHeaders: a.requestHeaders,
+      responseStatus: result.status,
+      responseBody: result.body,
+      durationMs: result.durationMs,
+      errorClass: result.errorClass,
+      error: result.error,
+      startedAt: a.startedAt,
+      status,
+      nextAttemptAt: next === null ? null : new Date(next),
+    });
+  }
+
+  private announceDead(a: FinishedAttempt, lastError: string): Promise<void> {
+    const { task, webhook } = a;
+    return this.deps.publisher.send(
+      this.deps.topics.operational,
+      OperationalEvents.deliveryDead(
+        webhook.projectId,
+        {
+          webhookId: webhook.id,
+          deliveryId: task.delivery_id,
+          eventId: task.event.id,
+          attempts: task.attempt,
+          lastError,
+        },
+        new Date(this.now()),
+      ),
+    );
+  }
+}
+
+function ignoreDeleted(e: unknown): undefined {
+  if (e instanceof WebhookNotFoundError) return undefined;
+  throw e;
+}

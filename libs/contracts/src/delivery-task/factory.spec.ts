@@ -1,0 +1,85 @@
+import { KafkaHeaders } from '../headers';
+import { decodeDeliveryTask } from './codec';
+import { DeliveryTasks } from './factory';
+import type { DeliveryTask } from './value';
+
+const event = {
+  id: 'evt_1',
+  project_id: 'prj_1',
+  event: 'project.updated',
+  occurred_at: '2026-11-22T15:46:13.323Z',
+  data: { a: 1 },
+};
+const task: DeliveryTask = { delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 2, event };
+const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+
+describe('DeliveryTasks', () => {
+  it('should key every kind by webhook id and name the event type in a header', () => {
+    const messages = [
+      ...DeliveryTasks.firstAttempts(event, ['wh_a', 'wh_b'], trace),
+      DeliveryTasks.retry(task, {
+        attempt: 3,
+        notBefore: 1_800_000_000_000,
+        lastError: 'HTTP 500',
+      }),
+      DeliveryTasks.deadLetter(task, {
+        reason: 'retries_exhausted',
+        lastError: 'HTTP 500',
+        sourceTopic: 'hookline.deliveries.retry.5',
+        at: new Date(0),
+      }),
+      DeliveryTasks.replay({ ...task, manual: true, last_error: 'x' }),
+      DeliveryTasks.redeliver({ id: 'msg_1', webhookId: 'wh_1', event }, 7),
+      DeliveryTasks.testPing('prj_1', 'wh_1').message,
+    ];
+    for (const m of messages) {
+      const decoded = decodeDeliveryTask(m.value);
+      expect(m.key).toBe(decoded.webhook_id);
+      expect(m.headers[KafkaHeaders.eventType]).toBe(decoded.event.event);
+    }
+    expect(messages[0]!.headers.traceparent).toBe(trace.traceparent);
+  });
+
+  it('should start a replay over at attempt 1 as an automatic chain', () => {
+    const replay = decodeDeliveryTask(
+      DeliveryTasks.replay({
+        ...task,
+        manual: true,
+        last_error: 'x',
+        not_before: event.occurred_at,
+      }).value,
+    );
+    expect(replay).toEqual({ delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 1, event });
+  });
+
+  it('should carry when a retry falls due in the value and in a header', () => {
+    const m = DeliveryTasks.retry(task, {
+      attempt: 3,
+      notBefore: 1_800_000_000_000,
+      lastError: 'e',
+    });
+    expect(m.headers[KafkaHeaders.notBefore]).toBe('1800000000000');
+    expect(decodeDeliveryTask(m.value)).toMatchObject({
+      attempt: 3,
+      not_before: new Date(1_800_000_000_000).toISOString(),
+      last_error: 'e',
+    });
+  });
+
+  it('should refuse to build a task the schema refuses', () => {
+    expect(() => DeliveryTasks.firstAttempts(event, ['not-a-webhook'])).toThrow();
+    expect(() => DeliveryTasks.redeliver({ id: 'x', webhookId: 'wh_1', event }, 0)).toThrow();
+  });
+
+  it('should put the reason and the last error of a dead letter in headers', () => {
+    const m = DeliveryTasks.deadLetter(task, {
+      reason: 'retries_exhausted',
+      lastError: 'e'.repeat(5000),
+      sourceTopic: 't',
+      at: new Date(0),
+    });
+    expect(m.headers[KafkaHeaders.dlqReason]).toBe('retries_exhausted');
+    expect(m.headers[KafkaHeaders.lastError]).toHaveLength(1000);
+    expect(decodeDeliveryTask(m.value).last_error).toHaveLength(2000);
+  });
+});

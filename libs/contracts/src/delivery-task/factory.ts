@@ -1,0 +1,171 @@
+import { KafkaHeaders } from '../headers';
+import { deliveryId, newId } from '../ids';
+import type { EventEnvelope } from '../envelope/event-envelope';
+import { encodeDeliveryTask } from './codec';
+import { deliveryTaskKey } from './key';
+import { DeliveryTaskSchema, type DeliveryTask } from './value';
+
+/**
+ * A delivery task ready for Kafka: key, serialised value and headers. Kafka-agnostic (no kafkajs
+ * types), so the contracts depend on nothing; a kafkajs `Message` accepts it as it is.
+ */
+export interface TaskMessage {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Why a task went to `hookline.deliveries.dlq` (the `hookline-dlq-reason` header). */
+export type DeadLetterReason =
+  /** The retry schedule is used up. */
+  | 'retries_exhausted'
+  /** The task cannot succeed whatever the endpoint does (e.g. its secret no longer opens). */
+  | 'permanent_error'
+  /** The message on a task topic is not a valid task. */
+  | 'invalid_task';
+
+const MAX_ERROR = 2000;
+const MAX_ERROR_HEADER = 1000;
+
+/** Trace headers carried from the message that caused this one (absent ones are left out). */
+export type TraceHeaders = Partial<Record<'traceparent' | 'tracestate', string>>;
+
+/** The head of a first attempt, without the event: the fan-out checks the event once per event. */
+const FirstAttemptHead = DeliveryTaskSchema.pick({ delivery_id: true, webhook_id: true });
+
+function message(task: DeliveryTask, headers: Record<string, string>): TaskMessage {
+  return {
+    key: deliveryTaskKey(task.webhook_id),
+    value: JSON.stringify(DeliveryTaskSchema.parse(task)),
+    headers: { ...headers, [KafkaHeaders.eventType]: task.event.event },
+  };
+}
+
+function withTrace(trace: TraceHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (trace?.traceparent) out[KafkaHeaders.traceparent] = trace.traceparent;
+  if (trace?.tracestate) out[KafkaHeaders.tracestate] = trace.tracestate;
+  return out;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
+
+/**
+ * Every kind of delivery task is built here, and only here: one key rule (the webhook id), one
+ * schema check when built (and `decodeDeliveryTask` when read), one set of headers per kind.
+ */
+export const DeliveryTasks = {
+  /**
+   * The first attempt of an event for each matching webhook. The envelope is serialised once and
+   * shared by every task (one event may match thousands of webhooks); the caller has validated it
+   * against EventEnvelopeSchema, each task's ids are checked here.
+   */
+  firstAttempts(
+    event: EventEnvelope,
+    webhookIds: readonly string[],
+    trace?: TraceHeaders,
+  ): TaskMessage[] {
+    const eventJson = JSON.stringify(event);
+    const shared = { ...withTrace(trace), [KafkaHeaders.eventType]: event.event };
+    return webhookIds.map((webhookId) => {
+      const head = FirstAttemptHead.parse({
+        delivery_id: deliveryId(event.id, webhookId),
+        webhook_id: webhookId,
+      });
+      return {
+        key: deliveryTaskKey(webhookId),
+        value: encodeDeliveryTask({ ...head, attempt: 1 }, eventJson),
+        headers: shared,
+      };
+    });
+  },
+
+  /** The next automatic attempt, for the retry tier the lifecycle chose; due at `notBefore` (ms). */
+  retry(
+    task: DeliveryTask,
+    next: { attempt: number; notBefore: number; lastError: string },
+    trace?: TraceHeaders,
+  ): TaskMessage {
+    return message(
+      {
+        ...task,
+        attempt: next.attempt,
+        not_before: new Date(next.notBefore).toISOString(),
+        last_error: clip(next.lastError, MAX_ERROR),
+      },
+      { ...withTrace(trace), [KafkaHeaders.notBefore]: String(next.notBefore) },
+    );
+  },
+
+  /** A task that will not be attempted again, for `hookline.deliveries.dlq`. */
+  deadLetter(
+    task: DeliveryTask,
+    dead: { reason: DeadLetterReason; lastError: string; sourceTopic: string; at: Date },
+    trace?: TraceHeaders,
+  ): TaskMessage {
+    const lastError = clip(dead.lastError, MAX_ERROR);
+    return message(
+      { ...task, last_error: lastError },
+      {
+        ...withTrace(trace),
+        [KafkaHeaders.lastError]: clip(lastError, MAX_ERROR_HEADER),
+        [KafkaHeaders.dlqReason]: dead.reason,
+        [KafkaHeaders.dlqSourceTopic]: dead.sourceTopic,
+        [KafkaHeaders.dlqFailedAt]: dead.at.toISOString(),
+      },
+    );
+  },
+
+  /**
+   * A dead letter started over: the same delivery id (receivers deduplicate on it, the log row
+   * continues) at attempt 1, so the whole retry schedule applies again; not manual, since manual
+   * attempts are never retried. Fields are listed, not spread, so a field added to the task later
+   * is not carried into a new chain unexamined.
+   */
+  replay(task: DeliveryTask, trace?: TraceHeaders): TaskMessage {
+    const { delivery_id, webhook_id, event } = task;
+    return message({ delivery_id, webhook_id, attempt: 1, event }, withTrace(trace));
+  },
+
+  /** A person asked for one more attempt of a logged delivery, now; never retried. */
+  redeliver(
+    delivery: { id: string; webhookId: string; event: EventEnvelope },
+    attempt: number,
+    trace?: TraceHeaders,
+  ): TaskMessage {
+    return message(
+      {
+        delivery_id: delivery.id,
+        webhook_id: delivery.webhookId,
+        attempt,
+        manual: true,
+        event: delivery.event,
+      },
+      withTrace(trace),
+    );
+  },
+
+  /** `webhook.ping` to one webhook, now; never retried. */
+  testPing(
+    projectId: string,
+    webhookId: string,
+    trace?: TraceHeaders,
+    now = new Date(),
+  ): { task: DeliveryTask; message: TaskMessage } {
+    const event: EventEnvelope = {
+      id: newId('event'),
+      project_id: projectId,
+      event: 'webhook.ping',
+      occurred_at: now.toISOString(),
+      data: { message: 'A test event from Hookline.' },
+    };
+    const task: DeliveryTask = {
+      delivery_id: deliveryId(event.id, webhookId),
+      webhook_id: webhookId,
+      attempt: 1,
+      manual: true,
+      event,
+    };
+    return { task, message: message(task, withTrace(trace)) };
+  },
+} as const;

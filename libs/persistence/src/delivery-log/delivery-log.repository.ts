@@ -1,0 +1,279 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  AttemptErrorClass,
+  AttemptResource,
+  AttemptTrigger,
+  DeliveryResource,
+  DeliveryStatus,
+  EventEnvelope,
+} from '@hookline/contracts';
+import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
+import type { DeliveryEntity } from '../entities/delivery.entity';
+
+/**
+ * The only code that reads or writes `deliveries` and `delivery_attempts`: the dispatcher writes
+ * through it, the retention job deletes through it, the registry reads through it. Rows come back
+ * as the entities (one row type) and leave for the API through toDeliveryResource and
+ * toAttemptResource (one mapping).
+ */
+
+/** One attempt and the state of its delivery after it, as the dispatcher records it. */
+export interface AttemptRecord {
+  deliveryId: string;
+  webhookId: string;
+  projectId: string;
+  event: EventEnvelope;
+  attempt: number;
+  trigger: AttemptTrigger;
+  url: string;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseBody: string | null;
+  durationMs: number;
+  errorClass: AttemptErrorClass | null;
+  error: string | null;
+  startedAt: Date;
+  status: DeliveryStatus;
+  nextAttemptAt: Date | null;
+}
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  /** An event type, or one event's id (`evt_…`). */
+  event?: string;
+  /** Created at or after (ISO). */
+  since?: string;
+  /** Created before (ISO). */
+  until?: string;
+  /** A `nextCursor` of an earlier page. */
+  cursor?: string;
+  limit: number;
+}
+
+/** A cursor that no earlier page gave out. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('must be a next_cursor from a previous page');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export type DeliveryRow = Omit<DeliveryEntity, 'event'>;
+export type DeliveryWithEvent = DeliveryEntity;
+
+// Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
+// flush of hundreds of attempts is one round trip whatever their number.
+const WRITE_ATTEMPTS_SQL = `
+with attempts as (
+  insert into delivery_attempts
+    (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
+  select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
+)
+insert into deliveries
+  (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, updated_at)
+select d.*, d.created_at from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[])
+  as d(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at)
+on conflict (id) do update set
+  status = excluded.status,
+  attempts = deliveries.attempts + excluded.attempts,
+  next_attempt_at = excluded.next_attempt_at,
+  last_error = excluded.last_error,
+  updated_at = now()`;
+
+const DELIVERY_COLUMNS = `d.id, d.webhook_id as "webhookId", d.project_id as "projectId", d.event_id as "eventId",
+  d.event_type as "eventType", d.status, d.attempts, d.next_attempt_at as "nextAttemptAt", d.last_error as "lastError",
+  d.created_at as "createdAt", d.updated_at as "updatedAt"`;
+// created_at in microseconds since the epoch: exact, unlike a JS Date, for the cursor.
+const CREATED_US = `(extract(epoch from d.created_at) * 1000000)::bigint::text as "createdUs"`;
+const attemptColumns = (
+  a: string,
+) => `${a}.id, ${a}.delivery_id as "deliveryId", ${a}.webhook_id as "webhookId",
+  ${a}.attempt, ${a}.trigger, ${a}.url, ${a}.request_headers as "requestHeaders", ${a}.response_status as "responseStatus",
+  ${a}.response_body as "responseBody", ${a}.duration_ms as "durationMs", ${a}.error_class as "errorClass", ${a}.error,
+  ${a}.started_at as "startedAt"`;
+
+export class DeliveryLogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Records attempts and the state of their deliveries after them, in one statement. The
+   * deliveries get one row per id (ON CONFLICT may touch a row once per statement): the latest
+   * attempt gives the state, and the attempts of the batch are added to the count.
+   */
+  async writeAttempts(rows: readonly AttemptRecord[]): Promise<void> {
+    const deliveries = new Map<string, { row: AttemptRecord; count: number; createdAt: Date }>();
+    for (const r of rows) {
+      const seen = deliveries.get(r.deliveryId);
+      deliveries.set(r.deliveryId, {
+        row: r,
+        count: (seen?.count ?? 0) + 1,
+        createdAt: seen && seen.createdAt < r.startedAt ? seen.createdAt : r.startedAt,
+      });
+    }
+    const d = [...deliveries.values()];
+    await this.dataSource.query(WRITE_ATTEMPTS_SQL, [
+      rows.map((r) => r.deliveryId),
+      rows.map((r) => r.webhookId),
+      rows.map((r) => r.attempt),
+      rows.map((r) => r.trigger),
+      rows.map((r) => r.url),
+      rows.map((r) => JSON.stringify(r.requestHeaders)),
+      rows.map((r) => r.responseStatus),
+      rows.map((r) => r.responseBody),
+      rows.map((r) => r.durationMs),
+      rows.map((r) => r.errorClass),
+      rows.map((r) => r.error),
+      rows.map((r) => r.startedAt.toISOString()),
+      d.map((x) => x.row.deliveryId),
+      d.map((x) => x.row.webhookId),
+      d.map((x) => x.row.projectId),
+      d.map((x) => x.row.event.id),
+      d.map((x) => x.row.event.event),
+      d.map((x) => x.row.status),
+      d.map((x) => x.count),
+      d.map((x) => x.row.nextAttemptAt?.toISOString() ?? null),
+      d.map((x) => x.row.error),
+      d.map((x) => JSON.stringify(x.row.event)),
+      d.map((x) => x.createdAt.toISOString()),
+    ]);
+  }
+
+  /** A pending delivery that will not be attempted (its webhook is gone or disabled) becomes failed. */
+  async closeUnattempted(deliveryId: string, error: string): Promise<void> {
+    await this.dataSource.query(
+      `update deliveries set status = 'failed', next_attempt_at = null, last_error = $2, updated_at = now()
+       where id = $1 and status = 'pending'`,
+      [deliveryId, error],
+    );
+  }
+
+  /** A webhook's deliveries, newest first; keyset pagination on (created_at, id), stable while rows arrive. */
+  async list(
+    projectId: string,
+    webhookId: string,
+    q: DeliveryQuery,
+  ): Promise<{ rows: DeliveryRow[]; nextCursor: string | null }> {
+    const where = ['d.webhook_id = $1', 'd.project_id = $2'];
+    const params: unknown[] = [webhookId, projectId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.status) add('d.status = ?', q.status);
+    if (q.event) add(q.event.startsWith('evt_') ? 'd.event_id = ?' : 'd.event_type = ?', q.event);
+    if (q.since) add('d.created_at >= ?', q.since);
+    if (q.until) add('d.created_at < ?', q.until);
+    if (q.cursor) {
+      const [us, id] = decodeCursor(q.cursor);
+      params.push(us, id);
+      where.push(
+        `(d.created_at, d.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
+      );
+    }
+    params.push(q.limit + 1);
+    const rows: (DeliveryRow & { createdUs: string })[] = await this.dataSource.query(
+      `select ${DELIVERY_COLUMNS}, ${CREATED_US} from deliveries d where ${where.join(' and ')}
+       order by d.created_at desc, d.id desc limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      rows: page.map(({ createdUs: _, ...row }) => row),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.createdUs, last.id) : null,
+    };
+  }
+
+  /** One delivery of a project, with the event it carries; null when there is none. */
+  async find(projectId: string, id: string): Promise<DeliveryWithEvent | null> {
+    const [row]: DeliveryWithEvent[] = await this.dataSource.query(
+      `select ${DELIVERY_COLUMNS}, d.event from deliveries d where d.id = $1 and d.project_id = $2`,
+      [id, projectId],
+    );
+    return row ?? null;
+  }
+
+  /** Every attempt of a delivery, in the order made. */
+  attempts(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
+    return this.dataSource.query(
+      `select ${attemptColumns('a')} from delivery_attempts a where delivery_id = $1 order by attempt, id`,
+      [deliveryId],
+    );
+  }
+
+  /** The first attempt of a delivery and the delivery's status, once logged (a test ping's answer). */
+  async firstAttempt(
+    deliveryId: string,
+  ): Promise<{ attempt: DeliveryAttemptEntity; status: DeliveryStatus } | null> {
+    const [row]: (DeliveryAttemptEntity & { status: DeliveryStatus })[] =
+      await this.dataSource.query(
+        `select ${attemptColumns('a')}, d.status
+         from delivery_attempts a join deliveries d on d.id = a.delivery_id where a.delivery_id = $1
+         order by a.id limit 1`,
+        [deliveryId],
+      );
+    if (!row) return null;
+    const { status, ...attempt } = row;
+    return { attempt, status };
+  }
+
+  /**
+   * Deletes up to `batch` attempts (by started_at) or deliveries (by created_at) older than
+   * `cutoff`; answers how many. Run in `manager` when given (the retention job's locked session).
+   */
+  async deleteOlderThan(
+    what: 'attempts' | 'deliveries',
+    cutoff: Date,
+    batch: number,
+    manager?: EntityManager,
+  ): Promise<number> {
+    const [table, column] =
+      what === 'attempts' ? ['delivery_attempts', 'started_at'] : ['deliveries', 'created_at'];
+    const [{ n }] = (await (manager ?? this.dataSource.manager).query(
+      `with gone as (delete from ${table} where id in (select id from ${table} where ${column} < $1 limit $2) returning 1)
+       select count(*)::int as n from gone`,
+      [cutoff, batch],
+    )) as [{ n: number }];
+    return n;
+  }
+}
+
+export function toDeliveryResource(d: DeliveryRow): DeliveryResource {
+  return {
+    id: d.id,
+    webhook_id: d.webhookId,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt?.toISOString() ?? null,
+    last_error: d.lastError,
+    created_at: d.createdAt.toISOString(),
+    updated_at: d.updatedAt.toISOString(),
+  };
+}
+
+export function toAttemptResource(a: DeliveryAttemptEntity): AttemptResource {
+  return {
+    attempt: a.attempt,
+    trigger: a.trigger,
+    url: a.url,
+    request_headers: a.requestHeaders,
+    response_status: a.responseStatus,
+    response_body: a.responseBody,
+    duration_ms: a.durationMs,
+    error_class: a.errorClass,
+    error: a.error,
+    started_at: a.startedAt.toISOString(),
+  };
+}
+
+function encodeCursor(createdUs: string, id: string): string {
+  return Buffer.from(`${createdUs}|${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  const [us, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith('msg_')) throw new InvalidCursorError();
+  return [us, id];
+}
