@@ -21,7 +21,9 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
     synchronize: false,
     migrationsRun: false,
     migrationsTransactionMode: 'all',
-    logging: ['error'],
+    // Off: TypeORM's own logger prints a failed query with its parameters (event data, secrets'
+    // ciphertexts) to the console. Callers log the thrown error through the redacting logger.
+    logging: false,
     extra: {
       max: settings.poolSize ?? 10,
       application_name: settings.applicationName ?? 'hookline',

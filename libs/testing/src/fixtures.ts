@@ -33,13 +33,45 @@ export function webhookState(
   };
 }
 
+/**
+ * Data that fits the catalog's schema of each type the tests publish (the fan-out dead-letters
+ * data that does not); other types need their `data` given.
+ */
+function sampleData(type: string, projectId: string): Record<string, unknown> {
+  const deployment = { deployment_id: 'dep_test', project_id: projectId };
+  switch (type) {
+    case 'ignite.deployment.created':
+    case 'ignite.deployment.updated':
+      return {
+        ...deployment,
+        name: 'web',
+        image: 'registry.example.com/web:1',
+        region: 'eu-west-1',
+        replicas: 2,
+        cpu_cores: 0.5,
+        memory_mb: 512,
+      };
+    case 'ignite.deployment.rollout.created':
+    case 'ignite.deployment.rollout.updated':
+      return { ...deployment, rollout_id: 'rol_test', version: 2, state: 'in_progress' };
+    case 'project.member.created':
+    case 'project.member.updated':
+    case 'project.member.deleted':
+      return { project_id: projectId, user_id: 'usr_test', email: 'ada@example.com', role: 'developer' };
+    default:
+      return { project_id: projectId, name: 'Demo', tier: 'pro', region: 'eu-west-1' };
+  }
+}
+
 export function eventEnvelope(patch: Partial<EventEnvelope> = {}): EventEnvelope {
+  const projectId = patch.project_id ?? 'prj_test';
+  const event = patch.event ?? 'project.updated';
   return {
     id: newId('event'),
-    project_id: 'prj_test',
-    event: 'project.updated',
+    project_id: projectId,
+    event,
     occurred_at: new Date().toISOString(),
-    data: { project_id: 'prj_test', name: 'Demo', tier: 'pro', region: 'eu-west-1' },
+    data: sampleData(event, projectId),
     ...patch,
   };
 }

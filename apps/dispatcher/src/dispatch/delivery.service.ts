@@ -14,7 +14,11 @@ import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from './inflight-consumer';
-import type { DeliverableWebhook, WebhookDirectory } from './webhook-directory';
+import {
+  UnusableWebhookError,
+  type DeliverableWebhook,
+  type WebhookDirectory,
+} from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
 
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -57,9 +61,10 @@ export class DeliveryService {
     } catch (e) {
       this.deps.metrics.tasksDropped.inc({ reason: 'invalid_task' });
       this.deps.log.warn(
-        { err: e, topic: message.topic, partition: message.partition, offset: message.offset },
-        'invalid delivery task dropped',
+        { topic: message.topic, partition: message.partition, offset: message.offset },
+        'invalid delivery task dead-lettered',
       );
+      await this.deps.lifecycle.unreadable(message, e);
       return;
     }
     // Each attempt is a span of the trace the task's producer started (retries included).
@@ -101,7 +106,34 @@ export class DeliveryService {
     const startedAt = new Date();
     try {
       // Checked only now, with the slot held and the request about to start (see WebhookDirectory).
-      const found = await directory.forAttempt(task.webhook_id);
+      let found;
+      try {
+        found = await directory.forAttempt(task.webhook_id);
+      } catch (e) {
+        if (!(e instanceof UnusableWebhookError)) throw e;
+        release();
+        span.setAttribute('error.type', e.errorClass);
+        log.error(
+          { webhookId: task.webhook_id, deliveryId: task.delivery_id, errorClass: e.errorClass },
+          'no attempt possible: the webhook is unusable',
+        );
+        await lifecycle.afterAttempt({
+          task,
+          message,
+          webhook: { ...e.webhook, consecutiveFailures: 0 },
+          result: {
+            status: null,
+            errorClass: e.errorClass,
+            error: e.message,
+            permanent: true,
+            body: null,
+            durationMs: 0,
+          },
+          requestHeaders: {},
+          startedAt,
+        });
+        return;
+      }
       if (!found.ok) {
         metrics.tasksDropped.inc({ reason: found.reason });
         span.setAttribute('hookline.dropped', found.reason);

@@ -15,6 +15,26 @@ export interface DeliverableWebhook {
   consecutiveFailures: number;
 }
 
+/**
+ * The webhook exists and is active, but no attempt can be made to it, and retrying will not
+ * change that (its secret does not open with any configured key). Carries what the delivery log
+ * needs of the webhook.
+ */
+export class UnusableWebhookError extends Error {
+  readonly errorClass = 'secret_unreadable' as const;
+  constructor(
+    readonly webhook: Pick<DeliverableWebhook, 'id' | 'projectId' | 'url'>,
+    cause: unknown,
+  ) {
+    super(
+      `the webhook's secret cannot be decrypted with the configured encryption keys (${
+        cause instanceof Error ? cause.message : String(cause)
+      })`,
+    );
+    this.name = 'UnusableWebhookError';
+  }
+}
+
 export type WebhookLookup =
   { ok: true; webhook: DeliverableWebhook } | { ok: false; reason: 'deleted' | 'inactive' };
 
@@ -126,13 +146,18 @@ export class WebhookDirectory {
   ): DeliverableWebhook {
     let cached = this.secrets.get(id);
     if (!cached || cached.version !== version) {
-      cached = {
-        version,
-        secrets: encrypted.map((s) => ({
-          secret: this.box.decrypt(id, s.ciphertext),
-          expiresAt: s.expires_at ? Date.parse(s.expires_at) : null,
-        })),
-      };
+      try {
+        cached = {
+          version,
+          secrets: encrypted.map((s) => ({
+            secret: this.box.decrypt(id, s.ciphertext),
+            expiresAt: s.expires_at ? Date.parse(s.expires_at) : null,
+          })),
+        };
+      } catch (e) {
+        // Decryption is pure: what fails now fails on every retry.
+        throw new UnusableWebhookError({ id, projectId, url }, e);
+      }
       this.secrets.set(id, cached);
     }
     const now = Date.now();

@@ -87,7 +87,7 @@ describe('decide', () => {
       http(500),
       0,
       [
-        { kind: 'dead_letter', lastError: 'HTTP 500' },
+        { kind: 'dead_letter', reason: 'retries_exhausted', lastError: 'HTTP 500' },
         { kind: 'count_failure' },
         { kind: 'log', status: 'failed', nextAttemptAt: null },
         { kind: 'announce_dead', lastError: 'HTTP 500' },
@@ -180,6 +180,22 @@ describe('decide', () => {
           lastError: 'redirect to https://elsewhere',
         },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
+      ],
+    ],
+    [
+      'a secret that no longer opens is dead at once, not counted against the webhook',
+      task(),
+      {
+        status: null,
+        errorClass: 'secret_unreadable',
+        error: 'secret unreadable',
+        permanent: true,
+      },
+      0,
+      [
+        { kind: 'dead_letter', reason: 'permanent_error', lastError: 'secret unreadable' },
+        { kind: 'log', status: 'failed', nextAttemptAt: null },
+        { kind: 'announce_dead', lastError: 'secret unreadable' },
       ],
     ],
   ])('%s', (_name, t, result, failures, expected) => {

@@ -1,4 +1,4 @@
-import type { AttemptErrorClass, DeliveryTask } from '@hookline/contracts';
+import type { AttemptErrorClass, DeadLetterReason, DeliveryTask } from '@hookline/contracts';
 
 /**
  * What happens after an attempt, decided in one pure function: no I/O, no clock, no randomness of
@@ -10,6 +10,8 @@ import type { AttemptErrorClass, DeliveryTask } from '@hookline/contracts';
  *   consecutive failed deliveries;
  * - 410 Gone disables the webhook at once and fails the delivery (never retried);
  * - a manual attempt (redeliver, test) that fails is logged failed and never retried;
+ * - an attempt that can never be made (`permanent`: the secret no longer opens) is dead at once,
+ *   without counting against the webhook;
  * - otherwise retry n waits schedule[n-1] ±jitter on tier n; a 429 or 503 with Retry-After moves
  *   the task to the first tier (from the due one on) whose delay is at least that long, and it is
  *   not attempted before Retry-After has passed (capped at maxRetryAfterMs);
@@ -26,6 +28,11 @@ export interface AttemptResult {
   retryAfterMs?: number;
   /** What went wrong, for the log and the dead letter (e.g. `HTTP 500`, `timed out after 15 s`). */
   error: string | null;
+  /**
+   * The attempt could not be made and never will be, whatever the endpoint does (the webhook's
+   * secret no longer opens): retrying would only loop.
+   */
+  permanent?: boolean;
 }
 
 export interface LifecycleSettings {
@@ -61,7 +68,7 @@ export type Effect =
   /** Produce attempt `attempt` to retry tier `tier` (1-based), not before `notBefore`. */
   | { kind: 'retry'; tier: number; attempt: number; notBefore: number; lastError: string }
   /** Send the task to hookline.deliveries.dlq. */
-  | { kind: 'dead_letter'; lastError: string }
+  | { kind: 'dead_letter'; reason: DeadLetterReason; lastError: string }
   /** `delivery.dead` on hookline.operational. */
   | { kind: 'announce_dead'; lastError: string }
   /** Add one to the webhook's consecutive failed deliveries; then see afterFailureCounted. */
@@ -107,6 +114,14 @@ export function decide(ctx: AttemptContext, settings: LifecycleSettings): Effect
   }
   if (task.manual) return [{ kind: 'log', status: 'failed', nextAttemptAt: null }];
   const lastError = errorText(result);
+  if (result.permanent) {
+    // Not the endpoint's fault, so it does not count towards disabling the webhook.
+    return [
+      { kind: 'dead_letter', reason: 'permanent_error', lastError },
+      { kind: 'log', status: 'failed', nextAttemptAt: null },
+      { kind: 'announce_dead', lastError },
+    ];
+  }
   const retry = nextRetry(task.attempt, result, ctx, settings);
   if (retry) {
     return [
@@ -115,7 +130,7 @@ export function decide(ctx: AttemptContext, settings: LifecycleSettings): Effect
     ];
   }
   return [
-    { kind: 'dead_letter', lastError },
+    { kind: 'dead_letter', reason: 'retries_exhausted', lastError },
     { kind: 'count_failure' },
     { kind: 'log', status: 'failed', nextAttemptAt: null },
     { kind: 'announce_dead', lastError },

@@ -32,7 +32,7 @@ export const DISPATCHER_ACTOR = 'system:dispatcher';
 export interface FinishedAttempt {
   task: DeliveryTask;
   message: ConsumedMessage;
-  webhook: DeliverableWebhook;
+  webhook: Pick<DeliverableWebhook, 'id' | 'projectId' | 'url' | 'consecutiveFailures'>;
   result: AttemptResult & { body: string | null; durationMs: number };
   requestHeaders: Record<string, string>;
   startedAt: Date;
@@ -92,6 +92,25 @@ export class LifecycleExecutor {
     for (const effect of effects) await this.run(effect, a);
   }
 
+  /**
+   * A message on a task topic that is not a valid task: dead-lettered as it came, so its
+   * partition moves on and an operator can see it (never silently dropped).
+   */
+  async unreadable(message: ConsumedMessage, error: unknown): Promise<void> {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await this.deps.publisher.send(
+      this.deps.topics.deliveriesDlq,
+      DeliveryTasks.unreadable(message, {
+        error: text,
+        sourceTopic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        at: new Date(this.now()),
+      }),
+    );
+    this.deps.metrics.deadLettered.inc();
+  }
+
   /** A task whose webhook was deleted or disabled before its attempt. */
   async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
     for (const effect of decideUndeliverable(task, reason)) {
@@ -121,7 +140,7 @@ export class LifecycleExecutor {
           DeliveryTasks.deadLetter(
             task,
             {
-              reason: 'retries_exhausted',
+              reason: effect.reason,
               lastError: effect.lastError,
               sourceTopic: message.topic,
               at: new Date(this.now()),

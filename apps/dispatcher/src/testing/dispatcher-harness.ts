@@ -73,7 +73,7 @@ export class DispatcherHarness {
     readonly db: TestDatabase,
     readonly topics: TestTopics,
     readonly writer: TopicWriter,
-    private readonly producer: Producer,
+    readonly producer: Producer,
     readonly dataSource: DataSource,
     readonly env: Record<string, string>,
     readonly config: HooklineConfig,

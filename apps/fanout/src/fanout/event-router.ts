@@ -5,6 +5,8 @@ import {
   DeliveryTasks,
   EventEnvelopeSchema,
   KafkaHeaders,
+  findEventType,
+  isProducerEventType,
   type EventEnvelope,
 } from '@hookline/contracts';
 import { currentTraceHeaders, extractTraceContext } from '@hookline/kafka';
@@ -114,7 +116,17 @@ export class EventRouter {
     if (!message.key || message.key.length === 0) {
       throw new PoisonMessage('missing_key: events are keyed by project id');
     }
-    return EventEnvelopeSchema.parse(JSON.parse(message.value.toString('utf8')));
+    const envelope = EventEnvelopeSchema.parse(JSON.parse(message.value.toString('utf8')));
+    // The same catalog rules as the HTTP ingest: a raw Kafka producer may neither reach `*`
+    // subscribers with a type nobody declared nor forge what only the platform emits.
+    const type = findEventType(envelope.event);
+    if (!type) throw new PoisonMessage(`unknown_type: ${envelope.event.slice(0, 200)}`);
+    if (!isProducerEventType(envelope.event))
+      throw new PoisonMessage(`platform_type: ${envelope.event} is emitted by Hookline only`);
+    const data = type.data.safeParse(envelope.data);
+    if (!data.success)
+      throw new ZodError(data.error.issues.map((i) => ({ ...i, path: ['data', ...i.path] })));
+    return envelope;
   }
 
   private poison(message: KafkaMessage, partition: number, reason: string): RoutedEvent {

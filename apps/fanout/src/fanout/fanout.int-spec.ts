@@ -137,7 +137,6 @@ describe(FanoutService.name, () => {
     const event = eventEnvelope({
       project_id: 'prj_a',
       event: 'ignite.deployment.created',
-      data: { deployment_id: 'dep_1' },
     });
     await publish(event);
     expect(webhooksOf(event)).toEqual([exact.id, wildcard.id, everything.id].sort());

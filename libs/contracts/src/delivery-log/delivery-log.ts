@@ -21,7 +21,9 @@ export type AttemptErrorClass =
   | 'http_status'
   | 'redirect'
   | 'blocked_address'
-  | 'invalid_url';
+  | 'invalid_url'
+  /** The webhook's secret does not open with any configured key: no request was made. */
+  | 'secret_unreadable';
 
 export const DeliveryResource = z.object({
   id: z.string(),

@@ -117,6 +117,28 @@ export const DeliveryTasks = {
   },
 
   /**
+   * A message on a task topic that is not a valid task, for `hookline.deliveries.dlq` as it
+   * came (its bytes untouched, so an operator can read what was sent), with why and whence.
+   */
+  unreadable(
+    original: { key: string | null; value: Buffer | string | null },
+    dead: { error: string; sourceTopic: string; partition: number; offset: string; at: Date },
+  ): { key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
+    return {
+      key: original.key,
+      value: original.value,
+      headers: {
+        [KafkaHeaders.lastError]: clip(dead.error, MAX_ERROR_HEADER),
+        [KafkaHeaders.dlqReason]: 'invalid_task' satisfies DeadLetterReason,
+        [KafkaHeaders.dlqSourceTopic]: dead.sourceTopic,
+        [KafkaHeaders.dlqSourcePartition]: String(dead.partition),
+        [KafkaHeaders.dlqSourceOffset]: dead.offset,
+        [KafkaHeaders.dlqFailedAt]: dead.at.toISOString(),
+      },
+    };
+  },
+
+  /**
    * A dead letter started over: the same delivery id (receivers deduplicate on it, the log row
    * continues) at attempt 1, so the whole retry schedule applies again; not manual, since manual
    * attempts are never retried. Fields are listed, not spread, so a field added to the task later

@@ -1,1 +1,2 @@
 export * from './delivery-log.repository';
+export * from './postgres-safe';

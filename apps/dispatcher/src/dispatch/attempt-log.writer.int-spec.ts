@@ -1,0 +1,112 @@
+import { createDataSource, type AttemptRecord } from '@hookline/persistence';
+import { createLogger } from '@hookline/telemetry';
+import { createTestDatabase, eventEnvelope, type TestDatabase } from '@hookline/testing';
+import type { DataSource } from 'typeorm';
+import { AttemptLogWriter } from './attempt-log.writer';
+
+describe(AttemptLogWriter.name, () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let sut: AttemptLogWriter;
+  const log = createLogger('attempt-log-test', 'silent');
+
+  const record = (id: string, data: Record<string, unknown> = { ok: true }): AttemptRecord => ({
+    deliveryId: id,
+    webhookId: 'wh_log',
+    projectId: 'prj_log',
+    event: eventEnvelope({ project_id: 'prj_log', data }),
+    attempt: 1,
+    trigger: 'automatic',
+    url: 'https://example.test/',
+    requestHeaders: { 'webhook-id': id },
+    responseStatus: 200,
+    responseBody: 'ok',
+    durationMs: 3,
+    errorClass: null,
+    error: null,
+    startedAt: new Date(),
+    status: 'succeeded',
+    nextAttemptAt: null,
+  });
+  const statuses = async () =>
+    Object.fromEntries(
+      (
+        (await dataSource.query('select id, status from deliveries order by id')) as {
+          id: string;
+          status: string;
+        }[]
+      ).map((r) => [r.id, r.status]),
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase('attempt_log');
+    dataSource = createDataSource({
+      url: db.url,
+      poolSize: 4,
+      applicationName: 'attempt-log-test',
+    });
+    await dataSource.initialize();
+  });
+  beforeEach(() => {
+    sut = new AttemptLogWriter(dataSource, log, { retryDelayMs: 50 });
+  });
+  afterEach(() => sut.close());
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  it('should write the rest of a batch and a Postgres-safe form of a row Postgres refuses, never retrying it forever', async () => {
+    // Postgres' jsonb refuses \u0000 and an unpaired surrogate: the batch they share must not wedge.
+    const written = await Promise.race([
+      Promise.all([
+        sut.record(record('msg_before')),
+        sut.record(record('msg_nul', { note: 'a\u0000b' })),
+        sut.record(record('msg_surrogate', { ['key\ud800']: '\udfff lone' })),
+        sut.record(record('msg_after')),
+      ]).then(() => 'written'),
+      new Promise((r) => setTimeout(() => r('stuck'), 10_000)),
+    ]);
+    expect(written).toBe('written');
+    expect(await statuses()).toEqual({
+      msg_after: 'succeeded',
+      msg_before: 'succeeded',
+      msg_nul: 'succeeded',
+      msg_surrogate: 'succeeded',
+    });
+    const [nul] = await dataSource.query(`select event from deliveries where id = 'msg_nul'`);
+    expect(nul.event.data).toEqual({ note: 'a\ufffdb' });
+    const [lone] = await dataSource.query(
+      `select event from deliveries where id = 'msg_surrogate'`,
+    );
+    expect(lone.event.data).toEqual({ ['key\ufffd']: '\ufffd lone' });
+    expect(sut.stalledForMs()).toBe(0);
+  });
+
+  it('should keep retrying a write that fails for a passing reason, and say it is stalled meanwhile', async () => {
+    const blocker = createDataSource({ url: db.url, poolSize: 1, applicationName: 'blocker' });
+    await blocker.initialize();
+    const runner = blocker.createQueryRunner();
+    await runner.connect();
+    await runner.query('begin');
+    await runner.query('lock table deliveries in access exclusive mode nowait');
+    try {
+      const pending = sut.record(record('msg_waits'));
+      // The insert waits on the lock; ending its connection is the passing failure (57P01).
+      await new Promise((r) => setTimeout(r, 300));
+      await runner.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'attempt-log-test' and query like '%insert into delivery_attempts%'`,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect(sut.stalledForMs()).toBeGreaterThan(0);
+      await runner.query('rollback');
+      await pending;
+      expect((await statuses()).msg_waits).toBe('succeeded');
+      expect(sut.stalledForMs()).toBe(0);
+    } finally {
+      await runner.release();
+      await blocker.destroy();
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { KafkaHeaders } from '@hookline/contracts';
+import { SecretBox } from '@hookline/persistence';
+import { LoopbackReceiver, TopicCollector, pollUntil } from '@hookline/testing';
+import { DispatcherHarness } from '../testing/dispatcher-harness';
+
+describe('dispatcher: tasks that can never be delivered', () => {
+  let h: DispatcherHarness;
+  let receiver: LoopbackReceiver;
+  let dlq: TopicCollector;
+
+  beforeAll(async () => {
+    receiver = await LoopbackReceiver.start();
+    h = await DispatcherHarness.start();
+    dlq = await TopicCollector.start(h.topics.kafka, [h.topics.topics.deliveriesDlq]);
+  });
+  afterAll(async () => {
+    await dlq?.stop();
+    await h?.stop();
+    await receiver?.close();
+  });
+
+  it('should dead-letter a malformed task with the reason and deliver the next one on its partition', async () => {
+    const { row } = await h.webhook({ url: receiver.url });
+    await h.producer.send({
+      topic: h.topics.topics.deliveries,
+      acks: -1,
+      messages: [{ key: row.id, value: '{"delivery_id": 42', partition: 0 }],
+    });
+    const next = await h.task(row.id, { partition: 0 });
+    await pollUntil(() => receiver.forEvent(next.event.id).length === 1, {
+      message: 'the task after the malformed one delivered',
+    });
+    const [dead] = await dlq.waitFor((m) => m.some((x) => x.value === '{"delivery_id": 42'));
+    const letter = dlq.messages.find((x) => x.value === '{"delivery_id": 42')!;
+    expect(dead).toBeDefined();
+    expect(letter.key).toBe(row.id);
+    expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
+    expect(letter.headers[KafkaHeaders.dlqSourceTopic]).toBe(h.topics.topics.deliveries);
+    expect(letter.headers[KafkaHeaders.lastError]).toMatch(/JSON|json/);
+  });
+
+  it('should fail and dead-letter, not retry forever, a task whose secret no longer opens', async () => {
+    const { row } = await h.webhook({ url: receiver.url });
+    // Sealed under a key this dispatcher does not hold (an encryption-key change gone wrong).
+    const stranger = new SecretBox(randomBytes(32));
+    await h.dataSource.query(
+      'update webhooks set secrets = $2, version = version + 1 where id = $1',
+      [
+        row.id,
+        JSON.stringify([{ ciphertext: stranger.encrypt(row.id, 'whsec_x'), expires_at: null }]),
+      ],
+    );
+    await h.publish(row.id);
+    const { row: good } = await h.webhook({ url: receiver.url });
+    const task = await h.task(row.id, { partition: 1 });
+    const after = await h.task(good.id, { partition: 1 });
+    await pollUntil(() => receiver.forEvent(after.event.id).length === 1, {
+      message: 'the next task on the partition delivered',
+    });
+    const delivery = await pollUntil(
+      async () => {
+        const d = await h.delivery(task.delivery_id);
+        return d?.status === 'failed' && d;
+      },
+      { message: 'the delivery failed' },
+    );
+    expect(delivery.last_error).toMatch(/secret/);
+    const [attempt] = await h.attempts(task.delivery_id);
+    expect(attempt).toMatchObject({ error_class: 'secret_unreadable', response_status: null });
+    const letters = await dlq.waitFor((m) => m.some((x) => x.key === row.id));
+    const letter = letters.find((x) => x.key === row.id)!;
+    expect(letter.headers[KafkaHeaders.dlqReason]).toBe('permanent_error');
+    expect(receiver.forEvent(task.event.id)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,82 @@
+import type { KafkaMessage } from 'kafkajs';
+import { KafkaHeaders, type EventEnvelope } from '@hookline/contracts';
+import { EventRouter } from './event-router';
+import { SubscriptionIndex } from './subscription-index';
+
+const topics = { events: 'e', deliveries: 'd', eventsDlq: 'e.dlq' };
+
+function message(envelope: Partial<EventEnvelope>): KafkaMessage {
+  const value = JSON.stringify({
+    id: 'evt_1',
+    project_id: 'prj_1',
+    occurred_at: '2026-11-22T15:46:13.323Z',
+    ...envelope,
+  });
+  return {
+    key: Buffer.from('prj_1'),
+    value: Buffer.from(value),
+    offset: '7',
+    timestamp: '0',
+    attributes: 0,
+    headers: {},
+  } as KafkaMessage;
+}
+
+describe(EventRouter.name, () => {
+  let sut: EventRouter;
+
+  beforeEach(() => {
+    const index = new SubscriptionIndex();
+    index.update(
+      'wh_all',
+      undefined,
+      index.subscriptionOf({
+        id: 'wh_all',
+        project_id: 'prj_1',
+        url: 'https://example.com/',
+        events: ['*'],
+        active: true,
+      } as never),
+    );
+    sut = new EventRouter(index, topics);
+  });
+
+  const reasonOf = (m: KafkaMessage) => {
+    const routed = sut.route(m, 0);
+    expect(routed.outcome).toBe('dead_lettered');
+    expect(routed.messages.map((x) => x.topic)).toEqual([topics.eventsDlq]);
+    return String(routed.messages[0]!.message.headers![KafkaHeaders.dlqReason]);
+  };
+
+  it('should fan out a catalog event whose data fits its schema', () => {
+    const routed = sut.route(
+      message({
+        event: 'project.updated',
+        data: { project_id: 'prj_1', name: 'Demo', tier: 'pro', region: 'eu-west-1' },
+      }),
+      0,
+    );
+    expect(routed.outcome).toBe('fanned_out');
+    expect(routed.messages.map((x) => x.message.key)).toEqual(['wh_all']);
+    routed.span?.end();
+  });
+
+  it('should dead-letter an event type the catalog does not know, before any `*` subscriber sees it', () => {
+    expect(reasonOf(message({ event: 'totally.made.up', data: {} }))).toMatch(/^unknown_type: /);
+  });
+
+  it('should dead-letter platform types published by a producer (no forged webhook.disabled)', () => {
+    expect(
+      reasonOf(message({ event: 'webhook.disabled', data: { webhook_id: 'wh_x', reason: 'x' } })),
+    ).toMatch(/^platform_type: /);
+    expect(reasonOf(message({ event: 'webhook.ping', data: { message: 'hi' } }))).toMatch(
+      /^platform_type: /,
+    );
+  });
+
+  it("should dead-letter data that does not fit its type's schema, naming the field", () => {
+    expect(
+      reasonOf(message({ event: 'project.member.created', data: { project_id: 'p', email: 'x' } })),
+    ).toMatch(/^schema: data\.user_id: /);
+  });
+});
