@@ -13,6 +13,7 @@ import {
 } from '@hookline/persistence';
 import { createLogger, createMetricsRegistry, type Logger } from '@hookline/telemetry';
 import { AttemptLogWriter } from './dispatch/attempt-log.writer';
+import { BatchedLookup } from './dispatch/batched-lookup';
 import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
 import { createDispatchConsumer } from './dispatch/dispatch.consumer';
 import { DeliveryService } from './dispatch/delivery.service';
@@ -100,6 +101,7 @@ export class Dispatcher {
     });
     this.publisher = new TaskPublisher(this.kafka, this.log);
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
+    const deliveryLog = new DeliveryLogRepository(this.dataSource);
     const lifecycle = new LifecycleExecutor({
       settings: {
         schedule: config.HOOKLINE_RETRY_SCHEDULE,
@@ -110,11 +112,15 @@ export class Dispatcher {
       random: options.random,
       publisher: this.publisher,
       attemptLog: this.attemptLog,
-      deliveryLog: new DeliveryLogRepository(this.dataSource),
+      deliveryLog,
       eventStore: new WebhookEventStore(this.dataSource, box),
       topics: this.topics,
       metrics: this.metrics,
       log: this.log,
+    });
+    const settled = new BatchedLookup((ids: string[]) => deliveryLog.finished(ids), {
+      windowMs: 2,
+      maxBatch: 500,
     });
     const service = new DeliveryService({
       directory: new WebhookDirectory(this.view, this.dataSource, box),
@@ -124,6 +130,7 @@ export class Dispatcher {
       metrics: this.metrics,
       log: this.log,
       urlHint: (id) => this.view.get(id)?.url,
+      settled: (id) => settled.get(id),
     });
     const settings = {
       kafka: this.kafka,

@@ -57,7 +57,12 @@ function sampleData(type: string, projectId: string): Record<string, unknown> {
     case 'project.member.created':
     case 'project.member.updated':
     case 'project.member.deleted':
-      return { project_id: projectId, user_id: 'usr_test', email: 'ada@example.com', role: 'developer' };
+      return {
+        project_id: projectId,
+        user_id: 'usr_test',
+        email: 'ada@example.com',
+        role: 'developer',
+      };
     default:
       return { project_id: projectId, name: 'Demo', tier: 'pro', region: 'eu-west-1' };
   }

@@ -27,6 +27,7 @@ describe(AttemptLogWriter.name, () => {
     startedAt: new Date(),
     status: 'succeeded',
     nextAttemptAt: null,
+    chain: 0,
   });
   const statuses = async () =>
     Object.fromEntries(
@@ -81,6 +82,30 @@ describe(AttemptLogWriter.name, () => {
     );
     expect(lone.event.data).toEqual({ ['key\ufffd']: '\ufffd lone' });
     expect(sut.stalledForMs()).toBe(0);
+  });
+
+  it('should keep a final status against a late duplicate, and let only a later chain start over', async () => {
+    const at = (status: AttemptRecord['status'], chain: number, attempt = 1) =>
+      sut.record({ ...record('msg_chain'), status, chain, attempt });
+    const status = async () =>
+      (
+        (await dataSource.query(
+          `select status, attempts from deliveries where id = 'msg_chain'`,
+        )) as {
+          status: string;
+          attempts: number;
+        }[]
+      )[0];
+    await at('succeeded', 0);
+    await at('pending', 0); // a duplicate of the first attempt, replayed after a crash, failed
+    await at('failed', 0, 6);
+    expect(await status()).toEqual({ status: 'succeeded', attempts: 3 });
+    await at('pending', 1_800_000_000_000); // a replay starts a new chain
+    expect((await status()).status).toBe('pending');
+    await at('succeeded', 0); // the old chain cannot overwrite the new one
+    expect((await status()).status).toBe('pending');
+    await at('failed', 1_800_000_000_000, 6);
+    expect((await status()).status).toBe('failed');
   });
 
   it('should keep retrying a write that fails for a passing reason, and say it is stalled meanwhile', async () => {

@@ -6,10 +6,16 @@ import {
   trace,
   type Span,
 } from '@opentelemetry/api';
-import { decodeDeliveryTask, toWebhookPayload, type DeliveryTask } from '@hookline/contracts';
+import {
+  decodeDeliveryTask,
+  toWebhookPayload,
+  type DeliveryStatus,
+  type DeliveryTask,
+} from '@hookline/contracts';
 import { extractTraceContext } from '@hookline/kafka';
 import { signHeaders } from '@hookline/signing';
 import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
+import { alreadySettled } from '../lifecycle/delivery-lifecycle';
 import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
@@ -31,6 +37,8 @@ export interface DeliveryServiceDeps {
   lifecycle: LifecycleExecutor;
   metrics: DispatcherMetrics;
   log: Logger;
+  /** The delivery's final status as logged, if it has one (see alreadySettled). */
+  settled(deliveryId: string): Promise<{ status: DeliveryStatus; chain: number } | undefined>;
   /** The view's URL of a webhook, to queue a task behind its endpoint before the final check. */
   urlHint(webhookId: string): string | undefined;
 }
@@ -97,6 +105,12 @@ export class DeliveryService {
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     const { directory, limiter, metrics, log, lifecycle } = this.deps;
+    if (!task.manual && alreadySettled(task, await this.deps.settled(task.delivery_id))) {
+      // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
+      metrics.tasksDropped.inc({ reason: 'already_settled' });
+      span.setAttribute('hookline.dropped', 'already_settled');
+      return;
+    }
     const release = await limiter.acquire(
       endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id),
     );

@@ -52,7 +52,7 @@ export class DispatcherMetrics {
     });
     this.tasksDropped = new Counter({
       name: 'hookline_dispatcher_tasks_dropped_total',
-      help: 'Tasks not attempted: webhook deleted or inactive, or a message that is not a valid task',
+      help: 'Tasks not attempted: webhook deleted or inactive, delivery already settled, or a message that is not a valid task (dead-lettered)',
       labelNames: ['reason'],
       registers,
     });

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { EncryptedSecret, SignatureScheme, WebhookState } from '@hookline/contracts';
 import type { WebhookView } from '@hookline/kafka';
 import type { SecretBox } from '@hookline/persistence';
+import { BatchedLookup } from './batched-lookup';
 
 /** What an attempt needs of its webhook. */
 export interface DeliverableWebhook {
@@ -52,11 +53,6 @@ interface FullRow extends GateRow {
   secrets: EncryptedSecret[];
 }
 
-interface Waiter {
-  resolve(row: GateRow | undefined): void;
-  reject(e: unknown): void;
-}
-
 interface DecryptedSecret {
   secret: string;
   expiresAt: number | null;
@@ -78,11 +74,8 @@ export interface WebhookDirectoryOptions {
  * row itself is read.
  */
 export class WebhookDirectory {
-  private readonly pending = new Map<string, Waiter[]>();
-  private timer?: NodeJS.Timeout;
+  private readonly gate: BatchedLookup<string, GateRow>;
   private readonly secrets = new Map<string, { version: number; secrets: DecryptedSecret[] }>();
-  private readonly batchWindowMs: number;
-  private readonly maxBatch: number;
 
   constructor(
     private readonly view: WebhookView,
@@ -90,8 +83,16 @@ export class WebhookDirectory {
     private readonly box: SecretBox,
     options: WebhookDirectoryOptions = {},
   ) {
-    this.batchWindowMs = options.batchWindowMs ?? 2;
-    this.maxBatch = options.maxBatch ?? 500;
+    this.gate = new BatchedLookup(
+      async (ids) => {
+        const rows: GateRow[] = await this.dataSource.query(
+          'select id, active, version, consecutive_failures from webhooks where id = any($1)',
+          [ids],
+        );
+        return new Map(rows.map((r) => [r.id, r]));
+      },
+      { windowMs: options.batchWindowMs ?? 2, maxBatch: options.maxBatch ?? 500 },
+    );
     view.onChange((previous, next) => {
       if (!next || (previous && previous.version !== next.version))
         this.secrets.delete((previous ?? next)!.id);
@@ -99,7 +100,7 @@ export class WebhookDirectory {
   }
 
   async forAttempt(id: string): Promise<WebhookLookup> {
-    const row = await this.gate(id);
+    const row = await this.gate.get(id);
     if (!row) return { ok: false, reason: 'deleted' };
     if (!row.active) return { ok: false, reason: 'inactive' };
     const viewed = this.view.get(id);
@@ -165,37 +166,6 @@ export class WebhookDirectory {
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);
     return { id, projectId, url, scheme, secrets: valid, version, consecutiveFailures };
-  }
-
-  private gate(id: string): Promise<GateRow | undefined> {
-    return new Promise((resolve, reject) => {
-      const waiters = this.pending.get(id);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.pending.set(id, [{ resolve, reject }]);
-      if (this.pending.size >= this.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.batchWindowMs);
-    });
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = new Map(this.pending);
-    this.pending.clear();
-    if (batch.size === 0) return;
-    this.dataSource
-      .query('select id, active, version, consecutive_failures from webhooks where id = any($1)', [
-        [...batch.keys()],
-      ])
-      .then(
-        (rows: GateRow[]) => {
-          const byId = new Map(rows.map((r) => [r.id, r]));
-          for (const [id, waiters] of batch) for (const w of waiters) w.resolve(byId.get(id));
-        },
-        (e: unknown) => {
-          for (const waiters of batch.values()) for (const w of waiters) w.reject(e);
-        },
-      );
   }
 
   private async readRow(id: string): Promise<FullRow | undefined> {

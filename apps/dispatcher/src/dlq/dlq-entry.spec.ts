@@ -102,6 +102,7 @@ describe(replayMessage.name, () => {
       delivery_id: dead.delivery_id,
       webhook_id: 'wh_a',
       attempt: 1,
+      chain: expect.any(Number),
       event,
     });
     expect(out.headers).toEqual({

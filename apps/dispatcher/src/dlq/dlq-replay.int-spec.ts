@@ -116,6 +116,7 @@ describe(`${DlqReplayer.name} on the real broker`, () => {
         delivery_id: task.delivery_id,
         webhook_id: task.webhook_id,
         attempt: 1,
+        chain: expect.any(Number),
         event: task.event,
       });
       expect(m!.headers).toEqual({

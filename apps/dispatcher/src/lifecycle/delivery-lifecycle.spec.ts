@@ -1,6 +1,7 @@
 import type { DeliveryTask } from '@hookline/contracts';
 import {
   afterFailureCounted,
+  alreadySettled,
   decide,
   decideUndeliverable,
   jittered,
@@ -244,6 +245,32 @@ describe('afterFailureCounted', () => {
     [9, true, 0, []],
   ])('count %i, active %s, disable after %i', (count, active, disableAfter, expected) => {
     expect(afterFailureCounted(count, active, { disableAfter })).toEqual(expected);
+  });
+});
+
+describe('alreadySettled', () => {
+  it.each<
+    [
+      string,
+      Partial<DeliveryTask>,
+      { status: 'pending' | 'succeeded' | 'failed'; chain: number } | undefined,
+      boolean,
+    ]
+  >([
+    ['nothing logged yet', {}, undefined, false],
+    ['still pending', { attempt: 2 }, { status: 'pending', chain: 0 }, false],
+    ['succeeded in its chain', {}, { status: 'succeeded', chain: 0 }, true],
+    ['failed in its chain', { attempt: 3 }, { status: 'failed', chain: 0 }, true],
+    ['ended in a later chain', {}, { status: 'succeeded', chain: 5 }, true],
+    ['a replay after the old chain failed', { chain: 9 }, { status: 'failed', chain: 0 }, false],
+    [
+      'a manual attempt, whatever the state',
+      { manual: true },
+      { status: 'succeeded', chain: 0 },
+      false,
+    ],
+  ])('%s', (_name, over, logged, expected) => {
+    expect(alreadySettled(task(over), logged)).toBe(expected);
   });
 });
 

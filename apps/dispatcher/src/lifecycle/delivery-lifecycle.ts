@@ -191,6 +191,19 @@ export function parseRetryAfter(
 }
 
 /**
+ * Whether a task has nothing left to do because its delivery already ended: a final status
+ * logged by the task's chain or a later one (a task replayed after a fan-out crash, a late
+ * duplicate of a retry). Manual attempts always go: a person asked for them.
+ */
+export function alreadySettled(
+  task: DeliveryTask,
+  logged: { status: 'pending' | 'succeeded' | 'failed'; chain: number } | undefined,
+): boolean {
+  if (task.manual || !logged || logged.status === 'pending') return false;
+  return logged.chain >= (task.chain ?? 0);
+}
+
+/**
  * A task whose webhook was deleted or disabled before its attempt: nothing is sent. A delivery
  * the log already shows pending (a retry, a manual attempt) is closed as failed with the reason;
  * a first automatic attempt has no row yet and leaves none.

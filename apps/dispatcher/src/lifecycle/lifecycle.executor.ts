@@ -205,6 +205,7 @@ export class LifecycleExecutor {
       startedAt: a.startedAt,
       status,
       nextAttemptAt: next === null ? null : new Date(next),
+      chain: task.chain ?? 0,
     });
   }
 

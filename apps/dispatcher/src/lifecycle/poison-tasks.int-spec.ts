@@ -73,4 +73,24 @@ describe('dispatcher: tasks that can never be delivered', () => {
     expect(letter.headers[KafkaHeaders.dlqReason]).toBe('permanent_error');
     expect(receiver.forEvent(task.event.id)).toHaveLength(0);
   });
+
+  it('should not POST again a task whose delivery already ended (a replay after a fan-out crash)', async () => {
+    const { row } = await h.webhook({ url: receiver.url });
+    const task = await h.task(row.id, { partition: 2 });
+    await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'succeeded', {
+      message: 'the first delivery logged',
+    });
+    // The very same task again, as the fan-out republishes it after a crash, then a marker.
+    await h.producer.send({
+      topic: h.topics.topics.deliveries,
+      acks: -1,
+      messages: [{ key: row.id, value: JSON.stringify(task), partition: 2 }],
+    });
+    const marker = await h.task(row.id, { partition: 2 });
+    await pollUntil(() => receiver.forEvent(marker.event.id).length === 1, {
+      message: 'the marker delivered',
+    });
+    expect(receiver.forEvent(task.event.id)).toHaveLength(1);
+    expect(await h.delivery(task.delivery_id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
 });

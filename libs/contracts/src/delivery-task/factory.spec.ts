@@ -49,7 +49,13 @@ describe('DeliveryTasks', () => {
         not_before: event.occurred_at,
       }).value,
     );
-    expect(replay).toEqual({ delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 1, event });
+    expect(replay).toEqual({
+      delivery_id: 'msg_1',
+      webhook_id: 'wh_1',
+      attempt: 1,
+      chain: expect.any(Number),
+      event,
+    });
   });
 
   it('should carry when a retry falls due in the value and in a header', () => {

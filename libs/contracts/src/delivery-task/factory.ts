@@ -140,13 +140,14 @@ export const DeliveryTasks = {
 
   /**
    * A dead letter started over: the same delivery id (receivers deduplicate on it, the log row
-   * continues) at attempt 1, so the whole retry schedule applies again; not manual, since manual
-   * attempts are never retried. Fields are listed, not spread, so a field added to the task later
+   * continues) at attempt 1 of a new chain, so the whole retry schedule applies again and its
+   * status may replace the old chain's `failed`; not manual, since manual attempts are never
+   * retried. Fields are listed, not spread, so a field added to the task later
    * is not carried into a new chain unexamined.
    */
-  replay(task: DeliveryTask, trace?: TraceHeaders): TaskMessage {
+  replay(task: DeliveryTask, trace?: TraceHeaders, now = Date.now()): TaskMessage {
     const { delivery_id, webhook_id, event } = task;
-    return message({ delivery_id, webhook_id, attempt: 1, event }, withTrace(trace));
+    return message({ delivery_id, webhook_id, attempt: 1, chain: now, event }, withTrace(trace));
   },
 
   /** A person asked for one more attempt of a logged delivery, now; never retried. */
@@ -154,6 +155,7 @@ export const DeliveryTasks = {
     delivery: { id: string; webhookId: string; event: EventEnvelope },
     attempt: number,
     trace?: TraceHeaders,
+    now = Date.now(),
   ): TaskMessage {
     return message(
       {
@@ -161,6 +163,7 @@ export const DeliveryTasks = {
         webhook_id: delivery.webhookId,
         attempt,
         manual: true,
+        chain: now,
         event: delivery.event,
       },
       withTrace(trace),

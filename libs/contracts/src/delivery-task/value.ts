@@ -15,6 +15,12 @@ export const DeliveryTaskSchema = z
     /** Set when a person asked for it (redeliver, test): bypasses dedup of finished deliveries. */
     manual: z.boolean().optional(),
     last_error: z.string().max(2000).optional(),
+    /**
+     * The chain of attempts this task belongs to: absent (0) for the first; a replay or a
+     * redeliver starts a new one, numbered by when it started (ms since epoch). The delivery
+     * log lets only a later chain replace a final status (succeeded, failed).
+     */
+    chain: z.number().int().min(0).optional(),
     event: EventEnvelopeSchema,
   })
   .strict();

@@ -35,6 +35,8 @@ export interface AttemptRecord {
   startedAt: Date;
   status: DeliveryStatus;
   nextAttemptAt: Date | null;
+  /** The task's chain (0: the first); see DeliveryTask `chain`. */
+  chain: number;
 }
 
 export interface DeliveryQuery {
@@ -61,6 +63,11 @@ export class InvalidCursorError extends Error {
 export type DeliveryRow = Omit<DeliveryEntity, 'event'>;
 export type DeliveryWithEvent = DeliveryEntity;
 
+// Status is monotonic within a chain of attempts: a final one (succeeded, failed) stays, whatever
+// a late duplicate of an attempt reports; an older chain never overwrites a newer one; a newer
+// chain (a replay, a redeliver) starts over.
+const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = deliveries.chain and deliveries.status <> 'pending'))`;
+
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
 const WRITE_ATTEMPTS_SQL = `
@@ -70,19 +77,20 @@ with attempts as (
   select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
 )
 insert into deliveries
-  (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, updated_at)
-select d.*, d.created_at from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[])
-  as d(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at)
+  (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
+select d.*, d.created_at from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[], $24::bigint[])
+  as d(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain)
 on conflict (id) do update set
-  status = excluded.status,
+  status = case when ${KEEPS_STATE} then deliveries.status else excluded.status end,
+  next_attempt_at = case when ${KEEPS_STATE} then deliveries.next_attempt_at else excluded.next_attempt_at end,
+  last_error = case when ${KEEPS_STATE} then deliveries.last_error else excluded.last_error end,
+  chain = greatest(deliveries.chain, excluded.chain),
   attempts = deliveries.attempts + excluded.attempts,
-  next_attempt_at = excluded.next_attempt_at,
-  last_error = excluded.last_error,
   updated_at = now()`;
 
 const DELIVERY_COLUMNS = `d.id, d.webhook_id as "webhookId", d.project_id as "projectId", d.event_id as "eventId",
   d.event_type as "eventType", d.status, d.attempts, d.next_attempt_at as "nextAttemptAt", d.last_error as "lastError",
-  d.created_at as "createdAt", d.updated_at as "updatedAt"`;
+  d.created_at as "createdAt", d.updated_at as "updatedAt", d.chain`;
 // created_at in microseconds since the epoch: exact, unlike a JS Date, for the cursor.
 const CREATED_US = `(extract(epoch from d.created_at) * 1000000)::bigint::text as "createdUs"`;
 const attemptColumns = (
@@ -135,7 +143,23 @@ export class DeliveryLogRepository {
       d.map((x) => x.row.error),
       d.map((x) => JSON.stringify(x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
+      d.map((x) => x.row.chain),
     ]);
+  }
+
+  /**
+   * Of these deliveries, the ones whose status is final, with the chain it belongs to: an
+   * automatic task of that chain (or an older one) has nothing left to do.
+   */
+  async finished(
+    ids: readonly string[],
+  ): Promise<Map<string, { status: DeliveryStatus; chain: number }>> {
+    const rows: { id: string; status: DeliveryStatus; chain: string }[] =
+      await this.dataSource.query(
+        `select id, status, chain from deliveries where id = any($1) and status <> 'pending'`,
+        [ids],
+      );
+    return new Map(rows.map((r) => [r.id, { status: r.status, chain: Number(r.chain) }]));
   }
 
   /** A pending delivery that will not be attempted (its webhook is gone or disabled) becomes failed. */

@@ -33,6 +33,10 @@ export class DeliveryEntity {
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 
+  /** The chain of attempts the status belongs to (see DeliveryTask `chain`). */
+  @Column({ type: 'bigint', default: 0 })
+  chain!: string;
+
   /** The event envelope, so a delivery can be redelivered long after the topic dropped it. */
   @Column({ type: 'jsonb' })
   event!: Record<string, unknown>;

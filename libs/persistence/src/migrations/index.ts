@@ -1,5 +1,10 @@
 import { InitialSchema1763856000000 } from './1763856000000-initial-schema';
 import { EventOutbox1764460800000 } from './1764460800000-event-outbox';
+import { DeliveryChain1764633600000 } from './1764633600000-delivery-chain';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
-export const MIGRATIONS = [InitialSchema1763856000000, EventOutbox1764460800000];
+export const MIGRATIONS = [
+  InitialSchema1763856000000,
+  EventOutbox1764460800000,
+  DeliveryChain1764633600000,
+];
