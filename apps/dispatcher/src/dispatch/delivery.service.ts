@@ -105,6 +105,7 @@ export class DeliveryService {
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     const { directory, limiter, metrics, log, lifecycle } = this.deps;
+    if (!(await lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
     if (!task.manual && alreadySettled(task, await this.deps.settled(task.delivery_id))) {
       // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
       metrics.tasksDropped.inc({ reason: 'already_settled' });

@@ -2,6 +2,7 @@ import type { DeliveryTask } from '@hookline/contracts';
 import {
   afterFailureCounted,
   alreadySettled,
+  decideEarly,
   decide,
   decideUndeliverable,
   jittered,
@@ -68,7 +69,14 @@ describe('decide', () => {
       http(500),
       0,
       [
-        { kind: 'retry', tier: 1, attempt: 2, notBefore: NOW + 10 * S, lastError: 'HTTP 500' },
+        {
+          kind: 'retry',
+          tier: 1,
+          attempt: 2,
+          notBefore: NOW + 10 * S,
+          wakeAt: NOW + 10 * S,
+          lastError: 'HTTP 500',
+        },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
       ],
     ],
@@ -78,7 +86,14 @@ describe('decide', () => {
       timeout,
       0,
       [
-        { kind: 'retry', tier: 3, attempt: 4, notBefore: NOW + 300 * S, lastError: 'timed out' },
+        {
+          kind: 'retry',
+          tier: 3,
+          attempt: 4,
+          notBefore: NOW + 300 * S,
+          wakeAt: NOW + 300 * S,
+          lastError: 'timed out',
+        },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 300 * S },
       ],
     ],
@@ -127,7 +142,14 @@ describe('decide', () => {
       http(429, { retryAfterMs: 120 * S }),
       0,
       [
-        { kind: 'retry', tier: 3, attempt: 2, notBefore: NOW + 300 * S, lastError: 'HTTP 429' },
+        {
+          kind: 'retry',
+          tier: 3,
+          attempt: 2,
+          notBefore: NOW + 300 * S,
+          wakeAt: NOW + 300 * S,
+          lastError: 'HTTP 429',
+        },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 300 * S },
       ],
     ],
@@ -142,6 +164,7 @@ describe('decide', () => {
           tier: 5,
           attempt: 2,
           notBefore: NOW + 3 * 3600 * S,
+          wakeAt: NOW + 8640 * S,
           lastError: 'HTTP 503',
         },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 3 * 3600 * S },
@@ -153,7 +176,14 @@ describe('decide', () => {
       http(429, { retryAfterMs: 30 * 86_400 * S }),
       0,
       [
-        { kind: 'retry', tier: 5, attempt: 2, notBefore: NOW + 86_400 * S, lastError: 'HTTP 429' },
+        {
+          kind: 'retry',
+          tier: 5,
+          attempt: 2,
+          notBefore: NOW + 86_400 * S,
+          wakeAt: NOW + 8640 * S,
+          lastError: 'HTTP 429',
+        },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 86_400 * S },
       ],
     ],
@@ -163,7 +193,14 @@ describe('decide', () => {
       http(500, { retryAfterMs: 3600 * S }),
       0,
       [
-        { kind: 'retry', tier: 1, attempt: 2, notBefore: NOW + 10 * S, lastError: 'HTTP 500' },
+        {
+          kind: 'retry',
+          tier: 1,
+          attempt: 2,
+          notBefore: NOW + 10 * S,
+          wakeAt: NOW + 10 * S,
+          lastError: 'HTTP 500',
+        },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
       ],
     ],
@@ -178,6 +215,7 @@ describe('decide', () => {
           tier: 1,
           attempt: 2,
           notBefore: NOW + 10 * S,
+          wakeAt: NOW + 10 * S,
           lastError: 'redirect to https://elsewhere',
         },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 10 * S },
@@ -223,6 +261,29 @@ describe('decide', () => {
   it('should never wait less than Retry-After, whatever the jitter', () => {
     const [retry] = run(task(), http(429, { retryAfterMs: 300 * S }), 0, () => 0);
     expect(retry).toMatchObject({ tier: 3, notBefore: NOW + 300 * S });
+  });
+});
+
+describe('decideEarly', () => {
+  const tier5 = (due: number) => task({ attempt: 2, not_before: new Date(due).toISOString() });
+
+  it('should let a due task (or one due within a second) go ahead', () => {
+    expect(decideEarly(tier5(NOW - 1), 5, NOW, settings)).toEqual([]);
+    expect(decideEarly(tier5(NOW + 900), 5, NOW, settings)).toEqual([]);
+    expect(decideEarly(task(), 5, NOW, settings)).toEqual([]);
+  });
+
+  it('should re-park a task woken early, for at most its tier can hold', () => {
+    expect(decideEarly(tier5(NOW + 86_400 * S), 5, NOW, settings)).toEqual([
+      { kind: 'repark', tier: 5, wakeAt: NOW + 8640 * S },
+    ]);
+    expect(decideEarly(tier5(NOW + 60 * S), 5, NOW, settings)).toEqual([
+      { kind: 'repark', tier: 5, wakeAt: NOW + 60 * S },
+    ]);
+  });
+
+  it('should never re-park a task read from hookline.deliveries', () => {
+    expect(decideEarly(tier5(NOW + 86_400 * S), undefined, NOW, settings)).toEqual([]);
   });
 });
 

@@ -65,8 +65,21 @@ export type LoggedStatus = 'pending' | 'succeeded' | 'failed';
 export type Effect =
   /** Record the attempt, and the delivery's state after it, in the delivery log. */
   | { kind: 'log'; status: LoggedStatus; nextAttemptAt: number | null }
-  /** Produce attempt `attempt` to retry tier `tier` (1-based), not before `notBefore`. */
-  | { kind: 'retry'; tier: number; attempt: number; notBefore: number; lastError: string }
+  /**
+   * Produce attempt `attempt` to retry tier `tier` (1-based), not before `notBefore`; the tier's
+   * consumer holds it until `wakeAt` (= notBefore, except for a Retry-After longer than the tier
+   * can hold: see tierHoldMs).
+   */
+  | {
+      kind: 'retry';
+      tier: number;
+      attempt: number;
+      notBefore: number;
+      wakeAt: number;
+      lastError: string;
+    }
+  /** Put a task woken before its time back on its tier, to wake again at `wakeAt`. */
+  | { kind: 'repark'; tier: number; wakeAt: number }
   /** Send the task to hookline.deliveries.dlq. */
   | { kind: 'dead_letter'; reason: DeadLetterReason; lastError: string }
   /** `delivery.dead` on hookline.operational. */
@@ -153,7 +166,7 @@ function nextRetry(
   result: AttemptResult,
   ctx: Pick<AttemptContext, 'now' | 'random'>,
   settings: LifecycleSettings,
-): { tier: number; attempt: number; notBefore: number } | undefined {
+): { tier: number; attempt: number; notBefore: number; wakeAt: number } | undefined {
   const schedule = settings.schedule;
   if (attempt > schedule.length) return undefined;
   let tier = attempt;
@@ -168,7 +181,47 @@ function nextRetry(
     while (tier < schedule.length && schedule[tier - 1]! < floor) tier++;
   }
   const delay = Math.max(jittered(schedule[tier - 1]!, settings.jitter, ctx.random), floor);
-  return { tier, attempt: attempt + 1, notBefore: ctx.now + delay };
+  const notBefore = ctx.now + delay;
+  return {
+    tier,
+    attempt: attempt + 1,
+    notBefore,
+    wakeAt: Math.min(notBefore, ctx.now + tierHoldMs(tier, settings)),
+  };
+}
+
+/**
+ * The longest a task may wait at the head of tier `tier`: its delay at the top of the jitter.
+ * A tier's consumer pauses a partition at the first task not yet due, so every task behind it
+ * waits too; tasks are written to a tier in about the order they fall due as long as each is due
+ * within this bound, and then a task delays the others by no more than the tier's own delay. A
+ * longer wait (a Retry-After beyond the last tier's delay) is served in hops of at most this:
+ * the task wakes, is found early, and is re-parked on its tier (decideEarly).
+ */
+export function tierHoldMs(
+  tier: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+): number {
+  return Math.ceil(settings.schedule[tier - 1]! * (1 + settings.jitter));
+}
+
+/** How early a task may run: clocks of producing and consuming processes differ a little. */
+export const EARLY_TOLERANCE_MS = 1000;
+
+/**
+ * Before an attempt: a task read from retry tier `tier` before its `not_before` (a long
+ * Retry-After served in hops) goes back on the tier instead of being attempted.
+ */
+export function decideEarly(
+  task: DeliveryTask,
+  tier: number | undefined,
+  now: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+): Effect[] {
+  if (tier === undefined || !task.not_before) return [];
+  const due = Date.parse(task.not_before);
+  if (Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
+  return [{ kind: 'repark', tier, wakeAt: Math.min(due, now + tierHoldMs(tier, settings)) }];
 }
 
 /** `delayMs` spread uniformly over ±jitter. */

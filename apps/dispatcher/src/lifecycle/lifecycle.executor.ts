@@ -19,6 +19,7 @@ import type { DeliverableWebhook } from '../dispatch/webhook-directory';
 import {
   afterFailureCounted,
   decide,
+  decideEarly,
   decideUndeliverable,
   type AttemptResult,
   type Effect,
@@ -111,6 +112,31 @@ export class LifecycleExecutor {
     this.deps.metrics.deadLettered.inc();
   }
 
+  /**
+   * Before an attempt: answers false when the task is not due yet and went back on its tier
+   * (see decideEarly), true when the attempt may go ahead.
+   */
+  async beforeAttempt(task: DeliveryTask, message: ConsumedMessage): Promise<boolean> {
+    const tier = this.deps.topics.retry.indexOf(message.topic);
+    const effects = decideEarly(
+      task,
+      tier < 0 ? undefined : tier + 1,
+      this.now(),
+      this.deps.settings,
+    );
+    for (const effect of effects) await this.runEarly(effect, task, message);
+    return effects.length === 0;
+  }
+
+  private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {
+    if (effect.kind !== 'repark') return;
+    await this.deps.publisher.send(
+      this.deps.topics.retry[effect.tier - 1]!,
+      DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
+    );
+    this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
+  }
+
   /** A task whose webhook was deleted or disabled before its attempt. */
   async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
     for (const effect of decideUndeliverable(task, reason)) {
@@ -175,6 +201,8 @@ export class LifecycleExecutor {
       }
       case 'announce_dead':
         return this.announceDead(a, effect.lastError);
+      case 'repark':
+        return this.runEarly(effect, task, message);
       case 'close_unattempted':
         return persistently(() =>
           deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),

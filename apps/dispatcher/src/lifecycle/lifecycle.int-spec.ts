@@ -5,6 +5,7 @@ import {
   pollUntil,
   waitForGroupCaughtUp,
 } from '@hookline/testing';
+import { murmur2 } from '@hookline/kafka';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { LifecycleExecutor } from './lifecycle.executor';
 
@@ -102,6 +103,26 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect(Number(retried.headers[KafkaHeaders.notBefore])).toBeGreaterThanOrEqual(
       reqs[0]!.receivedAt + 1000 - 50,
     );
+  });
+
+  it("should not let one webhook's day-long Retry-After hold another's retry on the same tier partition", async () => {
+    const { row: parked } = await h.webhook({ url: receiver.url });
+    const partitionOf = (key: string) => (murmur2(key) & 0x7fffffff) % 3;
+    let other = await h.webhook({ url: receiver.url });
+    while (partitionOf(other.row.id) !== partitionOf(parked.id))
+      other = await h.webhook({ url: receiver.url });
+    const long = await h.task(parked.id);
+    script.set(long.event.id, [{ status: 429, headers: { 'retry-after': '86400' } }]);
+    await requestsFor(long.event.id, 1);
+    await tiers.waitFor((m) => m.some((x) => x.key === parked.id));
+    // Now another webhook's retry lands behind it, on the same partition of the last tier.
+    const task = await h.task(other.row.id);
+    script.set(task.event.id, [{ status: 503, headers: { 'retry-after': '1' } }]);
+    const reqs = await requestsFor(task.event.id, 2, 10_000);
+    expect(reqs[1]!.receivedAt - reqs[0]!.receivedAt).toBeLessThan(
+      1000 + SCHEDULE[2]! * 1.2 + 1500,
+    );
+    expect(receiver.forEvent(long.event.id)).toHaveLength(1);
   });
 
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {

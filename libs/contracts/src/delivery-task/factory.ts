@@ -80,10 +80,13 @@ export const DeliveryTasks = {
     });
   },
 
-  /** The next automatic attempt, for the retry tier the lifecycle chose; due at `notBefore` (ms). */
+  /**
+   * The next automatic attempt, for the retry tier the lifecycle chose: due at `notBefore` (ms,
+   * in the value), held by the tier's consumer until `wakeAt` (ms, the header; default notBefore).
+   */
   retry(
     task: DeliveryTask,
-    next: { attempt: number; notBefore: number; lastError: string },
+    next: { attempt: number; notBefore: number; wakeAt?: number; lastError: string },
     trace?: TraceHeaders,
   ): TaskMessage {
     return message(
@@ -93,8 +96,16 @@ export const DeliveryTasks = {
         not_before: new Date(next.notBefore).toISOString(),
         last_error: clip(next.lastError, MAX_ERROR),
       },
-      { ...withTrace(trace), [KafkaHeaders.notBefore]: String(next.notBefore) },
+      {
+        ...withTrace(trace),
+        [KafkaHeaders.notBefore]: String(next.wakeAt ?? next.notBefore),
+      },
     );
+  },
+
+  /** The same task back on its tier, woken again at `wakeAt` (ms): a long wait served in hops. */
+  repark(task: DeliveryTask, wakeAt: number, trace?: TraceHeaders): TaskMessage {
+    return message(task, { ...withTrace(trace), [KafkaHeaders.notBefore]: String(wakeAt) });
   },
 
   /** A task that will not be attempted again, for `hookline.deliveries.dlq`. */
