@@ -81,7 +81,11 @@ describe('hostile input', () => {
       'id',
     );
     expectRefused(
-      await raw('POST', '/v1/events', `{"event":"ignite.deployment.deleted\\u0000","data":${data}}`),
+      await raw(
+        'POST',
+        '/v1/events',
+        `{"event":"ignite.deployment.deleted\\u0000","data":${data}}`,
+      ),
       'event',
     );
   });
