@@ -64,6 +64,8 @@ export function runSchemathesis(
   return new Promise((resolve, reject) => {
     const child = spawn(st.python, ['-m', 'schemathesis.cli', ...args], {
       env: { ...st.env, ...env, NO_COLOR: '1' },
+      // Its cache and reports are written to the working directory: keep them out of the sources.
+      cwd: DATA_DIR,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -15,6 +15,7 @@ export interface TextIssue {
 export const MAX_JSON_DEPTH = 64;
 
 // With the `u` flag a surrogate range matches only unpaired halves; a pair reads as one code point.
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
 const UNPORTABLE = /[\u0000\uD800-\uDFFF]/u;
 const UNPORTABLE_ALL = new RegExp(UNPORTABLE.source, 'gu');
 

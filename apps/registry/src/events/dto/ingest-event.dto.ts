@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { EVENT_CATALOG, isProducerEventType } from '@hookline/contracts';
+import { EVENT_CATALOG, EventEnvelopeSchema, isProducerEventType } from '@hookline/contracts';
 
 /**
- * The body of POST /v1/events. Only its shape is checked here; the event type and its `data` are
- * validated against the catalog by @hookline/producer (its errors name the valid types).
+ * The body of POST /v1/events. Only its shape is checked here; the event type, its `data`, the
+ * `id` (`evt_…`) and `occurred_at` are validated against the catalog and the envelope by
+ * @hookline/producer, which reports every bad field at once.
  */
 export const IngestEventSchema = z.strictObject({
   event: z.string().min(1).max(200),
   data: z.record(z.string(), z.unknown()),
-  id: z.string().startsWith('evt_').max(128).optional(),
-  occurred_at: z.iso.datetime({ offset: true }).optional(),
+  id: z.string().min(1).optional(),
+  occurred_at: z.string().min(1).optional(),
 });
 export type IngestEventDto = z.infer<typeof IngestEventSchema>;
 
@@ -17,7 +18,12 @@ export type IngestEventDto = z.infer<typeof IngestEventSchema>;
 export const IngestEventDocument = z.discriminatedUnion(
   'event',
   EVENT_CATALOG.filter((type) => isProducerEventType(type.name)).map((type) =>
-    IngestEventSchema.extend({ event: z.literal(type.name), data: type.data }),
+    IngestEventSchema.extend({
+      event: z.literal(type.name),
+      data: type.data,
+      id: EventEnvelopeSchema.shape.id.optional(),
+      occurred_at: EventEnvelopeSchema.shape.occurred_at.optional(),
+    }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]],
 );
 
