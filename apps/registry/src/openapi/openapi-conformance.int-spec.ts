@@ -58,11 +58,13 @@ describe('OpenAPI document', () => {
         'run',
         `${r.url}/openapi.json`,
         '--max-examples',
-        '8',
+        '5',
         '--seed',
         '1',
+        // One worker: CPython 3.11 can fail parsing source in concurrent threads (an internal
+        // SystemError in Schemathesis' error reporting), and the machine has two cores anyway.
         '--workers',
-        '2',
+        '1',
         '--no-shrink',
       ],
       { HOOKLINE_ST_API_KEY: apiKey, HOOKLINE_ST_ADMIN_TOKEN: r.adminToken },
