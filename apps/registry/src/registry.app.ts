@@ -9,8 +9,10 @@ import type { Logger } from '@hookline/telemetry';
 import { AppModule } from './app.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { httpMetrics } from './common/http-metrics.middleware';
+import { methodNotAllowed } from './common/method-not-allowed.middleware';
 import { requestContext } from './common/request-context.middleware';
 import { LOGGER, METRICS } from './infra/tokens';
+import { RouteCatalog } from './openapi/route-catalog';
 
 /** Ingest accepts events up to 256 KiB; larger bodies answer 413. */
 export const MAX_BODY = '256kb';
@@ -28,6 +30,8 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
   app.use(httpMetrics(app.get<Registry>(METRICS)));
   app.use(requestContext(log));
+  const routes = app.get(RouteCatalog);
+  app.use(methodNotAllowed((path) => routes.methodsAt(path)));
   // Body-parser errors (bad JSON, too large) happen before Nest's filters: answer them the same way.
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
     json(req, res, (err?: unknown) => (err ? errors.write(req, res, err) : next())),

@@ -7,3 +7,4 @@ export * from './ids';
 export * from './operational';
 export * from './topics';
 export * from './webhook-state';
+export * from './text';

@@ -22,6 +22,11 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
+  /** The body every error is answered with. */
+  toBody() {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+
   static badRequest(message: string, details: ErrorDetail[] = []) {
     return new ApiError(HttpStatus.BAD_REQUEST, 'invalid_request', message, details);
   }
@@ -45,16 +50,8 @@ export class ApiError extends Error {
   }
 
   static fromZod(error: ZodError, where: 'body' | 'query' = 'body') {
-    const details = error.issues.map((issue) => {
-      const path = issue.path.reduce<string>(
-        (acc, part) =>
-          typeof part === 'number'
-            ? `${acc}[${part}]`
-            : acc
-              ? `${acc}.${String(part)}`
-              : String(part),
-        '',
-      );
+    const details = error.issues.flatMap((issue) => {
+      const path = fieldPath(issue.path);
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((key) => ({
           field: path ? `${path}.${key}` : key,
@@ -63,7 +60,18 @@ export class ApiError extends Error {
       }
       return [{ field: path || where, message: issue.message }];
     });
-    const flat = details.flat();
-    return ApiError.badRequest(`invalid ${where}: ${flat.map((d) => d.field).join(', ')}`, flat);
+    return ApiError.badRequest(
+      `invalid ${where}: ${details.map((d) => d.field).join(', ')}`,
+      details,
+    );
   }
+}
+
+/** `data.items[2].name` for `['data', 'items', 2, 'name']`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, part) =>
+      typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
+    '',
+  );
 }

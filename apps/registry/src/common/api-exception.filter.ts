@@ -26,9 +26,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (error.status >= 500)
       this.log.error({ err: exception, requestId: req.id, path: req.path }, 'request failed');
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res
-      .status(error.status)
-      .json({ error: { code: error.code, message: error.message, details: error.details } });
+    res.status(error.status).json(error.toBody());
   }
 
   toApiError(exception: unknown): ApiError {

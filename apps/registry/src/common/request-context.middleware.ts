@@ -35,9 +35,7 @@ export function requestContext(log: Logger) {
         'the body must be sent as application/json',
         [{ field: 'content-type', message: 'must be application/json' }],
       );
-      res
-        .status(415)
-        .json({ error: { code: error.code, message: error.message, details: error.details } });
+      res.status(415).json(error.toBody());
       return;
     }
     next();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ApiError } from './api-error';
+import { findUnportableText } from '@hookline/contracts';
+import { ApiError, fieldPath } from './api-error';
 
 /**
  * Request validation at the boundary, for every controller:
@@ -11,6 +12,8 @@ import { ApiError } from './api-error';
  * A top-level object schema is made strict here (unknown fields are refused even when the schema
  * forgot `.strict()`); a failure throws ApiError 400 whose `details` name each bad field
  * (`events[0]`, `colour`, …), which the global filter writes as `{error: {code, message, details}}`.
+ * Before the schema, any string Postgres or JSON cannot carry (NUL, an unpaired surrogate), keys
+ * and nested values included, is refused the same way: no schema has to remember it.
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -18,6 +21,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
       { field: 'body', message: 'must be a JSON object' },
     ]);
   }
+  refuseUnportable(body, 'body');
   const result = strict(schema).safeParse(body);
   if (!result.success) throw ApiError.fromZod(result.error, 'body');
   return result.data as z.output<S>;
@@ -25,9 +29,23 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
 
 /** Query strings arrive as strings: use `z.coerce` for numbers. Unknown parameters are refused. */
 export function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.output<S> {
+  refuseUnportable(query ?? {}, 'query');
   const result = strict(schema).safeParse(query ?? {});
   if (!result.success) throw ApiError.fromZod(result.error, 'query');
   return result.data as z.output<S>;
+}
+
+/** A path parameter: any text that can be stored (what it names is the service's concern). */
+export function parseParam(name: string, value: string | undefined): string {
+  refuseUnportable({ [name]: value }, 'path');
+  return value ?? '';
+}
+
+function refuseUnportable(value: unknown, where: 'body' | 'query' | 'path'): void {
+  const issues = findUnportableText(value);
+  if (issues.length === 0) return;
+  const details = issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message }));
+  throw ApiError.badRequest(`invalid ${where}: ${details.map((d) => d.field).join(', ')}`, details);
 }
 
 const stricter = new WeakMap<z.ZodType, z.ZodType>();

@@ -1,9 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
-import { parseBody, parseQuery } from '../common/validation';
-import { declareRoute } from '../openapi/route-registry';
+import { ApiRoute, RouteBody, RouteParam, RouteQuery } from '../openapi/api-route.decorator';
 import { DeliveriesService } from './deliveries.service';
 import {
   DeliveryResponse,
@@ -15,68 +14,66 @@ import {
 } from './delivery.dto';
 
 const tag = 'Deliveries';
-declareRoute({
-  method: 'get',
-  path: '/v1/webhooks/{id}/deliveries',
-  summary:
-    "A webhook's deliveries, newest first; filter by status, event (type or evt_ id) and time",
-  tag,
-  query: ListDeliveriesQuery,
-  response: z.object({ data: z.array(DeliveryResponse), next_cursor: z.string().nullable() }),
-});
-declareRoute({
-  method: 'get',
-  path: '/v1/deliveries/{id}',
-  summary: 'A delivery with every attempt',
-  tag,
-  response: DeliveryWithAttemptsResponse,
-});
-declareRoute({
-  method: 'post',
-  path: '/v1/deliveries/{id}/redeliver',
-  summary: 'A new attempt now, whatever the delivery’s state (same webhook-id)',
-  tag,
-  body: EmptyBody,
-  response: RedeliverResponse,
-  status: 202,
-  errors: [401, 404, 409, 503],
-});
-declareRoute({
-  method: 'post',
-  path: '/v1/webhooks/{id}/test',
-  summary: 'Send webhook.ping now and answer with the attempt’s result',
-  tag: 'Webhooks',
-  body: EmptyBody,
-  response: TestResponse,
-  errors: [401, 404, 409, 503],
-});
 
-@Controller('v1')
+@Controller()
 @UseGuards(ApiKeyGuard)
 export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
-  @Get('webhooks/:id/deliveries')
-  list(@CurrentKey() caller: CallerKey, @Param('id') webhookId: string, @Query() query: unknown) {
-    return this.deliveries.list(caller, webhookId, parseQuery(ListDeliveriesQuery, query));
+  @ApiRoute('get', '/v1/webhooks/{id}/deliveries', {
+    summary:
+      "A webhook's deliveries, newest first; filter by status, event (type or evt_ id) and time",
+    tag,
+    auth: 'api_key',
+    query: ListDeliveriesQuery,
+    response: z.object({ data: z.array(DeliveryResponse), next_cursor: z.string().nullable() }),
+  })
+  list(
+    @CurrentKey() caller: CallerKey,
+    @RouteParam('id') webhookId: string,
+    @RouteQuery() query: ListDeliveriesQuery,
+  ) {
+    return this.deliveries.list(caller, webhookId, query);
   }
 
-  @Post('webhooks/:id/test')
-  @HttpCode(200)
-  test(@CurrentKey() caller: CallerKey, @Param('id') webhookId: string, @Body() body: unknown) {
-    parseBody(EmptyBody, body ?? {});
+  @ApiRoute('post', '/v1/webhooks/{id}/test', {
+    summary: 'Send webhook.ping now and answer with the attempt’s result',
+    tag: 'Webhooks',
+    auth: 'api_key',
+    body: EmptyBody,
+    bodyOptional: true,
+    response: TestResponse,
+    errors: [409, 503],
+  })
+  test(
+    @CurrentKey() caller: CallerKey,
+    @RouteParam('id') webhookId: string,
+    @RouteBody() _: object,
+  ) {
     return this.deliveries.test(caller, webhookId);
   }
 
-  @Get('deliveries/:id')
-  get(@CurrentKey() caller: CallerKey, @Param('id') id: string) {
+  @ApiRoute('get', '/v1/deliveries/{id}', {
+    summary: 'A delivery with every attempt',
+    tag,
+    auth: 'api_key',
+    response: DeliveryWithAttemptsResponse,
+  })
+  get(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string) {
     return this.deliveries.get(caller, id);
   }
 
-  @Post('deliveries/:id/redeliver')
-  @HttpCode(202)
-  redeliver(@CurrentKey() caller: CallerKey, @Param('id') id: string, @Body() body: unknown) {
-    parseBody(EmptyBody, body ?? {});
+  @ApiRoute('post', '/v1/deliveries/{id}/redeliver', {
+    summary: 'A new attempt now, whatever the delivery’s state (same webhook-id)',
+    tag,
+    auth: 'api_key',
+    body: EmptyBody,
+    bodyOptional: true,
+    response: RedeliverResponse,
+    status: 202,
+    errors: [409, 503],
+  })
+  redeliver(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string, @RouteBody() _: object) {
     return this.deliveries.redeliver(caller, id);
   }
 }

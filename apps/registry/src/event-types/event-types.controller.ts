@@ -1,22 +1,29 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
+import { z } from 'zod';
 import { describeCatalog } from '@hookline/contracts';
-import { declareRoute } from '../openapi/route-registry';
-
-declareRoute({
-  method: 'get',
-  path: '/v1/event-types',
-  summary: 'The event catalog: names, descriptions, JSON Schemas of data',
-  tag: 'Event types',
-  auth: 'none',
-  errors: [],
-});
+import { ApiRoute } from '../openapi/api-route.decorator';
 
 // Computed once: the catalog is part of the build.
 const CATALOG = { data: describeCatalog() };
 
-@Controller('v1/event-types')
+const EventTypesResponse = z.object({
+  data: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      schema: z.record(z.string(), z.unknown()),
+    }),
+  ),
+});
+
+@Controller()
 export class EventTypesController {
-  @Get()
+  @ApiRoute('get', '/v1/event-types', {
+    summary: 'The event catalog: names, descriptions, JSON Schemas of data',
+    tag: 'Event types',
+    auth: 'none',
+    response: EventTypesResponse,
+  })
   list() {
     return CATALOG;
   }

@@ -11,9 +11,8 @@ import {
 } from '@hookline/producer';
 import type { Logger } from '@hookline/telemetry';
 import { ApiError } from '../common/api-error';
-import { parseBody } from '../common/validation';
 import { LOGGER } from '../infra/tokens';
-import { IngestEventSchema, type IngestEventResponse } from './dto/ingest-event.dto';
+import type { IngestEventDto, IngestEventResponse } from './dto/ingest-event.dto';
 import { EVENT_PUBLISHER } from './event-publisher.provider';
 import { IngestedEventsRepository } from './ingested-events.repository';
 
@@ -40,11 +39,10 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
    */
   async ingest(
     projectId: string,
-    body: unknown,
+    dto: IngestEventDto,
     /** The request's `traceparent` / `tracestate`: the caller's trace continues on Kafka. */
     trace: Record<string, string> = {},
   ): Promise<IngestEventResponse> {
-    const dto = parseBody(IngestEventSchema, body);
     const event = {
       ...this.validate(dto.event, dto.data, { projectId, id: dto.id, occurredAt: dto.occurred_at }),
       headers: trace,

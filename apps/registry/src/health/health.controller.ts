@@ -1,8 +1,16 @@
-import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import { METRICS } from '../infra/tokens';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { HealthService } from './health.service';
+
+const tag = 'Operations';
+const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.boolean()),
+});
 
 @Controller()
 export class HealthController {
@@ -11,12 +19,23 @@ export class HealthController {
     @Inject(METRICS) private readonly metrics: Registry,
   ) {}
 
-  @Get('healthz')
+  @ApiRoute('get', '/healthz', {
+    summary: 'Liveness: the process answers',
+    tag,
+    auth: 'none',
+    response: z.object({ status: z.literal('ok') }),
+  })
   healthz() {
     return { status: 'ok' };
   }
 
-  @Get('readyz')
+  @ApiRoute('get', '/readyz', {
+    summary: 'Readiness: Postgres and Kafka answer (503 when one does not)',
+    tag,
+    auth: 'none',
+    response: Readiness,
+    status: [200, 503],
+  })
   async readyz(@Res({ passthrough: true }) res: Response) {
     const checks = await this.health.readiness();
     const ready = Object.values(checks).every(Boolean);
@@ -24,8 +43,12 @@ export class HealthController {
     return { status: ready ? 'ready' : 'not_ready', checks };
   }
 
-  @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4')
+  @ApiRoute('get', '/metrics', {
+    summary: 'Prometheus metrics',
+    tag,
+    auth: 'none',
+    contentType: 'text/plain; version=0.0.4',
+  })
   metricsText() {
     return this.metrics.metrics();
   }

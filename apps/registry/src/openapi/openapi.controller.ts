@@ -1,18 +1,35 @@
-import { Controller, Get, Header } from '@nestjs/common';
-import { buildOpenApiDocument } from './route-registry';
+import { Controller } from '@nestjs/common';
+import { z } from 'zod';
+import { ApiRoute } from './api-route.decorator';
+import { buildOpenApiDocument } from './openapi-document';
+import { RouteCatalog } from './route-catalog';
 
 const VERSION = (require('../../../../package.json') as { version: string }).version;
+const tag = 'Operations';
 
 @Controller()
 export class OpenApiController {
-  @Get('openapi.json')
-  document() {
-    return buildOpenApiDocument(VERSION);
+  private document?: Record<string, unknown>;
+
+  constructor(private readonly catalog: RouteCatalog) {}
+
+  @ApiRoute('get', '/openapi.json', {
+    summary: 'This document',
+    tag,
+    auth: 'none',
+    response: z.object({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }),
+  })
+  openapi() {
+    return (this.document ??= buildOpenApiDocument(this.catalog.routes(), VERSION));
   }
 
   /** Swagger UI, served from the swagger-ui-dist package (no CDN). */
-  @Get('docs')
-  @Header('content-type', 'text/html; charset=utf-8')
+  @ApiRoute('get', '/docs', {
+    summary: 'Swagger UI over this document',
+    tag,
+    auth: 'none',
+    contentType: 'text/html; charset=utf-8',
+  })
   docs() {
     return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Hookline API</title>

@@ -1,8 +1,31 @@
 import { z } from 'zod';
-import { SIGNATURE_SCHEMES } from '@hookline/contracts';
+import {
+  EVENT_TYPE_NAMES,
+  SIGNATURE_SCHEMES,
+  isKnownSubscription,
+  knownSubscriptions,
+} from '@hookline/contracts';
 
-const url = z.string().min(1).max(2048);
-const events = z.array(z.string().min(1).max(200)).min(1).max(100);
+/**
+ * An http(s) URL in printable ASCII (an IDN host as punycode, other characters percent-encoded).
+ * Whether it may be used (https only in production, no private or metadata addresses, it
+ * resolves) is the URL policy's call at request time: a 400 on `url`.
+ */
+const url = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^https?:\/\/[!-~]+$/, 'must be an http:// or https:// URL in printable ASCII');
+
+/** An event type or a wildcard covering at least one (`ignite.deployment.*`, `*`). */
+const subscription = z
+  .string()
+  .refine((pattern) => isKnownSubscription(pattern, EVENT_TYPE_NAMES), {
+    error: (issue) =>
+      `unknown event type "${String(issue.input)}"; valid types: ${EVENT_TYPE_NAMES.join(', ')} (or a trailing wildcard such as ignite.deployment.* or *)`,
+  })
+  .meta({ enum: knownSubscriptions(EVENT_TYPE_NAMES) });
+const events = z.array(subscription).min(1).max(100);
 const description = z.string().max(1000).nullable();
 
 export const CreateWebhookBody = z
@@ -58,3 +81,9 @@ export const WebhookResponse = z.object({
   updated_by: z.string().nullable(),
 });
 export type WebhookResponse = z.infer<typeof WebhookResponse>;
+
+export const RotateSecretResponse = z.object({
+  secret: z.string(),
+  old_secret_expires_at: z.string().nullable(),
+  webhook: WebhookResponse,
+});

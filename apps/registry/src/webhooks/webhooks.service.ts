@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
-import { EVENT_TYPE_NAMES, isKnownSubscription } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import {
   ConcurrencyError,
@@ -31,7 +30,6 @@ export class WebhooksService {
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
-    this.checkEvents(body.events);
     const url = await this.checkUrl(body.url, body.verify !== false);
     const secret = generateSecret();
     const row = await this.store.create(
@@ -74,7 +72,6 @@ export class WebhooksService {
   }
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
-    if (body.events) this.checkEvents(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
     const row = await this.guard(() =>
       this.store.update(
@@ -112,17 +109,6 @@ export class WebhooksService {
         throw ApiError.conflict('the webhook was changed concurrently; retry');
       throw e;
     }
-  }
-
-  private checkEvents(events: string[]): void {
-    const details = events
-      .map((e, i) => ({ e, i }))
-      .filter(({ e }) => !isKnownSubscription(e, EVENT_TYPE_NAMES))
-      .map(({ e, i }) => ({
-        field: `events[${i}]`,
-        message: `unknown event type "${e}"; valid types: ${EVENT_TYPE_NAMES.join(', ')} (or a trailing wildcard such as ignite.deployment.* or *)`,
-      }));
-    if (details.length) throw ApiError.badRequest('unknown event type', details);
   }
 
   private async checkUrl(url: string, resolve: boolean): Promise<string> {

@@ -21,3 +21,14 @@ export function isKnownSubscription(pattern: string, knownTypes: readonly string
   if (!isWildcard(pattern)) return knownTypes.includes(pattern);
   return knownTypes.some((t) => matchesSubscription(pattern, t));
 }
+
+/** Every valid subscription: each type, and each wildcard that covers at least one type. */
+export function knownSubscriptions(knownTypes: readonly string[]): string[] {
+  const wildcards = knownTypes.flatMap((type) =>
+    type
+      .split('.')
+      .slice(0, -1)
+      .map((_, i, parts) => `${parts.slice(0, i + 1).join('.')}.*`),
+  );
+  return [...new Set(['*', ...wildcards, ...knownTypes])].sort();
+}

@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+
+/**
+ * Text that Postgres or JSON cannot carry: Postgres refuses U+0000 in `text` and `jsonb`, and an
+ * unpaired UTF-16 surrogate has no UTF-8 form (it is written as U+FFFD or refused, depending on
+ * the writer). Accepting either at the edge means a later write fails far from its cause, so
+ * every input is checked here, once, with the path of each bad string.
+ */
+export interface TextIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Deeper JSON is refused: no contract nests this far, and a walk must stay bounded. */
+export const MAX_JSON_DEPTH = 64;
+
+// With the `u` flag a surrogate range matches only unpaired halves; a pair reads as one code point.
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
+const UNPORTABLE = /[\u0000\uD800-\uDFFF]/u;
+const UNPORTABLE_ALL = new RegExp(UNPORTABLE.source, 'gu');
+
+/** Why a string cannot be stored, or undefined when it can. */
+export function unportableTextReason(text: string): string | undefined {
+  const match = UNPORTABLE.exec(text);
+  if (!match) return undefined;
+  return match[0] === '\u0000'
+    ? 'must not contain the NUL character (U+0000)'
+    : 'must not contain an unpaired UTF-16 surrogate';
+}
+
+/**
+ * Every string (object keys included) that cannot be stored, and any value nested deeper than
+ * MAX_JSON_DEPTH. Iterative, so a hostile depth cannot overflow the stack; O(size of the value).
+ */
+export function findUnportableText(value: unknown, root: (string | number)[] = []): TextIssue[] {
+  const issues: TextIssue[] = [];
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: root }];
+  while (stack.length > 0) {
+    const { value: current, path } = stack.pop()!;
+    if (typeof current === 'string') {
+      const reason = unportableTextReason(current);
+      if (reason) issues.push({ path, message: reason });
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (path.length - root.length >= MAX_JSON_DEPTH) {
+      issues.push({ path, message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` });
+      continue;
+    }
+    const children = Array.isArray(current)
+      ? current.map((item: unknown, i) => ({ value: item, path: [...path, i] }))
+      : Object.entries(current).flatMap(([key, item]) => {
+          const reason = unportableTextReason(key);
+          if (!reason) return [{ value: item, path: [...path, key] }];
+          // The answer naming the key must itself be storable: the key is shown made safe.
+          issues.push({
+            path: [...path, key.replace(UNPORTABLE_ALL, '\uFFFD')],
+            message: `key ${reason}`,
+          });
+          return [];
+        });
+    // Reversed so that values are reported in document order (an object's bad keys come first).
+    stack.push(...children.reverse());
+  }
+  return issues;
+}
+
+/**
+ * A zod refinement refusing unportable text anywhere in the value:
+ * `z.object({...}).superRefine(refuseUnportableText)`.
+ */
+export function refuseUnportableText(value: unknown, ctx: z.RefinementCtx): void {
+  for (const issue of findUnportableText(value))
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
+}
