@@ -1,0 +1,29 @@
+/** Who the console speaks as: a project API key typed in by hand. */
+export interface ConsoleSession {
+  token: string;
+}
+
+const KEY = 'hookline.console.session';
+
+/**
+ * Kept in sessionStorage: it survives a reload but not the tab, and is never written to a cookie,
+ * so the API only ever sees it as a bearer token.
+ */
+export const sessionStore = {
+  read(): ConsoleSession | null {
+    const raw = sessionStorage.getItem(KEY);
+    if (!raw) return null;
+    try {
+      const parsed = JSON.parse(raw) as ConsoleSession;
+      return typeof parsed.token === 'string' ? parsed : null;
+    } catch {
+      return null;
+    }
+  },
+  write(session: ConsoleSession): void {
+    sessionStorage.setItem(KEY, JSON.stringify(session));
+  },
+  clear(): void {
+    sessionStorage.removeItem(KEY);
+  },
+};
