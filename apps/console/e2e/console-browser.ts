@@ -9,11 +9,13 @@ export const SCREENSHOT_DIR = join(REPO_ROOT, '.data', 'test-results', 'console-
 /**
  * Headless Chromium from the @sparticuz/chromium package (a binary shipped in the npm package,
  * unpacked to /tmp on first use), driven by playwright-core: nothing is downloaded at test time.
+ * Its arguments are meant for AWS Lambda; `--single-process` is left out because there closing
+ * one browser context takes the whole browser down, and the tests open a tab per portal link.
  */
 export async function launchBrowser(): Promise<Browser> {
   return playwright.launch({
     executablePath: await chromium.executablePath(),
-    args: chromium.args,
+    args: chromium.args.filter((arg) => arg !== '--single-process'),
     headless: true,
   });
 }

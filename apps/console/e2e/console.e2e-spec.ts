@@ -206,4 +206,84 @@ describe('console in a browser', () => {
     await expect(api.webhooks.get(webhookId)).rejects.toMatchObject({ status: 404 });
     expect(deliveryId).toMatch(/^msg_/);
   });
+
+  describe('opened by a portal link', () => {
+    let portalHook: string;
+
+    beforeAll(async () => {
+      portalHook = (await api.webhooks.create(receiver.url, ['project.member.created'])).id;
+    });
+
+    /** A fresh tab (its own sessionStorage) opening the link, as an embedding product would. */
+    const openLink = async (url: string) => {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await tab.goto(url);
+      await tab.getByTestId('webhook-row').first().waitFor();
+      expect(tab.url()).not.toContain('hlp_');
+      return tab;
+    };
+
+    it('should sign in with nothing else and manage the project’s webhooks', async () => {
+      const link = await api.portalSessions.create();
+      const tab = await openLink(link.url);
+      await tab.getByRole('note').getByText('Portal link').waitFor();
+      await tab.getByRole('link', { name: receiver.url }).click();
+      await tab.getByRole('button', { name: 'Disable' }).click();
+      await tab.getByRole('button', { name: 'Enable' }).waitFor();
+      expect((await api.webhooks.get(portalHook)).active).toBe(false);
+      await tab.getByRole('button', { name: 'Enable' }).click();
+      await tab.getByRole('button', { name: 'Disable' }).waitFor();
+      await screenshot(tab, '10-portal-webhook');
+      await tab.close();
+    });
+
+    it('should offer no writes on a read-only link, and the API should refuse them', async () => {
+      const link = await api.portalSessions.create({ read_only: true });
+      const tab = await openLink(link.url);
+      await tab.getByText('read-only: changes are turned off').waitFor();
+      expect(await tab.getByRole('link', { name: 'Add endpoint' }).count()).toBe(0);
+      await tab.getByRole('link', { name: receiver.url }).click();
+      for (const name of ['Edit', 'Disable', 'Send test', 'Delete'])
+        expect(await tab.getByRole('button', { name, exact: true }).isDisabled()).toBe(true);
+      await screenshot(tab, '11-portal-read-only');
+      // The same token, from the page, straight at the API: refused in words.
+      const refused = await tab.evaluate(async () => {
+        const { token } = JSON.parse(sessionStorage.getItem('hookline.console.session')!);
+        const res = await fetch('/v1/webhooks', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: 'http://127.0.0.1:9/', events: ['*'] }),
+        });
+        return { status: res.status, body: await res.json() };
+      });
+      expect(refused).toMatchObject({
+        status: 403,
+        body: { error: { message: 'this portal link is read-only' } },
+      });
+      await tab.close();
+    });
+
+    it('should send the tab back to sign-in once the link has expired', async () => {
+      const link = await api.portalSessions.create({ ttl_seconds: 2 });
+      const tab = await openLink(link.url);
+      await pollUntil(() => Date.parse(link.expires_at) < Date.now(), {
+        timeoutMs: 5000,
+        message: 'the link’s expiry',
+      });
+      await tab.reload();
+      await tab.getByText('this portal link has expired').waitFor();
+      await tab.getByLabel('Project API key').waitFor();
+      await screenshot(tab, '12-portal-expired');
+      await tab.close();
+    });
+
+    it('should refuse a revoked link', async () => {
+      const link = await api.portalSessions.create();
+      await api.portalSessions.revoke(link.id);
+      const tab = await browser.newPage();
+      await tab.goto(link.url);
+      await tab.getByText('invalid or revoked portal link').waitFor();
+      await tab.close();
+    });
+  });
 });

@@ -2,9 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useClient } from '../api/client-context';
 import { DeliveryStatus, ErrorMessage, Loading, formatTime } from '../components/common.components';
 import { href } from '../routing/hash-route';
+import { useReadOnly } from '../session/read-only-context';
 
 export function DeliveryPage({ id }: { id: string }) {
   const client = useClient();
+  const readOnly = useReadOnly();
   const queries = useQueryClient();
   const delivery = useQuery({
     queryKey: ['delivery', id],
@@ -44,7 +46,11 @@ export function DeliveryPage({ id }: { id: string }) {
         <dd>{formatTime(d.created_at)}</dd>
       </dl>
       <div className="row">
-        <button type="button" disabled={redeliver.isPending} onClick={() => redeliver.mutate()}>
+        <button
+          type="button"
+          disabled={readOnly || redeliver.isPending}
+          onClick={() => redeliver.mutate()}
+        >
           {redeliver.isPending ? 'Queuing…' : 'Redeliver'}
         </button>
         {redeliver.data && (

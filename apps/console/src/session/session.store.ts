@@ -1,6 +1,10 @@
-/** Who the console speaks as: a project API key typed in by hand. */
+import type { PortalSession } from '@hookline/sdk';
+
+/** Who the console speaks as: a project API key typed in, or a portal link's token. */
 export interface ConsoleSession {
   token: string;
+  /** Set when signed in by a portal link: its project, read-only flag and expiry. */
+  portal?: PortalSession;
 }
 
 const KEY = 'hookline.console.session';

@@ -4,7 +4,10 @@ import { ErrorMessage } from '../components/common.components';
 import type { ConsoleSession } from '../session/session.store';
 
 /** Signs in with a project API key, checked by one call before it is kept. */
-export function SignInPage({ onSignedIn }: { onSignedIn: (session: ConsoleSession) => void }) {
+export function SignInPage(props: {
+  notice: string | null;
+  onSignedIn: (session: ConsoleSession) => void;
+}) {
   const id = useId();
   const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -18,7 +21,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: ConsoleSessio
     setError(null);
     try {
       await consoleClient(token).webhooks.page({ limit: 1 });
-      onSignedIn({ token });
+      props.onSignedIn({ token });
     } catch (err) {
       setError(err);
     } finally {
@@ -29,6 +32,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (session: ConsoleSessio
   return (
     <main className="sign-in">
       <h1>Hookline console</h1>
+      {props.notice && (
+        <p className="notice" role="status">
+          {props.notice}
+        </p>
+      )}
       <form className="form" onSubmit={submit} aria-label="Sign in">
         <label htmlFor={`${id}-key`}>Project API key</label>
         <input

@@ -13,11 +13,13 @@ import {
 } from '../components/common.components';
 import { DeliveryLog } from '../deliveries/delivery-log.component';
 import { href, navigate } from '../routing/hash-route';
+import { useReadOnly } from '../session/read-only-context';
 import { WebhookForm } from './webhook-form.component';
 import { validateTransitionHours } from './webhook-form.validation';
 
 export function WebhookPage({ id }: { id: string }) {
   const client = useClient();
+  const readOnly = useReadOnly();
   const queries = useQueryClient();
   const webhook = useQuery({ queryKey: ['webhook', id], queryFn: () => client.webhooks.get(id) });
   const [editing, setEditing] = useState(false);
@@ -82,13 +84,18 @@ export function WebhookPage({ id }: { id: string }) {
       </dl>
 
       <div className="row wrap actions">
-        <button type="button" className="secondary" onClick={() => setEditing((e) => !e)}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={readOnly}
+          onClick={() => setEditing((e) => !e)}
+        >
           {editing ? 'Cancel edit' : 'Edit'}
         </button>
         <button
           type="button"
           className="secondary"
-          disabled={update.isPending}
+          disabled={readOnly || update.isPending}
           onClick={() => update.mutate({ active: !w.active })}
         >
           {w.active ? 'Disable' : 'Enable'}
@@ -96,7 +103,7 @@ export function WebhookPage({ id }: { id: string }) {
         <button
           type="button"
           className="secondary"
-          disabled={test.isPending || !w.active}
+          disabled={readOnly || test.isPending || !w.active}
           onClick={() => test.mutate()}
         >
           {test.isPending ? 'Sending…' : 'Send test'}
@@ -106,6 +113,7 @@ export function WebhookPage({ id }: { id: string }) {
           danger
           question={`Delete the webhook to ${w.url}? Deliveries stop at once.`}
           confirmLabel="Delete webhook"
+          disabled={readOnly}
           onConfirm={() => remove.mutate()}
         />
       </div>
@@ -147,7 +155,7 @@ export function WebhookPage({ id }: { id: string }) {
         </section>
       )}
 
-      <RotateSecret id={id} onRotated={(rotated) => refresh(rotated)} />
+      {!readOnly && <RotateSecret id={id} onRotated={(rotated) => refresh(rotated)} />}
 
       <section>
         <h2>Deliveries</h2>

@@ -2,9 +2,11 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useClient } from '../api/client-context';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/common.components';
 import { href } from '../routing/hash-route';
+import { useReadOnly } from '../session/read-only-context';
 
 export function WebhooksListPage() {
   const client = useClient();
+  const readOnly = useReadOnly();
   const pages = useInfiniteQuery({
     queryKey: ['webhooks'],
     queryFn: ({ pageParam }) => client.webhooks.page({ limit: 50, cursor: pageParam }),
@@ -17,16 +19,22 @@ export function WebhooksListPage() {
     <main>
       <div className="title-row">
         <h1>Webhooks</h1>
-        <a className="button" href={href({ page: 'new-webhook' })}>
-          Add endpoint
-        </a>
+        {!readOnly && (
+          <a className="button" href={href({ page: 'new-webhook' })}>
+            Add endpoint
+          </a>
+        )}
       </div>
       {pages.isLoading && <Loading what="webhooks" />}
       <ErrorMessage error={pages.error} />
       {pages.isSuccess && webhooks.length === 0 && (
         <Empty>
-          No webhooks yet. <a href={href({ page: 'new-webhook' })}>Add an endpoint</a> to receive
-          events.
+          No webhooks yet.{' '}
+          {!readOnly && (
+            <>
+              <a href={href({ page: 'new-webhook' })}>Add an endpoint</a> to receive events.
+            </>
+          )}
         </Empty>
       )}
       {webhooks.length > 0 && (
