@@ -1,7 +1,16 @@
+import { buildConsole } from '@hookline/testing';
 import { build } from './build';
 
-build().then(
-  ({ files, ms }) => process.stdout.write(`build: ${files} files compiled to dist/ in ${ms} ms\n`),
+async function main() {
+  const { files, ms } = await build();
+  process.stdout.write(`build: ${files} files compiled to dist/ in ${ms} ms\n`);
+  // After build(), which empties dist/: the console's static files go to dist/console.
+  const built = await buildConsole();
+  process.stdout.write(`build: console built to dist/console in ${built.ms} ms\n`);
+}
+
+main().then(
+  () => undefined,
   (e) => {
     process.stderr.write(`build: ${(e as Error).stack}\n`);
     process.exit(1);

@@ -12,8 +12,11 @@ import { REPO_ROOT } from '../stack/stack-paths';
  */
 const OUT = join(REPO_ROOT, 'dist');
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
-/** Test helpers and the end-to-end suite are not part of what runs in production. */
-const SKIP_DIRS = new Set(['libs/testing', 'apps/e2e']);
+/**
+ * Test helpers and the end-to-end suite are not part of what runs in production; the console is
+ * a browser app that Vite builds (buildConsole), not a Node service.
+ */
+const SKIP_DIRS = new Set(['libs/testing', 'apps/e2e', 'apps/console']);
 
 function sources(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { runMigrations } from '@hookline/persistence';
-import { serviceExists, spawnService, waitForHttp } from '@hookline/testing';
+import { ensureConsoleBuilt, serviceExists, spawnService, waitForHttp } from '@hookline/testing';
 import { StackError, stackUp } from '../stack/stack';
 import { ensureDemo } from './demo';
 import { localSecrets } from './local-secrets';
@@ -25,6 +25,9 @@ async function main() {
   const { state } = await stackUp('dev', (l) => say(`[stack] ${l}`));
   const migrated = await runMigrations(state.databaseUrl);
   if (migrated.length) say(`[db] migrations applied: ${migrated.join(', ')}`);
+
+  const consoleBuild = await ensureConsoleBuilt();
+  if (consoleBuild.built) say(`[console] built to dist/console in ${consoleBuild.ms} ms`);
 
   const { adminToken, encryptionKey } = localSecrets();
   const apiPort = process.env.HOOKLINE_API_PORT || '3000';
@@ -96,6 +99,7 @@ async function main() {
 
   say('');
   say(`Hookline is running (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  say(`  console        ${apiUrl}/console   (sign in with the demo API key)`);
   say(`  API            ${apiUrl}   (docs ${apiUrl}/docs)`);
   say(`  admin token    ${adminToken}`);
   say(`  demo project   ${demo.projectId}`);

@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { PortalSessionsModule } from './portal-sessions/portal-sessions.module';
 import { ProjectsModule } from './projects/projects.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -28,6 +29,7 @@ export class AppModule {
         WebhooksModule,
         EventsModule,
         DeliveriesModule,
+        PortalSessionsModule,
       ],
       controllers: [EventTypesController],
     };

@@ -7,6 +7,7 @@ import type { HooklineConfig } from '@hookline/config';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@hookline/telemetry';
 import { AppModule } from './app.module';
+import { framingHeaders, serveConsole } from './console/console.static';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { httpMetrics } from './common/http-metrics.middleware';
 import { methodNotAllowed } from './common/method-not-allowed.middleware';
@@ -29,6 +30,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   const errors = new ApiExceptionFilter(log);
   const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
   app.use(httpMetrics(app.get<Registry>(METRICS)));
+  app.use(framingHeaders(config.HOOKLINE_CONSOLE_FRAME_ANCESTORS));
   app.use(requestContext(log));
   const routes = app.get(RouteCatalog);
   app.use(methodNotAllowed((path) => routes.methodsAt(path)));
@@ -37,6 +39,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
     json(req, res, (err?: unknown) => (err ? errors.write(req, res, err) : next())),
   );
   app.use('/docs/assets', express.static(dirname(require.resolve('swagger-ui-dist/package.json'))));
+  serveConsole(app, config.HOOKLINE_CONSOLE_DIR);
   app.useGlobalFilters(errors);
   app.enableShutdownHooks();
   return app;

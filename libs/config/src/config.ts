@@ -67,6 +67,10 @@ const EnvSchema = z.object({
   HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Kafka consumer-group session timeout: how long a crashed consumer holds its partitions. */
   HOOKLINE_KAFKA_SESSION_TIMEOUT: duration.default(30_000),
+  /** The console's built files (`npm run build` writes them; relative to the working directory). */
+  HOOKLINE_CONSOLE_DIR: z.string().default('dist/console'),
+  /** Origins allowed to frame /console (the embeddable portal), space-separated; `*` any. */
+  HOOKLINE_CONSOLE_FRAME_ANCESTORS: z.string().default('*'),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -6,6 +6,7 @@ export const ID_PREFIXES = {
   webhook: 'wh_',
   event: 'evt_',
   message: 'msg_',
+  portalSession: 'ps_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -10,6 +10,8 @@ import type {
   EventTypeInfo,
   Page,
   Project,
+  PortalSession,
+  CreatePortalSessionInput,
   Redelivery,
   RotatedSecret,
   TestResult,
@@ -111,6 +113,28 @@ export class HooklineClient {
           ...(opts.id ? { id: opts.id } : {}),
           ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}),
         },
+      }),
+  };
+
+  readonly portalSessions = {
+    /**
+     * A link that opens the console signed in to one project; its token is in `url` only, shown
+     * once. Made with a project key, or with the admin token and `project_id`.
+     */
+    create: (
+      input: CreatePortalSessionInput = {},
+      opts: { adminToken?: string } = {},
+    ): Promise<PortalSession & { url: string }> =>
+      this.http.request('POST', '/v1/portal-sessions', {
+        body: input,
+        token: opts.adminToken ?? (input.project_id ? this.options.adminToken : undefined),
+      }),
+    /** The link the client's token belongs to (a client made with a portal token). */
+    current: (): Promise<PortalSession> => this.http.request('GET', '/v1/portal-sessions/current'),
+    /** Refused at once from then on. */
+    revoke: (id: string, opts: { adminToken?: string } = {}): Promise<void> =>
+      this.http.request('DELETE', `/v1/portal-sessions/${seg(id)}`, {
+        token: opts.adminToken,
       }),
   };
 

@@ -114,6 +114,22 @@ export interface TestResult {
   error: string | null;
 }
 
+/** A console link for one project (`POST /v1/portal-sessions`). */
+export interface PortalSession {
+  id: string;
+  project_id: string;
+  read_only: boolean;
+  expires_at: string;
+}
+
+export interface CreatePortalSessionInput {
+  /** 1 h by default, 24 h at most. */
+  ttl_seconds?: number;
+  read_only?: boolean;
+  /** With the admin token: the project the link opens. */
+  project_id?: string;
+}
+
 export interface Redelivery {
   delivery_id: string;
   attempt: number;

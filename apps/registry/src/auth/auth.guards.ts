@@ -4,6 +4,8 @@ import type { HooklineConfig } from '@hookline/config';
 import { ApiKeyEntity } from '@hookline/persistence';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
+import { PORTAL_TOKEN_PREFIX } from '../portal-sessions/portal-session.token';
+import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
 import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
 import type { CallerKey } from './current-key.decorator';
 
@@ -15,15 +17,26 @@ function bearer(ctx: ExecutionContext): string | undefined {
 }
 
 /**
- * `Authorization: Bearer hlk_…`: a project's API key. Looked up by hash on every request (no
+ * `Authorization: Bearer hlk_…`: a project's API key, or `hlp_…`: a portal link's token (scoped to
+ * its project, see PortalSessionsService.authenticate). Looked up by hash on every request (no
  * cache), so a revoked key is refused at once. Use with @CurrentKey().
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly portal: PortalSessionsService,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const key = bearer(ctx);
+    if (key?.startsWith(PORTAL_TOKEN_PREFIX)) {
+      const req = ctx
+        .switchToHttp()
+        .getRequest<{ method: string; path: string; caller: CallerKey }>();
+      req.caller = await this.portal.authenticate(key, req.method, req.path);
+      return true;
+    }
     if (!key || !key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();
     const hash = hashApiKey(key);
     const row = await this.dataSource

@@ -4,6 +4,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 export interface CallerKey {
   keyId: string;
   projectId: string;
+  /** Set when the caller holds a portal link rather than an API key. */
+  portalSessionId?: string;
 }
 
 export const CurrentKey = createParamDecorator((_: unknown, ctx: ExecutionContext): CallerKey => {

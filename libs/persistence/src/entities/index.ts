@@ -3,6 +3,7 @@ import { DeliveryAttemptEntity } from './delivery-attempt.entity';
 import { DeliveryEntity } from './delivery.entity';
 import { EventOutboxEntity } from './event-outbox.entity';
 import { IngestedEventEntity } from './ingested-event.entity';
+import { PortalSessionEntity } from './portal-session.entity';
 import { ProjectEntity } from './project.entity';
 import { WebhookEventEntity } from './webhook-event.entity';
 import { WebhookEntity } from './webhook.entity';
@@ -12,6 +13,7 @@ export * from './delivery-attempt.entity';
 export * from './delivery.entity';
 export * from './event-outbox.entity';
 export * from './ingested-event.entity';
+export * from './portal-session.entity';
 export * from './project.entity';
 export * from './webhook-event.entity';
 export * from './webhook.entity';
@@ -25,4 +27,5 @@ export const ENTITIES = [
   DeliveryEntity,
   DeliveryAttemptEntity,
   EventOutboxEntity,
+  PortalSessionEntity,
 ];

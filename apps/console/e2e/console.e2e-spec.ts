@@ -1,0 +1,289 @@
+import type { Browser, Page } from 'playwright-core';
+import {
+  LoopbackReceiver,
+  ensureConsoleBuilt,
+  pollUntil,
+  startHooklineProcesses,
+  type HooklineProcesses,
+} from '@hookline/testing';
+import { HooklineClient } from '@hookline/sdk';
+import { launchBrowser, screenshot } from './console-browser';
+
+const member = {
+  project_id: 'p',
+  user_id: 'u_1',
+  email: 'ada@example.com',
+  role: 'developer' as const,
+};
+
+/**
+ * The built console in a real headless browser against registry, fanout and dispatcher running as
+ * processes on the test stack: what a person does by clicking, step after step on one page.
+ */
+describe('console in a browser', () => {
+  let hl: HooklineProcesses;
+  let browser: Browser;
+  let page: Page;
+  let receiver: LoopbackReceiver;
+  let api: HooklineClient;
+  let apiKey: string;
+  let webhookId: string;
+  let firstSecret: string;
+  let deliveryId: string;
+
+  const consoleUrl = () => `${hl.apiUrl}/console/`;
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    [hl, browser, receiver] = await Promise.all([
+      startHooklineProcesses({ logPrefix: 'console' }),
+      launchBrowser(),
+      LoopbackReceiver.start(),
+    ]);
+    const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
+    apiKey = (await admin.projects.create('Console')).api_key;
+    api = new HooklineClient({ baseUrl: hl.apiUrl, apiKey });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await receiver?.close();
+    await hl?.stop();
+  });
+
+  it('should be served at /console and be the only page that may be framed', async () => {
+    const res = await fetch(`${hl.apiUrl}/console`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe('frame-ancestors *');
+    expect(await res.text()).toContain('<div id="root">');
+    const api = await fetch(`${hl.apiUrl}/v1/event-types`);
+    expect(api.headers.get('x-frame-options')).toBe('DENY');
+    expect(api.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+  });
+
+  it('should refuse a wrong key in words and sign in with a project key', async () => {
+    await page.goto(consoleUrl());
+    await screenshot(page, '01-sign-in');
+    await page.getByLabel('Project API key').fill('hlk_not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('missing or invalid API key').waitFor();
+
+    await page.getByLabel('Project API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('No webhooks yet').waitFor();
+    await screenshot(page, '02-webhooks-empty');
+  });
+
+  it('should show the API’s refusal of a URL and check the form before sending', async () => {
+    await page.getByRole('link', { name: 'Add endpoint' }).click();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByText('Enter the endpoint URL.').waitFor();
+
+    await page.getByLabel('Endpoint URL').fill('http://169.254.169.254/latest');
+    await page.getByLabel('Events', { exact: true }).fill('project.member.created');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/url/i);
+  });
+
+  it('should create a webhook and show its secret once', async () => {
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Events', { exact: true }).fill('');
+    await page.getByLabel('Add from the catalog').selectOption('project.member.created');
+    await page.getByLabel('Description (optional)').fill('console test endpoint');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = page.getByTestId('secret');
+    await secret.waitFor();
+    firstSecret = (await secret.textContent())!;
+    expect(firstSecret).toMatch(/^whsec_/);
+    await screenshot(page, '03-webhook-created-secret');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('heading', { name: receiver.url }).waitFor();
+    webhookId = decodeURIComponent(new URL(page.url()).hash.split('/').pop()!);
+    expect(webhookId).toMatch(/^wh_/);
+    expect(await page.content()).not.toContain(firstSecret);
+  });
+
+  it('should show the delivery of a published event with its attempt', async () => {
+    const { id: eventId } = await api.events.publish('project.member.created', member);
+    const row = page.getByTestId('delivery-row').filter({ hasText: 'project.member.created' });
+    await row.first().waitFor({ timeout: 30_000 });
+    await pollUntil(async () => (await row.first().getAttribute('data-status')) === 'succeeded', {
+      timeoutMs: 30_000,
+      message: 'the delivery shown as succeeded',
+    });
+    await screenshot(page, '04-webhook-with-deliveries');
+    await row.first().getByRole('link').click();
+    await page.getByText(`(${eventId})`).waitFor();
+    deliveryId = decodeURIComponent(new URL(page.url()).hash.split('/').pop()!);
+    const attempt = page.getByTestId('attempt');
+    await attempt.first().getByText('HTTP 200').waitFor();
+    await screenshot(page, '05-delivery');
+  });
+
+  it('should redeliver and show the new attempt', async () => {
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await page.getByRole('status').getByText('Attempt 2 queued.').waitFor();
+    await page.getByText('Attempt 2 (redeliver)').waitFor({ timeout: 30_000 });
+    await pollUntil(() => receiver.requests.length >= 2, { message: 'the redelivery received' });
+    await page.getByRole('link', { name: `← Webhook ${webhookId}` }).click();
+  });
+
+  it('should send a test ping and show its attempt', async () => {
+    await page.getByRole('button', { name: 'Send test' }).click();
+    const result = page.getByTestId('test-result');
+    await result.getByText('succeeded').waitFor({ timeout: 30_000 });
+    expect(await result.textContent()).toContain('HTTP 200');
+  });
+
+  it('should filter the log by status and by event type', async () => {
+    const rows = page.getByTestId('delivery-row');
+    await page.getByLabel('Event type or id').fill('webhook.ping');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await pollUntil(async () => (await rows.count()) === 1, { message: 'only the ping listed' });
+    expect(await rows.first().textContent()).toContain('webhook.ping');
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No deliveries match these filters.').waitFor();
+    await screenshot(page, '06-delivery-log-filtered');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await pollUntil(async () => (await rows.count()) === 2, { message: 'both deliveries listed' });
+  });
+
+  it('should rotate the secret and show the new one once', async () => {
+    await page.getByLabel('The old secret keeps signing for (hours, 0–24)').fill('25');
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByText('Enter a number of hours from 0 to 24.').waitFor();
+    await page.getByLabel('The old secret keeps signing for (hours, 0–24)').fill('1');
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const secret = page.getByTestId('secret');
+    await secret.waitFor();
+    const rotated = (await secret.textContent())!;
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(firstSecret);
+    await page.getByText('Previous secret signs until').waitFor();
+    await screenshot(page, '07-secret-rotated');
+    await page.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('should disable and re-enable the webhook', async () => {
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.locator('.title-row .badge', { hasText: /^disabled/ }).waitFor();
+    expect((await api.webhooks.get(webhookId)).active).toBe(false);
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.locator('.title-row .badge', { hasText: /^active$/ }).waitFor();
+    expect((await api.webhooks.get(webhookId)).active).toBe(true);
+  });
+
+  it('should edit the webhook', async () => {
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.getByLabel('Events', { exact: true }).fill('project.member.*');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('project.member.*').first().waitFor();
+    expect((await api.webhooks.get(webhookId)).events).toEqual(['project.member.*']);
+  });
+
+  it('should list the webhook, also in a narrow window', async () => {
+    await page.getByRole('link', { name: '← Webhooks' }).click();
+    await page.getByTestId('webhook-row').first().waitFor();
+    await screenshot(page, '08-webhooks-list');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, '09-webhooks-list-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('should delete the webhook after a confirmation', async () => {
+    await page.getByRole('link', { name: receiver.url }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await api.webhooks.get(webhookId)).id).toBe(webhookId);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    await page.getByText('No webhooks yet').waitFor();
+    await expect(api.webhooks.get(webhookId)).rejects.toMatchObject({ status: 404 });
+    expect(deliveryId).toMatch(/^msg_/);
+  });
+
+  describe('opened by a portal link', () => {
+    let portalHook: string;
+
+    beforeAll(async () => {
+      portalHook = (await api.webhooks.create(receiver.url, ['project.member.created'])).id;
+    });
+
+    /** A fresh tab (its own sessionStorage) opening the link, as an embedding product would. */
+    const openLink = async (url: string) => {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await tab.goto(url);
+      await tab.getByTestId('webhook-row').first().waitFor();
+      expect(tab.url()).not.toContain('hlp_');
+      return tab;
+    };
+
+    it('should sign in with nothing else and manage the project’s webhooks', async () => {
+      const link = await api.portalSessions.create();
+      const tab = await openLink(link.url);
+      await tab.getByRole('note').getByText('Portal link').waitFor();
+      await tab.getByRole('link', { name: receiver.url }).click();
+      await tab.getByRole('button', { name: 'Disable' }).click();
+      await tab.getByRole('button', { name: 'Enable' }).waitFor();
+      expect((await api.webhooks.get(portalHook)).active).toBe(false);
+      await tab.getByRole('button', { name: 'Enable' }).click();
+      await tab.getByRole('button', { name: 'Disable' }).waitFor();
+      await screenshot(tab, '10-portal-webhook');
+      await tab.close();
+    });
+
+    it('should offer no writes on a read-only link, and the API should refuse them', async () => {
+      const link = await api.portalSessions.create({ read_only: true });
+      const tab = await openLink(link.url);
+      await tab.getByText('read-only: changes are turned off').waitFor();
+      expect(await tab.getByRole('link', { name: 'Add endpoint' }).count()).toBe(0);
+      await tab.getByRole('link', { name: receiver.url }).click();
+      for (const name of ['Edit', 'Disable', 'Send test', 'Delete'])
+        expect(await tab.getByRole('button', { name, exact: true }).isDisabled()).toBe(true);
+      await screenshot(tab, '11-portal-read-only');
+      // The same token, from the page, straight at the API: refused in words.
+      const refused = await tab.evaluate(async () => {
+        const { token } = JSON.parse(sessionStorage.getItem('hookline.console.session')!);
+        const res = await fetch('/v1/webhooks', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: 'http://127.0.0.1:9/', events: ['*'] }),
+        });
+        return { status: res.status, body: await res.json() };
+      });
+      expect(refused).toMatchObject({
+        status: 403,
+        body: { error: { message: 'this portal link is read-only' } },
+      });
+      await tab.close();
+    });
+
+    it('should send the tab back to sign-in once the link has expired', async () => {
+      const link = await api.portalSessions.create({ ttl_seconds: 2 });
+      const tab = await openLink(link.url);
+      await pollUntil(() => Date.parse(link.expires_at) < Date.now(), {
+        timeoutMs: 5000,
+        message: 'the link’s expiry',
+      });
+      await tab.reload();
+      await tab.getByText('this portal link has expired').waitFor();
+      await tab.getByLabel('Project API key').waitFor();
+      await screenshot(tab, '12-portal-expired');
+      await tab.close();
+    });
+
+    it('should refuse a revoked link', async () => {
+      const link = await api.portalSessions.create();
+      await api.portalSessions.revoke(link.id);
+      const tab = await browser.newPage();
+      await tab.goto(link.url);
+      await tab.getByText('invalid or revoked portal link').waitFor();
+      await tab.close();
+    });
+  });
+});

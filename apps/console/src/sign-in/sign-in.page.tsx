@@ -1,0 +1,62 @@
+import { useId, useState, type FormEvent } from 'react';
+import { consoleClient } from '../api/console-client';
+import { ErrorMessage } from '../components/common.components';
+import type { ConsoleSession } from '../session/session.store';
+
+/** Signs in with a project API key, checked by one call before it is kept. */
+export function SignInPage(props: {
+  notice: string | null;
+  onSignedIn: (session: ConsoleSession) => void;
+}) {
+  const id = useId();
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [checking, setChecking] = useState(false);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const token = key.trim();
+    if (!token) return setError(new Error('Enter a project API key (hlk_…).'));
+    setChecking(true);
+    setError(null);
+    try {
+      await consoleClient(token).webhooks.page({ limit: 1 });
+      props.onSignedIn({ token });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  return (
+    <main className="sign-in">
+      <h1>Hookline console</h1>
+      {props.notice && (
+        <p className="notice" role="status">
+          {props.notice}
+        </p>
+      )}
+      <form className="form" onSubmit={submit} aria-label="Sign in">
+        <label htmlFor={`${id}-key`}>Project API key</label>
+        <input
+          id={`${id}-key`}
+          name="api_key"
+          type="password"
+          autoComplete="off"
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+          placeholder="hlk_…"
+          autoFocus
+        />
+        <span className="help">
+          Kept in this tab only (session storage). <code>npm start</code> prints a demo key.
+        </span>
+        <ErrorMessage error={error} />
+        <button type="submit" disabled={checking}>
+          {checking ? 'Checking…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
