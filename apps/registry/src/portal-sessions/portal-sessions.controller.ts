@@ -51,11 +51,13 @@ export class PortalSessionsController {
     tag,
     auth: 'api_key',
     response: CurrentPortalSessionResponse,
+    // 404 when the request is made with an API key: there is no portal link to describe.
+    errors: [404],
   })
   @UseGuards(ApiKeyGuard)
   current(@CurrentKey() caller: CallerKey) {
     if (!caller.portalSessionId)
-      throw ApiError.badRequest('this request is not made with a portal link');
+      throw ApiError.notFound('portal session');
     return this.sessions.current(caller.portalSessionId);
   }
 
