@@ -9,3 +9,4 @@ export * from './topic-collector';
 export * from './type-check';
 export * from './tcp-proxy';
 export * from './kafka-quiescence';
+export * from './java-producer';
