@@ -25,7 +25,8 @@ describe('parseConfig', () => {
     expect(config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES).toBe(1);
     expect(config.HOOKLINE_ALLOW_PRIVATE_URLS).toBe(false);
     expect(config.HOOKLINE_ALLOW_HTTP).toBe(false);
-    expect(config.HOOKLINE_ENCRYPTION_KEY).toHaveLength(32);
+    expect(config.HOOKLINE_ENCRYPTION_KEYS).toEqual([{ id: 'default', key: expect.any(Buffer) }]);
+    expect(config.HOOKLINE_ENCRYPTION_KEYS[0]!.key).toHaveLength(32);
   });
 
   it('should name the variable of a bad value', () => {
@@ -41,7 +42,40 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(
-      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key }).HOOKLINE_ENCRYPTION_KEY,
-    ).toEqual(Buffer.alloc(32, 7));
+      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key })
+        .HOOKLINE_ENCRYPTION_KEYS,
+    ).toEqual([{ id: 'default', key: Buffer.alloc(32, 7) }]);
+    expect(
+      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEYS: `k1:${key}` })
+        .HOOKLINE_ENCRYPTION_KEYS,
+    ).toHaveLength(1);
+  });
+
+  it('should read a key ring whose first key seals, then the single key as "default"', () => {
+    const k2 = Buffer.alloc(32, 2);
+    const k1 = Buffer.alloc(32, 1);
+    const old = Buffer.alloc(32, 9);
+    expect(
+      parseConfig({
+        HOOKLINE_ENCRYPTION_KEYS: `k2:${k2.toString('base64')}, k1:${k1.toString('hex')}`,
+        HOOKLINE_ENCRYPTION_KEY: old.toString('base64'),
+      }).HOOKLINE_ENCRYPTION_KEYS,
+    ).toEqual([
+      { id: 'k2', key: k2 },
+      { id: 'k1', key: k1 },
+      { id: 'default', key: old },
+    ]);
+  });
+
+  it('should refuse a bad key ring with a line naming HOOKLINE_ENCRYPTION_KEYS', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    for (const bad of [key, `k1:${key},k1:${key}`, 'k1:short', `k:1:${key}`, `k1:${key},`]) {
+      expect(() => parseConfig({ HOOKLINE_ENCRYPTION_KEYS: bad })).toThrow(
+        /^HOOKLINE_ENCRYPTION_KEYS: /,
+      );
+    }
+    expect(() =>
+      parseConfig({ HOOKLINE_ENCRYPTION_KEYS: `default:${key}`, HOOKLINE_ENCRYPTION_KEY: key }),
+    ).toThrow(/^HOOKLINE_ENCRYPTION_KEYS: .*default/);
   });
 });

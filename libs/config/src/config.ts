@@ -25,13 +25,53 @@ const durationList = z.string().transform((v, ctx) => {
   }
 });
 /** 32 bytes, given as base64 or 64 hex characters. */
-const encryptionKey = z.string().transform((v, ctx) => {
+function decodeKey(v: string): Buffer {
   const buf = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
-  if (buf.length !== 32) {
-    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as base64 or 64 hex characters' });
+  if (buf.length !== 32) throw new Error('must be 32 bytes, as base64 or 64 hex characters');
+  return buf;
+}
+const encryptionKey = z.string().transform((v, ctx) => {
+  try {
+    return decodeKey(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
     return z.NEVER;
   }
-  return buf;
+});
+
+/** An encryption key and the id that ciphertexts sealed under it carry. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+/** The id of the single HOOKLINE_ENCRYPTION_KEY. */
+export const DEFAULT_ENCRYPTION_KEY_ID = 'default';
+
+/** `id:key,id:key`: the first seals, every one opens. */
+const encryptionKeyList = z.string().transform((v, ctx) => {
+  const keys: EncryptionKey[] = [];
+  for (const [i, entry] of v.split(',').entries()) {
+    const colon = entry.indexOf(':');
+    const id = entry.slice(0, Math.max(colon, 0)).trim();
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} is not "id:key" (id of 1-32 letters, digits, _ or -)`,
+      });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id ${id} is given twice` });
+      return z.NEVER;
+    }
+    try {
+      keys.push({ id, key: decodeKey(entry.slice(colon + 1).trim()) });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `key ${id} ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  }
+  return keys;
 });
 
 const EnvSchema = z.object({
@@ -59,6 +99,7 @@ const EnvSchema = z.object({
   HOOKLINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
   HOOKLINE_ADMIN_TOKEN: z.string().min(16).optional(),
   HOOKLINE_ENCRYPTION_KEY: encryptionKey.optional(),
+  HOOKLINE_ENCRYPTION_KEYS: encryptionKeyList.optional(),
   HOOKLINE_RETRY_SCHEDULE: durationList.default(parseDurationList('10s,60s,5m,30m,2h')),
   HOOKLINE_DELIVERY_TIMEOUT: duration.default(15_000),
   HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: z.coerce.number().int().min(0).default(1),
@@ -71,8 +112,12 @@ const EnvSchema = z.object({
 });
 
 export type HooklineConfig = z.infer<typeof EnvSchema> & {
-  /** Always set: random per process when HOOKLINE_ENCRYPTION_KEY is unset outside production. */
-  HOOKLINE_ENCRYPTION_KEY: Buffer;
+  /**
+   * The key ring of webhook secrets, never empty: HOOKLINE_ENCRYPTION_KEYS, then
+   * HOOKLINE_ENCRYPTION_KEY as id "default". The first seals; all open. A random key per process
+   * when neither is set outside production.
+   */
+  HOOKLINE_ENCRYPTION_KEYS: EncryptionKey[];
 };
 
 export class ConfigError extends Error {
@@ -94,15 +139,25 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
     throw new ConfigError(String(issue.path[0]), issue.message);
   }
   const config = result.data;
-  if (!config.HOOKLINE_ENCRYPTION_KEY) {
+  const ring = [...(config.HOOKLINE_ENCRYPTION_KEYS ?? [])];
+  if (config.HOOKLINE_ENCRYPTION_KEY) {
+    if (ring.some((k) => k.id === DEFAULT_ENCRYPTION_KEY_ID)) {
+      throw new ConfigError(
+        'HOOKLINE_ENCRYPTION_KEYS',
+        `names a key "${DEFAULT_ENCRYPTION_KEY_ID}", the id of HOOKLINE_ENCRYPTION_KEY, which is set too`,
+      );
+    }
+    ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: config.HOOKLINE_ENCRYPTION_KEY });
+  }
+  if (ring.length === 0) {
     if (config.NODE_ENV === 'production') {
       throw new ConfigError('HOOKLINE_ENCRYPTION_KEY', 'is required in production');
     }
     // Outside production a missing key would make secrets unreadable after a restart, so the
     // tools that start services (npm start, tests) always pass one; this is only a fallback.
-    config.HOOKLINE_ENCRYPTION_KEY = randomBytes(32);
+    ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: randomBytes(32) });
   }
-  return config as HooklineConfig;
+  return { ...config, HOOKLINE_ENCRYPTION_KEYS: ring };
 }
 
 /** For a service's main(): parse or print one line naming the variable and exit at once. */

@@ -229,7 +229,7 @@ describe(ChangelogRelay.name, () => {
       for (const { aggregate_id, state } of current) expect(view.get(aggregate_id)).toEqual(state);
       expect(view.invalidRecords).toBe(0);
 
-      const box = new SecretBox(r.config.HOOKLINE_ENCRYPTION_KEY);
+      const box = new SecretBox(r.config.HOOKLINE_ENCRYPTION_KEYS);
       const slow = view.get(a1.id)!;
       expect(slow.secrets.map((s) => box.decrypt(a1.id, s.ciphertext))).toEqual([
         rotatedSlow.secret,
