@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from './config';
 import { parseDuration, parseDurationList } from './duration';
 
@@ -77,5 +79,52 @@ describe('parseConfig', () => {
     expect(() =>
       parseConfig({ HOOKLINE_ENCRYPTION_KEYS: `default:${key}`, HOOKLINE_ENCRYPTION_KEY: key }),
     ).toThrow(/^HOOKLINE_ENCRYPTION_KEYS: .*default/);
+  });
+
+  it('should refuse a retry delay past 24 h, which no timer can wait for past 2^31 ms', () => {
+    expect(parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,24h' }).HOOKLINE_RETRY_SCHEDULE).toEqual([
+      10_000, 86_400_000,
+    ]);
+    for (const bad of ['10s,25h', '2147483648', '30m,600h']) {
+      expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: bad })).toThrow(
+        /^HOOKLINE_RETRY_SCHEDULE: .*24h/,
+      );
+    }
+  });
+
+  it('should refuse a delivery timeout of zero or past 5 minutes', () => {
+    expect(parseConfig({ HOOKLINE_DELIVERY_TIMEOUT: '5m' }).HOOKLINE_DELIVERY_TIMEOUT).toBe(
+      300_000,
+    );
+    for (const bad of ['0', '6m', '2147483648', '30d']) {
+      expect(() => parseConfig({ HOOKLINE_DELIVERY_TIMEOUT: bad })).toThrow(
+        /^HOOKLINE_DELIVERY_TIMEOUT: /,
+      );
+    }
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  it('should stop the process with exit code 78 and one line naming the variable', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        join(root, 'tools', 'register.js'),
+        '-e',
+        `require(${JSON.stringify(join(root, 'libs', 'config', 'src'))}).loadConfigOrExit(); console.log('started')`,
+      ],
+      {
+        env: { ...process.env, HOOKLINE_RETRY_SCHEDULE: '10s,2147483648ms' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hookline: invalid configuration: HOOKLINE_RETRY_SCHEDULE: /),
+    ]);
   });
 });

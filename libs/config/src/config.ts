@@ -6,18 +6,40 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
-const duration = z.string().transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
-const durationList = z.string().transform((v, ctx) => {
+/**
+ * The longest retry delay. Node's timers fire at once past 2^31 - 1 ms (about 24.8 days), which
+ * made a tier's consumer spin; a day also stays well inside the retry topics' retention (Kafka's
+ * default is 7 days), jitter included.
+ */
+export const MAX_RETRY_DELAY_MS = 24 * 3_600_000;
+/** The longest delivery attempt: a receiver that needs longer should answer first and work after. */
+export const MAX_DELIVERY_TIMEOUT_MS = 5 * 60_000;
+
+const formatMs = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`);
+
+const duration = (min: number, max: number) =>
+  z.string().transform((v, ctx) => {
+    try {
+      const ms = parseDuration(v);
+      if (ms < min || ms > max) {
+        throw new Error(`"${v}" is out of range (${min}ms to ${formatMs(max)})`);
+      }
+      return ms;
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+const retrySchedule = z.string().transform((v, ctx) => {
   try {
     const list = parseDurationList(v);
     if (list.length > 20) throw new Error('at most 20 retry tiers');
+    const tooLong = list.find((ms) => ms > MAX_RETRY_DELAY_MS);
+    if (tooLong !== undefined) {
+      throw new Error(
+        `a delay of ${tooLong} ms is longer than the ${formatMs(MAX_RETRY_DELAY_MS)} a retry may wait`,
+      );
+    }
     return list;
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
@@ -100,14 +122,15 @@ const EnvSchema = z.object({
   HOOKLINE_ADMIN_TOKEN: z.string().min(16).optional(),
   HOOKLINE_ENCRYPTION_KEY: encryptionKey.optional(),
   HOOKLINE_ENCRYPTION_KEYS: encryptionKeyList.optional(),
-  HOOKLINE_RETRY_SCHEDULE: durationList.default(parseDurationList('10s,60s,5m,30m,2h')),
-  HOOKLINE_DELIVERY_TIMEOUT: duration.default(15_000),
+  HOOKLINE_RETRY_SCHEDULE: retrySchedule.default(parseDurationList('10s,60s,5m,30m,2h')),
+  HOOKLINE_DELIVERY_TIMEOUT: duration(1, MAX_DELIVERY_TIMEOUT_MS).default(15_000),
   HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: z.coerce.number().int().min(0).default(1),
   HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),
   HOOKLINE_ALLOW_HTTP: bool.default(false),
   HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Kafka consumer-group session timeout: how long a crashed consumer holds its partitions. */
-  HOOKLINE_KAFKA_SESSION_TIMEOUT: duration.default(30_000),
+  // Brokers refuse more than their group.max.session.timeout.ms (30 min by default).
+  HOOKLINE_KAFKA_SESSION_TIMEOUT: duration(0, 30 * 60_000).default(30_000),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
