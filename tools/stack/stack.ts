@@ -81,7 +81,7 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
     const port = layout.postgresPort || (await freePort());
     const pg = await startPostgres(layout, port);
     started.postgres = true;
-    postgres = { pid: pg.pid, port: pg.port, dataDir: layout.postgresDir };
+    postgres = { pid: pg.pid, port: pg.port, dataDir: pg.dataDir };
     databaseUrl = postgresUrl(pg.port);
     testDatabaseUrl = postgresUrl(pg.port, 'hookline_test');
     log(`postgres: started (pid ${pg.pid}) on 127.0.0.1:${pg.port}`);

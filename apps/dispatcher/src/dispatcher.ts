@@ -84,7 +84,7 @@ export class Dispatcher {
       poolSize: 10,
       applicationName: 'hookline-dispatcher',
     });
-    const box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEY);
+    const box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.reader = new ChangelogReader({
       kafka: this.kafka,
       topic: this.topics.webhooksChangelog,

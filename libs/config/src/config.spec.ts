@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from './config';
 import { parseDuration, parseDurationList } from './duration';
 
@@ -25,7 +27,8 @@ describe('parseConfig', () => {
     expect(config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES).toBe(1);
     expect(config.HOOKLINE_ALLOW_PRIVATE_URLS).toBe(false);
     expect(config.HOOKLINE_ALLOW_HTTP).toBe(false);
-    expect(config.HOOKLINE_ENCRYPTION_KEY).toHaveLength(32);
+    expect(config.HOOKLINE_ENCRYPTION_KEYS).toEqual([{ id: 'default', key: expect.any(Buffer) }]);
+    expect(config.HOOKLINE_ENCRYPTION_KEYS[0]!.key).toHaveLength(32);
   });
 
   it('should name the variable of a bad value', () => {
@@ -41,7 +44,87 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
     const key = Buffer.alloc(32, 7).toString('base64');
     expect(
-      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key }).HOOKLINE_ENCRYPTION_KEY,
-    ).toEqual(Buffer.alloc(32, 7));
+      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEY: key })
+        .HOOKLINE_ENCRYPTION_KEYS,
+    ).toEqual([{ id: 'default', key: Buffer.alloc(32, 7) }]);
+    expect(
+      parseConfig({ NODE_ENV: 'production', HOOKLINE_ENCRYPTION_KEYS: `k1:${key}` })
+        .HOOKLINE_ENCRYPTION_KEYS,
+    ).toHaveLength(1);
+  });
+
+  it('should read a key ring whose first key seals, then the single key as "default"', () => {
+    const k2 = Buffer.alloc(32, 2);
+    const k1 = Buffer.alloc(32, 1);
+    const old = Buffer.alloc(32, 9);
+    expect(
+      parseConfig({
+        HOOKLINE_ENCRYPTION_KEYS: `k2:${k2.toString('base64')}, k1:${k1.toString('hex')}`,
+        HOOKLINE_ENCRYPTION_KEY: old.toString('base64'),
+      }).HOOKLINE_ENCRYPTION_KEYS,
+    ).toEqual([
+      { id: 'k2', key: k2 },
+      { id: 'k1', key: k1 },
+      { id: 'default', key: old },
+    ]);
+  });
+
+  it('should refuse a bad key ring with a line naming HOOKLINE_ENCRYPTION_KEYS', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    for (const bad of [key, `k1:${key},k1:${key}`, 'k1:short', `k:1:${key}`, `k1:${key},`]) {
+      expect(() => parseConfig({ HOOKLINE_ENCRYPTION_KEYS: bad })).toThrow(
+        /^HOOKLINE_ENCRYPTION_KEYS: /,
+      );
+    }
+    expect(() =>
+      parseConfig({ HOOKLINE_ENCRYPTION_KEYS: `default:${key}`, HOOKLINE_ENCRYPTION_KEY: key }),
+    ).toThrow(/^HOOKLINE_ENCRYPTION_KEYS: .*default/);
+  });
+
+  it('should refuse a retry delay past 24 h, which no timer can wait for past 2^31 ms', () => {
+    expect(parseConfig({ HOOKLINE_RETRY_SCHEDULE: '10s,24h' }).HOOKLINE_RETRY_SCHEDULE).toEqual([
+      10_000, 86_400_000,
+    ]);
+    for (const bad of ['10s,25h', '2147483648', '30m,600h']) {
+      expect(() => parseConfig({ HOOKLINE_RETRY_SCHEDULE: bad })).toThrow(
+        /^HOOKLINE_RETRY_SCHEDULE: .*24h/,
+      );
+    }
+  });
+
+  it('should refuse a delivery timeout of zero or past 5 minutes', () => {
+    expect(parseConfig({ HOOKLINE_DELIVERY_TIMEOUT: '5m' }).HOOKLINE_DELIVERY_TIMEOUT).toBe(
+      300_000,
+    );
+    for (const bad of ['0', '6m', '2147483648', '30d']) {
+      expect(() => parseConfig({ HOOKLINE_DELIVERY_TIMEOUT: bad })).toThrow(
+        /^HOOKLINE_DELIVERY_TIMEOUT: /,
+      );
+    }
+  });
+});
+
+describe('loadConfigOrExit', () => {
+  it('should stop the process with exit code 78 and one line naming the variable', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        join(root, 'tools', 'register.js'),
+        '-e',
+        `require(${JSON.stringify(join(root, 'libs', 'config', 'src'))}).loadConfigOrExit(); console.log('started')`,
+      ],
+      {
+        env: { ...process.env, HOOKLINE_RETRY_SCHEDULE: '10s,2147483648ms' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^hookline: invalid configuration: HOOKLINE_RETRY_SCHEDULE: /),
+    ]);
   });
 });

@@ -6,18 +6,40 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
-const duration = z.string().transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
-const durationList = z.string().transform((v, ctx) => {
+/**
+ * The longest retry delay. Node's timers fire at once past 2^31 - 1 ms (about 24.8 days), which
+ * made a tier's consumer spin; a day also stays well inside the retry topics' retention (Kafka's
+ * default is 7 days), jitter included.
+ */
+export const MAX_RETRY_DELAY_MS = 24 * 3_600_000;
+/** The longest delivery attempt: a receiver that needs longer should answer first and work after. */
+export const MAX_DELIVERY_TIMEOUT_MS = 5 * 60_000;
+
+const formatMs = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`);
+
+const duration = (min: number, max: number) =>
+  z.string().transform((v, ctx) => {
+    try {
+      const ms = parseDuration(v);
+      if (ms < min || ms > max) {
+        throw new Error(`"${v}" is out of range (${min}ms to ${formatMs(max)})`);
+      }
+      return ms;
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+const retrySchedule = z.string().transform((v, ctx) => {
   try {
     const list = parseDurationList(v);
     if (list.length > 20) throw new Error('at most 20 retry tiers');
+    const tooLong = list.find((ms) => ms > MAX_RETRY_DELAY_MS);
+    if (tooLong !== undefined) {
+      throw new Error(
+        `a delay of ${tooLong} ms is longer than the ${formatMs(MAX_RETRY_DELAY_MS)} a retry may wait`,
+      );
+    }
     return list;
   } catch (e) {
     ctx.addIssue({ code: 'custom', message: (e as Error).message });
@@ -25,13 +47,53 @@ const durationList = z.string().transform((v, ctx) => {
   }
 });
 /** 32 bytes, given as base64 or 64 hex characters. */
-const encryptionKey = z.string().transform((v, ctx) => {
+function decodeKey(v: string): Buffer {
   const buf = /^[0-9a-fA-F]{64}$/.test(v) ? Buffer.from(v, 'hex') : Buffer.from(v, 'base64');
-  if (buf.length !== 32) {
-    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes, as base64 or 64 hex characters' });
+  if (buf.length !== 32) throw new Error('must be 32 bytes, as base64 or 64 hex characters');
+  return buf;
+}
+const encryptionKey = z.string().transform((v, ctx) => {
+  try {
+    return decodeKey(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
     return z.NEVER;
   }
-  return buf;
+});
+
+/** An encryption key and the id that ciphertexts sealed under it carry. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
+}
+/** The id of the single HOOKLINE_ENCRYPTION_KEY. */
+export const DEFAULT_ENCRYPTION_KEY_ID = 'default';
+
+/** `id:key,id:key`: the first seals, every one opens. */
+const encryptionKeyList = z.string().transform((v, ctx) => {
+  const keys: EncryptionKey[] = [];
+  for (const [i, entry] of v.split(',').entries()) {
+    const colon = entry.indexOf(':');
+    const id = entry.slice(0, Math.max(colon, 0)).trim();
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} is not "id:key" (id of 1-32 letters, digits, _ or -)`,
+      });
+      return z.NEVER;
+    }
+    if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `key id ${id} is given twice` });
+      return z.NEVER;
+    }
+    try {
+      keys.push({ id, key: decodeKey(entry.slice(colon + 1).trim()) });
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: `key ${id} ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  }
+  return keys;
 });
 
 const EnvSchema = z.object({
@@ -59,14 +121,16 @@ const EnvSchema = z.object({
   HOOKLINE_TOPIC_PARTITIONS: z.coerce.number().int().min(1).max(256).default(6),
   HOOKLINE_ADMIN_TOKEN: z.string().min(16).optional(),
   HOOKLINE_ENCRYPTION_KEY: encryptionKey.optional(),
-  HOOKLINE_RETRY_SCHEDULE: durationList.default(parseDurationList('10s,60s,5m,30m,2h')),
-  HOOKLINE_DELIVERY_TIMEOUT: duration.default(15_000),
+  HOOKLINE_ENCRYPTION_KEYS: encryptionKeyList.optional(),
+  HOOKLINE_RETRY_SCHEDULE: retrySchedule.default(parseDurationList('10s,60s,5m,30m,2h')),
+  HOOKLINE_DELIVERY_TIMEOUT: duration(1, MAX_DELIVERY_TIMEOUT_MS).default(15_000),
   HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: z.coerce.number().int().min(0).default(1),
   HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),
   HOOKLINE_ALLOW_HTTP: bool.default(false),
   HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Kafka consumer-group session timeout: how long a crashed consumer holds its partitions. */
-  HOOKLINE_KAFKA_SESSION_TIMEOUT: duration.default(30_000),
+  // Brokers refuse more than their group.max.session.timeout.ms (30 min by default).
+  HOOKLINE_KAFKA_SESSION_TIMEOUT: duration(0, 30 * 60_000).default(30_000),
   /** The console's built files (`npm run build` writes them; relative to the working directory). */
   HOOKLINE_CONSOLE_DIR: z.string().default('dist/console'),
   /** Origins allowed to frame /console (the embeddable portal), space-separated; `*` any. */
@@ -75,8 +139,12 @@ const EnvSchema = z.object({
 });
 
 export type HooklineConfig = z.infer<typeof EnvSchema> & {
-  /** Always set: random per process when HOOKLINE_ENCRYPTION_KEY is unset outside production. */
-  HOOKLINE_ENCRYPTION_KEY: Buffer;
+  /**
+   * The key ring of webhook secrets, never empty: HOOKLINE_ENCRYPTION_KEYS, then
+   * HOOKLINE_ENCRYPTION_KEY as id "default". The first seals; all open. A random key per process
+   * when neither is set outside production.
+   */
+  HOOKLINE_ENCRYPTION_KEYS: EncryptionKey[];
 };
 
 export class ConfigError extends Error {
@@ -98,15 +166,25 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
     throw new ConfigError(String(issue.path[0]), issue.message);
   }
   const config = result.data;
-  if (!config.HOOKLINE_ENCRYPTION_KEY) {
+  const ring = [...(config.HOOKLINE_ENCRYPTION_KEYS ?? [])];
+  if (config.HOOKLINE_ENCRYPTION_KEY) {
+    if (ring.some((k) => k.id === DEFAULT_ENCRYPTION_KEY_ID)) {
+      throw new ConfigError(
+        'HOOKLINE_ENCRYPTION_KEYS',
+        `names a key "${DEFAULT_ENCRYPTION_KEY_ID}", the id of HOOKLINE_ENCRYPTION_KEY, which is set too`,
+      );
+    }
+    ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: config.HOOKLINE_ENCRYPTION_KEY });
+  }
+  if (ring.length === 0) {
     if (config.NODE_ENV === 'production') {
       throw new ConfigError('HOOKLINE_ENCRYPTION_KEY', 'is required in production');
     }
     // Outside production a missing key would make secrets unreadable after a restart, so the
     // tools that start services (npm start, tests) always pass one; this is only a fallback.
-    config.HOOKLINE_ENCRYPTION_KEY = randomBytes(32);
+    ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: randomBytes(32) });
   }
-  return config as HooklineConfig;
+  return { ...config, HOOKLINE_ENCRYPTION_KEYS: ring };
 }
 
 /** For a service's main(): parse or print one line naming the variable and exit at once. */

@@ -1,5 +1,6 @@
 export * from './changelog-reader';
 export * from './kafka-client';
+export * from './compression-codecs';
 export * from './topic-admin';
 export * from './trace-headers';
 export * from './webhook-view';

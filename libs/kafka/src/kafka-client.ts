@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions } from 'kafkajs';
+import { registerCompressionCodecs } from './compression-codecs';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -21,6 +22,8 @@ function quietLogCreator() {
 
 export function createKafka(options: KafkaClientOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+  // The codecs are process-wide in kafkajs: every client made here reads every compression type.
+  registerCompressionCodecs();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,

@@ -10,3 +10,4 @@ export * from './type-check';
 export * from './tcp-proxy';
 export * from './kafka-quiescence';
 export * from './console-build';
+export * from './java-producer';

@@ -78,7 +78,7 @@ export class DispatcherHarness {
     readonly env: Record<string, string>,
     readonly config: HooklineConfig,
   ) {
-    this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEY);
+    this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.store = new WebhookEventStore(dataSource, this.box);
   }
 

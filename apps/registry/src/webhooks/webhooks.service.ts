@@ -26,7 +26,7 @@ export class WebhooksService {
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
   ) {
-    this.store = new WebhookEventStore(dataSource, new SecretBox(config.HOOKLINE_ENCRYPTION_KEY));
+    this.store = new WebhookEventStore(dataSource, new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS));
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {

@@ -7,7 +7,7 @@ export type SignatureScheme = z.infer<typeof SignatureSchemeSchema>;
 /** A secret as stored and carried on the changelog: AEAD ciphertext, never plaintext. */
 export const EncryptedSecretSchema = z
   .object({
-    /** base64 of iv(12) | ciphertext | tag(16), AES-256-GCM, webhook id as associated data */
+    /** `<key id>:` then base64 of iv(12) | ciphertext | tag(16), AES-256-GCM, webhook id as associated data (no key id: written before key ids, sealed under the single key) */
     ciphertext: z.string(),
     /** Set on a secret that was replaced by a rotation: it still signs until then. */
     expires_at: z.iso.datetime({ offset: true }).nullable(),

@@ -19,7 +19,7 @@ export class WebhookEventEntity {
   @Column({ type: 'int' })
   version!: number;
 
-  /** webhook.created, .updated, .secret_rotated, .deleted, .disabled, .enabled */
+  /** webhook.created, .updated, .secret_rotated, .secrets_resealed, .deleted, .disabled, .enabled */
   @Column({ type: 'text' })
   type!: string;
 

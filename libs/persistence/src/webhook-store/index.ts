@@ -1,2 +1,3 @@
 export * from './webhook-event-store';
 export * from './webhook-state.mapper';
+export * from './secret-resealer';

@@ -13,6 +13,7 @@ export type WebhookEventType =
   | 'webhook.created'
   | 'webhook.updated'
   | 'webhook.secret_rotated'
+  | 'webhook.secrets_resealed'
   | 'webhook.deleted'
   | 'webhook.disabled'
   | 'webhook.enabled';
@@ -189,6 +190,29 @@ export class WebhookEventStore {
       };
     });
     return row;
+  }
+
+  /**
+   * Re-seals every secret of the webhook under the box's sealing key (same secrets, same
+   * expiries). An event, so the relay publishes the new ciphertexts on the changelog for the
+   * dispatcher. Answers false, appending nothing, when all were already sealed under that key.
+   */
+  async resealSecrets(id: string, actor: string | null): Promise<boolean> {
+    const { changed } = await this.mutate(id, undefined, actor, {}, (current) => {
+      if (current.secrets.every((s) => this.box.isSealedWithCurrentKey(s.ciphertext))) {
+        return { type: 'webhook.secrets_resealed', change: {}, next: undefined };
+      }
+      const secrets: EncryptedSecret[] = current.secrets.map((s) => ({
+        ciphertext: this.box.reseal(id, s.ciphertext),
+        expires_at: s.expires_at,
+      }));
+      return {
+        type: 'webhook.secrets_resealed',
+        change: { key_id: this.box.sealingKeyId },
+        next: { ...current, secrets } as WebhookEntity,
+      };
+    });
+    return changed;
   }
 
   async delete(id: string, projectId: string | undefined, actor: string | null): Promise<void> {
