@@ -3,7 +3,15 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
-import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
+import {
+  BatchingProducer,
+  ChangelogReader,
+  WebhookView,
+  createKafka,
+  ensureTopics,
+  withDeadline,
+  type ConsumerRunner,
+} from '@hookline/kafka';
 import {
   SecretBox,
   WebhookEventStore,
@@ -18,10 +26,8 @@ import { DeliveryPolicy } from './dispatch/delivery-policy';
 import { DeliveryService } from './dispatch/delivery.service';
 import { DispatcherMetrics } from './dispatch/dispatcher.metrics';
 import type { Resolver } from './dispatch/guarded-lookup';
-import type { InflightConsumer } from './dispatch/inflight-consumer';
 import { OutcomeHandler } from './dispatch/outcome.handler';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
-import { TaskPublisher } from './dispatch/task-publisher';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
 import { RetentionJob, type RetentionOptions } from './retention/retention.job';
@@ -37,6 +43,8 @@ export interface DispatcherOptions {
   /** Unfinished tasks per consumer before its partitions are paused. */
   maxPendingTotal?: number;
   commitIntervalMs?: number;
+  /** A consumer unable to consume for longer than this fails /healthz (default 2 min). */
+  unhealthyAfterMs?: number;
   /** Host name resolution of endpoints (tests make names resolve to chosen addresses). */
   resolver?: Resolver;
   /** Retention job settings; false: not run by this process. */
@@ -47,6 +55,9 @@ export interface DispatcherOptions {
   /** Run the migrations at start (default true; safe with several processes). */
   migrate?: boolean;
 }
+
+/** Bound of each shutdown step after the drain (commit, leaving the group, the producer). */
+const STOP_STEP_MS = 3000;
 
 /**
  * The dispatcher: consumes delivery tasks and the retry tiers, signs and POSTs them, records every
@@ -63,9 +74,9 @@ export class Dispatcher {
   private readonly dataSource: DataSource;
   private readonly log: Logger;
   private readonly reader: ChangelogReader;
-  private readonly publisher: TaskPublisher;
+  private readonly publisher: BatchingProducer;
   private readonly client: WebhookHttpClient;
-  private readonly consumers: InflightConsumer[];
+  private readonly consumers: ConsumerRunner[];
   private started = false;
 
   constructor(
@@ -97,7 +108,12 @@ export class Dispatcher {
       connectionsPerOrigin: perEndpoint,
       resolver: options.resolver,
     });
-    this.publisher = new TaskPublisher(this.kafka, this.log);
+    this.publisher = new BatchingProducer(this.kafka, {
+      lingerMs: 2,
+      maxRequestMessages: 1000,
+      closeTimeoutMs: STOP_STEP_MS,
+      log: this.log,
+    });
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
     const outcomes = new OutcomeHandler({
       policy: new DeliveryPolicy({
@@ -132,7 +148,10 @@ export class Dispatcher {
       // waiting task ~7 KB) while the backlog is as safe in Kafka.
       maxPendingTotal: options.maxPendingTotal ?? 2000,
       commitIntervalMs: options.commitIntervalMs ?? 200,
-      drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 5000,
+      // An attempt may take the whole delivery timeout, then a moment to be recorded.
+      drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 2000,
+      disconnectTimeoutMs: STOP_STEP_MS,
+      unhealthyAfterMs: options.unhealthyAfterMs,
       log: this.log,
       metrics: this.metrics,
     };
@@ -167,11 +186,19 @@ export class Dispatcher {
     return {
       database,
       changelog_caught_up: this.reader.isCaughtUp,
-      consuming: this.started && this.consumers.every((c) => c.isJoined),
+      consuming: this.started && this.consumers.every((c) => c.consuming),
     };
   }
 
-  /** Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects. */
+  /** Fails once a consumer has been unable to consume (and to recover) for too long. */
+  async liveness(): Promise<Record<string, boolean>> {
+    return { consumers: this.consumers.every((c) => c.health().live) };
+  }
+
+  /**
+   * Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects; every
+   * step is bounded, so this ends within the termination grace period (30 s) with Kafka down.
+   */
   async stop(): Promise<void> {
     this.started = false;
     await Promise.all(
@@ -182,7 +209,9 @@ export class Dispatcher {
     await this.retention.stop();
     await this.publisher.close();
     await this.attemptLog.close().catch(() => undefined);
-    await this.reader.stop().catch(() => undefined);
+    await withDeadline(this.reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch(
+      () => undefined,
+    );
     await this.client.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }

@@ -12,7 +12,7 @@ import { signHeaders } from '@hookline/signing';
 import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
-import type { ConsumedMessage } from './inflight-consumer';
+import type { ConsumedMessage } from '@hookline/kafka';
 import type { OutcomeHandler } from './outcome.handler';
 import type { DeliverableWebhook, WebhookDirectory } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';

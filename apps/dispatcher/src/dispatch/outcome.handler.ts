@@ -14,8 +14,8 @@ import type { Logger } from '@hookline/telemetry';
 import type { AttemptLogWriter } from './attempt-log.writer';
 import type { DeliveryPolicy } from './delivery-policy';
 import type { DispatcherMetrics } from './dispatcher.metrics';
-import type { ConsumedMessage } from './inflight-consumer';
-import type { TaskPublisher } from './task-publisher';
+import type { ConsumedMessage } from '@hookline/kafka';
+import type { BatchingProducer as TaskPublisher } from '@hookline/kafka';
 import type { DeliverableWebhook } from './webhook-directory';
 import type { PostResult } from './webhook-http.client';
 

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import {
   newId,
@@ -15,6 +15,7 @@ import {
   type Topics,
 } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
+import { BatchingProducer, type OutgoingMessage } from '@hookline/kafka';
 import { OrderedRelay, WEBHOOK_EVENTS_CHANNEL, type OutboxRow } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 import { CONFIG, KAFKA, LOGGER, METRICS } from '../infra/tokens';
@@ -41,8 +42,7 @@ export const RELAY_LOCK = 7_201_105;
 @Injectable()
 export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly topics: Topics;
-  private producer?: Producer;
-  private connected?: Promise<void>;
+  private producer?: BatchingProducer;
   private relay?: OrderedRelay<WebhookEventRow>;
   private readonly published: Counter;
   private readonly lagSeconds: Histogram;
@@ -75,7 +75,7 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     // Connecting happens on the first publish, so the API starts (and answers 503 where Kafka is
     // needed) while Kafka is down; the relay retries until it is back.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new BatchingProducer(this.kafka, { log: this.log });
     this.relay = new OrderedRelay<WebhookEventRow>({
       dataSource: this.dataSource,
       table: 'webhook_events',
@@ -91,12 +91,15 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async publish(rows: WebhookEventRow[]): Promise<void> {
-    const changelog: Message[] = rows.map((r) => ({
-      key: webhookStateKey(r.aggregate_id),
-      value: r.state ? JSON.stringify(r.state) : null,
-      headers: { 'hookline-change-type': r.type },
+    const changelog: OutgoingMessage[] = rows.map((r) => ({
+      topic: this.topics.webhooksChangelog,
+      message: {
+        key: webhookStateKey(r.aggregate_id),
+        value: r.state ? JSON.stringify(r.state) : null,
+        headers: { 'hookline-change-type': r.type },
+      },
     }));
-    const operational: Message[] = rows
+    const operational: OutgoingMessage[] = rows
       .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
       .filter((r) => Object.keys(r.change).length > 0)
       .map((r) => {
@@ -110,17 +113,12 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
               ? { webhook_id: r.aggregate_id, reason: String(r.change.disabled_reason ?? 'manual') }
               : { webhook_id: r.aggregate_id },
         };
-        return { key: r.project_id, value: JSON.stringify(event) };
+        return {
+          topic: this.topics.operational,
+          message: { key: r.project_id, value: JSON.stringify(event) },
+        };
       });
-    const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
-    if (operational.length)
-      topicMessages.push({ topic: this.topics.operational, messages: operational });
-    this.connected ??= this.producer!.connect().catch((e) => {
-      this.connected = undefined;
-      throw e;
-    });
-    await this.connected;
-    await this.producer!.sendBatch({ acks: -1, topicMessages });
+    await this.producer!.sendAll([...changelog, ...operational]);
     this.published.inc(rows.length);
     const now = Date.now();
     for (const r of rows) this.lagSeconds.observe((now - new Date(r.occurred_at).getTime()) / 1000);
@@ -152,10 +150,13 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka. */
+  /**
+   * Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka.
+   * The producer closes alongside: with Kafka down, the batch in progress would otherwise wait for
+   * it forever; closing gives it closeTimeoutMs, then fails it (it stays unpublished in the outbox).
+   */
   async stop(): Promise<void> {
-    await this.relay?.stop();
-    await this.producer?.disconnect().catch(() => undefined);
+    await Promise.all([this.relay?.stop(), this.producer?.close()]);
   }
 
   // Before shutdown, not during: the data source is destroyed in the shutdown phase, and the batch
