@@ -1,4 +1,10 @@
-import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
 import type { RunnerLogger } from './consumer-runner.types';
 import { withDeadline } from './deadline';
 import { KeyHashPartitioner } from './key-partitioner';

@@ -113,6 +113,13 @@ export class ConsumerRunner {
     consumer.on(consumer.events.CRASH, (e) => {
       if (current()) this.onCrash(e.payload.error, e.payload.restart);
     });
+    if (o.onReadTo) {
+      const onReadTo = o.onReadTo;
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (current() && payload.batchSize === 0)
+          onReadTo(payload.topic, payload.partition, payload.lastOffset);
+      });
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: o.topics, fromBeginning: true });
     await consumer.run({
@@ -145,7 +152,11 @@ export class ConsumerRunner {
     for (let attempt = 0; !this.stopping; attempt++) {
       await this.dropConsumer();
       await new Promise<void>((resolve) => {
-        const delay = backoff(attempt, restartBackoff?.initialMs ?? 500, restartBackoff?.maxMs ?? 30_000);
+        const delay = backoff(
+          attempt,
+          restartBackoff?.initialMs ?? 500,
+          restartBackoff?.maxMs ?? 30_000,
+        );
         const timer = setTimeout(resolve, delay);
         this.wakeRestart = () => {
           clearTimeout(timer);
@@ -187,8 +198,10 @@ export class ConsumerRunner {
       });
     }
     const progress = this.progressFor(key);
+    let handedOut = 0;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) break;
+      handedOut++;
       const offset = BigInt(message.offset);
       // Already accepted before a seek, a rebalance or a restart re-read it.
       if (progress.hasAccepted(offset)) {
@@ -198,6 +211,7 @@ export class ConsumerRunner {
       const due = o.dueAt?.(message);
       if (due !== undefined && due > Date.now()) {
         this.holdUntil(topic, partition, message.offset, due);
+        handedOut--;
         break;
       }
       this.dispatch(progress, topic, partition, message);
@@ -215,6 +229,8 @@ export class ConsumerRunner {
       this.holdForCapacity(topic, partition);
     }
     o.metrics?.pending?.(this.pendingWeight);
+    if (handedOut === batch.messages.length && handedOut > 0)
+      o.onReadTo?.(topic, partition, batch.lastOffset());
     await heartbeat();
   }
 
@@ -305,7 +321,8 @@ export class ConsumerRunner {
     const resume = () => {
       this.dueTimers.delete(key);
       this.reportPaused();
-      if (!this.stopping) this.safely(() => this.consumer?.resume([{ topic, partitions: [partition] }]));
+      if (!this.stopping)
+        this.safely(() => this.consumer?.resume([{ topic, partitions: [partition] }]));
     };
     this.dueTimers.set(key, setTimeout(resume, Math.max(1, due - Date.now())));
     this.reportPaused();
@@ -327,7 +344,9 @@ export class ConsumerRunner {
       const progress = this.progress.get(key);
       if (progress && progress.pendingWeight >= o.maxPendingPerPartition / 2) continue;
       this.capacityHeld.delete(key);
-      this.safely(() => this.consumer?.resume([{ topic: held.topic, partitions: [held.partition] }]));
+      this.safely(() =>
+        this.consumer?.resume([{ topic: held.topic, partitions: [held.partition] }]),
+      );
     }
     this.reportPaused();
   }

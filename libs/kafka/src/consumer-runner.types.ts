@@ -76,6 +76,13 @@ export interface ConsumerRunnerOptions {
   beforeBatch?(batch: BatchInfo): Promise<void>;
   /** Decides about a failed handler; default: retry, with backoff, until it succeeds or stop. */
   onHandlerError?(message: ConsumedMessage, error: unknown, failures: number): HandlerErrorDecision;
+  /**
+   * Every message of the partition up to `offset` (inclusive) has been handed to `handle` (not
+   * necessarily finished). Also called for fetched batches holding only control records, which
+   * are never handed out: where a partition's end is such a record, this is how a reader learns
+   * it got there.
+   */
+  onReadTo?(topic: string, partition: number, offset: string): void;
   /** After every (re)assignment: partitions per topic owned now. */
   onAssignment?(assignment: Record<string, number[]>): void;
   /** Pending weight per partition before it is paused. */

@@ -23,10 +23,7 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
   private readonly deliveriesTopic: string;
   private readonly producer: BatchingProducer;
 
-  constructor(
-    @Inject(KAFKA) kafka: Kafka,
-    @Inject(CONFIG) config: HooklineConfig,
-  ) {
+  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(CONFIG) config: HooklineConfig) {
     this.deliveriesTopic = topicNames(
       config.HOOKLINE_TOPIC_PREFIX,
       config.HOOKLINE_RETRY_SCHEDULE.length,
