@@ -47,6 +47,8 @@ export class ConsumerRunner {
   private lastHealthyAt = 0;
   private wakeRestart?: () => void;
   private readonly drained: (() => void)[] = [];
+  /** Batches waiting for room (whenFull: 'wait'); woken by every finished message. */
+  private readonly roomWaiters: (() => void)[] = [];
 
   constructor(private readonly options: ConsumerRunnerOptions) {}
 
@@ -198,8 +200,10 @@ export class ConsumerRunner {
       });
     }
     const progress = this.progressFor(key);
+    const waitForRoom = o.whenFull === 'wait';
     let handedOut = 0;
     for (const message of batch.messages) {
+      if (waitForRoom && this.full(progress)) await this.roomFor(progress, payload);
       if (!isRunning() || isStale() || this.stopping) break;
       handedOut++;
       const offset = BigInt(message.offset);
@@ -221,17 +225,38 @@ export class ConsumerRunner {
     // pausing in its middle makes kafkajs fetch and decompress the rest of it again after the
     // resume — under sustained overload that refetching cost more CPU than the work. The limits
     // are therefore soft: at most one batch (maxBytesPerPartition) over, per partition.
-    if (
-      !this.dueTimers.has(key) &&
-      (progress.pendingWeight >= o.maxPendingPerPartition ||
-        this.pendingWeight >= o.maxPendingTotal)
-    ) {
+    if (!waitForRoom && !this.dueTimers.has(key) && this.full(progress)) {
       this.holdForCapacity(topic, partition);
     }
     o.metrics?.pending?.(this.pendingWeight);
     if (handedOut === batch.messages.length && handedOut > 0)
       o.onReadTo?.(topic, partition, batch.lastOffset());
     await heartbeat();
+  }
+
+  private full(progress: PartitionProgress): boolean {
+    const o = this.options;
+    return (
+      progress.pendingWeight >= o.maxPendingPerPartition || this.pendingWeight >= o.maxPendingTotal
+    );
+  }
+
+  /** Waits, heartbeating, until the partition and the consumer are below their limits again. */
+  private async roomFor(
+    progress: PartitionProgress,
+    { heartbeat, isRunning, isStale }: EachBatchPayload,
+  ): Promise<void> {
+    const beatEveryMs = this.options.heartbeatIntervalMs ?? 3000;
+    while (this.full(progress) && isRunning() && !isStale() && !this.stopping) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, beatEveryMs);
+        this.roomWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await heartbeat();
+    }
   }
 
   private dispatch(
@@ -307,6 +332,7 @@ export class ConsumerRunner {
     this.pendingWeight -= weight;
     this.pendingCount--;
     this.options.metrics?.pending?.(this.pendingWeight);
+    if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.pendingCount === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
 
@@ -466,6 +492,7 @@ export class ConsumerRunner {
     clearInterval(this.commitTimer);
     this.clearHolds();
     this.wakeRestart?.();
+    for (const wake of this.roomWaiters.splice(0)) wake();
     if (this.restarting) await this.bounded(this.restarting, 'restart').catch(() => undefined);
     const consumer = this.consumer;
     this.safely(() => consumer?.pause(this.options.topics.map((topic) => ({ topic }))));

@@ -89,6 +89,14 @@ export interface ConsumerRunnerOptions {
   maxPendingPerPartition: number;
   /** Pending weight of this consumer before its partitions are paused. */
   maxPendingTotal: number;
+  /**
+   * What a partition over its limits does. 'pause' (default): the batch in hand is handed out
+   * whole, then the partition is paused until its work has half drained; eachBatch never waits on
+   * the work, so neither do heartbeats nor rebalances: for slow work (HTTP calls). 'wait': the
+   * batch waits, heartbeating, before each message until there is room: a precise bound and no
+   * refetching, for fast work (the fan-out waiting on producer acknowledgements).
+   */
+  whenFull?: 'pause' | 'wait';
   commitIntervalMs: number;
   /** How long stop() waits for unfinished work before leaving the group. */
   drainTimeoutMs: number;

@@ -84,6 +84,9 @@ export class FanoutConsumer {
       // Weighed in bytes of tasks: an event fanned out to thousands of webhooks counts as such.
       maxPendingPerPartition: maxInFlightBytes,
       maxPendingTotal: maxInFlightBytes * o.partitionsConsumedConcurrently,
+      // Acknowledgements take milliseconds: waiting for room beats pausing, which would make
+      // kafkajs fetch and decompress the rest of a batch again (one batch is MBs of tasks).
+      whenFull: 'wait',
       commitIntervalMs: COMMIT_EVERY_MS,
       drainTimeoutMs: o.drainTimeoutMs ?? 10_000,
       disconnectTimeoutMs: o.disconnectTimeoutMs,
