@@ -173,6 +173,27 @@ describe(ConsumerRunner.name, () => {
     expect(latest().resumed).toEqual([[{ topic: 't', partitions: [0] }]]);
   });
 
+  it('should make the batch wait for room instead of pausing when told to wait', async () => {
+    setup({ maxPendingPerPartition: 2, whenFull: 'wait' });
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().resumed.splice(0);
+    let returned = false;
+    const batch = latest()
+      .batch(0, [0, 1, 2, 3])
+      .finally(() => (returned = true));
+    await until(() => work.size === 2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect([...work.keys()]).toEqual(['0:0', '0:1']);
+    work.get('0:0')!.resolve();
+    await until(() => work.size === 3);
+    expect(returned).toBe(false);
+    work.get('0:1')!.resolve();
+    work.get('0:2')!.resolve();
+    expect(await batch).toEqual(['0', '1', '2', '3']);
+    expect(latest().paused).toEqual([]);
+  });
+
   it('should hold a partition at a message not yet due and resume it when it falls due', async () => {
     const due = new Map<string, number>([['1', Date.now() + 60]]);
     setup({ dueAt: (m: KafkaMessage) => due.get(m.offset) });

@@ -1,16 +1,9 @@
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type {
-  ConsumedMessage,
-  ConsumerHealth,
-  ConsumerRunnerOptions,
-  HandlerContext,
-} from './consumer-runner.types';
+import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { ConsumerHealth, ConsumerRunnerOptions } from './consumer-runner.types';
 import { withDeadline } from './deadline';
+import { InflightWork, backoff } from './inflight-work';
+import { PartitionHolds, partitionKey } from './partition-holds';
 import { PartitionProgress } from './partition-progress';
-
-const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-const backoff = (attempt: number, initialMs: number, maxMs: number) =>
-  Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
 
 /**
  * A Kafka consumer that hands messages to concurrent work without waiting for it: eachBatch only
@@ -18,8 +11,9 @@ const backoff = (attempt: number, initialMs: number, maxMs: number) =>
  * work. Each partition tracks its unfinished offsets and only the offset below which all work is
  * finished is committed, on a timer: a crash repeats work, never skips it.
  *
- * A partition is paused when it holds too much unfinished work and resumed when that drains; or,
- * for a message not yet due, paused and sought back to it until it falls due: a timer resumes it.
+ * A partition is paused when it holds too much unfinished work and resumed when that drains (or,
+ * with `whenFull: 'wait'`, its batch waits for room); a message not yet due pauses its partition,
+ * sought back to it, until a timer resumes it when it falls due.
  *
  * A consumer that kafkajs gives up on (a crash it will not restart itself) is disconnected and
  * created again, with capped exponential backoff; `health()` says whether it is consuming and for
@@ -32,10 +26,8 @@ export class ConsumerRunner {
   private readonly progress = new Map<string, PartitionProgress>();
   private assigned = new Set<string>();
   private assignedByTopic: Record<string, number[]> = {};
-  private readonly capacityHeld = new Map<string, { topic: string; partition: number }>();
-  private readonly dueTimers = new Map<string, NodeJS.Timeout>();
-  private pendingWeight = 0;
-  private pendingCount = 0;
+  private readonly holds: PartitionHolds;
+  private readonly work: InflightWork;
   private commitTimer?: NodeJS.Timeout;
   private committing?: Promise<void>;
   private restarting?: Promise<void>;
@@ -46,11 +38,20 @@ export class ConsumerRunner {
   private joined = false;
   private lastHealthyAt = 0;
   private wakeRestart?: () => void;
-  private readonly drained: (() => void)[] = [];
-  /** Batches waiting for room (whenFull: 'wait'); woken by every finished message. */
-  private readonly roomWaiters: (() => void)[] = [];
 
-  constructor(private readonly options: ConsumerRunnerOptions) {}
+  constructor(private readonly options: ConsumerRunnerOptions) {
+    this.work = new InflightWork(
+      options,
+      () => this.stopping,
+      () => this.maybeResume(),
+    );
+    this.holds = new PartitionHolds({
+      consumer: () => this.consumer,
+      mayResume: () => !this.stopping,
+      safely: (action) => this.safely(action),
+      report: options.metrics?.paused,
+    });
+  }
 
   /** Joined its group and fetching. */
   get consuming(): boolean {
@@ -59,7 +60,7 @@ export class ConsumerRunner {
 
   /** Weight of the work read and not yet finished. */
   get pending(): number {
-    return this.pendingWeight;
+    return this.work.pendingWeight;
   }
 
   /** Partitions per topic owned since the last assignment. */
@@ -106,7 +107,7 @@ export class ConsumerRunner {
     const generation = ++this.generation;
     this.consumer = consumer;
     // Pauses belong to the consumer that made them; the new one re-establishes its own.
-    this.clearHolds();
+    this.holds.clear();
     this.selfRestarting = false;
     const current = () => generation === this.generation;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -169,6 +170,8 @@ export class ConsumerRunner {
       if (this.stopping) return;
       try {
         await this.launch();
+        // stop() gave up waiting for this restart: the consumer it made must not outlive it.
+        if (this.stopping) return await this.dropConsumer();
         metrics?.restarted?.();
         log.info({ consumer: name, attempt }, 'consumer re-created');
         return;
@@ -188,8 +191,8 @@ export class ConsumerRunner {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
-    const key = tp(topic, partition);
-    if (this.stopping || this.dueTimers.has(key) || this.capacityHeld.has(key)) return;
+    const key = partitionKey(topic, partition);
+    if (this.stopping || this.holds.isHeld(key)) return;
     const o = this.options;
     if (o.beforeBatch && batch.messages.length > 0) {
       await o.beforeBatch({
@@ -214,21 +217,21 @@ export class ConsumerRunner {
       }
       const due = o.dueAt?.(message);
       if (due !== undefined && due > Date.now()) {
-        this.holdUntil(topic, partition, message.offset, due);
+        this.holds.holdUntil(topic, partition, message.offset, due);
         handedOut--;
         break;
       }
-      this.dispatch(progress, topic, partition, message);
+      this.work.start(progress, topic, partition, message);
       resolveOffset(message.offset);
     }
     // Capacity is checked once per batch, not per message: the batch is in memory already, and
     // pausing in its middle makes kafkajs fetch and decompress the rest of it again after the
     // resume — under sustained overload that refetching cost more CPU than the work. The limits
     // are therefore soft: at most one batch (maxBytesPerPartition) over, per partition.
-    if (!waitForRoom && !this.dueTimers.has(key) && this.full(progress)) {
-      this.holdForCapacity(topic, partition);
+    if (!waitForRoom && !this.holds.isWaitingForDue(key) && this.full(progress)) {
+      this.holds.holdForCapacity(topic, partition);
     }
-    o.metrics?.pending?.(this.pendingWeight);
+    o.metrics?.pending?.(this.work.pendingWeight);
     if (handedOut === batch.messages.length && handedOut > 0)
       o.onReadTo?.(topic, partition, batch.lastOffset());
     await heartbeat();
@@ -237,7 +240,8 @@ export class ConsumerRunner {
   private full(progress: PartitionProgress): boolean {
     const o = this.options;
     return (
-      progress.pendingWeight >= o.maxPendingPerPartition || this.pendingWeight >= o.maxPendingTotal
+      progress.pendingWeight >= o.maxPendingPerPartition ||
+      this.work.pendingWeight >= o.maxPendingTotal
     );
   }
 
@@ -248,140 +252,19 @@ export class ConsumerRunner {
   ): Promise<void> {
     const beatEveryMs = this.options.heartbeatIntervalMs ?? 3000;
     while (this.full(progress) && isRunning() && !isStale() && !this.stopping) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, beatEveryMs);
-        this.roomWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.work.nextFinished(beatEveryMs);
       await heartbeat();
     }
   }
 
-  private dispatch(
-    progress: PartitionProgress,
-    topic: string,
-    partition: number,
-    kafkaMessage: KafkaMessage,
-  ): void {
-    const message: ConsumedMessage = {
-      topic,
-      partition,
-      offset: kafkaMessage.offset,
-      key: kafkaMessage.key?.toString() ?? null,
-      value: kafkaMessage.value,
-      headers: kafkaMessage.headers ?? {},
-    };
-    let weight = 1;
-    const context: HandlerContext = {
-      kafkaMessage,
-      setWeight: (units) => (weight = Math.max(0, units)),
-    };
-    // The handler runs before the offset is recorded, so its weight is known; it cannot finish
-    // before either, its promise settles on a later tick.
-    const work = this.invoke(message, context);
-    const offset = BigInt(kafkaMessage.offset);
-    progress.accept(offset, weight);
-    this.pendingWeight += weight;
-    this.pendingCount++;
-    void this.settle(progress, offset, weight, message, context, work);
-  }
-
-  private invoke(message: ConsumedMessage, context: HandlerContext): Promise<void> {
-    try {
-      return this.options.handle(message, context);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  private async settle(
-    progress: PartitionProgress,
-    offset: bigint,
-    weight: number,
-    message: ConsumedMessage,
-    context: HandlerContext,
-    work: Promise<void>,
-  ): Promise<void> {
-    const { log, onHandlerError } = this.options;
-    const where = { topic: message.topic, partition: message.partition, offset: message.offset };
-    for (let failures = 1; ; failures++) {
-      try {
-        await work;
-        break;
-      } catch (e) {
-        if (this.stopping) return this.finish(weight); // left uncommitted: the next owner repeats it
-        if ((onHandlerError?.(message, e, failures) ?? 'retry') === 'skip') {
-          log.warn({ err: e, ...where, failures }, 'message failed; skipped');
-          break;
-        }
-        // The work must not be lost and the offset must not be skipped: do it again.
-        log.error({ err: e, ...where, failures }, 'message failed; retrying');
-        await new Promise((r) => setTimeout(r, backoff(failures - 1, 250, 10_000)));
-        if (this.stopping) return this.finish(weight);
-        work = this.invoke(message, context);
-      }
-    }
-    progress.complete(offset);
-    this.finish(weight);
-    this.maybeResume();
-  }
-
-  private finish(weight: number): void {
-    this.pendingWeight -= weight;
-    this.pendingCount--;
-    this.options.metrics?.pending?.(this.pendingWeight);
-    if (this.roomWaiters.length > 0) for (const wake of this.roomWaiters.splice(0)) wake();
-    if (this.pendingCount === 0) for (const resolve of this.drained.splice(0)) resolve();
-  }
-
-  private holdUntil(topic: string, partition: number, offset: string, due: number): void {
-    const key = tp(topic, partition);
-    this.safely(() => {
-      this.consumer?.pause([{ topic, partitions: [partition] }]);
-      // The next fetch of this partition starts at the message not accepted.
-      this.consumer?.seek({ topic, partition, offset });
-    });
-    clearTimeout(this.dueTimers.get(key));
-    const resume = () => {
-      this.dueTimers.delete(key);
-      this.reportPaused();
-      if (!this.stopping)
-        this.safely(() => this.consumer?.resume([{ topic, partitions: [partition] }]));
-    };
-    this.dueTimers.set(key, setTimeout(resume, Math.max(1, due - Date.now())));
-    this.reportPaused();
-  }
-
-  private holdForCapacity(topic: string, partition: number): void {
-    // No seek: every message of the batch was accepted, the next fetch starts after it.
-    this.safely(() => this.consumer?.pause([{ topic, partitions: [partition] }]));
-    this.capacityHeld.set(tp(topic, partition), { topic, partition });
-    this.reportPaused();
-  }
-
   /** Resumes partitions held for capacity once their work (and the consumer's) has half drained. */
   private maybeResume(): void {
-    if (this.capacityHeld.size === 0 || this.stopping) return;
     const o = this.options;
-    if (this.pendingWeight >= o.maxPendingTotal * 0.75) return;
-    for (const [key, held] of this.capacityHeld) {
-      const progress = this.progress.get(key);
-      if (progress && progress.pendingWeight >= o.maxPendingPerPartition / 2) continue;
-      this.capacityHeld.delete(key);
-      this.safely(() =>
-        this.consumer?.resume([{ topic: held.topic, partitions: [held.partition] }]),
-      );
-    }
-    this.reportPaused();
-  }
-
-  private clearHolds(): void {
-    for (const timer of this.dueTimers.values()) clearTimeout(timer);
-    this.dueTimers.clear();
-    this.capacityHeld.clear();
-    this.reportPaused();
+    if (this.holds.heldForCapacity === 0 || this.stopping) return;
+    if (this.work.pendingWeight >= o.maxPendingTotal * 0.75) return;
+    this.holds.releaseCapacity(
+      (key) => (this.progress.get(key)?.pendingWeight ?? 0) < o.maxPendingPerPartition / 2,
+    );
   }
 
   private onAssignment(assignment: Record<string, number[]>): void {
@@ -389,27 +272,16 @@ export class ConsumerRunner {
     const byTopic: Record<string, number[]> = {};
     for (const topic of this.options.topics) {
       byTopic[topic] = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
-      for (const partition of byTopic[topic]) next.add(tp(topic, partition));
+      for (const partition of byTopic[topic]) next.add(partitionKey(topic, partition));
     }
     // Work of a partition now owned elsewhere still finishes here, but its offsets are no longer
     // committed by this process: the new owner starts from the last commit (and may repeat it).
     for (const key of [...this.progress.keys()]) if (!next.has(key)) this.progress.delete(key);
-    for (const key of [...this.capacityHeld.keys()])
-      if (!next.has(key)) this.capacityHeld.delete(key);
-    // Pauses outlive a rebalance in kafkajs; lift the ones nothing of ours holds any more.
-    const stray: { topic: string; partitions: number[] }[] = [];
-    for (const [topic, partitions] of Object.entries(byTopic)) {
-      const free = partitions.filter(
-        (p) => !this.dueTimers.has(tp(topic, p)) && !this.capacityHeld.has(tp(topic, p)),
-      );
-      if (free.length) stray.push({ topic, partitions: free });
-    }
-    if (stray.length && !this.stopping) this.safely(() => this.consumer?.resume(stray));
+    this.holds.reassigned(byTopic, next);
     this.assigned = next;
     this.assignedByTopic = byTopic;
     this.selfRestarting = false;
     this.setJoined(true);
-    this.reportPaused();
     this.options.onAssignment?.(byTopic);
   }
 
@@ -461,12 +333,6 @@ export class ConsumerRunner {
     this.joined = joined;
   }
 
-  private reportPaused(): void {
-    const paused = this.options.metrics?.paused;
-    paused?.('not_due', this.dueTimers.size);
-    paused?.('capacity', this.capacityHeld.size);
-  }
-
   /** pause/resume/seek throw once kafkajs has dropped the consumer; the restart redoes them. */
   private safely(action: () => void): void {
     try {
@@ -490,21 +356,13 @@ export class ConsumerRunner {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     clearInterval(this.commitTimer);
-    this.clearHolds();
+    this.holds.clear();
     this.wakeRestart?.();
-    for (const wake of this.roomWaiters.splice(0)) wake();
+    this.work.wakeWaiters();
     if (this.restarting) await this.bounded(this.restarting, 'restart').catch(() => undefined);
     const consumer = this.consumer;
     this.safely(() => consumer?.pause(this.options.topics.map((topic) => ({ topic }))));
-    if (this.pendingCount > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.drainTimeoutMs);
-        this.drained.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.work.drain(this.options.drainTimeoutMs);
     await this.bounded(this.commit(), 'final commit').catch((e) =>
       this.options.log.warn({ err: e, consumer: this.options.name }, 'final commit failed'),
     );
