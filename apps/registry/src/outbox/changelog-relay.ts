@@ -29,6 +29,9 @@ interface WebhookEventRow extends OutboxRow {
   occurred_at: Date;
 }
 
+/** How long stop() lets the batch in progress finish before closing the producer under it. */
+const STOP_GRACE_MS = 5000;
+
 // Arbitrary constant: the advisory lock that elects the one relaying registry replica.
 export const RELAY_LOCK = 7_201_105;
 
@@ -152,11 +155,16 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka.
-   * The producer closes alongside: with Kafka down, the batch in progress would otherwise wait for
-   * it forever; closing gives it closeTimeoutMs, then fails it (it stays unpublished in the outbox).
+   * With Kafka down the batch in progress would wait for the producer forever: after a grace the
+   * producer is closed, which fails that batch (its rows stay unpublished in the outbox).
    */
   async stop(): Promise<void> {
-    await Promise.all([this.relay?.stop(), this.producer?.close()]);
+    const stopped = this.relay?.stop();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
+    clearTimeout(grace);
+    await this.producer?.close();
+    await stopped;
   }
 
   // Before shutdown, not during: the data source is destroyed in the shutdown phase, and the batch
