@@ -3,7 +3,15 @@ import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
-import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
+import {
+  BatchingProducer,
+  ChangelogReader,
+  WebhookView,
+  createKafka,
+  ensureTopics,
+  withDeadline,
+  type ConsumerRunner,
+} from '@hookline/kafka';
 import {
   DeliveryLogRepository,
   SecretBox,
@@ -19,9 +27,7 @@ import { createDispatchConsumer } from './dispatch/dispatch.consumer';
 import { DeliveryService } from './dispatch/delivery.service';
 import { DispatcherMetrics } from './dispatch/dispatcher.metrics';
 import type { Resolver } from './dispatch/guarded-lookup';
-import type { InflightConsumer } from './dispatch/inflight-consumer';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
-import { TaskPublisher } from './dispatch/task-publisher';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS } from './lifecycle/delivery-lifecycle';
@@ -39,6 +45,8 @@ export interface DispatcherOptions {
   /** Unfinished tasks per consumer before its partitions are paused. */
   maxPendingTotal?: number;
   commitIntervalMs?: number;
+  /** A consumer unable to consume for longer than this fails /healthz (default 2 min). */
+  unhealthyAfterMs?: number;
   /** Host name resolution of endpoints (tests make names resolve to chosen addresses). */
   resolver?: Resolver;
   /** Retention job settings; false: not run by this process. */
@@ -49,6 +57,12 @@ export interface DispatcherOptions {
   /** Run the migrations at start (default true; safe with several processes). */
   migrate?: boolean;
 }
+
+/** Bound of each shutdown step after the drain (commit, leaving the group, the producer). */
+const STOP_STEP_MS = 3000;
+
+/** How long delivery-log writes may fail before the dispatcher says it is not ready. */
+const LOG_STALL_NOT_READY_MS = 5000;
 
 /**
  * The dispatcher: consumes delivery tasks and the retry tiers, signs and POSTs them, records every
@@ -65,9 +79,9 @@ export class Dispatcher {
   private readonly dataSource: DataSource;
   private readonly log: Logger;
   private readonly reader: ChangelogReader;
-  private readonly publisher: TaskPublisher;
+  private readonly publisher: BatchingProducer;
   private readonly client: WebhookHttpClient;
-  private readonly consumers: InflightConsumer[];
+  private readonly consumers: ConsumerRunner[];
   private started = false;
 
   constructor(
@@ -99,7 +113,12 @@ export class Dispatcher {
       connectionsPerOrigin: perEndpoint,
       resolver: options.resolver,
     });
-    this.publisher = new TaskPublisher(this.kafka, this.log);
+    this.publisher = new BatchingProducer(this.kafka, {
+      lingerMs: 2,
+      maxRequestMessages: 1000,
+      closeTimeoutMs: STOP_STEP_MS,
+      log: this.log,
+    });
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
     const deliveryLog = new DeliveryLogRepository(this.dataSource);
     const lifecycle = new LifecycleExecutor({
@@ -142,7 +161,10 @@ export class Dispatcher {
       // waiting task ~7 KB) while the backlog is as safe in Kafka.
       maxPendingTotal: options.maxPendingTotal ?? 2000,
       commitIntervalMs: options.commitIntervalMs ?? 200,
-      drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 5000,
+      // An attempt may take the whole delivery timeout, then a moment to be recorded.
+      drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 2000,
+      disconnectTimeoutMs: STOP_STEP_MS,
+      unhealthyAfterMs: options.unhealthyAfterMs,
       log: this.log,
       metrics: this.metrics,
     };
@@ -177,11 +199,25 @@ export class Dispatcher {
     return {
       database,
       changelog_caught_up: this.reader.isCaughtUp,
-      consuming: this.started && this.consumers.every((c) => c.isJoined),
+      consuming: this.started && this.consumers.every((c) => c.consuming),
+      // Writes failing for a few seconds: attempts pile up unfinished behind them.
+      delivery_log_writing: this.attemptLog.stalledForMs() < LOG_STALL_NOT_READY_MS,
     };
   }
 
-  /** Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects. */
+  /** Fails once a consumer has been unable to consume (and to recover) for too long. */
+  async liveness(): Promise<Record<string, boolean>> {
+    return {
+      consumers: this.consumers.every((c) => c.health().live),
+      delivery_log_writing:
+        this.attemptLog.stalledForMs() < (this.options.unhealthyAfterMs ?? 120_000),
+    };
+  }
+
+  /**
+   * Finishes what is in flight (bounded by the delivery timeout), commits, and disconnects; every
+   * step is bounded, so this ends within the termination grace period (30 s) with Kafka down.
+   */
   async stop(): Promise<void> {
     this.started = false;
     await Promise.all(
@@ -191,8 +227,10 @@ export class Dispatcher {
     );
     await this.retention.stop();
     await this.publisher.close();
-    await this.attemptLog.close().catch(() => undefined);
-    await this.reader.stop().catch(() => undefined);
+    await this.attemptLog.close(STOP_STEP_MS).catch(() => undefined);
+    await withDeadline(this.reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch(
+      () => undefined,
+    );
     await this.client.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }

@@ -14,6 +14,7 @@ async function main() {
     host: config.HOOKLINE_METRICS_HOST,
     registry: dispatcher.registry,
     ready: () => dispatcher.readiness(),
+    live: () => dispatcher.liveness(),
   });
   let stopping = false;
   const shutdown = async () => {

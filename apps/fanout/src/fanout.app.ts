@@ -45,6 +45,7 @@ export function createFanoutService(config: HooklineConfig, tuning: FanoutTuning
         host: config.HOOKLINE_METRICS_HOST,
         registry,
         ready: () => service.readiness(),
+        live: () => service.liveness(),
       });
       const address = ops.address() as AddressInfo;
       app.opsUrl = `http://${config.HOOKLINE_METRICS_HOST}:${address.port}`;

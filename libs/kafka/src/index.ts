@@ -6,3 +6,8 @@ export * from './trace-headers';
 export * from './webhook-view';
 export * from './key-partitioner';
 export * from './deadline';
+export * from './micro-batcher';
+export * from './partition-progress';
+export * from './consumer-runner.types';
+export * from './consumer-runner';
+export * from './batching-producer';

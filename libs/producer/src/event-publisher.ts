@@ -15,13 +15,13 @@ import {
   type ProducerEventType,
 } from '@hookline/contracts';
 import {
+  MicroBatcher,
   createKafka,
   extractTraceContext,
   injectTraceHeaders,
   withDeadline,
 } from '@hookline/kafka';
 import { prepareEvent, type PublishOptions } from './envelope-builder';
-import { MicroBatcher } from './micro-batcher';
 import { BrokerUnavailableError } from './publish-errors';
 
 export interface EventPublisherOptions {

@@ -13,13 +13,15 @@ export type ReadinessCheck = () => Promise<Record<string, boolean>>;
 
 /**
  * /healthz, /readyz and /metrics for services without an HTTP API of their own (fanout,
- * dispatcher). /readyz answers 503 until every check passes.
+ * dispatcher). /readyz answers 503 until every check passes; /healthz answers 503 once a `live`
+ * check fails (the process is stuck and should be restarted).
  */
 export function startOpsServer(options: {
   port: number;
   host?: string;
   registry: Registry;
   ready: ReadinessCheck;
+  live?: ReadinessCheck;
 }): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -27,17 +29,19 @@ export function startOpsServer(options: {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (path === '/healthz') return send(200, JSON.stringify({ status: 'ok' }));
-    if (path === '/readyz') {
-      options.ready().then(
+    const answer = (check: ReadinessCheck, ok: string, notOk: string) =>
+      check().then(
         (checks) => {
-          const ok = Object.values(checks).every(Boolean);
-          send(ok ? 200 : 503, JSON.stringify({ status: ok ? 'ready' : 'not_ready', checks }));
+          const pass = Object.values(checks).every(Boolean);
+          send(pass ? 200 : 503, JSON.stringify({ status: pass ? ok : notOk, checks }));
         },
-        (e) => send(503, JSON.stringify({ status: 'not_ready', error: String(e) })),
+        (e) => send(503, JSON.stringify({ status: notOk, error: String(e) })),
       );
-      return;
+    if (path === '/healthz') {
+      if (!options.live) return send(200, JSON.stringify({ status: 'ok' }));
+      return void answer(options.live, 'ok', 'unhealthy');
     }
+    if (path === '/readyz') return void answer(options.ready, 'ready', 'not_ready');
     if (path === '/metrics') {
       options.registry.metrics().then(
         (text) => send(200, text, options.registry.contentType),

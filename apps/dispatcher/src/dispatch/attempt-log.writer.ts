@@ -83,9 +83,18 @@ export class AttemptLogWriter {
     return this.batcher.pending;
   }
 
-  async close(): Promise<void> {
-    await this.batcher.drain();
+  /**
+   * Writes what is queued, waiting at most `timeoutMs` while writes fail (Postgres down): then
+   * the rows not written are given up — their tasks stay uncommitted, and are repeated by the
+   * next consumer — so shutdown ends within its grace period.
+   */
+  async close(timeoutMs = 3000): Promise<void> {
+    const drained = this.batcher.drain().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
     this.closed = true;
+    await drained;
   }
 
   /** The batch in one statement; when a row is refused for good, row by row (see the class). */

@@ -9,9 +9,9 @@ import {
   waitForHttp,
 } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
-import { InflightConsumer } from './inflight-consumer';
+import { ConsumerRunner } from '@hookline/kafka';
 
-describe(`${InflightConsumer.name} across a kill -9 of the dispatcher`, () => {
+describe(`${ConsumerRunner.name} of the dispatcher across a kill -9`, () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
   let child: ChildProcess | undefined;

@@ -19,7 +19,7 @@ import { alreadySettled } from '../lifecycle/delivery-lifecycle';
 import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
-import type { ConsumedMessage } from './inflight-consumer';
+import type { ConsumedMessage } from '@hookline/kafka';
 import {
   UnusableWebhookError,
   type DeliverableWebhook,

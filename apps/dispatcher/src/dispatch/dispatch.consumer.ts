@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
 import type { Topics } from '@hookline/contracts';
+import { ConsumerRunner, type ConsumerRunnerOptions } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
 import type { DeliveryService } from './delivery.service';
 import type { DispatcherMetrics } from './dispatcher.metrics';
-import { InflightConsumer } from './inflight-consumer';
 
 export interface ConsumerSettings {
   kafka: Kafka;
@@ -14,26 +14,47 @@ export interface ConsumerSettings {
   maxPendingTotal: number;
   commitIntervalMs: number;
   drainTimeoutMs: number;
+  /** Bound of the final commit and of leaving the group, each. */
+  disconnectTimeoutMs?: number;
+  /** Not consuming for longer than this fails /healthz. */
+  unhealthyAfterMs?: number;
   log: Logger;
   metrics: DispatcherMetrics;
 }
 
-/**
- * `hookline.deliveries`: first attempts, and manual ones (redeliver, test), all due at once. Many
- * requests at once, each finishing on its own; see InflightConsumer for the commit and pause rules.
- */
-export function createDispatchConsumer(s: ConsumerSettings): InflightConsumer {
-  return new InflightConsumer({
-    name: 'deliveries',
+/** What the dispatcher's consumers share: limits, the handler, and their metrics by name. */
+export function runnerOptions(
+  s: ConsumerSettings,
+  name: string,
+): Omit<ConsumerRunnerOptions, 'groupId' | 'topics'> {
+  return {
+    name,
     kafka: s.kafka,
-    groupId: `${s.topicPrefix}hookline.dispatcher`,
-    topics: [s.topics.deliveries],
     handle: (message) => s.service.handle(message),
     maxPendingPerPartition: s.maxPendingPerPartition,
     maxPendingTotal: s.maxPendingTotal,
     commitIntervalMs: s.commitIntervalMs,
     drainTimeoutMs: s.drainTimeoutMs,
+    disconnectTimeoutMs: s.disconnectTimeoutMs,
+    unhealthyAfterMs: s.unhealthyAfterMs,
     log: s.log,
-    metrics: s.metrics,
+    metrics: {
+      pending: (units) => s.metrics.pendingTasks.set({ consumer: name }, units),
+      paused: (why, partitions) =>
+        s.metrics.partitionsPaused.set({ consumer: name, why }, partitions),
+      restarted: () => s.metrics.consumerRestarts.inc({ consumer: name }),
+    },
+  };
+}
+
+/**
+ * `hookline.deliveries`: first attempts, and manual ones (redeliver, test), all due at once. Many
+ * requests at once, each finishing on its own; see ConsumerRunner for the commit and pause rules.
+ */
+export function createDispatchConsumer(s: ConsumerSettings): ConsumerRunner {
+  return new ConsumerRunner({
+    ...runnerOptions(s, 'deliveries'),
+    groupId: `${s.topicPrefix}hookline.dispatcher`,
+    topics: [s.topics.deliveries],
   });
 }

@@ -12,6 +12,7 @@ export class DispatcherMetrics {
   readonly tasksDropped: Counter<'reason'>;
   readonly webhooksDisabled: Counter<'reason'>;
   readonly partitionsPaused: Gauge<'consumer' | 'why'>;
+  readonly consumerRestarts: Counter<'consumer'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -66,6 +67,12 @@ export class DispatcherMetrics {
       name: 'hookline_dispatcher_partitions_paused',
       help: 'Partitions paused: waiting for a retry to fall due, or for in-flight work to drain',
       labelNames: ['consumer', 'why'],
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: 'hookline_dispatcher_consumer_restarts_total',
+      help: 'Consumers re-created after kafkajs gave up on them (a crash it does not restart)',
+      labelNames: ['consumer'],
       registers,
     });
   }

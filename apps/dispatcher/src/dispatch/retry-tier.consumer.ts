@@ -1,5 +1,5 @@
-import { InflightConsumer } from './inflight-consumer';
-import type { ConsumerSettings } from './dispatch.consumer';
+import { ConsumerRunner } from '@hookline/kafka';
+import { runnerOptions, type ConsumerSettings } from './dispatch.consumer';
 import { taskDueAt } from './task-due';
 
 /**
@@ -9,19 +9,11 @@ import { taskDueAt } from './task-due';
  * when the task falls due. No polling, no sleeping handler, and the other partitions and tiers
  * keep flowing meanwhile.
  */
-export function createRetryTierConsumer(s: ConsumerSettings): InflightConsumer {
-  return new InflightConsumer({
-    name: 'retry',
-    kafka: s.kafka,
+export function createRetryTierConsumer(s: ConsumerSettings): ConsumerRunner {
+  return new ConsumerRunner({
+    ...runnerOptions(s, 'retry'),
     groupId: `${s.topicPrefix}hookline.dispatcher.retry`,
     topics: s.topics.retry,
-    handle: (message) => s.service.handle(message),
     dueAt: taskDueAt,
-    maxPendingPerPartition: s.maxPendingPerPartition,
-    maxPendingTotal: s.maxPendingTotal,
-    commitIntervalMs: s.commitIntervalMs,
-    drainTimeoutMs: s.drainTimeoutMs,
-    log: s.log,
-    metrics: s.metrics,
   });
 }

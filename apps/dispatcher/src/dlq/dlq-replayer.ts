@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import {
-  CompressionTypes,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Topics } from '@hookline/contracts';
-import { KeyHashPartitioner, withDeadline } from '@hookline/kafka';
+import {
+  BatchingProducer,
+  ConsumerRunner,
+  withDeadline,
+  type ConsumedMessage,
+  type HandlerContext,
+  type RunnerLogger,
+} from '@hookline/kafka';
 import { readDlqEntry, replayMessage, selects, type DlqEntry, type DlqFilter } from './dlq-entry';
 
 export interface DlqReplayerOptions {
@@ -16,6 +16,8 @@ export interface DlqReplayerOptions {
   topics: Pick<Topics, 'deliveries' | 'deliveriesDlq'>;
   /** Prefix of the throwaway consumer group (with the topic prefix, so environments stay apart). */
   groupPrefix: string;
+  /** Where the consumer's crashes and restarts are reported (default: nowhere). */
+  log?: RunnerLogger;
 }
 
 export interface ReplayRun extends DlqFilter {
@@ -62,10 +64,12 @@ export class DlqReplayError extends Error {
  * it saw when it started, so it finishes even while new dead letters arrive, and republishes the
  * selected tasks to `hookline.deliveries` as fresh chains (see replayMessage).
  *
- * kafkajs reads only through consumer groups, so the scan uses a group of its own that commits
- * nothing and is deleted afterwards: the next run starts from the beginning again. Each batch's
- * tasks are acknowledged (acks=all, idempotent producer) before the next batch is read; a run
- * that fails part-way can be repeated, since receivers deduplicate on the unchanged `webhook-id`.
+ * kafkajs reads only through consumer groups, so the scan runs the shared ConsumerRunner in a
+ * group of its own, deleted afterwards: the next run starts from the beginning again. The run
+ * finishes once every partition was read to its end and every selected task acknowledged
+ * (acks=all, idempotent producer); a consumer that dies meanwhile is re-created by the runner and
+ * skips what it had already read. A run that fails part-way can be repeated, since receivers
+ * deduplicate on the unchanged `webhook-id`.
  */
 export class DlqReplayer {
   constructor(private readonly options: DlqReplayerOptions) {}
@@ -90,24 +94,26 @@ export class DlqReplayer {
 
     const { kafka, topics, groupPrefix } = this.options;
     const groupId = `${groupPrefix}.${randomBytes(6).toString('hex')}`;
-    const consumer = kafka.consumer({
+    const producer = run.dryRun ? undefined : new BatchingProducer(kafka);
+    const scan = new Scan(producer, topics, ends, run, result);
+    const runner = new ConsumerRunner({
+      name: 'dlq-replay',
+      kafka,
       groupId,
-      maxWaitTimeInMs: 100,
-      allowAutoTopicCreation: false,
+      topics: [topics.deliveriesDlq],
+      handle: (message, context) => scan.handle(message, context),
+      onReadTo: (_topic, partition, offset) => scan.reached(partition, offset),
+      maxPendingPerPartition: 1000,
+      maxPendingTotal: 5000,
+      // The group is thrown away: commits only spare a re-created consumer some re-reading.
+      commitIntervalMs: 5000,
+      drainTimeoutMs: 10_000,
+      log: this.options.log ?? silent,
     });
-    const producer = run.dryRun
-      ? undefined
-      : kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: KeyHashPartitioner,
-        });
-    const scan = new Scan(consumer, producer, topics, ends, run, result);
     let failure: unknown;
     try {
       await producer?.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topics.deliveriesDlq], fromBeginning: true });
+      await runner.start();
       const timeout = () =>
         new Error(`the scan of ${topics.deliveriesDlq} did not finish within ${run.timeoutMs} ms`);
       const done = scan.start();
@@ -116,9 +122,9 @@ export class DlqReplayer {
       failure = e;
     } finally {
       scan.close();
-      // Waits for the batch in hand, so the counts below include what it published.
-      await consumer.disconnect().catch(() => undefined);
-      await producer?.disconnect().catch(() => undefined);
+      // Waits (bounded) for the tasks in flight, so the counts below include what was published.
+      await runner.stop();
+      await producer?.close();
       await this.deleteGroup(groupId);
     }
     if (failure !== undefined) {
@@ -164,105 +170,98 @@ export class DlqReplayer {
   }
 }
 
-/** One run: selects, publishes batch by batch, settles when every partition is read to its end. */
+const silent: RunnerLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** One run: selects, publishes, settles when every partition is read to its end and published. */
 class Scan {
   /** Partitions not yet read to their end offset. */
   private readonly remaining: Set<number>;
   /** Delivery ids selected so far: a delivery that died again after a replay is replayed once. */
   private readonly seen = new Set<string>();
+  private publishing = 0;
   private settled = false;
   private resolve!: () => void;
   private reject!: (e: unknown) => void;
+  private readonly done: Promise<void>;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(
-    private readonly consumer: Consumer,
-    private readonly producer: Producer | undefined,
+    private readonly producer: BatchingProducer | undefined,
     private readonly topics: Pick<Topics, 'deliveries' | 'deliveriesDlq'>,
     private readonly ends: ReadonlyMap<number, bigint>,
     private readonly run: ReplayRun,
     private readonly result: ReplayResult,
   ) {
     this.remaining = new Set(ends.keys());
-  }
-
-  start(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => {
+    this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    const { consumer } = this;
-    // Fired after every batch, including those kafkajs never hands to eachBatch because they hold
-    // only control records: the end offset of a partition may be such a record.
-    this.cleanups.push(
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-        this.reached(payload.partition, payload.lastOffset),
-      ),
-    );
-    this.cleanups.push(
-      consumer.on(consumer.events.CRASH, ({ payload }) => this.settle(payload.error)),
-    );
+    this.done.catch(() => undefined); // awaited by start()'s caller once the runner has started
+  }
+
+  start(): Promise<void> {
     const onAbort = () => {
       this.result.interrupted = true;
       this.settle();
     };
     this.run.signal?.addEventListener('abort', onAbort, { once: true });
     this.cleanups.push(() => this.run.signal?.removeEventListener('abort', onAbort));
-    consumer
-      .run({ autoCommit: false, eachBatch: (payload) => this.batch(payload) })
-      .catch((e: unknown) => this.settle(e));
-    return done;
+    this.maybeDone();
+    return this.done;
   }
 
   close(): void {
+    this.settle();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 
-  private async batch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
-    if (this.settled) return;
-    const end = this.ends.get(batch.partition) ?? 0n;
-    const out: Message[] = [];
-    for (const message of batch.messages) {
-      if (BigInt(message.offset) >= end) break;
-      this.result.scanned++;
-      const entry = readDlqEntry(batch.partition, message);
-      if (!entry) {
-        this.result.invalid++;
-        continue;
-      }
-      if (!selects(this.run, entry)) continue;
-      if (this.seen.has(entry.task.delivery_id)) {
-        this.result.duplicates++;
-        continue;
-      }
-      this.seen.add(entry.task.delivery_id);
-      this.result.selected++;
-      this.run.onSelected?.(entry);
-      out.push(replayMessage(entry));
+  /** Selects one dead letter; its work is finished once its task is acknowledged. */
+  handle(message: ConsumedMessage, context: HandlerContext): Promise<void> {
+    // What arrived after the start, or anything after the run settled, is not this run's business.
+    if (this.settled || BigInt(message.offset) >= (this.ends.get(message.partition) ?? 0n))
+      return Promise.resolve();
+    this.result.scanned++;
+    const entry = readDlqEntry(message.partition, context.kafkaMessage);
+    if (!entry) {
+      this.result.invalid++;
+      return Promise.resolve();
     }
-    if (out.length > 0 && this.producer) {
-      try {
-        await this.producer.send({
-          topic: this.topics.deliveries,
-          acks: -1,
-          compression: CompressionTypes.GZIP,
-          messages: out,
-        });
-      } catch (e) {
-        // Settled here rather than thrown: kafkajs would retry the batch and publish it twice.
-        this.settle(e);
-        return;
-      }
-      this.result.replayed += out.length;
+    if (!selects(this.run, entry)) return Promise.resolve();
+    if (this.seen.has(entry.task.delivery_id)) {
+      this.result.duplicates++;
+      return Promise.resolve();
     }
-    await heartbeat();
+    this.seen.add(entry.task.delivery_id);
+    this.result.selected++;
+    this.run.onSelected?.(entry);
+    if (!this.producer) return Promise.resolve();
+    this.publishing++;
+    // Never rejected: a retried handler would publish the task twice. The producer retries a
+    // failed request itself, until the run ends (timeout, abort) and closes it.
+    return this.producer
+      .send(this.topics.deliveries, replayMessage(entry))
+      .then(
+        () => void this.result.replayed++,
+        (e: unknown) => this.settle(e),
+      )
+      .finally(() => {
+        this.publishing--;
+        this.maybeDone();
+      });
   }
 
-  private reached(partition: number, lastOffset: string): void {
+  reached(partition: number, lastOffset: string): void {
     if (BigInt(lastOffset) + 1n < (this.ends.get(partition) ?? 0n)) return;
-    // What arrived after the start is not this run's business: stop fetching it.
-    this.consumer.pause([{ topic: this.topics.deliveriesDlq, partitions: [partition] }]);
-    if (this.remaining.delete(partition) && this.remaining.size === 0) this.settle();
+    if (this.remaining.delete(partition)) this.maybeDone();
+  }
+
+  private maybeDone(): void {
+    if (this.remaining.size === 0 && this.publishing === 0) this.settle();
   }
 
   private settle(error?: unknown): void {

@@ -14,7 +14,7 @@ import {
 import type { Logger } from '@hookline/telemetry';
 import type { AttemptLogWriter } from '../dispatch/attempt-log.writer';
 import type { DispatcherMetrics } from '../dispatch/dispatcher.metrics';
-import type { ConsumedMessage } from '../dispatch/inflight-consumer';
+import type { ConsumedMessage } from '@hookline/kafka';
 import type { DeliverableWebhook } from '../dispatch/webhook-directory';
 import {
   afterFailureCounted,

@@ -12,7 +12,7 @@ import {
 import { currentTraceHeaders, extractTraceContext } from '@hookline/kafka';
 import { tracer } from '@hookline/telemetry';
 import type { EventOutcome } from './fanout.metrics';
-import type { OutgoingMessage } from './fanout.producer';
+import type { OutgoingMessage } from '@hookline/kafka';
 import type { SubscriptionIndex } from './subscription-index';
 
 export interface RouterTopics {

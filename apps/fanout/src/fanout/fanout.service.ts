@@ -2,12 +2,18 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
-import { ChangelogReader, WebhookView, createKafka, ensureTopics } from '@hookline/kafka';
+import {
+  BatchingProducer,
+  ChangelogReader,
+  WebhookView,
+  createKafka,
+  ensureTopics,
+  withDeadline,
+} from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
 import { EventRouter } from './event-router';
 import { FanoutConsumer } from './fanout.consumer';
 import { FanoutMetrics } from './fanout.metrics';
-import { FanoutProducer } from './fanout.producer';
 import { SubscriptionIndex, type Subscription } from './subscription-index';
 
 export interface FanoutTuning {
@@ -15,9 +21,14 @@ export interface FanoutTuning {
   heartbeatIntervalMs?: number;
   /** Bytes (before compression) per produce request; default 1 MiB. */
   maxRequestBytes?: number;
-  /** Bytes of tasks per partition awaiting acknowledgement; default 8 MiB. */
+  /** Bytes of tasks per partition awaiting acknowledgement; default 2 MiB. */
   maxInFlightBytes?: number;
+  /** A consumer unable to consume for longer than this fails /healthz (default 2 min). */
+  unhealthyAfterMs?: number;
 }
+
+/** Bound of each shutdown step after the drain: all of stop() fits the 30 s grace period. */
+const STOP_STEP_MS = 3000;
 
 /**
  * Fan-out: the subscription index, rebuilt from the changelog at every start and kept live, and
@@ -32,7 +43,7 @@ export class FanoutService {
   readonly topics: Topics;
   readonly kafka: Kafka;
   private readonly reader: ChangelogReader;
-  private readonly producer: FanoutProducer;
+  private readonly producer: BatchingProducer;
   private readonly consumer: FanoutConsumer;
 
   constructor(
@@ -59,7 +70,11 @@ export class FanoutService {
       onRecord: (key, value) => this.view.apply(key, value),
     });
 
-    this.producer = new FanoutProducer(this.kafka, { maxRequestBytes: tuning.maxRequestBytes });
+    this.producer = new BatchingProducer(this.kafka, {
+      maxRequestBytes: tuning.maxRequestBytes,
+      closeTimeoutMs: STOP_STEP_MS,
+      log,
+    });
     const router = new EventRouter(this.index, this.topics, (seconds) =>
       this.metrics.matchSeconds.observe(seconds),
     );
@@ -75,6 +90,9 @@ export class FanoutService {
       heartbeatIntervalMs: tuning.heartbeatIntervalMs,
       partitionsConsumedConcurrently: config.HOOKLINE_TOPIC_PARTITIONS,
       maxInFlightBytes: tuning.maxInFlightBytes,
+      drainTimeoutMs: 10_000,
+      disconnectTimeoutMs: STOP_STEP_MS,
+      unhealthyAfterMs: tuning.unhealthyAfterMs,
       indexFresh: () => this.reader.sync(),
     });
   }
@@ -116,18 +134,24 @@ export class FanoutService {
   }
 
   async readiness(): Promise<Record<string, boolean>> {
-    return { changelog_caught_up: this.reader.isCaughtUp, events_consumer: this.consumer.healthy };
+    return {
+      changelog_caught_up: this.reader.isCaughtUp,
+      events_consumer: this.consumer.consuming,
+    };
+  }
+
+  /** Fails once the events consumer has been unable to consume (and to recover) for too long. */
+  async liveness(): Promise<Record<string, boolean>> {
+    return { events_consumer: this.consumer.health().live };
   }
 
   async stop(): Promise<void> {
     await this.consumer
       .stop()
       .catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
-    await this.producer
-      .disconnect()
-      .catch((e) => this.log.warn({ err: e }, 'stopping the producer'));
-    await this.reader
-      .stop()
-      .catch((e) => this.log.warn({ err: e }, 'stopping the changelog reader'));
+    await this.producer.close();
+    await withDeadline(this.reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch((e) =>
+      this.log.warn({ err: e }, 'stopping the changelog reader'),
+    );
   }
 }

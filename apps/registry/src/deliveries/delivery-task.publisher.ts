@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { topicNames, type TaskMessage } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
-import { injectTraceHeaders, withDeadline } from '@hookline/kafka';
+import { BatchingProducer, injectTraceHeaders, withDeadline } from '@hookline/kafka';
 import { ApiError } from '../common/api-error';
 import { CONFIG, KAFKA } from '../infra/tokens';
 
@@ -15,34 +15,29 @@ const noAnswer = () => new Error(`Kafka did not answer within ${SEND_TIMEOUT_MS}
  * treats them like any other task: the registry never calls an endpoint itself, so the URL
  * policy, signing and the delivery log stay in one place. Kafka is connected on first use, so the
  * rest of the API works while it is down; a send that Kafka does not acknowledge in a few seconds
- * answers 503.
+ * answers 503. The producer keeps trying such a task until shutdown (its failure policy), so it
+ * may still be delivered: the caller's retry then yields a second, separate attempt.
  */
 @Injectable()
 export class DeliveryTaskPublisher implements OnApplicationShutdown {
   private readonly deliveriesTopic: string;
-  private producer?: Producer;
-  private connecting?: Promise<Producer>;
+  private readonly producer: BatchingProducer;
 
-  constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    @Inject(CONFIG) config: HooklineConfig,
-  ) {
+  constructor(@Inject(KAFKA) kafka: Kafka, @Inject(CONFIG) config: HooklineConfig) {
     this.deliveriesTopic = topicNames(
       config.HOOKLINE_TOPIC_PREFIX,
       config.HOOKLINE_RETRY_SCHEDULE.length,
     ).deliveries;
+    this.producer = new BatchingProducer(kafka, { closeTimeoutMs: SEND_TIMEOUT_MS });
   }
 
   /** A task built by DeliveryTasks; the request's trace context is added to its headers. */
   async publish(task: TaskMessage): Promise<void> {
     try {
-      const producer = await withDeadline(this.connect(), SEND_TIMEOUT_MS, noAnswer);
       await withDeadline(
-        producer.send({
-          topic: this.deliveriesTopic,
-          acks: -1,
-          timeout: SEND_TIMEOUT_MS,
-          messages: [{ ...task, headers: injectTraceHeaders({ ...task.headers }) }],
+        this.producer.send(this.deliveriesTopic, {
+          ...task,
+          headers: injectTraceHeaders({ ...task.headers }),
         }),
         SEND_TIMEOUT_MS,
         noAnswer,
@@ -55,20 +50,7 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-  }
-
-  private connect(): Promise<Producer> {
-    this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
-      this.producer = producer;
-      return producer;
-    })().catch((e: unknown) => {
-      this.connecting = undefined; // the next request tries again
-      throw e;
-    });
-    return this.connecting;
+  onApplicationShutdown(): Promise<void> {
+    return this.producer.close();
   }
 }

@@ -5,10 +5,11 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { OperationalEvents, topicNames, webhookStateKey, type Topics } from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
+import { BatchingProducer, type OutgoingMessage } from '@hookline/kafka';
 import {
   ADVISORY_LOCKS,
   OrderedRelay,
@@ -27,6 +28,9 @@ interface WebhookEventRow extends OutboxRow {
   occurred_at: Date;
 }
 
+/** How long stop() lets the batch in progress finish before closing the producer under it. */
+const STOP_GRACE_MS = 5000;
+
 export const RELAY_LOCK = ADVISORY_LOCKS.changelogRelay;
 
 /**
@@ -39,8 +43,7 @@ export const RELAY_LOCK = ADVISORY_LOCKS.changelogRelay;
 @Injectable()
 export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly topics: Topics;
-  private producer?: Producer;
-  private connected?: Promise<void>;
+  private producer?: BatchingProducer;
   private relay?: OrderedRelay<WebhookEventRow>;
   private readonly published: Counter;
   private readonly lagSeconds: Histogram;
@@ -73,7 +76,7 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     // Connecting happens on the first publish, so the API starts (and answers 503 where Kafka is
     // needed) while Kafka is down; the relay retries until it is back.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = new BatchingProducer(this.kafka, { log: this.log });
     this.relay = new OrderedRelay<WebhookEventRow>({
       dataSource: this.dataSource,
       table: 'webhook_events',
@@ -89,34 +92,31 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async publish(rows: WebhookEventRow[]): Promise<void> {
-    const changelog: Message[] = rows.map((r) => ({
-      key: webhookStateKey(r.aggregate_id),
-      value: r.state ? JSON.stringify(r.state) : null,
-      headers: { 'hookline-change-type': r.type },
+    const changelog: OutgoingMessage[] = rows.map((r) => ({
+      topic: this.topics.webhooksChangelog,
+      message: {
+        key: webhookStateKey(r.aggregate_id),
+        value: r.state ? JSON.stringify(r.state) : null,
+        headers: { 'hookline-change-type': r.type },
+      },
     }));
-    const operational: Message[] = rows
+    const operational: OutgoingMessage[] = rows
       .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
       .filter((r) => Object.keys(r.change).length > 0)
       .map((r) => {
         const at = new Date(r.occurred_at);
-        return r.type === 'webhook.disabled'
-          ? OperationalEvents.webhookDisabled(
-              r.project_id,
-              r.aggregate_id,
-              String(r.change.disabled_reason ?? 'manual'),
-              at,
-            )
-          : OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at);
+        const message =
+          r.type === 'webhook.disabled'
+            ? OperationalEvents.webhookDisabled(
+                r.project_id,
+                r.aggregate_id,
+                String(r.change.disabled_reason ?? 'manual'),
+                at,
+              )
+            : OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at);
+        return { topic: this.topics.operational, message };
       });
-    const topicMessages = [{ topic: this.topics.webhooksChangelog, messages: changelog }];
-    if (operational.length)
-      topicMessages.push({ topic: this.topics.operational, messages: operational });
-    this.connected ??= this.producer!.connect().catch((e) => {
-      this.connected = undefined;
-      throw e;
-    });
-    await this.connected;
-    await this.producer!.sendBatch({ acks: -1, topicMessages });
+    await this.producer!.sendAll([...changelog, ...operational]);
     this.published.inc(rows.length);
     const now = Date.now();
     for (const r of rows) this.lagSeconds.observe((now - new Date(r.occurred_at).getTime()) / 1000);
@@ -148,10 +148,18 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka. */
+  /**
+   * Finishes the batch in progress, releases the relay lock (another replica takes over) and Kafka.
+   * With Kafka down the batch in progress would wait for the producer forever: after a grace the
+   * producer is closed, which fails that batch (its rows stay unpublished in the outbox).
+   */
   async stop(): Promise<void> {
-    await this.relay?.stop();
-    await this.producer?.disconnect().catch(() => undefined);
+    const stopped = this.relay?.stop();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
+    clearTimeout(grace);
+    await this.producer?.close();
+    await stopped;
   }
 
   // Before shutdown, not during: the data source is destroyed in the shutdown phase, and the batch

@@ -56,8 +56,7 @@ export class PortalSessionsController {
   })
   @UseGuards(ApiKeyGuard)
   current(@CurrentKey() caller: CallerKey) {
-    if (!caller.portalSessionId)
-      throw ApiError.notFound('portal session');
+    if (!caller.portalSessionId) throw ApiError.notFound('portal session');
     return this.sessions.current(caller.portalSessionId);
   }
 

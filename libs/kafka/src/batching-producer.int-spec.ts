@@ -1,0 +1,85 @@
+import { logLevel } from 'kafkajs';
+import {
+  TopicCollector,
+  createTestTopics,
+  freePort,
+  uniqueName,
+  type TestTopics,
+} from '@hookline/testing';
+import { BatchingProducer, ProducerClosedError } from './batching-producer';
+import { createKafka } from './kafka-client';
+
+describe(BatchingProducer.name, () => {
+  let t: TestTopics;
+  beforeAll(async () => {
+    t = await createTestTopics();
+  });
+  afterAll(() => t.drop());
+
+  it('should resolve a send once the broker holds it, keeping per-key order across shared requests', async () => {
+    const sut = new BatchingProducer(t.kafka, { maxRequestMessages: 7 });
+    const collector = await TopicCollector.start(t.kafka, [t.topics.deliveries]);
+    try {
+      const topic = t.topics.deliveries;
+      const sends = Array.from({ length: 60 }, (_, i) =>
+        sut.send(topic, { key: `k${i % 3}`, value: String(i) }),
+      );
+      sends.push(
+        sut.send(topic, [
+          { key: 'k0', value: '60' },
+          { key: 'k0', value: '61' },
+        ]),
+      );
+      await Promise.all(sends);
+
+      const admin = t.kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(62);
+
+      await collector.waitFor((messages) => messages.length === 62);
+      const values = (key: string) => collector.byKey(key).map((m) => Number(m.value));
+      const k0 = values('k0');
+      expect(k0).toEqual([...k0].sort((a, b) => a - b));
+      expect(k0.slice(-2)).toEqual([60, 61]);
+      expect(values('k1')).toEqual(Array.from({ length: 20 }, (_, i) => i * 3 + 1));
+    } finally {
+      await collector.stop();
+      await sut.close();
+    }
+  });
+
+  it('should end close() within its bound with the broker unreachable, rejecting what it could not send', async () => {
+    // Nothing listens on this port: every connection attempt is refused.
+    const kafka = createKafka({
+      brokers: [`127.0.0.1:${await freePort()}`],
+      clientId: uniqueName('unreachable'),
+      logLevel: logLevel.NOTHING,
+    });
+    const sut = new BatchingProducer(kafka, {
+      closeTimeoutMs: 1000,
+      retryBackoff: { initialMs: 50, maxMs: 200 },
+    });
+    const sent = sut.send('anywhere', { key: 'k', value: 'v' });
+    const outcome = sent.then(
+      () => 'acknowledged',
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // a few failed attempts
+
+    const began = Date.now();
+    await sut.close();
+    expect(Date.now() - began).toBeLessThan(3500);
+    expect(await outcome).toBeInstanceOf(ProducerClosedError);
+    await expect(sut.send('anywhere', { value: 'late' })).rejects.toBeInstanceOf(
+      ProducerClosedError,
+    );
+  });
+
+  it('should still send what is queued when closed with the broker up', async () => {
+    const sut = new BatchingProducer(t.kafka, { lingerMs: 50 });
+    const sent = sut.send(t.topics.operational, { key: 'k', value: 'queued' });
+    await sut.close();
+    await expect(sent).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,209 @@
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
+import type { RunnerLogger } from './consumer-runner.types';
+import { withDeadline } from './deadline';
+import { KeyHashPartitioner } from './key-partitioner';
+import { MicroBatcher } from './micro-batcher';
+
+export interface OutgoingMessage {
+  topic: string;
+  message: Message;
+  /** Approximate size before compression, to bound produce requests; estimated when absent. */
+  bytes?: number;
+}
+
+export interface BatchingProducerOptions {
+  /**
+   * Bytes (before compression) per produce request at most. 1 MiB keeps every partition's batch
+   * under the broker's default message.max.bytes whatever the spread of keys.
+   */
+  maxRequestBytes?: number;
+  maxRequestMessages?: number;
+  /** How long the first send waits for others to share its request (default 1 ms). */
+  lingerMs?: number;
+  compression?: CompressionTypes;
+  /** Delay between attempts of a failed request: initialMs doubling up to maxMs (100 ms, 5 s). */
+  retryBackoff?: { initialMs?: number; maxMs?: number };
+  /** How long close() still tries to send what is queued before rejecting it (default 5 s). */
+  closeTimeoutMs?: number;
+  log?: RunnerLogger;
+}
+
+/** The rejection of a send that the producer gave up on because it was closed. */
+export class ProducerClosedError extends Error {
+  constructor(message = 'the producer is closed', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProducerClosedError';
+  }
+}
+
+const HEADER_ALLOWANCE = 256;
+
+/**
+ * The one Kafka producer of the apps: idempotent, acks=all, one request in flight (a retried
+ * request can neither duplicate nor reorder), keys hashed like the Java client. Concurrent sends
+ * are gathered into shared produce requests of bounded size; `send` resolves once the broker
+ * acknowledged its messages.
+ *
+ * Failure policy: a failed request is retried, in order, with capped backoff, until it succeeds
+ * or the producer is closed; later sends queue behind it, so per-key order holds. close() stops
+ * taking sends, tries what is queued for at most `closeTimeoutMs`, then rejects whatever is left
+ * with ProducerClosedError: shutdown with Kafka down ends within that bound.
+ */
+export class BatchingProducer {
+  private readonly producer: Producer;
+  private readonly batcher: MicroBatcher<OutgoingMessage>;
+  private readonly compression: CompressionTypes;
+  private connecting?: Promise<void>;
+  private closed = false;
+  private closing?: Promise<void>;
+  /** Set when close() gives up: rejects the request in flight and every one after it. */
+  private abandoned = false;
+  private readonly onAbandon: (() => void)[] = [];
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchingProducerOptions = {},
+  ) {
+    this.compression = options.compression ?? CompressionTypes.GZIP;
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: KeyHashPartitioner,
+    });
+    this.batcher = new MicroBatcher((items) => this.request(items), {
+      maxItems: options.maxRequestMessages ?? 10_000,
+      maxBytes: options.maxRequestBytes ?? 1024 * 1024,
+      lingerMs: options.lingerMs ?? 1,
+    });
+  }
+
+  /** Connects now; otherwise the first request connects (and retries like any request). */
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((e: unknown) => {
+      this.connecting = undefined;
+      throw e;
+    });
+    return this.connecting;
+  }
+
+  /** Queues the messages for `topic`; resolves once Kafka acknowledged all of them. */
+  send(topic: string, messages: Message | Message[]): Promise<void> {
+    const list = Array.isArray(messages) ? messages : [messages];
+    return this.sendAll(list.map((message) => ({ topic, message })));
+  }
+
+  /** Queues messages of any topics, in this order; resolves once Kafka acknowledged all of them. */
+  sendAll(messages: OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ProducerClosedError());
+    if (messages.length === 0) return Promise.resolve();
+    return this.batcher.add(
+      messages.map((item) => ({ item, bytes: item.bytes ?? estimateBytes(item.message) })),
+    );
+  }
+
+  /** Messages queued and not yet sent. */
+  get queued(): number {
+    return this.batcher.pending;
+  }
+
+  /** Sends what is queued (for at most closeTimeoutMs), rejects the rest, and disconnects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    const ms = this.options.closeTimeoutMs ?? 5000;
+    const giveUp = setTimeout(() => this.abandon(), ms);
+    await this.batcher.drain().catch(() => undefined);
+    clearTimeout(giveUp);
+    this.abandon();
+    if (this.connecting) {
+      await withDeadline(
+        this.producer.disconnect(),
+        Math.min(ms, 2000),
+        () => new Error('producer disconnect timed out'),
+      ).catch(() => undefined);
+    }
+  }
+
+  private abandon(): void {
+    this.abandoned = true;
+    for (const reject of this.onAbandon.splice(0)) reject();
+  }
+
+  /** One produce request, retried until acknowledged or abandoned. */
+  private async request(items: OutgoingMessage[]): Promise<void> {
+    const { retryBackoff, log } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      if (this.abandoned) throw new ProducerClosedError();
+      try {
+        await this.untilAbandoned(this.produce(items));
+        return;
+      } catch (e) {
+        if (this.abandoned) throw new ProducerClosedError(undefined, { cause: e });
+        log?.warn({ err: e, messages: items.length, attempt }, 'produce failed; retrying');
+        const delay = Math.min(
+          retryBackoff?.maxMs ?? 5000,
+          (retryBackoff?.initialMs ?? 100) * 2 ** Math.min(attempt, 20),
+        );
+        await this.untilAbandoned(new Promise((r) => setTimeout(r, delay))).catch(() => undefined);
+      }
+    }
+  }
+
+  private async produce(items: OutgoingMessage[]): Promise<void> {
+    await this.connect();
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: this.compression,
+      topicMessages: byTopic(items),
+    });
+  }
+
+  /** `work`, or a rejection as soon as close() gives up (the request's outcome is then unknown). */
+  private untilAbandoned<T>(work: Promise<T>): Promise<T> {
+    if (this.abandoned) return Promise.reject(new ProducerClosedError());
+    return new Promise<T>((resolve, reject) => {
+      const onAbandon = () => reject(new ProducerClosedError());
+      this.onAbandon.push(onAbandon);
+      const done = () => {
+        const i = this.onAbandon.indexOf(onAbandon);
+        if (i >= 0) this.onAbandon.splice(i, 1);
+      };
+      work.then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (e: unknown) => {
+          done();
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+function estimateBytes(message: Message): number {
+  const size = (v: Message['value'] | Message['key']) =>
+    v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+  return size(message.value) + size(message.key) + HEADER_ALLOWANCE;
+}
+
+function byTopic(items: OutgoingMessage[]): TopicMessages[] {
+  const topics = new Map<string, Message[]>();
+  for (const { topic, message } of items) {
+    const list = topics.get(topic);
+    if (list) list.push(message);
+    else topics.set(topic, [message]);
+  }
+  return [...topics].map(([topic, messages]) => ({ topic, messages }));
+}
