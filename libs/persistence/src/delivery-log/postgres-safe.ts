@@ -13,12 +13,11 @@ export function isDeterministicDataError(e: unknown): boolean {
 }
 
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const NUL_OR_LONE_SURROGATE =
-  /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** The text with NUL and unpaired surrogates replaced by U+FFFD. */
 export function postgresSafeText(text: string): string {
-  return text.replace(NUL_OR_LONE_SURROGATE, '\ufffd');
+  return text.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** A copy of a JSON-like value whose strings (keys included) Postgres can store. */
