@@ -106,12 +106,9 @@ export class DeliveryService {
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     const { directory, limiter, metrics, log, lifecycle } = this.deps;
     if (!(await lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
-    if (!task.manual && alreadySettled(task, await this.deps.settled(task.delivery_id))) {
-      // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
-      metrics.tasksDropped.inc({ reason: 'already_settled' });
-      span.setAttribute('hookline.dropped', 'already_settled');
-      return;
-    }
+    // Looked up while the task waits for its slot; both lookups batch with other tasks'.
+    const logged = task.manual ? undefined : this.deps.settled(task.delivery_id);
+    logged?.catch(() => undefined); // awaited below, with the webhook's check
     const release = await limiter.acquire(
       endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id),
     );
@@ -121,9 +118,10 @@ export class DeliveryService {
     const startedAt = new Date();
     try {
       // Checked only now, with the slot held and the request about to start (see WebhookDirectory).
-      let found;
+      let found: Awaited<ReturnType<WebhookDirectory['forAttempt']>>;
+      let settled: Awaited<typeof logged>;
       try {
-        found = await directory.forAttempt(task.webhook_id);
+        [found, settled] = await Promise.all([directory.forAttempt(task.webhook_id), logged]);
       } catch (e) {
         if (!(e instanceof UnusableWebhookError)) throw e;
         release();
@@ -147,6 +145,13 @@ export class DeliveryService {
           requestHeaders: {},
           startedAt,
         });
+        return;
+      }
+      if (alreadySettled(task, settled)) {
+        // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
+        release();
+        metrics.tasksDropped.inc({ reason: 'already_settled' });
+        span.setAttribute('hookline.dropped', 'already_settled');
         return;
       }
       if (!found.ok) {
