@@ -1,4 +1,11 @@
-import type { EventData, EventType, SignatureScheme } from '@hookline/contracts';
+import type {
+  AttemptResource,
+  DeliveryResource,
+  DeliveryStatus as ContractDeliveryStatus,
+  EventData,
+  EventType,
+  SignatureScheme,
+} from '@hookline/contracts';
 
 export interface Webhook {
   id: string;
@@ -69,33 +76,10 @@ export interface Project {
   api_key_id: string;
 }
 
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
-
-export interface Delivery {
-  id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  trigger: string;
-  url: string;
-  request_headers: Record<string, string>;
-  response_status: number | null;
-  response_body: string | null;
-  duration_ms: number;
-  error_class: string | null;
-  error: string | null;
-  started_at: string;
-}
+/** The delivery log's shapes are the API's contract, declared once in @hookline/contracts. */
+export type DeliveryStatus = ContractDeliveryStatus;
+export type Delivery = DeliveryResource;
+export type DeliveryAttempt = AttemptResource;
 
 export interface DeliveryWithAttempts extends Delivery {
   attempts_log: DeliveryAttempt[];
