@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench`, `npm run build`,
+ * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench`, `npm run chaos`, `npm run build`,
  * `npm run dlq:replay` and `npm run secrets:rekey`.
  * Plain JavaScript so it runs on a fresh clone: it installs the dependencies when node_modules is
  * missing, then hands over to the TypeScript tool, compiled on the fly by @swc-node/register.
@@ -36,6 +36,7 @@ const tools = {
   test: 'test/run-tests.ts',
   stack: 'stack/stack.cli.ts',
   bench: 'bench/bench.ts',
+  chaos: 'chaos/chaos.ts',
   build: 'build/build.cli.ts',
   'secrets:rekey': 'db/rekey-secrets.ts',
   // Lives with the dispatcher, whose dead letters and task semantics it works on.

@@ -20,6 +20,10 @@ export interface HooklineProcesses {
   services: Record<'registry' | 'fanout' | 'dispatcher', ChildProcess>;
   opsUrls: Record<'fanout' | 'dispatcher', string>;
   restart(name: 'registry' | 'fanout' | 'dispatcher', signal?: NodeJS.Signals): Promise<void>;
+  /** Ends one service (SIGTERM: graceful, bounded; SIGKILL: at once) and leaves it down. */
+  kill(name: 'registry' | 'fanout' | 'dispatcher', signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a service that kill() ended; resolves once it is ready. */
+  start(name: 'registry' | 'fanout' | 'dispatcher'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +94,17 @@ export async function startHooklineProcesses(
     services[name] = child;
     await waitForHttp(readyUrl(name), 90_000, child);
   };
+  const kill = async (name: keyof typeof ports, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = services[name];
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (signal === 'SIGKILL') {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    } else {
+      await stopService(child);
+    }
+  };
   try {
     // The registry first: it owns the migrations' schema and publishes the changelog the others replay.
     await start('registry');
@@ -111,16 +126,11 @@ export async function startHooklineProcesses(
     services,
     opsUrls,
     async restart(name, signal = 'SIGTERM') {
-      const child = services[name];
-      if (signal === 'SIGKILL') {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGKILL');
-        await gone;
-      } else {
-        await stopService(child);
-      }
+      await kill(name, signal);
       await start(name);
     },
+    kill: (name, signal) => kill(name, signal),
+    start: (name) => start(name),
     async stop() {
       await Promise.all(Object.values(services).map((c) => stopService(c)));
       await db.drop().catch(() => undefined);

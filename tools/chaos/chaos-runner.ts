@@ -1,0 +1,239 @@
+import { createDataSource, DeliveryLogRepository } from '@hookline/persistence';
+import { createEventPublisher, type EventPublisher } from '@hookline/producer';
+import { HooklineClient } from '@hookline/sdk';
+import { pollUntil, type HooklineProcesses, type StartOptions } from '@hookline/testing';
+import type { DataSource } from 'typeorm';
+import { ChaosReceiver, type Receipt } from './chaos-receiver';
+import type { ChaosLedger } from './chaos-ledger';
+import type { ChaosScenario } from './chaos-scenarios';
+
+export interface ChaosLoad {
+  /** Events per second, spread over 50 ms ticks. */
+  rate: number;
+  /** How long the stream lasts; the fault starts in its middle. */
+  seconds: number;
+  /** Webhooks (each its own endpoint) every event goes to. */
+  webhooks: number;
+  /** Bound on waiting for the last delivery after the stream ends. */
+  settleMs: number;
+}
+
+export const DEFAULT_LOAD: ChaosLoad = { rate: 200, seconds: 12, webhooks: 2, settleMs: 40_000 };
+
+/** How the chaos run starts the services: a short session so a killed member's partitions move within seconds. */
+export const CHAOS_PROCESS_OPTIONS: StartOptions = {
+  logPrefix: 'chaos',
+  logLevel: 'warn',
+  partitions: 6,
+  extraEnv: { HOOKLINE_KAFKA_SESSION_TIMEOUT: '6s' },
+};
+
+const TICK_MS = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs scenarios one after another on one set of Hookline processes: each gets its own project
+ * and webhooks, a steady stream of events through the producer library, its fault in the middle
+ * of the stream, then waits for quiescence and counts.
+ */
+export class ChaosRunner {
+  private constructor(
+    private readonly hl: HooklineProcesses,
+    private readonly receiver: ChaosReceiver,
+    private readonly publisher: EventPublisher,
+    private readonly dataSource: DataSource,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(hl: HooklineProcesses, log: (line: string) => void): Promise<ChaosRunner> {
+    const receiver = await ChaosReceiver.start();
+    const publisher = createEventPublisher({
+      brokers: hl.topics.brokers,
+      clientId: 'hookline-chaos',
+      topicPrefix: hl.topics.prefix,
+    });
+    const dataSource = createDataSource({
+      url: hl.db.url,
+      poolSize: 2,
+      applicationName: 'hookline-chaos',
+    });
+    await dataSource.initialize();
+    return new ChaosRunner(hl, receiver, publisher, dataSource, log);
+  }
+
+  async run(scenario: ChaosScenario, load: ChaosLoad = DEFAULT_LOAD): Promise<ChaosLedger> {
+    const say = (line: string) => this.log(`[${scenario.name}] ${line}`);
+    const started = Date.now();
+    const { projectId, webhooks } = await this.setUp(scenario.name, load.webhooks);
+    const endpoints = webhooks.map((w) => w.endpoint);
+    const invalidBefore = this.receiver.invalid;
+
+    const published = new Map<string, number>();
+    let publishFailed = 0;
+    const sends: Promise<void>[] = [];
+    let fault: Promise<{ start: number; end: number }> | undefined;
+    const perTick = (load.rate * TICK_MS) / 1000;
+    const ticks = (load.seconds * 1000) / TICK_MS;
+    const t0 = Date.now();
+    say(`publishing ${load.rate}/s for ${load.seconds} s; fault at ${load.seconds / 2} s`);
+    for (let tick = 0; tick < ticks; tick++) {
+      if (tick === Math.floor(ticks / 2)) {
+        const start = Date.now();
+        fault = scenario.inject(this.hl, say).then(() => ({ start, end: Date.now() }));
+      }
+      for (let i = 0; i < perTick; i++) {
+        const sentAt = Date.now();
+        sends.push(
+          this.publisher
+            .publish(
+              'project.updated',
+              { project_id: projectId, name: `n${tick}-${i}`, tier: 'pro', region: 'eu-west-1' },
+              { projectId },
+            )
+            .then(
+              ({ id }) => void published.set(id, sentAt),
+              () => void publishFailed++,
+            ),
+        );
+      }
+      // Steady pace: each tick starts at its own time, whatever the previous one cost.
+      await sleep(Math.max(0, t0 + (tick + 1) * TICK_MS - Date.now()));
+    }
+    await Promise.all(sends);
+    const window = await fault!;
+    say(`stream over: ${published.size} published, ${publishFailed} refused`);
+
+    const expected = published.size * endpoints.length;
+    const owed = () => this.owed(published, endpoints);
+    await pollUntil(() => owed().missing === 0, {
+      timeoutMs: load.settleMs,
+      intervalMs: 250,
+      message: 'every delivery',
+    }).catch(() => say('not every delivery arrived in time'));
+    // Late repeats (a task redone after a crash) arrive shortly after; count them too.
+    await sleep(2000);
+    const { missing, byPair } = owed();
+    const receipts = this.receiver.receiptsOf(endpoints);
+    const ledgerReceipts = receipts.filter((r) => published.has(r.eventId));
+    const duplicates = ledgerReceipts.reduce((n, r) => n + r.count - 1, 0);
+    const largest = Math.max(0, ...ledgerReceipts.map((r) => r.count));
+    const logDisagreements = await this.logDisagreements(projectId, webhooks, receipts);
+    const recoverySeconds = recovery(published, endpoints, byPair, window);
+    return {
+      scenario: scenario.name,
+      published: published.size,
+      publishFailed,
+      expected,
+      delivered: expected - missing,
+      missing,
+      duplicates,
+      largest,
+      invalid: this.receiver.invalid - invalidBefore,
+      logDisagreements,
+      recoverySeconds,
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+  }
+
+  /** A project with `count` webhooks on their own endpoints, warmed up: each has delivered once. */
+  private async setUp(name: string, count: number) {
+    const admin = new HooklineClient({ baseUrl: this.hl.apiUrl, adminToken: this.hl.adminToken });
+    const project = await admin.projects.create(`chaos-${name}`);
+    const client = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey: project.api_key });
+    const webhooks: { id: string; endpoint: string }[] = [];
+    for (let i = 0; i < count; i++) {
+      const endpoint = `${name}-${i}-${Date.now().toString(36)}`;
+      const created = await client.webhooks.create(this.receiver.url(endpoint), ['*']);
+      this.receiver.accept(endpoint, created.secret);
+      webhooks.push({ id: created.id, endpoint });
+    }
+    // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
+    const endpoints = webhooks.map((w) => w.endpoint);
+    await pollUntil(
+      async () => {
+        await this.publisher.publish(
+          'project.updated',
+          { project_id: project.id, name: 'warm-up', tier: 'pro', region: 'eu-west-1' },
+          { projectId: project.id },
+        );
+        await sleep(500);
+        const reached = new Set(this.receiver.receiptsOf(endpoints).map((r) => r.endpoint));
+        return reached.size === endpoints.length;
+      },
+      { timeoutMs: 60_000, intervalMs: 0, message: 'warm-up delivery to every webhook' },
+    );
+    return { projectId: project.id, webhooks };
+  }
+
+  private owed(published: Map<string, number>, endpoints: readonly string[]) {
+    const byPair = new Map<string, Receipt>();
+    for (const r of this.receiver.receiptsOf(endpoints)) {
+      const key = `${r.eventId} ${r.endpoint}`;
+      const known = byPair.get(key);
+      if (!known || r.firstAt < known.firstAt) byPair.set(key, r);
+    }
+    let missing = 0;
+    for (const id of published.keys())
+      for (const e of endpoints) if (!byPair.has(`${id} ${e}`)) missing++;
+    return { missing, byPair };
+  }
+
+  /**
+   * Rows of the delivery log (read through DeliveryLogRepository, as the API reads them) that
+   * disagree with the endpoints: received but not `succeeded`, or `succeeded` but never received.
+   * The log is written in batches, so this waits (bounded) for it to catch up.
+   */
+  private async logDisagreements(
+    projectId: string,
+    webhooks: readonly { id: string; endpoint: string }[],
+    receipts: readonly Receipt[],
+  ): Promise<number> {
+    const repository = new DeliveryLogRepository(this.dataSource);
+    const count = async () => {
+      const status = new Map<string, string>();
+      for (const w of webhooks) {
+        let cursor: string | undefined;
+        do {
+          const page = await repository.list(projectId, w.id, { limit: 1000, cursor });
+          for (const row of page.rows) status.set(row.id, row.status);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      }
+      const received = new Set(receipts.map((r) => r.deliveryId));
+      let disagreements = 0;
+      for (const id of received) if (status.get(id) !== 'succeeded') disagreements++;
+      for (const [id, s] of status) if (s === 'succeeded' && !received.has(id)) disagreements++;
+      return disagreements;
+    };
+    return pollUntil(async () => ((await count()) === 0 ? 0 : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+    })
+      .then(() => 0)
+      .catch(() => count());
+  }
+
+  async close(): Promise<void> {
+    await this.publisher.disconnect();
+    await this.receiver.close();
+    await this.dataSource.destroy();
+  }
+}
+
+function recovery(
+  published: Map<string, number>,
+  endpoints: readonly string[],
+  byPair: Map<string, Receipt>,
+  window: { start: number; end: number },
+): number | null {
+  let last = window.start;
+  for (const [id, sentAt] of published) {
+    if (sentAt > window.end) continue;
+    for (const e of endpoints) {
+      const r = byPair.get(`${id} ${e}`);
+      if (!r) return null;
+      last = Math.max(last, r.firstAt);
+    }
+  }
+  return Math.round((last - window.start) / 100) / 10;
+}

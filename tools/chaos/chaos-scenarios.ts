@@ -1,0 +1,60 @@
+import type { HooklineProcesses } from '@hookline/testing';
+
+type ServiceName = 'registry' | 'fanout' | 'dispatcher';
+
+/** A fault injected mid-stream; `inject` resolves when the fault is over (every service back). */
+export interface ChaosScenario {
+  name: string;
+  description: string;
+  /** In the `--quick` subset (and so in `npm test`). */
+  quick: boolean;
+  inject(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
+}
+
+const DOWN_MS = 5_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function killNine(name: ServiceName, quick: boolean): ChaosScenario {
+  return {
+    name: `kill-${name}`,
+    description: `kill -9 of the ${name}, restarted after ${DOWN_MS / 1000} s`,
+    quick,
+    async inject(hl, log) {
+      await hl.kill(name, 'SIGKILL');
+      log(`${name} killed (SIGKILL)`);
+      await sleep(DOWN_MS);
+      await hl.start(name);
+      log(`${name} ready again`);
+    },
+  };
+}
+
+/** Every scenario, in the order they run. */
+export const SCENARIOS: readonly ChaosScenario[] = [
+  killNine('dispatcher', true),
+  killNine('fanout', true),
+  killNine('registry', false),
+  {
+    name: 'rolling-sigterm',
+    description: 'SIGTERM of every service in turn, each restarted at once (a rolling restart)',
+    quick: true,
+    async inject(hl, log) {
+      for (const name of ['registry', 'fanout', 'dispatcher'] as const) {
+        await hl.restart(name, 'SIGTERM');
+        log(`${name} restarted (SIGTERM)`);
+      }
+    },
+  },
+];
+
+/** The scenarios `--quick` / `--only=a,b` select; throws on an unknown name. */
+export function selectScenarios(options: { quick?: boolean; only?: string[] }): ChaosScenario[] {
+  const unknown = options.only?.find((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown)
+    throw new Error(
+      `unknown scenario "${unknown}"; one of ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  return SCENARIOS.filter((s) =>
+    options.only ? options.only.includes(s.name) : !options.quick || s.quick,
+  );
+}
