@@ -323,19 +323,23 @@ export class DeliveryLogRepository {
   }
 
   /**
-   * Deletes up to `batch` attempts (by started_at) or deliveries (by created_at) older than
-   * `cutoff`; answers how many. Run in `manager` when given (the retention job's locked session).
+   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at) or per-minute stats
+   * rows (by minute) older than `cutoff`; answers how many. Run in `manager` when given (the
+   * retention job's locked session).
    */
   async deleteOlderThan(
-    what: 'attempts' | 'deliveries',
+    what: 'attempts' | 'deliveries' | 'stats',
     cutoff: Date,
     batch: number,
     manager?: EntityManager,
   ): Promise<number> {
-    const [table, column] =
-      what === 'attempts' ? ['delivery_attempts', 'started_at'] : ['deliveries', 'created_at'];
+    const [table, column, key] = {
+      attempts: ['delivery_attempts', 'started_at', 'id'],
+      deliveries: ['deliveries', 'created_at', 'id'],
+      stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
+    }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
-      `with gone as (delete from ${table} where id in (select id from ${table} where ${column} < $1 limit $2) returning 1)
+      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} where ${column} < $1 limit $2) returning 1)
        select count(*)::int as n from gone`,
       [cutoff, batch],
     )) as [{ n: number }];
