@@ -286,4 +286,102 @@ describe('console in a browser', () => {
       await tab.close();
     });
   });
+
+  describe('charts, event catalog, project log and the operator', () => {
+    let live: string;
+    let dead: string;
+    let failed: string[];
+    let flaky: LoopbackReceiver;
+
+    beforeAll(async () => {
+      await page.goto(`${consoleUrl()}#/webhooks`);
+      live = (await api.webhooks.create(receiver.url, ['project.member.created'])).id;
+      // An endpoint answering 500: its test pings (manual attempts, never retried) end failed.
+      flaky = await LoopbackReceiver.start();
+      flaky.answer({ status: 500, body: 'down' });
+      dead = (await api.webhooks.create(flaky.url, ['project.updated'])).id;
+      failed = [(await api.webhooks.test(dead)).delivery_id];
+      failed.push((await api.webhooks.test(dead)).delivery_id);
+    });
+    afterAll(() => flaky?.close());
+
+    it('should send a test event of a type from the catalog and show its delivery', async () => {
+      await page.getByRole('link', { name: 'Event catalog' }).click();
+      const entry = page.getByRole('region', { name: 'project.member.created', exact: true });
+      await entry.getByText('JSON Schema of data').click();
+      await entry.locator('summary', { hasText: 'Send a test event of this type' }).click();
+      await entry.getByLabel('Webhook').selectOption(live);
+      await entry.getByLabel(/^Data/).fill(JSON.stringify(member));
+      await entry.getByRole('button', { name: 'Send a test event of this type' }).click();
+      await entry
+        .getByTestId('test-event-result')
+        .getByText('succeeded')
+        .waitFor({ timeout: 30_000 });
+      await screenshot(page, '13-event-catalog');
+    });
+
+    it('should redeliver several failed deliveries together from the project log', async () => {
+      flaky.answer({ status: 200, body: 'ok' });
+      await page.getByRole('link', { name: 'Deliveries', exact: true }).click();
+      for (const id of failed) await page.getByLabel(`Select ${id}`).check();
+      await screenshot(page, '14-project-deliveries-selected');
+      await page.getByRole('button', { name: 'Redeliver selected (2)' }).click();
+      await page.getByRole('status').getByText('2 redeliveries queued.').waitFor();
+      await pollUntil(
+        async () =>
+          (await Promise.all(failed.map((id) => api.deliveries.get(id)))).every(
+            (d) => d.status === 'succeeded',
+          ),
+        { timeoutMs: 30_000, message: 'both redelivered' },
+      );
+      const row = page.getByTestId('delivery-row').filter({ hasText: failed[0]! });
+      await pollUntil(async () => (await row.getAttribute('data-status')) === 'succeeded', {
+        timeoutMs: 10_000,
+        message: 'the log showing the redelivery',
+      });
+    });
+
+    it('should chart the project and each webhook, and show success rates in the list', async () => {
+      const charts = page.getByTestId('delivery-charts');
+      await charts.locator('.recharts-bar-rectangle').first().waitFor({ timeout: 20_000 });
+      await charts.getByRole('button', { name: 'Last 24 h' }).click();
+      await charts.getByText('failed · ').waitFor();
+      await screenshot(page, '15-project-charts');
+      await page.goto(`${consoleUrl()}#/webhooks/${dead}`);
+      await charts.locator('.recharts-surface').first().waitFor({ timeout: 20_000 });
+      expect(await charts.getByTestId('stats-totals').textContent()).toContain('2 succeeded');
+      await screenshot(page, '16-webhook-charts');
+      await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+      const rate = page
+        .getByTestId('webhook-row')
+        .filter({ hasText: flaky.url })
+        .getByTestId('success-rate');
+      await pollUntil(async () => (await rate.textContent()) === '50.0 %', {
+        timeoutMs: 20_000,
+        message: "the dead webhook's success rate",
+      });
+    });
+
+    it('should list projects, create one and mint a key and a portal link, as the operator', async () => {
+      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await tab.goto(consoleUrl());
+      await tab.getByLabel('Operator (admin token)').check();
+      await tab.getByLabel('Admin token', { exact: true }).fill(hl.adminToken);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByTestId('project-row').filter({ hasText: 'Console' }).first().waitFor();
+      await tab.getByLabel("New project's name").fill('Operated');
+      await tab.getByRole('button', { name: 'Create project' }).click();
+      const created = (await tab.getByTestId('secret').first().textContent())!;
+      expect(created).toMatch(/^hlk_/);
+      const row = tab.getByTestId('project-row').filter({ hasText: 'Operated' });
+      await row.getByRole('button', { name: 'Mint an API key' }).click();
+      const minted = (await row.getByTestId('secret').first().textContent())!;
+      expect(minted).toMatch(/^hlk_/);
+      await new HooklineClient({ baseUrl: hl.apiUrl, apiKey: minted }).webhooks.page();
+      await row.getByRole('button', { name: 'Portal link' }).click();
+      await row.getByText('/console').waitFor();
+      await screenshot(tab, '17-operator');
+      await tab.close();
+    });
+  });
 });

@@ -1,9 +1,12 @@
 import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { ClientContext } from './api/client-context';
-import { consoleClient, errorText, isUnauthorized } from './api/console-client';
+import { consoleClient, errorText, isUnauthorized, operatorClient } from './api/console-client';
 import { formatTime } from './components/common.components';
+import { DeliveriesPage } from './deliveries/deliveries.page';
 import { DeliveryPage } from './deliveries/delivery.page';
+import { EventTypesPage } from './event-types/event-types.page';
+import { OperatorPage } from './operator/operator.page';
 import { href, useRoute } from './routing/hash-route';
 import { takePortalToken } from './session/portal-link';
 import { ReadOnlyContext } from './session/read-only-context';
@@ -58,9 +61,28 @@ export function App() {
     // One cache per session, so nothing read with one key shows under another.
     [session?.token],
   );
-  const client = useMemo(() => (session ? consoleClient(session.token) : null), [session]);
+  const client = useMemo(
+    () => (session && !session.admin ? consoleClient(session.token) : null),
+    [session],
+  );
+  const operator = useMemo(
+    () => (session?.admin ? operatorClient(session.token) : null),
+    [session],
+  );
 
   if (portalToken && !session && !notice) return <p className="muted">Opening the portal…</p>;
+  if (session && operator)
+    return (
+      <QueryClientProvider client={queries}>
+        <header className="top">
+          <span className="brand">Hookline · operator</span>
+          <button type="button" className="secondary" onClick={() => signOut()}>
+            Sign out
+          </button>
+        </header>
+        <OperatorPage client={operator} />
+      </QueryClientProvider>
+    );
   if (!session || !client) return <SignInPage notice={notice} onSignedIn={signIn} />;
   const portal = session.portal;
   return (
@@ -73,6 +95,8 @@ export function App() {
             </a>
             <nav>
               <a href={href({ page: 'webhooks' })}>Webhooks</a>
+              <a href={href({ page: 'deliveries' })}>Deliveries</a>
+              <a href={href({ page: 'event-types' })}>Event catalog</a>
             </nav>
             <button type="button" className="secondary" onClick={() => signOut()}>
               Sign out
@@ -102,5 +126,9 @@ function Pages() {
       return <WebhookPage key={route.id} id={route.id} />;
     case 'delivery':
       return <DeliveryPage key={route.id} id={route.id} />;
+    case 'deliveries':
+      return <DeliveriesPage />;
+    case 'event-types':
+      return <EventTypesPage />;
   }
 }

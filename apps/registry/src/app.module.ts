@@ -11,6 +11,7 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PortalSessionsModule } from './portal-sessions/portal-sessions.module';
 import { ProjectsModule } from './projects/projects.module';
+import { StatsModule } from './stats/stats.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
@@ -30,6 +31,7 @@ export class AppModule {
         EventsModule,
         DeliveriesModule,
         PortalSessionsModule,
+        StatsModule,
       ],
       controllers: [EventTypesController],
     };

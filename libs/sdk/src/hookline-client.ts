@@ -10,7 +10,11 @@ import type {
   EventTypeInfo,
   Page,
   Project,
+  ProjectStats,
+  ProjectSummary,
   PortalSession,
+  Stats,
+  StatsWindow,
   CreatePortalSessionInput,
   Redelivery,
   RotatedSecret,
@@ -53,6 +57,37 @@ export class HooklineClient {
         body: { name },
         token: opts.adminToken ?? this.options.adminToken,
       }),
+    /** One page of every project (admin token). */
+    page: (
+      opts: { limit?: number; cursor?: string; adminToken?: string } = {},
+    ): Promise<Page<ProjectSummary>> =>
+      this.http.request('GET', '/v1/projects', {
+        query: { limit: opts.limit, cursor: opts.cursor },
+        token: opts.adminToken ?? this.options.adminToken,
+      }),
+    /** Every project, page by page (admin token). */
+    list: (opts: { pageSize?: number; adminToken?: string } = {}): PageIterator<ProjectSummary> =>
+      new PageIterator((cursor) =>
+        this.projects.page({ limit: opts.pageSize, cursor, adminToken: opts.adminToken }),
+      ),
+    /** A new API key of a project (admin token); the answer's `key` is shown once. */
+    createKey: (
+      projectId: string,
+      opts: { name?: string; adminToken?: string } = {},
+    ): Promise<ApiKey & { key: string }> =>
+      this.http.request('POST', `/v1/projects/${seg(projectId)}/api-keys`, {
+        body: opts.name ? { name: opts.name } : {},
+        token: opts.adminToken ?? this.options.adminToken,
+      }),
+  };
+
+  readonly stats = {
+    /** A webhook's attempts per step by outcome and latency p50/p99 (window `1h` or `24h`). */
+    webhook: (webhookId: string, window: StatsWindow = '1h'): Promise<Stats> =>
+      this.http.request('GET', `/v1/webhooks/${seg(webhookId)}/stats`, { query: { window } }),
+    /** The project's, with each webhook's totals (last attempt, success rate). */
+    project: (window: StatsWindow = '1h'): Promise<ProjectStats> =>
+      this.http.request('GET', '/v1/stats', { query: { window } }),
   };
 
   readonly apiKeys = {
@@ -149,6 +184,11 @@ export class HooklineClient {
       filters: Omit<DeliveryFilters, 'cursor'> = {},
     ): PageIterator<Delivery> =>
       new PageIterator((cursor) => this.deliveries.page(webhookId, { ...filters, cursor })),
+    /** One page of the project's deliveries (every webhook), newest first. */
+    projectPage: (filters: DeliveryFilters = {}): Promise<Page<Delivery>> =>
+      this.http.request('GET', '/v1/deliveries', { query: { ...filters } }),
+    projectList: (filters: Omit<DeliveryFilters, 'cursor'> = {}): PageIterator<Delivery> =>
+      new PageIterator((cursor) => this.deliveries.projectPage({ ...filters, cursor })),
     /** The delivery with every attempt. */
     get: (id: string): Promise<DeliveryWithAttempts> =>
       this.http.request('GET', `/v1/deliveries/${seg(id)}`),

@@ -131,3 +131,17 @@ export interface DeliveryFilters {
 }
 
 export type PublishableEvent<T extends EventType> = { type: T; data: EventData<T> };
+
+/** Charts' data: `stats.webhook`, `stats.project` (see `STATS_WINDOWS` in @hookline/contracts). */
+export type {
+  ProjectStatsResource as ProjectStats,
+  StatsResource as Stats,
+  StatsWindow,
+} from '@hookline/contracts';
+
+/** A project as the operator lists it (no key). */
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  created_at: string;
+}

@@ -5,6 +5,11 @@ export function consoleClient(token: string): HooklineClient {
   return new HooklineClient({ baseUrl: window.location.origin, apiKey: token });
 }
 
+/** The SDK as the operator (admin token), for the projects view. */
+export function operatorClient(adminToken: string): HooklineClient {
+  return new HooklineClient({ baseUrl: window.location.origin, adminToken });
+}
+
 /** An error in words: the API's own message and each field it names, or why it was unreachable. */
 export function errorText(error: unknown): string {
   if (error instanceof HooklineApiError) {

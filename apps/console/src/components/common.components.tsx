@@ -23,26 +23,39 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="empty">{children}</div>;
 }
 
-/** A secret shown once (create, rotate): it is never fetched again, so the page says so. */
-export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+/**
+ * A credential shown once (a webhook's secret on create or rotate, an API key, a portal link): it
+ * is never fetched again, so the page says so.
+ */
+export function SecretOnce({
+  secret,
+  onDone,
+  label = 'Signing secret',
+}: {
+  secret: string;
+  onDone?: () => void;
+  label?: string;
+}) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     await navigator.clipboard?.writeText(secret).catch(() => undefined);
     setCopied(true);
   };
   return (
-    <section className="secret" aria-label="Signing secret">
+    <section className="secret" aria-label={label}>
       <p>
-        <strong>Signing secret</strong> — copy it now: it is not shown again.
+        <strong>{label}</strong> — copy it now: it is not shown again.
       </p>
       <code data-testid="secret">{secret}</code>
       <div className="row">
         <button type="button" onClick={copy}>
           {copied ? 'Copied' : 'Copy'}
         </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Done
-        </button>
+        {onDone && (
+          <button type="button" className="secondary" onClick={onDone}>
+            Done
+          </button>
+        )}
       </div>
     </section>
   );

@@ -7,6 +7,8 @@ describe('parseRoute', () => {
       { page: 'new-webhook' },
       { page: 'webhook', id: 'wh_1' },
       { page: 'delivery', id: 'msg_2' },
+      { page: 'deliveries' },
+      { page: 'event-types' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -5,7 +5,9 @@ export type Route =
   | { page: 'webhooks' }
   | { page: 'new-webhook' }
   | { page: 'webhook'; id: string }
-  | { page: 'delivery'; id: string };
+  | { page: 'delivery'; id: string }
+  | { page: 'deliveries' }
+  | { page: 'event-types' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '').split('?')[0] ?? '';
@@ -13,6 +15,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'webhooks' && parts[1] === 'new') return { page: 'new-webhook' };
   if (parts[0] === 'webhooks' && parts[1]) return { page: 'webhook', id: parts[1] };
   if (parts[0] === 'deliveries' && parts[1]) return { page: 'delivery', id: parts[1] };
+  if (parts[0] === 'deliveries') return { page: 'deliveries' };
+  if (parts[0] === 'event-types') return { page: 'event-types' };
   return { page: 'webhooks' };
 }
 
@@ -26,6 +30,10 @@ export function href(route: Route): string {
       return `#/webhooks/${encodeURIComponent(route.id)}`;
     case 'delivery':
       return `#/deliveries/${encodeURIComponent(route.id)}`;
+    case 'deliveries':
+      return '#/deliveries';
+    case 'event-types':
+      return '#/event-types';
   }
 }
 

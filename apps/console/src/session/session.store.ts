@@ -5,6 +5,8 @@ export interface ConsoleSession {
   token: string;
   /** Set when signed in by a portal link: its project, read-only flag and expiry. */
   portal?: PortalSession;
+  /** The token is HOOKLINE_ADMIN_TOKEN: the operator's view (projects), no project. */
+  admin?: boolean;
 }
 
 const KEY = 'hookline.console.session';

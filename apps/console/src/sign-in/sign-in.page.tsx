@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
-import { consoleClient } from '../api/console-client';
+import { consoleClient, operatorClient } from '../api/console-client';
 import { ErrorMessage } from '../components/common.components';
 import type { ConsoleSession } from '../session/session.store';
 
@@ -10,18 +10,27 @@ export function SignInPage(props: {
 }) {
   const id = useId();
   const [key, setKey] = useState('');
+  const [operator, setOperator] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [checking, setChecking] = useState(false);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const token = key.trim();
-    if (!token) return setError(new Error('Enter a project API key (hlk_…).'));
+    if (!token)
+      return setError(
+        new Error(operator ? 'Enter the admin token.' : 'Enter a project API key (hlk_…).'),
+      );
     setChecking(true);
     setError(null);
     try {
-      await consoleClient(token).webhooks.page({ limit: 1 });
-      props.onSignedIn({ token });
+      if (operator) {
+        await operatorClient(token).projects.page({ limit: 1 });
+        props.onSignedIn({ token, admin: true });
+      } else {
+        await consoleClient(token).webhooks.page({ limit: 1 });
+        props.onSignedIn({ token });
+      }
     } catch (err) {
       setError(err);
     } finally {
@@ -38,7 +47,17 @@ export function SignInPage(props: {
         </p>
       )}
       <form className="form" onSubmit={submit} aria-label="Sign in">
-        <label htmlFor={`${id}-key`}>Project API key</label>
+        <fieldset className="row" aria-label="Sign in as">
+          <label>
+            <input type="radio" name="as" checked={!operator} onChange={() => setOperator(false)} />{' '}
+            Project
+          </label>
+          <label>
+            <input type="radio" name="as" checked={operator} onChange={() => setOperator(true)} />{' '}
+            Operator (admin token)
+          </label>
+        </fieldset>
+        <label htmlFor={`${id}-key`}>{operator ? 'Admin token' : 'Project API key'}</label>
         <input
           id={`${id}-key`}
           name="api_key"
@@ -46,7 +65,7 @@ export function SignInPage(props: {
           autoComplete="off"
           value={key}
           onChange={(e) => setKey(e.target.value)}
-          placeholder="hlk_…"
+          placeholder={operator ? 'HOOKLINE_ADMIN_TOKEN' : 'hlk_…'}
           autoFocus
         />
         <span className="help">

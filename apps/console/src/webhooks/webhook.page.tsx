@@ -12,6 +12,7 @@ import {
   formatTime,
 } from '../components/common.components';
 import { DeliveryLog } from '../deliveries/delivery-log.component';
+import { DeliveryCharts } from '../stats/delivery-charts.component';
 import { href, navigate } from '../routing/hash-route';
 import { useReadOnly } from '../session/read-only-context';
 import { WebhookForm } from './webhook-form.component';
@@ -157,6 +158,7 @@ export function WebhookPage({ id }: { id: string }) {
 
       {!readOnly && <RotateSecret id={id} onRotated={(rotated) => refresh(rotated)} />}
 
+      <DeliveryCharts webhookId={id} />
       <section>
         <h2>Deliveries</h2>
         <DeliveryLog webhookId={id} />

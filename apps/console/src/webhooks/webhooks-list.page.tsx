@@ -1,6 +1,13 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useClient } from '../api/client-context';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/common.components';
+import {
+  Empty,
+  ErrorMessage,
+  Loading,
+  StatusBadge,
+  formatTime,
+} from '../components/common.components';
+import { DeliveryCharts, rate } from '../stats/delivery-charts.component';
 import { href } from '../routing/hash-route';
 import { useReadOnly } from '../session/read-only-context';
 
@@ -14,6 +21,13 @@ export function WebhooksListPage() {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const webhooks = pages.data?.pages.flatMap((p) => p.data) ?? [];
+  // Each webhook's last attempt and success rate over 24 h, from the stats aggregate.
+  const day = useQuery({
+    queryKey: ['stats', null, '24h'],
+    queryFn: () => client.stats.project('24h'),
+    refetchInterval: 15_000,
+  });
+  const totals = new Map(day.data?.webhooks.map((w) => [w.webhook_id, w]));
 
   return (
     <main>
@@ -46,6 +60,8 @@ export function WebhooksListPage() {
                 <th>Status</th>
                 <th>Events</th>
                 <th>Scheme</th>
+                <th>Last delivery</th>
+                <th>Success (24 h)</th>
               </tr>
             </thead>
             <tbody>
@@ -60,6 +76,8 @@ export function WebhooksListPage() {
                   </td>
                   <td className="events">{w.events.join(', ')}</td>
                   <td>{w.signature_scheme}</td>
+                  <td>{formatTime(totals.get(w.id)?.last_attempt_at ?? null)}</td>
+                  <td data-testid="success-rate">{rate(totals.get(w.id)?.success_rate ?? null)}</td>
                 </tr>
               ))}
             </tbody>
@@ -76,6 +94,7 @@ export function WebhooksListPage() {
           {pages.isFetchingNextPage ? 'Loading…' : 'Load more'}
         </button>
       )}
+      <DeliveryCharts />
     </main>
   );
 }

@@ -38,8 +38,16 @@ describe(RetentionJob.name, () => {
     await db?.drop();
   });
 
-  it('should delete, in small batches, the deliveries and attempts older than the retention and keep the rest', async () => {
+  it('should delete, in small batches, the deliveries, attempts and stats older than the retention and keep the rest', async () => {
     for (let i = 0; i < 5; i++) await addDelivery(`msg_old${i}`, daysAgo(31 + i));
+    for (const [webhook, at] of [
+      ['wh_old', daysAgo(31)],
+      ['wh_recent', daysAgo(1)],
+    ] as const)
+      await dataSource.query(
+        `insert into delivery_stats_minute (webhook_id, project_id, minute, succeeded, latency, last_attempt_at) values ($1, 'prj_r', $2, 1, '{1}', $2)`,
+        [webhook, at],
+      );
     await addDelivery('msg_recent', daysAgo(29));
     await addDelivery('msg_today', now);
 
@@ -48,7 +56,10 @@ describe(RetentionJob.name, () => {
       batchSize: 2,
     }).runOnce(now);
 
-    expect(result).toEqual({ attempts: 5, deliveries: 5 });
+    expect(result).toEqual({ attempts: 5, deliveries: 5, stats: 1 });
+    expect(await dataSource.query('select webhook_id from delivery_stats_minute')).toEqual([
+      { webhook_id: 'wh_recent' },
+    ]);
     expect(await ids('deliveries')).toEqual(['msg_recent', 'msg_today']);
     expect(await ids('delivery_attempts')).toEqual(['msg_recent', 'msg_today']);
   });

@@ -50,7 +50,9 @@ export class RetentionJob {
   }
 
   /** One pass; answers the rows deleted (null when another process holds the lock). */
-  async runOnce(now = new Date()): Promise<{ attempts: number; deliveries: number } | null> {
+  async runOnce(
+    now = new Date(),
+  ): Promise<{ attempts: number; deliveries: number; stats: number } | null> {
     const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     const batch = this.options.batchSize ?? 5000;
     const runner = this.dataSource.createQueryRunner();
@@ -63,9 +65,10 @@ export class RetentionJob {
       try {
         const attempts = await this.deleteOlder('attempts', cutoff, batch, runner.manager);
         const deliveries = await this.deleteOlder('deliveries', cutoff, batch, runner.manager);
-        if (attempts || deliveries)
-          this.log.info({ attempts, deliveries, cutoff }, 'delivery log retention');
-        return { attempts, deliveries };
+        const stats = await this.deleteOlder('stats', cutoff, batch, runner.manager);
+        if (attempts || deliveries || stats)
+          this.log.info({ attempts, deliveries, stats, cutoff }, 'delivery log retention');
+        return { attempts, deliveries, stats };
       } finally {
         await runner.query('select pg_advisory_unlock($1)', [RETENTION_LOCK]);
       }
@@ -76,7 +79,7 @@ export class RetentionJob {
 
   /** Deletes in bounded batches until none is older: each statement holds its locks briefly. */
   private async deleteOlder(
-    what: 'attempts' | 'deliveries',
+    what: 'attempts' | 'deliveries' | 'stats',
     cutoff: Date,
     batch: number,
     manager: EntityManager,

@@ -36,6 +36,18 @@ export class DeliveriesController {
     return this.deliveries.list(caller, webhookId, query);
   }
 
+  @ApiRoute('get', '/v1/deliveries', {
+    summary:
+      "The project's deliveries (every webhook), newest first; same filters and cursor as a webhook's",
+    tag,
+    auth: 'api_key',
+    query: ListDeliveriesQuery,
+    response: z.object({ data: z.array(DeliveryResponse), next_cursor: z.string().nullable() }),
+  })
+  listProject(@CurrentKey() caller: CallerKey, @RouteQuery() query: ListDeliveriesQuery) {
+    return this.deliveries.list(caller, null, query);
+  }
+
   @ApiRoute('post', '/v1/webhooks/{id}/test', {
     summary: 'Send webhook.ping now and answer with the attempt’s result',
     tag: 'Webhooks',

@@ -150,6 +150,34 @@ describe('DeliveriesController', () => {
     ]);
   });
 
+  it("should list the project's deliveries of every webhook, paged and filtered, its own only", async () => {
+    const [a, b] = [await webhook(), await webhook()];
+    const seeded = [
+      await seed(a, { createdAt: '2026-10-01T10:00:01.000Z' }),
+      await seed(b, { createdAt: '2026-10-01T10:00:02.000Z', status: 'failed' }),
+      await seed(a, { createdAt: '2026-10-01T10:00:03.000Z' }),
+    ];
+    const window = 'since=2026-10-01T00:00:00Z&until=2026-10-02T00:00:00Z';
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<RegistryHarness['call']>> = await r.call(
+        'GET',
+        `/v1/deliveries?${window}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: key },
+      );
+      expect(res.status).toBe(200);
+      ids.push(...res.body.data.map((d: { id: string }) => d.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(ids).toEqual(seeded.map((s) => s.id).reverse());
+    const failed = await r.call('GET', `/v1/deliveries?${window}&status=failed`, { token: key });
+    expect(failed.body.data.map((d: { id: string }) => d.id)).toEqual([seeded[1]!.id]);
+    const other = await r.project('other');
+    const theirs = await r.call('GET', `/v1/deliveries?${window}`, { token: other.apiKey });
+    expect(theirs.body.data).toEqual([]);
+  });
+
   it('should answer 400 naming the bad filter, and 404 for a webhook of another project', async () => {
     const wh = await webhook();
     const bad = await r.call('GET', `/v1/webhooks/${wh}/deliveries?status=lost&since=yesterday`, {

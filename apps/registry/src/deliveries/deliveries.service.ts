@@ -39,9 +39,12 @@ export class DeliveriesService {
     this.deliveryLog = new DeliveryLogRepository(dataSource);
   }
 
-  /** Newest first; keyset pagination on (created_at, id), so pages stay stable while rows arrive. */
-  async list(caller: CallerKey, webhookId: string, q: ListDeliveriesQuery) {
-    await this.webhookOf(caller, webhookId);
+  /**
+   * A webhook's deliveries, or the project's (webhookId null), newest first; keyset pagination on
+   * (created_at, id), so pages stay stable while rows arrive.
+   */
+  async list(caller: CallerKey, webhookId: string | null, q: ListDeliveriesQuery) {
+    if (webhookId !== null) await this.webhookOf(caller, webhookId);
     try {
       const page = await this.deliveryLog.list(caller.projectId, webhookId, q);
       return { data: page.rows.map(toDeliveryResource), next_cursor: page.nextCursor };

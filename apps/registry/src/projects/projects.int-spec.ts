@@ -30,6 +30,37 @@ describe(ProjectsController.name, () => {
     expect(JSON.stringify(keys.body)).not.toContain(res.body.api_key);
   });
 
+  it('should list projects by cursor and mint a key for one, with the admin token only', async () => {
+    const made = [await r.project('List A'), await r.project('List B')];
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Awaited<ReturnType<RegistryHarness['call']>> = await r.call(
+        'GET',
+        `/v1/projects?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: r.adminToken },
+      );
+      expect(res.status).toBe(200);
+      ids.push(...res.body.data.map((p: { id: string }) => p.id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(ids).toEqual(expect.arrayContaining(made.map((p) => p.id)));
+    expect((await r.call('GET', '/v1/projects', { token: made[0]!.apiKey })).status).toBe(401);
+
+    const key = await r.call('POST', `/v1/projects/${made[1]!.id}/api-keys`, {
+      token: r.adminToken,
+      body: { name: 'ops' },
+    });
+    expect(key.status).toBe(201);
+    expect(key.body).toMatchObject({ project_id: made[1]!.id, name: 'ops' });
+    const hooks = await r.call('GET', '/v1/webhooks', { token: key.body.key });
+    expect(hooks.status).toBe(200);
+    const missing = await r.call('POST', '/v1/projects/prj_missing/api-keys', {
+      token: r.adminToken,
+    });
+    expect(missing.status).toBe(404);
+  });
+
   it('should store only the SHA-256 of a key', async () => {
     const { apiKey } = await r.project('Hashed');
     const client = new Client({ connectionString: r.db.url });

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, MoreThan } from 'typeorm';
 import { newId } from '@hookline/contracts';
 import { ProjectEntity } from '@hookline/persistence';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiError } from '../common/api-error';
 
 @Injectable()
 export class ProjectsService {
@@ -26,5 +27,26 @@ export class ProjectsService {
         api_key_id: key.id,
       };
     });
+  }
+
+  /** Keyset pages on the id (ids grow with time, so oldest first). */
+  async list(limit: number, cursor?: string) {
+    const rows = await this.dataSource.getRepository(ProjectEntity).find({
+      where: cursor ? { id: MoreThan(cursor) } : {},
+      order: { id: 'ASC' },
+      take: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((p) => ({ id: p.id, name: p.name, created_at: p.createdAt.toISOString() })),
+      next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    };
+  }
+
+  /** A new API key of a project, made by the operator (no key of the project is needed). */
+  async createKey(projectId: string, name: string | null) {
+    const exists = await this.dataSource.getRepository(ProjectEntity).existsBy({ id: projectId });
+    if (!exists) throw ApiError.notFound('project');
+    return this.keys.create(projectId, name, null);
   }
 }

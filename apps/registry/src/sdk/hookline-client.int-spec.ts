@@ -130,4 +130,21 @@ describe(HooklineClient.name, () => {
       expect(await apiError(call())).toMatchObject({ status: 404, code: 'not_found' });
     }
   });
+
+  it("should read stats, the project's delivery log, and, as the operator, list projects and mint a key", async () => {
+    const hook = await client.webhooks.create('http://127.0.0.1:4000/hook', ['*']);
+    const stats = await client.stats.webhook(hook.id, '24h');
+    expect(stats).toMatchObject({ window: '24h', step_seconds: 600 });
+    expect((await client.stats.project()).series).toHaveLength(60);
+    expect(await client.deliveries.projectList({ status: 'failed' }).toArray()).toEqual([]);
+
+    const operator = new HooklineClient({ baseUrl: r.url, adminToken: r.adminToken });
+    const made = await operator.projects.create('SDK ops');
+    const all = await operator.projects.list({ pageSize: 1 }).toArray();
+    expect(all.map((p) => p.id)).toContain(made.id);
+    const key = await operator.projects.createKey(made.id, { name: 'ops' });
+    expect(key.key).toMatch(/^hlk_/);
+    const scoped = new HooklineClient({ baseUrl: r.url, apiKey: key.key });
+    expect(await scoped.webhooks.list().toArray()).toEqual([]);
+  });
 });

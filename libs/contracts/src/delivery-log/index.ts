@@ -1,1 +1,2 @@
 export * from './delivery-log';
+export * from './delivery-stats';

@@ -1,11 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type {
-  AttemptErrorClass,
-  AttemptResource,
-  AttemptTrigger,
-  DeliveryResource,
-  DeliveryStatus,
-  EventEnvelope,
+import {
+  latencyBucket,
+  LATENCY_BUCKETS_MS,
+  type AttemptErrorClass,
+  type AttemptResource,
+  type AttemptTrigger,
+  type DeliveryResource,
+  type DeliveryStatus,
+  type EventEnvelope,
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import type { DeliveryEntity } from '../entities/delivery.entity';
@@ -70,11 +72,25 @@ const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = del
 
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
+// The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
+// logged, and a batch refused and retried in halves is never counted twice.
 const WRITE_ATTEMPTS_SQL = `
 with attempts as (
   insert into delivery_attempts
     (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
   select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
+), stats as (
+  insert into delivery_stats_minute as s
+    (webhook_id, project_id, minute, succeeded, failed, retried, latency, last_attempt_at)
+  select t.webhook_id, t.project_id, t.minute, t.succeeded, t.failed, t.retried, t.latency::int[], t.last_attempt_at
+  from unnest($25::text[], $26::text[], $27::timestamptz[], $28::int[], $29::int[], $30::int[], $31::text[], $32::timestamptz[])
+    as t(webhook_id, project_id, minute, succeeded, failed, retried, latency, last_attempt_at)
+  on conflict (webhook_id, minute) do update set
+    succeeded = s.succeeded + excluded.succeeded,
+    failed = s.failed + excluded.failed,
+    retried = s.retried + excluded.retried,
+    latency = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(s.latency, excluded.latency) as u(a, b)),
+    last_attempt_at = greatest(s.last_attempt_at, excluded.last_attempt_at)
 )
 insert into deliveries
   (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
@@ -99,6 +115,29 @@ const attemptColumns = (
   ${a}.attempt, ${a}.trigger, ${a}.url, ${a}.request_headers as "requestHeaders", ${a}.response_status as "responseStatus",
   ${a}.response_body as "responseBody", ${a}.duration_ms as "durationMs", ${a}.error_class as "errorClass", ${a}.error,
   ${a}.started_at as "startedAt"`;
+
+/** Attempts of one webhook in one minute, as `delivery_stats_minute` keeps them. */
+interface MinuteStats {
+  webhookId: string;
+  projectId: string;
+  minute: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  latency: number[];
+  lastAttemptAt: Date;
+}
+
+/** Summed stats of a group of minutes (a step of a series, or a webhook's window). */
+export interface StatsAggregate {
+  key: string | Date;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  /** Counts per bucket of LATENCY_BUCKETS_MS (and the overflow bucket). */
+  latency: number[];
+  lastAttemptAt: Date | null;
+}
 
 export class DeliveryLogRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -144,7 +183,42 @@ export class DeliveryLogRepository {
       d.map((x) => JSON.stringify(x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
+      ...statsColumns(rows),
     ]);
+  }
+
+  /**
+   * A project's (or one webhook's) stats since `from`, summed per step of `stepSeconds` (a
+   * series) or per webhook, from the per-minute aggregate.
+   */
+  async stats(
+    projectId: string,
+    opts: { webhookId?: string; from: Date; by: { stepSeconds: number } | 'webhook' },
+  ): Promise<StatsAggregate[]> {
+    const params: unknown[] = [projectId, opts.from];
+    const where = ['project_id = $1', 'minute >= $2'];
+    if (opts.webhookId) {
+      params.push(opts.webhookId);
+      where.push(`webhook_id = $${params.length}`);
+    }
+    let key = 'webhook_id';
+    if (opts.by !== 'webhook') {
+      params.push(opts.by.stepSeconds);
+      key = `to_timestamp(floor(extract(epoch from minute) / $${params.length}) * $${params.length})`;
+    }
+    const rows: (Omit<StatsAggregate, 'latency'> & { latency: number[] | null })[] =
+      await this.dataSource.query(
+        `with m as (select ${key} as key, * from delivery_stats_minute where ${where.join(' and ')}),
+         counts as (
+           select key, sum(succeeded)::int as succeeded, sum(failed)::int as failed,
+             sum(retried)::int as retried, max(last_attempt_at) as "lastAttemptAt"
+           from m group by key),
+         hist as (select key, i, sum(v)::int as v from m, unnest(m.latency) with ordinality u(v, i) group by key, i)
+         select c.*, (select array_agg(h.v order by h.i) from hist h where h.key = c.key) as latency
+         from counts c order by c.key`,
+        params,
+      );
+    return rows.map((r) => ({ ...r, latency: r.latency ?? [] }));
   }
 
   /**
@@ -171,14 +245,21 @@ export class DeliveryLogRepository {
     );
   }
 
-  /** A webhook's deliveries, newest first; keyset pagination on (created_at, id), stable while rows arrive. */
+  /**
+   * A webhook's deliveries (or the whole project's, webhookId null), newest first; keyset
+   * pagination on (created_at, id), stable while rows arrive.
+   */
   async list(
     projectId: string,
-    webhookId: string,
+    webhookId: string | null,
     q: DeliveryQuery,
   ): Promise<{ rows: DeliveryRow[]; nextCursor: string | null }> {
-    const where = ['d.webhook_id = $1', 'd.project_id = $2'];
-    const params: unknown[] = [webhookId, projectId];
+    const where = ['d.project_id = $1'];
+    const params: unknown[] = [projectId];
+    if (webhookId !== null) {
+      params.push(webhookId);
+      where.push(`d.webhook_id = $${params.length}`);
+    }
     const add = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
@@ -242,19 +323,23 @@ export class DeliveryLogRepository {
   }
 
   /**
-   * Deletes up to `batch` attempts (by started_at) or deliveries (by created_at) older than
-   * `cutoff`; answers how many. Run in `manager` when given (the retention job's locked session).
+   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at) or per-minute stats
+   * rows (by minute) older than `cutoff`; answers how many. Run in `manager` when given (the
+   * retention job's locked session).
    */
   async deleteOlderThan(
-    what: 'attempts' | 'deliveries',
+    what: 'attempts' | 'deliveries' | 'stats',
     cutoff: Date,
     batch: number,
     manager?: EntityManager,
   ): Promise<number> {
-    const [table, column] =
-      what === 'attempts' ? ['delivery_attempts', 'started_at'] : ['deliveries', 'created_at'];
+    const [table, column, key] = {
+      attempts: ['delivery_attempts', 'started_at', 'id'],
+      deliveries: ['deliveries', 'created_at', 'id'],
+      stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
+    }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
-      `with gone as (delete from ${table} where id in (select id from ${table} where ${column} < $1 limit $2) returning 1)
+      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} where ${column} < $1 limit $2) returning 1)
        select count(*)::int as n from gone`,
       [cutoff, batch],
     )) as [{ n: number }];
@@ -290,6 +375,48 @@ export function toAttemptResource(a: DeliveryAttemptEntity): AttemptResource {
     error: a.error,
     started_at: a.startedAt.toISOString(),
   };
+}
+
+/** The stats columns of a batch: its attempts grouped by (webhook, minute), in key order. */
+function statsColumns(rows: readonly AttemptRecord[]): unknown[] {
+  const groups = new Map<string, MinuteStats>();
+  for (const r of rows) {
+    const minute = Math.floor(r.startedAt.getTime() / 60_000) * 60_000;
+    const key = `${r.webhookId}|${minute}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        webhookId: r.webhookId,
+        projectId: r.projectId,
+        minute,
+        succeeded: 0,
+        failed: 0,
+        retried: 0,
+        latency: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0),
+        lastAttemptAt: r.startedAt,
+      };
+      groups.set(key, g);
+    }
+    if (r.status === 'succeeded') g.succeeded++;
+    else if (r.status === 'failed') g.failed++;
+    else g.retried++;
+    g.latency[latencyBucket(r.durationMs)]!++;
+    if (r.startedAt > g.lastAttemptAt) g.lastAttemptAt = r.startedAt;
+  }
+  // One order for every writer, so concurrent batches lock the rows they share in the same order.
+  const g = [...groups.values()].sort((a, b) =>
+    a.webhookId === b.webhookId ? a.minute - b.minute : a.webhookId < b.webhookId ? -1 : 1,
+  );
+  return [
+    g.map((x) => x.webhookId),
+    g.map((x) => x.projectId),
+    g.map((x) => new Date(x.minute).toISOString()),
+    g.map((x) => x.succeeded),
+    g.map((x) => x.failed),
+    g.map((x) => x.retried),
+    g.map((x) => `{${x.latency.join(',')}}`),
+    g.map((x) => x.lastAttemptAt.toISOString()),
+  ];
 }
 
 function encodeCursor(createdUs: string, id: string): string {
