@@ -178,6 +178,7 @@ export class DeliveryService {
           return signHeaders({
             scheme: webhook.scheme,
             secrets: webhook.secrets,
+            signatureHeader: webhook.signatureHeader,
             msgId: task.delivery_id,
             timestamp: Math.floor(Date.now() / 1000),
             body,

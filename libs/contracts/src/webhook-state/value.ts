@@ -1,8 +1,24 @@
 import { z } from 'zod';
 
-export const SIGNATURE_SCHEMES = ['standard', 'hop', 'sha256-timestamped', 'hub-sha512'] as const;
+/** As libs/signing's SCHEMES (`sha256-timestamped` is the old name of `hostwares`). */
+export const SIGNATURE_SCHEMES = [
+  'standard',
+  'hop',
+  'hostwares',
+  'hub-sha512',
+  'github',
+  'sha256-timestamped',
+] as const;
 export const SignatureSchemeSchema = z.enum(SIGNATURE_SCHEMES);
 export type SignatureScheme = z.infer<typeof SignatureSchemeSchema>;
+
+/** The body POSTed: the Hookline envelope, or a Slack or Discord incoming-webhook message. */
+export const PAYLOAD_FORMATS = ['envelope', 'slack', 'discord'] as const;
+export const PayloadFormatSchema = z.enum(PAYLOAD_FORMATS);
+export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;
+
+/** An HTTP header name (RFC 9110 token), as a webhook's `signature_header`. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
 /** A secret as stored and carried on the changelog: AEAD ciphertext, never plaintext. */
 export const EncryptedSecretSchema = z
@@ -29,6 +45,10 @@ export const WebhookStateSchema = z
     active: z.boolean(),
     disabled_reason: z.string().nullable(),
     signature_scheme: SignatureSchemeSchema,
+    /** Replaces the signature header's name of a single-signature scheme (absent: its own). */
+    signature_header: z.string().regex(HEADER_NAME_PATTERN).nullable().optional(),
+    /** Absent in states written before formats existed: `envelope`. */
+    format: PayloadFormatSchema.optional(),
     /** Current secret first; during a rotation's transition the old one follows with its expiry. */
     secrets: z.array(EncryptedSecretSchema).min(1),
     /** Version of the aggregate in the event store; consumers ignore a state older than one seen. */

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EncryptedSecret, SignatureScheme } from '@hookline/contracts';
+import type { EncryptedSecret, PayloadFormat, SignatureScheme } from '@hookline/contracts';
 
 /** Current state of each webhook: a projection of webhook_events, updated in the same transaction. */
 @Entity({ name: 'webhooks' })
@@ -28,6 +28,13 @@ export class WebhookEntity {
 
   @Column({ name: 'signature_scheme', type: 'text' })
   signatureScheme!: SignatureScheme;
+
+  /** The signature header's own name for a single-signature scheme; null: the scheme's. */
+  @Column({ name: 'signature_header', type: 'text', nullable: true })
+  signatureHeader!: string | null;
+
+  @Column({ type: 'text', default: 'envelope' })
+  format!: PayloadFormat;
 
   /** AES-256-GCM ciphertexts; the current secret first, then one still valid until its expiry. */
   @Column({ type: 'jsonb' })

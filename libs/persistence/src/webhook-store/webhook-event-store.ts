@@ -2,6 +2,7 @@ import {
   WebhookStateSchema,
   newId,
   type EncryptedSecret,
+  type PayloadFormat,
   type SignatureScheme,
 } from '@hookline/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -46,6 +47,8 @@ export interface CreateWebhookInput {
   description: string | null;
   active: boolean;
   signatureScheme: SignatureScheme;
+  signatureHeader?: string | null;
+  format?: PayloadFormat;
   /** Plaintext; stored encrypted. */
   secret: string;
 }
@@ -55,6 +58,8 @@ export interface WebhookPatch {
   events?: string[];
   description?: string | null;
   active?: boolean;
+  signatureHeader?: string | null;
+  format?: PayloadFormat;
 }
 
 export interface WriteOptions {
@@ -108,6 +113,8 @@ export class WebhookEventStore {
         active: input.active,
         disabledReason: input.active ? null : 'manual',
         signatureScheme: input.signatureScheme,
+        signatureHeader: input.signatureHeader ?? null,
+        format: input.format ?? 'envelope',
         secrets: [{ ciphertext: this.box.encrypt(id, input.secret), expires_at: null }],
         version: 1,
         consecutiveFailures: 0,
@@ -123,6 +130,8 @@ export class WebhookEventStore {
         description: row.description,
         active: row.active,
         signature_scheme: row.signatureScheme,
+        signature_header: row.signatureHeader,
+        format: row.format,
       });
       return row;
     });
@@ -142,6 +151,10 @@ export class WebhookEventStore {
       if (patch.events !== undefined) next.events = change.events = patch.events;
       if (patch.description !== undefined)
         next.description = change.description = patch.description;
+      if (patch.signatureHeader !== undefined && patch.signatureHeader !== current.signatureHeader)
+        next.signatureHeader = change.signature_header = patch.signatureHeader;
+      if (patch.format !== undefined && patch.format !== current.format)
+        next.format = change.format = patch.format;
       const active = patch.active;
       const activeChanged = active !== undefined && active !== current.active;
       if (activeChanged) {
@@ -323,6 +336,8 @@ export class WebhookEventStore {
               url: updated.url,
               events: updated.events,
               description: updated.description,
+              signatureHeader: updated.signatureHeader,
+              format: updated.format,
               active: updated.active,
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,

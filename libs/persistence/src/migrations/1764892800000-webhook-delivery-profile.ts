@@ -1,0 +1,16 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Per-webhook delivery profile: the signature header's own name and the payload format. */
+export class WebhookDeliveryProfile1764892800000 implements MigrationInterface {
+  name = 'WebhookDeliveryProfile1764892800000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`alter table webhooks add column signature_header text`);
+    await q.query(`alter table webhooks add column format text not null default 'envelope'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`alter table webhooks drop column if exists format`);
+    await q.query(`alter table webhooks drop column if exists signature_header`);
+  }
+}
