@@ -1,4 +1,4 @@
-import type { EventData, EventType, SignatureScheme } from '@hookline/contracts';
+import type { EventData, EventType, PayloadFormat, SignatureScheme } from '@hookline/contracts';
 
 export interface Webhook {
   id: string;
@@ -8,6 +8,9 @@ export interface Webhook {
   description: string | null;
   active: boolean;
   signature_scheme: SignatureScheme;
+  /** The signature header's own name (single-signature schemes); null: the scheme's. */
+  signature_header: string | null;
+  format: PayloadFormat;
   /** Only in the answers of create and rotate. */
   secret?: string;
   old_secret_expires_at: string | null;
@@ -27,6 +30,10 @@ export interface CreateWebhookOptions {
   description?: string | null;
   active?: boolean;
   signature_scheme?: SignatureScheme;
+  signature_header?: string | null;
+  format?: PayloadFormat;
+  /** Your own secret (length and entropy checked); otherwise one is generated. */
+  secret?: string;
   verify?: boolean;
 }
 
@@ -35,6 +42,8 @@ export interface UpdateWebhookInput {
   events?: string[];
   description?: string | null;
   active?: boolean;
+  signature_header?: string | null;
+  format?: PayloadFormat;
 }
 
 export interface RotatedSecret {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   EVENT_TYPE_NAMES,
+  HEADER_NAME_PATTERN,
+  PAYLOAD_FORMATS,
   SIGNATURE_SCHEMES,
   isKnownSubscription,
   knownSubscriptions,
@@ -27,6 +29,17 @@ const subscription = z
   .meta({ enum: knownSubscriptions(EVENT_TYPE_NAMES) });
 const events = z.array(subscription).min(1).max(100);
 const description = z.string().max(1000).nullable();
+/** The signature header's own name for a single-signature scheme; null: the scheme's. */
+const signatureHeader = z
+  .string()
+  .regex(HEADER_NAME_PATTERN, 'must be an HTTP header name (letters, digits, -, up to 100)')
+  .nullable();
+const format = z.enum(PAYLOAD_FORMATS);
+/**
+ * Your own signing secret (otherwise one is generated). Its length and entropy are checked
+ * against the webhook's scheme by the service, a 400 on `secret`.
+ */
+const secret = z.string().min(1).max(512);
 
 export const CreateWebhookBody = z
   .object({
@@ -35,6 +48,9 @@ export const CreateWebhookBody = z
     description: description.optional(),
     active: z.boolean().optional(),
     signature_scheme: z.enum(SIGNATURE_SCHEMES).optional(),
+    signature_header: signatureHeader.optional(),
+    format: format.optional(),
+    secret: secret.optional(),
     /** Check the endpoint's addresses now (default true). */
     verify: z.boolean().optional(),
   })
@@ -47,6 +63,8 @@ export const UpdateWebhookBody = z
     events: events.optional(),
     description: description.optional(),
     active: z.boolean().optional(),
+    signature_header: signatureHeader.optional(),
+    format: format.optional(),
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -54,6 +72,7 @@ export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
 export const RotateSecretBody = z
   .object({
     transition_hours: z.number({ error: 'must be a number of hours from 0 to 24' }).min(0).max(24),
+    secret: secret.optional(),
   })
   .strict();
 
@@ -72,6 +91,8 @@ export const WebhookResponse = z.object({
   description: z.string().nullable(),
   active: z.boolean(),
   signature_scheme: z.enum(SIGNATURE_SCHEMES),
+  signature_header: z.string().nullable(),
+  format,
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),
   disabled_reason: z.string().nullable(),

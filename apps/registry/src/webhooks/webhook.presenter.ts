@@ -14,6 +14,8 @@ export function presentWebhook(w: WebhookEntity, secret?: string): WebhookRespon
     description: w.description,
     active: w.active,
     signature_scheme: w.signatureScheme,
+    signature_header: w.signatureHeader,
+    format: w.format,
     ...(secret ? { secret } : {}),
     old_secret_expires_at: expiring?.expires_at ?? null,
     disabled_reason: w.disabledReason,

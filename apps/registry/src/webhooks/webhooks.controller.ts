@@ -81,7 +81,8 @@ export class WebhooksController {
   }
 
   @ApiRoute('post', '/v1/webhooks/{id}/secret/rotate', {
-    summary: 'Rotate the secret; the old one signs until old_secret_expires_at',
+    summary:
+      'Rotate the secret (a new one, or your own in `secret`); the old one signs until old_secret_expires_at',
     tag,
     auth: 'api_key',
     body: RotateSecretBody,
@@ -93,6 +94,6 @@ export class WebhooksController {
     @RouteParam('id') id: string,
     @RouteBody() body: z.output<typeof RotateSecretBody>,
   ) {
-    return this.webhooks.rotateSecret(caller, id, body.transition_hours);
+    return this.webhooks.rotateSecret(caller, id, body.transition_hours, body.secret);
   }
 }

@@ -8,7 +8,8 @@ import {
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import { generateSecret } from '@hookline/signing';
+import type { SignatureScheme } from '@hookline/contracts';
+import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
@@ -30,8 +31,9 @@ export class WebhooksService {
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
+    const scheme = body.signature_scheme ?? 'standard';
+    const secret = this.ownOrGenerated(body.secret, scheme);
     const url = await this.checkUrl(body.url, body.verify !== false);
-    const secret = generateSecret();
     const row = await this.store.create(
       {
         projectId: caller.projectId,
@@ -39,7 +41,9 @@ export class WebhooksService {
         events: [...new Set(body.events)],
         description: body.description ?? null,
         active: body.active ?? true,
-        signatureScheme: body.signature_scheme ?? 'standard',
+        signatureScheme: scheme,
+        signatureHeader: body.signature_header ?? null,
+        format: body.format ?? 'envelope',
         secret,
       },
       caller.keyId,
@@ -77,7 +81,14 @@ export class WebhooksService {
       this.store.update(
         id,
         caller.projectId,
-        { ...body, url, events: body.events ? [...new Set(body.events)] : undefined },
+        {
+          url,
+          events: body.events ? [...new Set(body.events)] : undefined,
+          description: body.description,
+          active: body.active,
+          signatureHeader: body.signature_header,
+          format: body.format,
+        },
         caller.keyId,
       ),
     );
@@ -85,8 +96,15 @@ export class WebhooksService {
     return presentWebhook(row);
   }
 
-  async rotateSecret(caller: CallerKey, id: string, transitionHours: number) {
-    const secret = generateSecret();
+  async rotateSecret(caller: CallerKey, id: string, transitionHours: number, ownSecret?: string) {
+    let secret = generateSecret();
+    if (ownSecret !== undefined) {
+      const current = await this.dataSource
+        .getRepository(WebhookEntity)
+        .findOneBy({ id, projectId: caller.projectId });
+      if (!current) throw ApiError.notFound('webhook');
+      secret = this.ownOrGenerated(ownSecret, current.signatureScheme);
+    }
     const row = await this.guard(() =>
       this.store.rotateSecret(id, caller.projectId, secret, transitionHours, caller.keyId),
     );
@@ -98,6 +116,15 @@ export class WebhooksService {
   async delete(caller: CallerKey, id: string): Promise<void> {
     await this.guard(() => this.store.delete(id, caller.projectId, caller.keyId));
     await this.relay.awaitPublished(id);
+  }
+
+  /** The owner's secret when it is strong enough for the scheme (else 400 on `secret`), or a new one. */
+  private ownOrGenerated(own: string | undefined, scheme: SignatureScheme): string {
+    if (own === undefined) return generateSecret();
+    const problem = secretProblem(own, scheme);
+    if (problem)
+      throw ApiError.badRequest(`secret ${problem}`, [{ field: 'secret', message: problem }]);
+    return own;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
