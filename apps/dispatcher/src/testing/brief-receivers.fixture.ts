@@ -52,15 +52,19 @@ export class BriefReceivers {
   /** The code Cryptohopper's receiver echoes to a `validate` request. */
   verificationCode = 'MY_VERIFICATION_CODE';
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  url = '';
+  private server?: Server;
 
   static async start(): Promise<BriefReceivers> {
+    const receivers = new BriefReceivers();
+    await receivers.listen();
+    return receivers;
+  }
+
+  private async listen(): Promise<void> {
     const app = express();
-    let receivers: BriefReceivers | undefined;
-    const record = (v: ReceiverVerdict) => receivers!.verdicts.push(v);
+
+    const record = (v: ReceiverVerdict) => this.verdicts.push(v);
     const eventIdOf = (body: string): string | undefined => {
       try {
         return (JSON.parse(body) as { id?: string }).id;
@@ -71,11 +75,11 @@ export class BriefReceivers {
 
     // Hostwares' Express handler, as documented (raw body, 401 on a bad signature).
     app.post('/webhooks/hostwares', express.raw({ type: 'application/json' }), (req, res) => {
-      const signature = req.headers[receivers!.hostwaresHeader] as string;
+      const signature = req.headers[this.hostwaresHeader] as string;
       const body = (req.body as Buffer).toString();
       let ok = false;
       try {
-        ok = hostwaresVerifyWebhook(body, signature, receivers!.secrets.hostwares!);
+        ok = hostwaresVerifyWebhook(body, signature, this.secrets.hostwares!);
       } catch (e) {
         record({
           service: 'hostwares',
@@ -93,21 +97,17 @@ export class BriefReceivers {
     app.post('/webhooks/cryptohopper', express.raw({ type: 'application/json' }), (req, res) => {
       const body = (req.body as Buffer).toString();
       const json = JSON.parse(body) as { type?: string; messages?: unknown[] };
-      const ok = cryptohopperSignatureMatches(body, req.headers, receivers!.secrets.cryptohopper!);
+      const ok = cryptohopperSignatureMatches(body, req.headers, this.secrets.cryptohopper!);
       record({ service: 'cryptohopper', eventId: eventIdOf(body), verified: ok });
       if (!ok) return res.status(200).send('Invalid signature.');
-      if (json.type === 'validate') return res.status(200).send(receivers!.verificationCode);
+      if (json.type === 'validate') return res.status(200).send(this.verificationCode);
       res.status(200).send('OK');
     });
 
     app.post('/webhooks/hop', express.raw({ type: 'application/json' }), (req, res) => {
       const body = (req.body as Buffer).toString();
       try {
-        hopConstructEvent(
-          body,
-          req.headers['x-hop-hooks-signature'] as string,
-          receivers!.secrets.hop!,
-        );
+        hopConstructEvent(body, req.headers['x-hop-hooks-signature'] as string, this.secrets.hop!);
         record({ service: 'hop', eventId: eventIdOf(body), verified: true });
         res.status(200).send('OK');
       } catch (e) {
@@ -121,12 +121,11 @@ export class BriefReceivers {
       }
     });
 
-    const server = await new Promise<Server>((resolve) => {
+    this.server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
-    const { port } = server.address() as AddressInfo;
-    receivers = new BriefReceivers(server, `http://127.0.0.1:${port}`);
-    return receivers;
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
   }
 
   endpoint(service: BriefService): string {
@@ -138,9 +137,9 @@ export class BriefReceivers {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
   }
 }
