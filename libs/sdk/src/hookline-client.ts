@@ -15,6 +15,7 @@ import type {
   Redelivery,
   RotatedSecret,
   TestResult,
+  VerificationResult,
   UpdateWebhookInput,
   Webhook,
 } from './types';
@@ -86,6 +87,9 @@ export class HooklineClient {
       this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, {
         body: { transition_hours: transitionHours, ...(secret === undefined ? {} : { secret }) },
       }),
+    /** Runs the endpoint's verification handshake again; a pass activates a pending webhook. */
+    verify: (id: string): Promise<VerificationResult> =>
+      this.http.request('POST', `/v1/webhooks/${seg(id)}/verify`, { body: {} }),
     /** Sends `webhook.ping` now and answers with the attempt's result. */
     test: (id: string): Promise<TestResult> =>
       this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),

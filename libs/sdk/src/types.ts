@@ -1,4 +1,10 @@
-import type { EventData, EventType, PayloadFormat, SignatureScheme } from '@hookline/contracts';
+import type {
+  EndpointVerification,
+  EventData,
+  EventType,
+  PayloadFormat,
+  SignatureScheme,
+} from '@hookline/contracts';
 
 export interface Webhook {
   id: string;
@@ -11,6 +17,8 @@ export interface Webhook {
   /** The signature header's own name (single-signature schemes); null: the scheme's. */
   signature_header: string | null;
   format: PayloadFormat;
+  /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
+  verification: EndpointVerification | null;
   /** Only in the answers of create and rotate. */
   secret?: string;
   old_secret_expires_at: string | null;
@@ -34,6 +42,7 @@ export interface CreateWebhookOptions {
   format?: PayloadFormat;
   /** Your own secret (length and entropy checked); otherwise one is generated. */
   secret?: string;
+  verification?: EndpointVerification | null;
   verify?: boolean;
 }
 
@@ -156,3 +165,11 @@ export interface DeliveryFilters {
 }
 
 export type PublishableEvent<T extends EventType> = { type: T; data: EventData<T> };
+
+export interface VerificationResult {
+  passed: boolean;
+  /** The endpoint's answer, null when none came. */
+  status: number | null;
+  error: string | null;
+  webhook: Webhook;
+}

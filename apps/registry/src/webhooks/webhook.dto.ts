@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   EVENT_TYPE_NAMES,
+  EndpointVerificationSchema,
   HEADER_NAME_PATTERN,
   PAYLOAD_FORMATS,
   SIGNATURE_SCHEMES,
@@ -51,6 +52,8 @@ export const CreateWebhookBody = z
     signature_header: signatureHeader.optional(),
     format: format.optional(),
     secret: secret.optional(),
+    /** A handshake before any delivery; the webhook is pending_verification until it passes. */
+    verification: EndpointVerificationSchema.nullable().optional(),
     /** Check the endpoint's addresses now (default true). */
     verify: z.boolean().optional(),
   })
@@ -93,6 +96,7 @@ export const WebhookResponse = z.object({
   signature_scheme: z.enum(SIGNATURE_SCHEMES),
   signature_header: z.string().nullable(),
   format,
+  verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),
   disabled_reason: z.string().nullable(),
@@ -106,5 +110,13 @@ export type WebhookResponse = z.infer<typeof WebhookResponse>;
 export const RotateSecretResponse = z.object({
   secret: z.string(),
   old_secret_expires_at: z.string().nullable(),
+  webhook: WebhookResponse,
+});
+
+export const VerifyResponse = z.object({
+  passed: z.boolean(),
+  /** The endpoint's answer, null when no answer came. */
+  status: z.number().int().nullable(),
+  error: z.string().nullable(),
   webhook: WebhookResponse,
 });

@@ -9,8 +9,10 @@ import {
   RotateSecretBody,
   RotateSecretResponse,
   UpdateWebhookBody,
+  VerifyResponse,
   WebhookResponse,
 } from './webhook.dto';
+import { EmptyBody } from '../deliveries/delivery.dto';
 import { WebhooksService } from './webhooks.service';
 
 const tag = 'Webhooks';
@@ -95,5 +97,19 @@ export class WebhooksController {
     @RouteBody() body: z.output<typeof RotateSecretBody>,
   ) {
     return this.webhooks.rotateSecret(caller, id, body.transition_hours, body.secret);
+  }
+
+  @ApiRoute('post', '/v1/webhooks/{id}/verify', {
+    summary:
+      'Run the endpoint verification handshake again; a pass makes a pending_verification webhook active',
+    tag,
+    auth: 'api_key',
+    body: EmptyBody,
+    bodyOptional: true,
+    response: VerifyResponse,
+    errors: [409],
+  })
+  verify(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string, @RouteBody() _: object) {
+    return this.webhooks.verify(caller, id);
   }
 }

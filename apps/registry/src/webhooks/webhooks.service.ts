@@ -8,26 +8,34 @@ import {
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import type { SignatureScheme } from '@hookline/contracts';
+import { PENDING_VERIFICATION, type SignatureScheme } from '@hookline/contracts';
 import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
+import { EndpointVerifier, type HandshakeResult } from './endpoint-verifier';
 import { presentWebhook } from './webhook.presenter';
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookResponse } from './webhook.dto';
 
 @Injectable()
 export class WebhooksService {
   private readonly store: WebhookEventStore;
+  private readonly box: SecretBox;
+  private readonly verifier: EndpointVerifier;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
   ) {
-    this.store = new WebhookEventStore(dataSource, new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS));
+    this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
+    this.store = new WebhookEventStore(dataSource, this.box);
+    this.verifier = new EndpointVerifier({
+      allowHttp: config.HOOKLINE_ALLOW_HTTP,
+      allowPrivate: config.HOOKLINE_ALLOW_PRIVATE_URLS,
+    });
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
@@ -44,12 +52,51 @@ export class WebhooksService {
         signatureScheme: scheme,
         signatureHeader: body.signature_header ?? null,
         format: body.format ?? 'envelope',
+        verification: body.verification ?? null,
         secret,
       },
       caller.keyId,
     );
     await this.relay.awaitPublished(row.id);
-    return presentWebhook(row, secret);
+    if (row.disabledReason !== PENDING_VERIFICATION) return presentWebhook(row, secret);
+    // The handshake runs on save; a failure leaves the webhook pending, to retry with /verify.
+    const { webhook } = await this.handshake(caller, row);
+    return presentWebhook(webhook, secret);
+  }
+
+  /** Runs the endpoint's handshake again; a pass makes a pending webhook active. */
+  async verify(caller: CallerKey, id: string) {
+    const row = await this.dataSource
+      .getRepository(WebhookEntity)
+      .findOneBy({ id, projectId: caller.projectId });
+    if (!row) throw ApiError.notFound('webhook');
+    if (!row.verification) throw ApiError.conflict('the webhook has no verification configured');
+    const { result, webhook } = await this.handshake(caller, row);
+    return { ...result, webhook: presentWebhook(webhook) };
+  }
+
+  private async handshake(
+    caller: CallerKey,
+    row: WebhookEntity,
+  ): Promise<{ result: HandshakeResult; webhook: WebhookEntity }> {
+    const now = Date.now();
+    const secrets = row.secrets
+      .filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now)
+      .map((s) => this.box.decrypt(row.id, s.ciphertext));
+    const result = await this.verifier.run({
+      url: row.url,
+      scheme: row.signatureScheme,
+      signatureHeader: row.signatureHeader,
+      secrets,
+      verification: row.verification!,
+    });
+    if (!result.passed || row.disabledReason !== PENDING_VERIFICATION)
+      return { result, webhook: row };
+    const webhook = await this.guard(() =>
+      this.store.update(row.id, caller.projectId, { active: true }, caller.keyId),
+    );
+    await this.relay.awaitPublished(row.id);
+    return { result, webhook };
   }
 
   async list(caller: CallerKey, limit: number, cursor?: string) {
@@ -77,6 +124,15 @@ export class WebhooksService {
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
+    if (body.active === true) {
+      const current = await this.dataSource
+        .getRepository(WebhookEntity)
+        .findOneBy({ id, projectId: caller.projectId });
+      if (current?.disabledReason === PENDING_VERIFICATION) {
+        const message = 'the endpoint has not passed its verification; retry it with POST /verify';
+        throw ApiError.badRequest(`active: ${message}`, [{ field: 'active', message }]);
+      }
+    }
     const row = await this.guard(() =>
       this.store.update(
         id,

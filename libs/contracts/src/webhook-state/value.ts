@@ -17,6 +17,18 @@ export const PAYLOAD_FORMATS = ['envelope', 'slack', 'discord'] as const;
 export const PayloadFormatSchema = z.enum(PAYLOAD_FORMATS);
 export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;
 
+/**
+ * A handshake the endpoint must pass before any delivery (Cryptohopper's): it answers a signed
+ * `{"type":"validate","messages":[]}` with 200 and the code as its body.
+ */
+export const EndpointVerificationSchema = z
+  .object({ type: z.literal('echo'), code: z.string().min(1).max(200) })
+  .strict();
+export type EndpointVerification = z.infer<typeof EndpointVerificationSchema>;
+
+/** `disabled_reason` of a webhook whose endpoint has not passed its handshake yet. */
+export const PENDING_VERIFICATION = 'pending_verification';
+
 /** An HTTP header name (RFC 9110 token), as a webhook's `signature_header`. */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 

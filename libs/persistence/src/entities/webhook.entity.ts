@@ -1,5 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EncryptedSecret, PayloadFormat, SignatureScheme } from '@hookline/contracts';
+import type {
+  EncryptedSecret,
+  EndpointVerification,
+  PayloadFormat,
+  SignatureScheme,
+} from '@hookline/contracts';
 
 /** Current state of each webhook: a projection of webhook_events, updated in the same transaction. */
 @Entity({ name: 'webhooks' })
@@ -35,6 +40,10 @@ export class WebhookEntity {
 
   @Column({ type: 'text', default: 'envelope' })
   format!: PayloadFormat;
+
+  /** The handshake the endpoint must pass; until it does the webhook is inactive (pending_verification). */
+  @Column({ type: 'jsonb', nullable: true })
+  verification!: EndpointVerification | null;
 
   /** AES-256-GCM ciphertexts; the current secret first, then one still valid until its expiry. */
   @Column({ type: 'jsonb' })

@@ -1,7 +1,9 @@
 import {
+  PENDING_VERIFICATION,
   WebhookStateSchema,
   newId,
   type EncryptedSecret,
+  type EndpointVerification,
   type PayloadFormat,
   type SignatureScheme,
 } from '@hookline/contracts';
@@ -49,6 +51,8 @@ export interface CreateWebhookInput {
   signatureScheme: SignatureScheme;
   signatureHeader?: string | null;
   format?: PayloadFormat;
+  /** When set, the webhook starts inactive (pending_verification) until its handshake passes. */
+  verification?: EndpointVerification | null;
   /** Plaintext; stored encrypted. */
   secret: string;
 }
@@ -104,17 +108,19 @@ export class WebhookEventStore {
     return this.dataSource.transaction(async (manager) => {
       const now = new Date();
       const id = newId('webhook');
+      const pending = Boolean(input.verification) && input.active;
       const row = manager.getRepository(WebhookEntity).create({
         id,
         projectId: input.projectId,
         url: input.url,
         events: input.events,
         description: input.description,
-        active: input.active,
-        disabledReason: input.active ? null : 'manual',
+        active: input.active && !pending,
+        disabledReason: pending ? PENDING_VERIFICATION : input.active ? null : 'manual',
         signatureScheme: input.signatureScheme,
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
+        verification: input.verification ?? null,
         secrets: [{ ciphertext: this.box.encrypt(id, input.secret), expires_at: null }],
         version: 1,
         consecutiveFailures: 0,
@@ -132,6 +138,7 @@ export class WebhookEventStore {
         signature_scheme: row.signatureScheme,
         signature_header: row.signatureHeader,
         format: row.format,
+        verification: row.verification ? { type: row.verification.type } : null,
       });
       return row;
     });
