@@ -8,3 +8,4 @@ export * from './operational';
 export * from './topics';
 export * from './webhook-state';
 export * from './text';
+export * from './payload-format';

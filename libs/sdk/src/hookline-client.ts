@@ -19,6 +19,7 @@ import type {
   Redelivery,
   RotatedSecret,
   TestResult,
+  VerificationResult,
   UpdateWebhookInput,
   Webhook,
 } from './types';
@@ -113,11 +114,17 @@ export class HooklineClient {
     update: (id: string, patch: UpdateWebhookInput): Promise<Webhook> =>
       this.http.request('PATCH', `/v1/webhooks/${seg(id)}`, { body: patch }),
     delete: (id: string): Promise<void> => this.http.request('DELETE', `/v1/webhooks/${seg(id)}`),
-    /** A new secret; the old one keeps signing for `transitionHours` (0 to 24). */
-    rotateSecret: (id: string, transitionHours = 24): Promise<RotatedSecret> =>
+    /**
+     * A new secret (generated, or `secret` when given); the old one keeps signing for
+     * `transitionHours` (0 to 24).
+     */
+    rotateSecret: (id: string, transitionHours = 24, secret?: string): Promise<RotatedSecret> =>
       this.http.request('POST', `/v1/webhooks/${seg(id)}/secret/rotate`, {
-        body: { transition_hours: transitionHours },
+        body: { transition_hours: transitionHours, ...(secret === undefined ? {} : { secret }) },
       }),
+    /** Runs the endpoint's verification handshake again; a pass activates a pending webhook. */
+    verify: (id: string): Promise<VerificationResult> =>
+      this.http.request('POST', `/v1/webhooks/${seg(id)}/verify`, { body: {} }),
     /** Sends `webhook.ping` now and answers with the attempt's result. */
     test: (id: string): Promise<TestResult> =>
       this.http.request('POST', `/v1/webhooks/${seg(id)}/test`, { body: {} }),

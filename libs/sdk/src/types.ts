@@ -2,8 +2,10 @@ import type {
   AttemptResource,
   DeliveryResource,
   DeliveryStatus as ContractDeliveryStatus,
+  EndpointVerification,
   EventData,
   EventType,
+  PayloadFormat,
   SignatureScheme,
 } from '@hookline/contracts';
 
@@ -15,6 +17,11 @@ export interface Webhook {
   description: string | null;
   active: boolean;
   signature_scheme: SignatureScheme;
+  /** The signature header's own name (single-signature schemes); null: the scheme's. */
+  signature_header: string | null;
+  format: PayloadFormat;
+  /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
+  verification: EndpointVerification | null;
   /** Only in the answers of create and rotate. */
   secret?: string;
   old_secret_expires_at: string | null;
@@ -34,6 +41,11 @@ export interface CreateWebhookOptions {
   description?: string | null;
   active?: boolean;
   signature_scheme?: SignatureScheme;
+  signature_header?: string | null;
+  format?: PayloadFormat;
+  /** Your own secret (length and entropy checked); otherwise one is generated. */
+  secret?: string;
+  verification?: EndpointVerification | null;
   verify?: boolean;
 }
 
@@ -42,6 +54,8 @@ export interface UpdateWebhookInput {
   events?: string[];
   description?: string | null;
   active?: boolean;
+  signature_header?: string | null;
+  format?: PayloadFormat;
 }
 
 export interface RotatedSecret {
@@ -144,4 +158,12 @@ export interface ProjectSummary {
   id: string;
   name: string;
   created_at: string;
+}
+
+export interface VerificationResult {
+  passed: boolean;
+  /** The endpoint's answer, null when none came. */
+  status: number | null;
+  error: string | null;
+  webhook: Webhook;
 }

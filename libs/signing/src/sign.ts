@@ -1,10 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { HEADERS, SECRET_PREFIX, type Scheme } from './schemes';
+import {
+  HEADERS,
+  SECRET_PREFIX,
+  canonicalScheme,
+  profileHeaders,
+  singleSignatureProfile,
+  type Scheme,
+} from './schemes';
 import { standardKey } from './secret';
 
 export interface SignInput {
   scheme: Scheme;
-  /** Every secret valid now, newest first; each yields one signature. */
+  /** Every secret valid now, newest first (at most two: the new one and the one in transition). */
   secrets: string[];
   /** `msg_…`, the same on every retry of one delivery. */
   msgId: string;
@@ -12,19 +19,17 @@ export interface SignInput {
   timestamp: number;
   /** The exact bytes that will be sent. */
   body: string | Uint8Array;
+  /** The webhook's own name for the signature header (single-signature schemes only). */
+  signatureHeader?: string | null;
 }
-
-const hmac = (
-  algorithm: 'sha256' | 'sha512',
-  key: Uint8Array | string,
-  data: string | Uint8Array,
-) => createHmac(algorithm, key).update(data);
 
 /**
  * The signature headers of one attempt (synchronous, Node crypto: this runs once per request on
  * the dispatcher's hot path). Every scheme also carries webhook-id and webhook-timestamp so that
- * receivers can deduplicate. During a rotation the compatibility schemes list one signature per
- * secret, comma-separated; outside a rotation they carry exactly one, as their receivers expect.
+ * receivers can deduplicate. `standard` lists one signature per valid secret, space-separated, as
+ * the specification allows. The single-signature schemes never list: their receivers compare the
+ * header whole. During a rotation's transition the main header keeps the old secret's signature
+ * (receivers not yet updated keep verifying) and `<header>-next` carries the new secret's.
  */
 export function signHeaders({
   scheme,
@@ -32,37 +37,27 @@ export function signHeaders({
   msgId,
   timestamp,
   body,
+  signatureHeader,
 }: SignInput): Record<string, string> {
   if (secrets.length === 0) throw new Error('signHeaders: no secret');
   const ts = String(Math.floor(timestamp));
   const headers: Record<string, string> = { [HEADERS.id]: msgId, [HEADERS.timestamp]: ts };
-  switch (scheme) {
-    case 'standard': {
-      const signed = Buffer.concat([Buffer.from(`${msgId}.${ts}.`), Buffer.from(body)]);
-      headers[HEADERS.signature] = secrets
-        .map((s) => `v1,${hmac('sha256', standardKey(s), signed).digest('base64')}`)
-        .join(' ');
-      break;
-    }
-    case 'hop':
-      headers[HEADERS.hop] = secrets
-        .map((s) => hmac('sha256', s, body).digest('hex').toUpperCase())
-        .join(',');
-      break;
-    case 'sha256-timestamped': {
-      const signed = Buffer.concat([Buffer.from(`${ts}.`), Buffer.from(body)]);
-      headers[HEADERS.timestamped] = secrets
-        .map((s) => `sha256=${hmac('sha256', s, signed).digest('hex')}`)
-        .join(',');
-      headers[HEADERS.timestampedTimestamp] = ts;
-      break;
-    }
-    case 'hub-sha512':
-      headers[HEADERS.hub] = secrets.map((s) => hmac('sha512', s, body).digest('hex')).join(',');
-      break;
-    default:
-      throw new Error(`signHeaders: unknown scheme ${String(scheme)}`);
+  if (canonicalScheme(scheme) === 'standard') {
+    const signed = Buffer.concat([Buffer.from(`${msgId}.${ts}.`), Buffer.from(body)]);
+    headers[HEADERS.signature] = secrets
+      .map((s) => `v1,${createHmac('sha256', standardKey(s)).update(signed).digest('base64')}`)
+      .join(' ');
+    return headers;
   }
+  const profile = singleSignatureProfile(scheme);
+  if (!profile) throw new Error(`signHeaders: unknown scheme ${String(scheme)}`);
+  const names = profileHeaders(profile, signatureHeader);
+  const algorithm = profile.hash === 'SHA-512' ? 'sha512' : 'sha256';
+  const sign = (secret: string) =>
+    profile.encode(createHmac(algorithm, secret).update(body).digest('hex'));
+  headers[names.signature] = sign(secrets[secrets.length - 1]!);
+  if (secrets.length > 1) headers[names.next] = sign(secrets[0]!);
+  if (names.timestamp) headers[names.timestamp] = ts;
   return headers;
 }
 

@@ -204,3 +204,39 @@ describe('interoperability', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+describe('signature_header', () => {
+  const v = vectors.find((x) => x.name === 'hostwares-rotation')!;
+
+  it('should rename the signature, -next and timestamp headers of a single-signature scheme and verify under that name', async () => {
+    const headers = signHeaders({
+      scheme: 'hostwares',
+      secrets: v.secrets,
+      msgId: v.msg_id,
+      timestamp: v.timestamp,
+      body: v.body,
+      signatureHeader: 'X-Acme-Signature',
+    });
+    expect(headers).toEqual({
+      'webhook-id': v.msg_id,
+      'webhook-timestamp': String(v.timestamp),
+      'x-acme-signature': v.headers['x-hostwares-signature'],
+      'x-acme-signature-next': v.headers['x-hostwares-signature-next'],
+      'x-acme-timestamp': String(v.timestamp),
+    });
+    for (const secret of v.secrets)
+      await expect(
+        verify(v.body, headers, secret, {
+          scheme: 'hostwares',
+          signatureHeader: 'X-Acme-Signature',
+        }),
+      ).resolves.toBeUndefined();
+  });
+
+  it('should never put two signatures in one header of a single-signature scheme', () => {
+    for (const scheme of ['hop', 'hostwares', 'hub-sha512', 'github'] as const) {
+      const headers = signHeaders({ ...v, msgId: v.msg_id, scheme, secrets: v.secrets });
+      for (const value of Object.values(headers)) expect(value).not.toMatch(/[, ]/);
+    }
+  });
+});

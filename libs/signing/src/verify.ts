@@ -6,7 +6,14 @@ import {
 } from './errors';
 import type { WebhookEnvelope, WebhookEvent } from './envelope';
 import type { EventType } from './event-types.generated';
-import { DEFAULT_TOLERANCE_SECONDS, HEADERS, type Scheme } from './schemes';
+import {
+  DEFAULT_TOLERANCE_SECONDS,
+  HEADERS,
+  SINGLE_SIGNATURE_PROFILES,
+  profileHeaders,
+  singleSignatureProfile,
+  type Scheme,
+} from './schemes';
 import { base64Encode, hexEncode, standardKey, utf8 } from './secret';
 
 export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
@@ -17,6 +24,8 @@ export interface VerifyOptions {
   tolerance?: number;
   /** Which scheme to check; by default it is told by the headers present. */
   scheme?: Scheme;
+  /** The webhook's own signature header name, when it has one (single-signature schemes). */
+  signatureHeader?: string;
   /** The receiver's clock, in unix seconds (for tests). */
   now?: number;
 }
@@ -80,9 +89,8 @@ export function timingSafeEqual(a: string, b: string): boolean {
 
 export function detectScheme(headers: HeaderBag): Scheme {
   if (header(headers, HEADERS.signature) !== undefined) return 'standard';
-  if (header(headers, HEADERS.hop) !== undefined) return 'hop';
-  if (header(headers, HEADERS.timestamped) !== undefined) return 'sha256-timestamped';
-  if (header(headers, HEADERS.hub) !== undefined) return 'hub-sha512';
+  for (const [scheme, profile] of Object.entries(SINGLE_SIGNATURE_PROFILES))
+    if (header(headers, profile.header) !== undefined) return scheme as Scheme;
   throw new MissingHeaderError(HEADERS.signature);
 }
 
@@ -95,49 +103,32 @@ function checkTimestamp(ts: string, options: VerifyOptions): void {
     throw new TimestampOutsideToleranceError();
 }
 
-/** The signatures one secret would produce, in the header's own notation. */
+/** The signature one secret would produce, in the header's own notation. */
 async function expectedSignature(
   scheme: Scheme,
   secret: string,
   headers: HeaderBag,
   body: Uint8Array,
 ): Promise<string> {
-  switch (scheme) {
-    case 'standard': {
-      const signed = concat(
-        utf8(`${required(headers, HEADERS.id)}.${required(headers, HEADERS.timestamp)}.`),
-        body,
-      );
-      return `v1,${base64Encode(await hmac('SHA-256', standardKey(secret), signed))}`;
-    }
-    case 'hop':
-      return hexEncode(await hmac('SHA-256', utf8(secret), body)).toUpperCase();
-    case 'sha256-timestamped': {
-      const signed = concat(utf8(`${required(headers, HEADERS.timestampedTimestamp)}.`), body);
-      return `sha256=${hexEncode(await hmac('SHA-256', utf8(secret), signed))}`;
-    }
-    case 'hub-sha512':
-      return hexEncode(await hmac('SHA-512', utf8(secret), body));
-  }
+  const profile = singleSignatureProfile(scheme);
+  if (profile) return profile.encode(hexEncode(await hmac(profile.hash, utf8(secret), body)));
+  const signed = concat(
+    utf8(`${required(headers, HEADERS.id)}.${required(headers, HEADERS.timestamp)}.`),
+    body,
+  );
+  return `v1,${base64Encode(await hmac('SHA-256', standardKey(secret), signed))}`;
 }
 
-function presentedSignatures(scheme: Scheme, headers: HeaderBag): string[] {
-  switch (scheme) {
-    case 'standard':
-      return required(headers, HEADERS.signature).split(' ').filter(Boolean);
-    case 'hop':
-      return required(headers, HEADERS.hop)
-        .split(',')
-        .map((s) => s.trim().toUpperCase());
-    case 'sha256-timestamped':
-      return required(headers, HEADERS.timestamped)
-        .split(',')
-        .map((s) => s.trim());
-    case 'hub-sha512':
-      return required(headers, HEADERS.hub)
-        .split(',')
-        .map((s) => s.trim().replace(/^sha512=/, ''));
-  }
+/** The signatures sent: `standard`'s space-separated list, or the main and `-next` headers. */
+function presentedSignatures(scheme: Scheme, headers: HeaderBag, options: VerifyOptions): string[] {
+  const profile = singleSignatureProfile(scheme);
+  if (!profile) return required(headers, HEADERS.signature).split(' ').filter(Boolean);
+  const names = profileHeaders(profile, options.signatureHeader);
+  const next = header(headers, names.next);
+  return [required(headers, names.signature), ...(next ? [next] : [])].map((s) =>
+    // Hex is case-insensitive; the `sha256=` prefix is not part of the digest's case.
+    scheme === 'hop' ? s.trim().toUpperCase() : s.trim(),
+  );
 }
 
 /**
@@ -153,10 +144,9 @@ export async function verify(
   options: VerifyOptions = {},
 ): Promise<void> {
   const scheme = options.scheme ?? detectScheme(headers);
-  const presented = presentedSignatures(scheme, headers);
+  const presented = presentedSignatures(scheme, headers, options);
+  // Only `standard` signs its timestamp; an unsigned one proves nothing, so it is not checked.
   if (scheme === 'standard') checkTimestamp(required(headers, HEADERS.timestamp), options);
-  if (scheme === 'sha256-timestamped')
-    checkTimestamp(required(headers, HEADERS.timestampedTimestamp), options);
   const bytes = bodyBytes(body);
   const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   for (const secret of secrets) {

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { HooklineClient } from '@hookline/sdk';
 import {
+  LoopbackReceiver,
   createTestDatabase,
   createTestTopics,
   freePort,
@@ -140,6 +141,29 @@ describe('hookline API commands', () => {
     expect(gone.code).toBe(3);
     expect(gone.io.stderr).toHaveLength(1);
     expect(gone.io.stderr[0]).toMatch(/^hookline: .*not found.*\[HTTP 404 not_found\]$/);
+  });
+
+  it("should retry a pending webhook's verification: exit 1 while the endpoint does not echo, 0 once it does", async () => {
+    const receiver = await LoopbackReceiver.start();
+    try {
+      receiver.answer({ status: 200, body: 'not the code' });
+      const client = new HooklineClient({ baseUrl: apiUrl, apiKey });
+      const webhook = await client.webhooks.create(receiver.url, ['*'], {
+        verification: { type: 'echo', code: 'cli-code' },
+      });
+      expect(webhook).toMatchObject({ active: false, disabled_reason: 'pending_verification' });
+
+      const failed = await hookline('webhooks', 'verify', webhook.id);
+      expect(failed.code).toBe(1);
+      expect(failed.io.stderr.join('\n')).toContain('did not pass its verification');
+
+      receiver.answer({ status: 200, body: 'cli-code' });
+      const passed = await hookline('webhooks', 'verify', webhook.id, '--json');
+      expect(passed.code).toBe(0);
+      expect(passed.json()).toMatchObject({ passed: true, webhook: { active: true } });
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('should publish an event and print its id; the same --id twice gives the same id', async () => {

@@ -42,7 +42,7 @@ interface UpdateFlags {
 export function registerWebhooksCommand(program: Command, io: CliIo): void {
   const webhooks = program
     .command('webhooks')
-    .description('list, create, change, delete, rotate and test webhooks');
+    .description('list, create, change, delete, rotate, test and verify webhooks');
 
   webhooks
     .command('list')
@@ -183,6 +183,29 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
           );
         if (result.status !== 'succeeded')
           throw new CliError(`the test delivery to ${id} failed`, ExitCode.ApiError);
+      }),
+    );
+
+  webhooks
+    .command('verify')
+    .description("run the endpoint's verification handshake again; exit code 1 if it did not pass")
+    .argument('<id>', 'webhook id (wh_…)')
+    .action(
+      apiAction(io, async (ctx, id: string) => {
+        const result = await ctx.client.webhooks.verify(id);
+        if (ctx.json) printJson(io, result);
+        else
+          printRecord(io, {
+            passed: result.passed,
+            status: result.status,
+            error: result.error,
+            active: result.webhook.active,
+          });
+        if (!result.passed)
+          throw new CliError(
+            `${id} did not pass its verification: ${result.error ?? 'unknown'}`,
+            ExitCode.ApiError,
+          );
       }),
     );
 }

@@ -96,7 +96,7 @@ describe('hookline listen', () => {
   it('should detect every scheme from the headers and accept either secret of a rotation', async () => {
     const older = generateSecret();
     listen = await startListen(['--secret', secret, '--secret', older, '--json']);
-    const schemes: Scheme[] = ['standard', 'hop', 'sha256-timestamped', 'hub-sha512'];
+    const schemes: Scheme[] = ['standard', 'hop', 'hostwares', 'hub-sha512', 'github'];
     for (const scheme of schemes) {
       const body = payload();
       const res = await fetch(listen.url, {

@@ -23,9 +23,11 @@ export type FieldErrors = Partial<Record<keyof WebhookFormValues, string>>;
 /** The labels of every scheme; a Record so a scheme added to the contracts fails to compile here. */
 export const SIGNATURE_SCHEME_LABELS: Record<SignatureScheme, string> = {
   standard: 'Standard Webhooks (webhook-signature)',
-  hop: 'Hop (x-hop-signature)',
-  'sha256-timestamped': 'SHA-256 with timestamp',
-  'hub-sha512': 'Hub SHA-512 (x-hub-signature-512)',
+  hop: 'Hop (x-hop-hooks-signature)',
+  hostwares: 'Hostwares (x-hostwares-signature: sha256=…)',
+  'hub-sha512': 'Cryptohopper (x-hub-signature, SHA-512)',
+  github: 'GitHub (x-hub-signature-256: sha256=…)',
+  'sha256-timestamped': 'Hostwares (old name: sha256-timestamped)',
 };
 
 // Limits of the API (apps/registry webhook.dto.ts); the API still decides, this only answers sooner.

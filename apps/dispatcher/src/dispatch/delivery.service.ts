@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
-  toWebhookPayload,
+  renderPayload,
   type DeliveryStatus,
   type DeliveryTask,
 } from '@hookline/contracts';
@@ -171,13 +171,14 @@ export class DeliveryService {
         return;
       }
       webhook = found.webhook;
-      const body = JSON.stringify(toWebhookPayload(task.event, webhook.id));
+      const body = JSON.stringify(renderPayload(webhook.format, task.event, webhook.id));
       const signature = this.tracer.startActiveSpan('hookline.dispatch sign', (s) => {
         try {
           s.setAttribute('hookline.signature_scheme', webhook.scheme);
           return signHeaders({
             scheme: webhook.scheme,
             secrets: webhook.secrets,
+            signatureHeader: webhook.signatureHeader,
             msgId: task.delivery_id,
             timestamp: Math.floor(Date.now() / 1000),
             body,

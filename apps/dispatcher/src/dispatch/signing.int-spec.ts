@@ -7,6 +7,9 @@ import { LoopbackReceiver, pollUntil } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { DeliveryService, USER_AGENT } from './delivery.service';
 
+/** `openssl dgst -sha256 -hmac <VECTOR.secret>` over VECTOR.body. */
+const HMAC_SHA256_HEX = '80ec8a89ce3cd22133a1066caecb4d04fea7467657c8514d717ec42c38a5c94c';
+
 const VECTOR = {
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   msgId: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
@@ -33,7 +36,7 @@ describe(`${DeliveryService.name} signatures`, () => {
   });
 
   it('should produce the published Standard Webhooks vector and hand-computed vectors of the other schemes', () => {
-    const sign = (scheme: 'standard' | 'hop' | 'sha256-timestamped' | 'hub-sha512') =>
+    const sign = (scheme: 'standard' | 'hop' | 'hostwares' | 'github' | 'hub-sha512') =>
       signHeaders({
         scheme,
         secrets: [VECTOR.secret],
@@ -48,9 +51,8 @@ describe(`${DeliveryService.name} signatures`, () => {
     expect(sign('hop')['x-hop-hooks-signature']).toBe(
       '80EC8A89CE3CD22133A1066CAECB4D04FEA7467657C8514D717EC42C38A5C94C',
     );
-    expect(sign('sha256-timestamped')['x-webhook-signature']).toBe(
-      'sha256=2e37df5d4a028c51a7f3133d64ae1e300d2c2c900f1b1d49d4369ad2530f8964',
-    );
+    expect(sign('hostwares')['x-hostwares-signature']).toBe(`sha256=${HMAC_SHA256_HEX}`);
+    expect(sign('github')['x-hub-signature-256']).toBe(`sha256=${HMAC_SHA256_HEX}`);
     expect(sign('hub-sha512')['x-hub-signature']).toBe(
       '29b735f30694bb57c767b097fc984006299ba0a13640bf3870df6c36d865575a5cc93a1e505c4456e0d409740e0cfc6d2209bd017b23d911ce2d705618cdb84f',
     );
@@ -117,10 +119,16 @@ describe(`${DeliveryService.name} signatures`, () => {
       }),
     ],
     [
-      'sha256-timestamped',
+      'hostwares',
       (s: string, ts: string, body: string) => ({
-        'x-webhook-signature': `sha256=${createHmac('sha256', s).update(`${ts}.${body}`).digest('hex')}`,
-        'x-webhook-timestamp': ts,
+        'x-hostwares-signature': `sha256=${createHmac('sha256', s).update(body).digest('hex')}`,
+        'x-hostwares-timestamp': ts,
+      }),
+    ],
+    [
+      'github',
+      (s: string, _ts: string, body: string) => ({
+        'x-hub-signature-256': `sha256=${createHmac('sha256', s).update(body).digest('hex')}`,
       }),
     ],
     [
@@ -135,7 +143,7 @@ describe(`${DeliveryService.name} signatures`, () => {
       const { row, secret } = await h.webhook({ url: receiver.url, scheme });
       const task = await h.task(row.id);
       const req = await received(task.event.id);
-      const ts = String(req.headers['webhook-timestamp'] ?? req.headers['x-webhook-timestamp']);
+      const ts = String(req.headers['webhook-timestamp']);
       expect(req.headers).toMatchObject(expected(secret, ts, req.body));
       expect(req.headers['webhook-id']).toBe(task.delivery_id);
     },

@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import type { EncryptedSecret, SignatureScheme, WebhookState } from '@hookline/contracts';
+import type {
+  EncryptedSecret,
+  PayloadFormat,
+  SignatureScheme,
+  WebhookState,
+} from '@hookline/contracts';
 import type { WebhookView } from '@hookline/kafka';
 import type { SecretBox } from '@hookline/persistence';
 import { BatchedLookup } from './batched-lookup';
@@ -10,6 +15,9 @@ export interface DeliverableWebhook {
   projectId: string;
   url: string;
   scheme: SignatureScheme;
+  /** The signature header's own name (single-signature schemes); null: the scheme's. */
+  signatureHeader: string | null;
+  format: PayloadFormat;
   /** Plaintext secrets valid now, current first. */
   secrets: string[];
   version: number;
@@ -50,7 +58,16 @@ interface FullRow extends GateRow {
   project_id: string;
   url: string;
   signature_scheme: SignatureScheme;
+  signature_header: string | null;
+  format: PayloadFormat;
   secrets: EncryptedSecret[];
+}
+
+/** What signing and the body need of a webhook, as the changelog or the table gives it. */
+interface Profile {
+  scheme: SignatureScheme;
+  signatureHeader: string | null;
+  format: PayloadFormat;
 }
 
 interface DecryptedSecret {
@@ -116,7 +133,11 @@ export class WebhookDirectory {
         full.id,
         full.project_id,
         full.url,
-        full.signature_scheme,
+        {
+          scheme: full.signature_scheme,
+          signatureHeader: full.signature_header,
+          format: full.format,
+        },
         full.secrets,
         full.version,
         full.consecutive_failures,
@@ -129,7 +150,11 @@ export class WebhookDirectory {
       state.id,
       state.project_id,
       state.url,
-      state.signature_scheme,
+      {
+        scheme: state.signature_scheme,
+        signatureHeader: state.signature_header ?? null,
+        format: state.format ?? 'envelope',
+      },
       state.secrets,
       state.version,
       consecutiveFailures,
@@ -140,7 +165,7 @@ export class WebhookDirectory {
     id: string,
     projectId: string,
     url: string,
-    scheme: SignatureScheme,
+    profile: Profile,
     encrypted: EncryptedSecret[],
     version: number,
     consecutiveFailures: number,
@@ -165,12 +190,12 @@ export class WebhookDirectory {
     const valid = cached.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);
-    return { id, projectId, url, scheme, secrets: valid, version, consecutiveFailures };
+    return { id, projectId, url, ...profile, secrets: valid, version, consecutiveFailures };
   }
 
   private async readRow(id: string): Promise<FullRow | undefined> {
     const rows: FullRow[] = await this.dataSource.query(
-      `select id, project_id, url, signature_scheme, secrets, active, version, consecutive_failures from webhooks where id = $1`,
+      `select id, project_id, url, signature_scheme, signature_header, format, secrets, active, version, consecutive_failures from webhooks where id = $1`,
       [id],
     );
     return rows[0];

@@ -7,6 +7,7 @@ import {
   newId,
   type DeliveryTask,
   type EventEnvelope,
+  type PayloadFormat,
   type SignatureScheme,
 } from '@hookline/contracts';
 import {
@@ -142,6 +143,8 @@ export class DispatcherHarness {
     scheme?: SignatureScheme;
     projectId?: string;
     secret?: string;
+    signatureHeader?: string;
+    format?: PayloadFormat;
   }): Promise<{ row: WebhookEntity; secret: string }> {
     const projectId = input.projectId ?? 'prj_dispatch_test';
     await this.dataSource.query(
@@ -157,6 +160,8 @@ export class DispatcherHarness {
         description: null,
         active: true,
         signatureScheme: input.scheme ?? 'standard',
+        signatureHeader: input.signatureHeader ?? null,
+        format: input.format ?? 'envelope',
         secret,
       },
       'key_test',
@@ -181,6 +186,18 @@ export class DispatcherHarness {
       await pollUntil(() => this.dispatcher!.view.get(id)?.version === row.version, {
         message: `${id} v${row.version} in the view`,
       });
+  }
+
+  /**
+   * Ends a rotation's transition now, as its hours passing would: the old secret is dropped from
+   * the table and the new state goes to the changelog.
+   */
+  async endTransition(id: string): Promise<void> {
+    await this.dataSource.query(
+      'update webhooks set secrets = jsonb_build_array(secrets->0), version = version + 1 where id = $1',
+      [id],
+    );
+    await this.publish(id);
   }
 
   /** Writes a delivery task for `webhookId` to hookline.deliveries. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
   EVENT_TYPE_NAMES,
+  EndpointVerificationSchema,
+  HEADER_NAME_PATTERN,
+  PAYLOAD_FORMATS,
   SIGNATURE_SCHEMES,
   isKnownSubscription,
   knownSubscriptions,
@@ -27,6 +30,17 @@ const subscription = z
   .meta({ enum: knownSubscriptions(EVENT_TYPE_NAMES) });
 const events = z.array(subscription).min(1).max(100);
 const description = z.string().max(1000).nullable();
+/** The signature header's own name for a single-signature scheme; null: the scheme's. */
+const signatureHeader = z
+  .string()
+  .regex(HEADER_NAME_PATTERN, 'must be an HTTP header name (letters, digits, -, up to 100)')
+  .nullable();
+const format = z.enum(PAYLOAD_FORMATS);
+/**
+ * Your own signing secret (otherwise one is generated). Its length and entropy are checked
+ * against the webhook's scheme by the service, a 400 on `secret`.
+ */
+const secret = z.string().min(1).max(512);
 
 export const CreateWebhookBody = z
   .object({
@@ -35,6 +49,11 @@ export const CreateWebhookBody = z
     description: description.optional(),
     active: z.boolean().optional(),
     signature_scheme: z.enum(SIGNATURE_SCHEMES).optional(),
+    signature_header: signatureHeader.optional(),
+    format: format.optional(),
+    secret: secret.optional(),
+    /** A handshake before any delivery; the webhook is pending_verification until it passes. */
+    verification: EndpointVerificationSchema.nullable().optional(),
     /** Check the endpoint's addresses now (default true). */
     verify: z.boolean().optional(),
   })
@@ -47,6 +66,8 @@ export const UpdateWebhookBody = z
     events: events.optional(),
     description: description.optional(),
     active: z.boolean().optional(),
+    signature_header: signatureHeader.optional(),
+    format: format.optional(),
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -54,6 +75,7 @@ export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
 export const RotateSecretBody = z
   .object({
     transition_hours: z.number({ error: 'must be a number of hours from 0 to 24' }).min(0).max(24),
+    secret: secret.optional(),
   })
   .strict();
 
@@ -72,6 +94,9 @@ export const WebhookResponse = z.object({
   description: z.string().nullable(),
   active: z.boolean(),
   signature_scheme: z.enum(SIGNATURE_SCHEMES),
+  signature_header: z.string().nullable(),
+  format,
+  verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),
   disabled_reason: z.string().nullable(),
@@ -85,5 +110,13 @@ export type WebhookResponse = z.infer<typeof WebhookResponse>;
 export const RotateSecretResponse = z.object({
   secret: z.string(),
   old_secret_expires_at: z.string().nullable(),
+  webhook: WebhookResponse,
+});
+
+export const VerifyResponse = z.object({
+  passed: z.boolean(),
+  /** The endpoint's answer, null when no answer came. */
+  status: z.number().int().nullable(),
+  error: z.string().nullable(),
   webhook: WebhookResponse,
 });

@@ -9,8 +9,10 @@ import {
   RotateSecretBody,
   RotateSecretResponse,
   UpdateWebhookBody,
+  VerifyResponse,
   WebhookResponse,
 } from './webhook.dto';
+import { EmptyBody } from '../deliveries/delivery.dto';
 import { WebhooksService } from './webhooks.service';
 
 const tag = 'Webhooks';
@@ -81,7 +83,8 @@ export class WebhooksController {
   }
 
   @ApiRoute('post', '/v1/webhooks/{id}/secret/rotate', {
-    summary: 'Rotate the secret; the old one signs until old_secret_expires_at',
+    summary:
+      'Rotate the secret (a new one, or your own in `secret`); the old one signs until old_secret_expires_at',
     tag,
     auth: 'api_key',
     body: RotateSecretBody,
@@ -93,6 +96,20 @@ export class WebhooksController {
     @RouteParam('id') id: string,
     @RouteBody() body: z.output<typeof RotateSecretBody>,
   ) {
-    return this.webhooks.rotateSecret(caller, id, body.transition_hours);
+    return this.webhooks.rotateSecret(caller, id, body.transition_hours, body.secret);
+  }
+
+  @ApiRoute('post', '/v1/webhooks/{id}/verify', {
+    summary:
+      'Run the endpoint verification handshake again; a pass makes a pending_verification webhook active',
+    tag,
+    auth: 'api_key',
+    body: EmptyBody,
+    bodyOptional: true,
+    response: VerifyResponse,
+    errors: [409],
+  })
+  verify(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string, @RouteBody() _: object) {
+    return this.webhooks.verify(caller, id);
   }
 }

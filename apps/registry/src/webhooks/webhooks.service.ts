@@ -8,30 +8,40 @@ import {
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import { generateSecret } from '@hookline/signing';
+import { PENDING_VERIFICATION, type SignatureScheme } from '@hookline/contracts';
+import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
+import { EndpointVerifier, type HandshakeResult } from './endpoint-verifier';
 import { presentWebhook } from './webhook.presenter';
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookResponse } from './webhook.dto';
 
 @Injectable()
 export class WebhooksService {
   private readonly store: WebhookEventStore;
+  private readonly box: SecretBox;
+  private readonly verifier: EndpointVerifier;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
   ) {
-    this.store = new WebhookEventStore(dataSource, new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS));
+    this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
+    this.store = new WebhookEventStore(dataSource, this.box);
+    this.verifier = new EndpointVerifier({
+      allowHttp: config.HOOKLINE_ALLOW_HTTP,
+      allowPrivate: config.HOOKLINE_ALLOW_PRIVATE_URLS,
+    });
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
+    const scheme = body.signature_scheme ?? 'standard';
+    const secret = this.ownOrGenerated(body.secret, scheme);
     const url = await this.checkUrl(body.url, body.verify !== false);
-    const secret = generateSecret();
     const row = await this.store.create(
       {
         projectId: caller.projectId,
@@ -39,13 +49,54 @@ export class WebhooksService {
         events: [...new Set(body.events)],
         description: body.description ?? null,
         active: body.active ?? true,
-        signatureScheme: body.signature_scheme ?? 'standard',
+        signatureScheme: scheme,
+        signatureHeader: body.signature_header ?? null,
+        format: body.format ?? 'envelope',
+        verification: body.verification ?? null,
         secret,
       },
       caller.keyId,
     );
     await this.relay.awaitPublished(row.id);
-    return presentWebhook(row, secret);
+    if (row.disabledReason !== PENDING_VERIFICATION) return presentWebhook(row, secret);
+    // The handshake runs on save; a failure leaves the webhook pending, to retry with /verify.
+    const { webhook } = await this.handshake(caller, row);
+    return presentWebhook(webhook, secret);
+  }
+
+  /** Runs the endpoint's handshake again; a pass makes a pending webhook active. */
+  async verify(caller: CallerKey, id: string) {
+    const row = await this.dataSource
+      .getRepository(WebhookEntity)
+      .findOneBy({ id, projectId: caller.projectId });
+    if (!row) throw ApiError.notFound('webhook');
+    if (!row.verification) throw ApiError.conflict('the webhook has no verification configured');
+    const { result, webhook } = await this.handshake(caller, row);
+    return { ...result, webhook: presentWebhook(webhook) };
+  }
+
+  private async handshake(
+    caller: CallerKey,
+    row: WebhookEntity,
+  ): Promise<{ result: HandshakeResult; webhook: WebhookEntity }> {
+    const now = Date.now();
+    const secrets = row.secrets
+      .filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now)
+      .map((s) => this.box.decrypt(row.id, s.ciphertext));
+    const result = await this.verifier.run({
+      url: row.url,
+      scheme: row.signatureScheme,
+      signatureHeader: row.signatureHeader,
+      secrets,
+      verification: row.verification!,
+    });
+    if (!result.passed || row.disabledReason !== PENDING_VERIFICATION)
+      return { result, webhook: row };
+    const webhook = await this.guard(() =>
+      this.store.update(row.id, caller.projectId, { active: true }, caller.keyId),
+    );
+    await this.relay.awaitPublished(row.id);
+    return { result, webhook };
   }
 
   async list(caller: CallerKey, limit: number, cursor?: string) {
@@ -73,11 +124,27 @@ export class WebhooksService {
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
+    if (body.active === true) {
+      const current = await this.dataSource
+        .getRepository(WebhookEntity)
+        .findOneBy({ id, projectId: caller.projectId });
+      if (current?.disabledReason === PENDING_VERIFICATION) {
+        const message = 'the endpoint has not passed its verification; retry it with POST /verify';
+        throw ApiError.badRequest(`active: ${message}`, [{ field: 'active', message }]);
+      }
+    }
     const row = await this.guard(() =>
       this.store.update(
         id,
         caller.projectId,
-        { ...body, url, events: body.events ? [...new Set(body.events)] : undefined },
+        {
+          url,
+          events: body.events ? [...new Set(body.events)] : undefined,
+          description: body.description,
+          active: body.active,
+          signatureHeader: body.signature_header,
+          format: body.format,
+        },
         caller.keyId,
       ),
     );
@@ -85,8 +152,15 @@ export class WebhooksService {
     return presentWebhook(row);
   }
 
-  async rotateSecret(caller: CallerKey, id: string, transitionHours: number) {
-    const secret = generateSecret();
+  async rotateSecret(caller: CallerKey, id: string, transitionHours: number, ownSecret?: string) {
+    let secret = generateSecret();
+    if (ownSecret !== undefined) {
+      const current = await this.dataSource
+        .getRepository(WebhookEntity)
+        .findOneBy({ id, projectId: caller.projectId });
+      if (!current) throw ApiError.notFound('webhook');
+      secret = this.ownOrGenerated(ownSecret, current.signatureScheme);
+    }
     const row = await this.guard(() =>
       this.store.rotateSecret(id, caller.projectId, secret, transitionHours, caller.keyId),
     );
@@ -98,6 +172,15 @@ export class WebhooksService {
   async delete(caller: CallerKey, id: string): Promise<void> {
     await this.guard(() => this.store.delete(id, caller.projectId, caller.keyId));
     await this.relay.awaitPublished(id);
+  }
+
+  /** The owner's secret when it is strong enough for the scheme (else 400 on `secret`), or a new one. */
+  private ownOrGenerated(own: string | undefined, scheme: SignatureScheme): string {
+    if (own === undefined) return generateSecret();
+    const problem = secretProblem(own, scheme);
+    if (problem)
+      throw ApiError.badRequest(`secret ${problem}`, [{ field: 'secret', message: problem }]);
+    return own;
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {

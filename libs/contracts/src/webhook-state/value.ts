@@ -1,8 +1,36 @@
 import { z } from 'zod';
 
-export const SIGNATURE_SCHEMES = ['standard', 'hop', 'sha256-timestamped', 'hub-sha512'] as const;
+/** As libs/signing's SCHEMES (`sha256-timestamped` is the old name of `hostwares`). */
+export const SIGNATURE_SCHEMES = [
+  'standard',
+  'hop',
+  'hostwares',
+  'hub-sha512',
+  'github',
+  'sha256-timestamped',
+] as const;
 export const SignatureSchemeSchema = z.enum(SIGNATURE_SCHEMES);
 export type SignatureScheme = z.infer<typeof SignatureSchemeSchema>;
+
+/** The body POSTed: the Hookline envelope, or a Slack or Discord incoming-webhook message. */
+export const PAYLOAD_FORMATS = ['envelope', 'slack', 'discord'] as const;
+export const PayloadFormatSchema = z.enum(PAYLOAD_FORMATS);
+export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;
+
+/**
+ * A handshake the endpoint must pass before any delivery (Cryptohopper's): it answers a signed
+ * `{"type":"validate","messages":[]}` with 200 and the code as its body.
+ */
+export const EndpointVerificationSchema = z
+  .object({ type: z.literal('echo'), code: z.string().min(1).max(200) })
+  .strict();
+export type EndpointVerification = z.infer<typeof EndpointVerificationSchema>;
+
+/** `disabled_reason` of a webhook whose endpoint has not passed its handshake yet. */
+export const PENDING_VERIFICATION = 'pending_verification';
+
+/** An HTTP header name (RFC 9110 token), as a webhook's `signature_header`. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
 /** A secret as stored and carried on the changelog: AEAD ciphertext, never plaintext. */
 export const EncryptedSecretSchema = z
@@ -29,6 +57,10 @@ export const WebhookStateSchema = z
     active: z.boolean(),
     disabled_reason: z.string().nullable(),
     signature_scheme: SignatureSchemeSchema,
+    /** Replaces the signature header's name of a single-signature scheme (absent: its own). */
+    signature_header: z.string().regex(HEADER_NAME_PATTERN).nullable().optional(),
+    /** Absent in states written before formats existed: `envelope`. */
+    format: PayloadFormatSchema.optional(),
     /** Current secret first; during a rotation's transition the old one follows with its expiry. */
     secrets: z.array(EncryptedSecretSchema).min(1),
     /** Version of the aggregate in the event store; consumers ignore a state older than one seen. */

@@ -1,5 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { EncryptedSecret, SignatureScheme } from '@hookline/contracts';
+import type {
+  EncryptedSecret,
+  EndpointVerification,
+  PayloadFormat,
+  SignatureScheme,
+} from '@hookline/contracts';
 
 /** Current state of each webhook: a projection of webhook_events, updated in the same transaction. */
 @Entity({ name: 'webhooks' })
@@ -28,6 +33,17 @@ export class WebhookEntity {
 
   @Column({ name: 'signature_scheme', type: 'text' })
   signatureScheme!: SignatureScheme;
+
+  /** The signature header's own name for a single-signature scheme; null: the scheme's. */
+  @Column({ name: 'signature_header', type: 'text', nullable: true })
+  signatureHeader!: string | null;
+
+  @Column({ type: 'text', default: 'envelope' })
+  format!: PayloadFormat;
+
+  /** The handshake the endpoint must pass; until it does the webhook is inactive (pending_verification). */
+  @Column({ type: 'jsonb', nullable: true })
+  verification!: EndpointVerification | null;
 
   /** AES-256-GCM ciphertexts; the current secret first, then one still valid until its expiry. */
   @Column({ type: 'jsonb' })

@@ -1,7 +1,10 @@
 import {
+  PENDING_VERIFICATION,
   WebhookStateSchema,
   newId,
   type EncryptedSecret,
+  type EndpointVerification,
+  type PayloadFormat,
   type SignatureScheme,
 } from '@hookline/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -46,6 +49,10 @@ export interface CreateWebhookInput {
   description: string | null;
   active: boolean;
   signatureScheme: SignatureScheme;
+  signatureHeader?: string | null;
+  format?: PayloadFormat;
+  /** When set, the webhook starts inactive (pending_verification) until its handshake passes. */
+  verification?: EndpointVerification | null;
   /** Plaintext; stored encrypted. */
   secret: string;
 }
@@ -55,6 +62,8 @@ export interface WebhookPatch {
   events?: string[];
   description?: string | null;
   active?: boolean;
+  signatureHeader?: string | null;
+  format?: PayloadFormat;
 }
 
 export interface WriteOptions {
@@ -99,15 +108,19 @@ export class WebhookEventStore {
     return this.dataSource.transaction(async (manager) => {
       const now = new Date();
       const id = newId('webhook');
+      const pending = Boolean(input.verification) && input.active;
       const row = manager.getRepository(WebhookEntity).create({
         id,
         projectId: input.projectId,
         url: input.url,
         events: input.events,
         description: input.description,
-        active: input.active,
-        disabledReason: input.active ? null : 'manual',
+        active: input.active && !pending,
+        disabledReason: pending ? PENDING_VERIFICATION : input.active ? null : 'manual',
         signatureScheme: input.signatureScheme,
+        signatureHeader: input.signatureHeader ?? null,
+        format: input.format ?? 'envelope',
+        verification: input.verification ?? null,
         secrets: [{ ciphertext: this.box.encrypt(id, input.secret), expires_at: null }],
         version: 1,
         consecutiveFailures: 0,
@@ -123,6 +136,9 @@ export class WebhookEventStore {
         description: row.description,
         active: row.active,
         signature_scheme: row.signatureScheme,
+        signature_header: row.signatureHeader,
+        format: row.format,
+        verification: row.verification ? { type: row.verification.type } : null,
       });
       return row;
     });
@@ -142,6 +158,10 @@ export class WebhookEventStore {
       if (patch.events !== undefined) next.events = change.events = patch.events;
       if (patch.description !== undefined)
         next.description = change.description = patch.description;
+      if (patch.signatureHeader !== undefined && patch.signatureHeader !== current.signatureHeader)
+        next.signatureHeader = change.signature_header = patch.signatureHeader;
+      if (patch.format !== undefined && patch.format !== current.format)
+        next.format = change.format = patch.format;
       const active = patch.active;
       const activeChanged = active !== undefined && active !== current.active;
       if (activeChanged) {
@@ -323,6 +343,8 @@ export class WebhookEventStore {
               url: updated.url,
               events: updated.events,
               description: updated.description,
+              signatureHeader: updated.signatureHeader,
+              format: updated.format,
               active: updated.active,
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,

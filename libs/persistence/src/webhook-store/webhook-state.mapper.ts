@@ -12,6 +12,8 @@ export function toWebhookState(w: WebhookEntity): WebhookState {
     active: w.active,
     disabled_reason: w.disabledReason,
     signature_scheme: w.signatureScheme,
+    signature_header: w.signatureHeader,
+    format: w.format,
     secrets: w.secrets,
     version: w.version,
     created_at: w.createdAt.toISOString(),

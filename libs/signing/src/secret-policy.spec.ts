@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { generateSecret } from './sign';
+import { secretProblem } from './secret-policy';
+
+describe(secretProblem.name, () => {
+  it('should accept generated secrets for every scheme and random hex for the single-signature ones', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(secretProblem(generateSecret(), 'standard')).toBeUndefined();
+      expect(secretProblem(generateSecret(), 'hostwares')).toBeUndefined();
+      expect(secretProblem(randomBytes(16).toString('hex'), 'hop')).toBeUndefined();
+      expect(secretProblem(randomBytes(24).toString('base64url'), 'hub-sha512')).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['short', 'too-short-secret', 'hostwares', /32 to 512/],
+    ['repeated', 'a'.repeat(64), 'hostwares', /predictable/],
+    ['a padded word', 'secretsecretsecretsecretsecretsecret', 'hop', /predictable/],
+    ['with spaces', 'correct horse battery staple and more words', 'hop', /printable/],
+    ['not whsec_ for standard', randomBytes(32).toString('hex'), 'standard', /whsec_/],
+    [
+      'a short key for standard',
+      `whsec_${randomBytes(20).toString('base64')}`,
+      'standard',
+      /24 bytes/,
+    ],
+  ] as const)('should refuse a secret that is %s', (_, secret, scheme, message) => {
+    expect(secretProblem(secret, scheme)).toMatch(message);
+  });
+});
