@@ -1,5 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
-import { KafkaHeaders, type EventEnvelope } from '@hookline/contracts';
+import {
+  BRIEF_PAYLOADS,
+  KafkaHeaders,
+  decodeDeliveryTask,
+  type EventEnvelope,
+} from '@hookline/contracts';
 import { EventRouter } from './event-router';
 import { SubscriptionIndex } from './subscription-index';
 
@@ -60,6 +65,18 @@ describe(EventRouter.name, () => {
     expect(routed.messages.map((x) => x.message.key)).toEqual(['wh_all']);
     routed.span?.end();
   });
+
+  it.each(BRIEF_PAYLOADS)(
+    "should fan out the brief's documented $event payload, with a field it does not know, as sent",
+    (p) => {
+      const data = { ...p.data, added_later: { any: ['shape'] } };
+      const routed = sut.route(message({ event: p.event, data }), 0);
+      expect(routed.outcome).toBe('fanned_out');
+      expect(decodeDeliveryTask(routed.messages[0]!.message.value as string).event.data).toEqual(
+        data,
+      );
+    },
+  );
 
   it('should dead-letter an event type the catalog does not know, before any `*` subscriber sees it', () => {
     expect(reasonOf(message({ event: 'totally.made.up', data: {} }))).toMatch(/^unknown_type: /);

@@ -1,3 +1,4 @@
 export * from './catalog';
 export * from './event-type';
 export * from './subscription';
+export * from './brief-payloads';
