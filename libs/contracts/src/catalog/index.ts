@@ -2,3 +2,4 @@ export * from './catalog';
 export * from './event-type';
 export * from './subscription';
 export * from './brief-payloads';
+export * from './catalog-file';
