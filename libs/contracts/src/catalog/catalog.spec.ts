@@ -1,4 +1,5 @@
 import { BRIEF_PAYLOADS } from './brief-payloads';
+import { BUILT_IN_EXAMPLES } from './built-in-examples';
 import {
   EVENT_TYPE_NAMES,
   PRODUCER_EVENT_TYPE_NAMES,
@@ -100,6 +101,11 @@ describe('EVENT_CATALOG', () => {
     expect(schema.safeParse({ ...base, amount: 1999 }).success).toBe(true);
     expect(schema.safeParse({ ...base, amount: 19.99 }).success).toBe(false);
     expect(schema.safeParse({ ...base, amount: 1999, currency: 'usd' }).success).toBe(false);
+  });
+
+  it.each(EVENT_TYPE_NAMES.map((n) => [n]))('should give %s an example that fits it', (name) => {
+    const example = BUILT_IN_EXAMPLES[name];
+    expect(findEventType(name)!.data.safeParse(example).error).toBeUndefined();
   });
 
   it('should describe each type with a JSON Schema of its data', () => {

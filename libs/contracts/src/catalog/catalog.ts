@@ -55,15 +55,18 @@ export function isEventType(name: string): name is EventType {
   return byName.has(name);
 }
 
-/** The catalog as GET /v1/event-types answers it. */
+/** The built-in catalog with the JSON Schema of each type's data (the registry seeds it). */
 export function describeCatalog(): {
   name: string;
   description: string;
   schema: Record<string, unknown>;
+  /** Emitted by Hookline only: listed and subscribable, never publishable. */
+  platform: boolean;
 }[] {
   return EVENT_CATALOG.map((d) => ({
     name: d.name,
     description: d.description,
     schema: z.toJSONSchema(d.data, { io: 'input' }) as Record<string, unknown>,
+    platform: !isProducerEventType(d.name),
   }));
 }

@@ -2,6 +2,7 @@ import { InitialSchema1763856000000 } from './1763856000000-initial-schema';
 import { EventOutbox1764460800000 } from './1764460800000-event-outbox';
 import { DeliveryChain1764633600000 } from './1764633600000-delivery-chain';
 import { PortalSessions1764806400000 } from './1764806400000-portal-sessions';
+import { EventTypes1764979200000 } from './1764979200000-event-types';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   EventOutbox1764460800000,
   DeliveryChain1764633600000,
   PortalSessions1764806400000,
+  EventTypes1764979200000,
 ];
