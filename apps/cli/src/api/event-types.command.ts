@@ -42,10 +42,9 @@ export function registerEventTypesCommand(program: Command, io: CliIo): void {
           if (ctx.json) return printJson(io, types);
           printTable(io, types, [
             { header: 'name', value: (t) => t.name },
-            { header: 'version', value: (t) => String(t.version) },
             {
               header: 'description',
-              value: (t) => (t.deprecated ? '(deprecated) ' : '') + t.description,
+              value: (t) => `${t.deprecated ? '(deprecated) ' : ''}${t.description}`,
             },
           ]);
         },

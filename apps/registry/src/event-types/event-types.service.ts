@@ -4,16 +4,18 @@ import { DataSource } from 'typeorm';
 import {
   BUILT_IN_EXAMPLES,
   BUILT_IN_VERSION,
+  EVENT_TYPE_NAMES,
   EventTypeCatalog,
   describeCatalog,
   findEventType,
+  isKnownSubscription,
   isProducerEventType,
   type EventType,
   type EventTypeState,
 } from '@hookline/contracts';
 import { EventTypeStore } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
-import { ApiError } from '../common/api-error';
+import { ApiError, fieldPath } from '../common/api-error';
 import { LOGGER } from '../infra/tokens';
 import { CatalogRelay } from '../outbox/catalog-relay';
 import type { CreateEventTypeBody, EventTypeResponse, UpdateEventTypeBody } from './event-type.dto';
@@ -93,6 +95,21 @@ export class EventTypesService implements OnApplicationBootstrap {
     await this.relay.awaitPublished(name);
     this.loadedAt = 0;
     return present(state);
+  }
+
+  /** 400 naming the first subscription that covers no type of the current catalog. */
+  async checkSubscriptions(patterns: readonly string[]): Promise<void> {
+    const added = (await this.store.list()).map((t) => t.name).filter((n) => !findEventType(n));
+    const names = [...EVENT_TYPE_NAMES, ...added];
+    const i = patterns.findIndex((p) => !isKnownSubscription(p, names));
+    if (i < 0) return;
+    const field = fieldPath(['events', i]);
+    throw ApiError.badRequest(`invalid body: ${field}`, [
+      {
+        field,
+        message: `unknown event type "${patterns[i]}"; valid types: ${names.join(', ')} (or a trailing wildcard such as ignite.deployment.* or *)`,
+      },
+    ]);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import { generateSecret } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
+import { EventTypesService } from '../event-types/event-types.service';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
@@ -25,11 +26,13 @@ export class WebhooksService {
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
+    private readonly eventTypes: EventTypesService,
   ) {
     this.store = new WebhookEventStore(dataSource, new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS));
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
+    await this.eventTypes.checkSubscriptions(body.events);
     const url = await this.checkUrl(body.url, body.verify !== false);
     const secret = generateSecret();
     const row = await this.store.create(
@@ -72,6 +75,7 @@ export class WebhooksService {
   }
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
+    if (body.events) await this.eventTypes.checkSubscriptions(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
     const row = await this.guard(() =>
       this.store.update(
