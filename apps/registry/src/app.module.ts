@@ -3,7 +3,7 @@ import type { HooklineConfig } from '@hookline/config';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
-import { EventTypesController } from './event-types/event-types.controller';
+import { EventTypesModule } from './event-types/event-types.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
@@ -28,12 +28,12 @@ export class AppModule {
         ProjectsModule,
         ApiKeysModule,
         WebhooksModule,
+        EventTypesModule,
         EventsModule,
         DeliveriesModule,
         PortalSessionsModule,
         StatsModule,
       ],
-      controllers: [EventTypesController],
     };
   }
 }

@@ -1,4 +1,5 @@
 export * from './catalog';
+export * from './catalog-state';
 export * from './delivery-log';
 export * from './delivery-task';
 export * from './envelope';

@@ -6,6 +6,7 @@ export const TOPIC_BASE_NAMES = {
   events: 'hookline.events',
   eventsDlq: 'hookline.events.dlq',
   webhooksChangelog: 'hookline.webhooks.changelog',
+  catalogChangelog: 'hookline.catalog.changelog',
   deliveries: 'hookline.deliveries',
   deliveriesDlq: 'hookline.deliveries.dlq',
   operational: 'hookline.operational',
@@ -17,6 +18,7 @@ export interface Topics {
   events: string;
   eventsDlq: string;
   webhooksChangelog: string;
+  catalogChangelog: string;
   deliveries: string;
   deliveriesDlq: string;
   operational: string;
@@ -41,9 +43,15 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[];
 }
 
+const COMPACTED = [
+  { name: 'cleanup.policy', value: 'compact' },
+  { name: 'min.compaction.lag.ms', value: '0' },
+  { name: 'segment.ms', value: '3600000' },
+];
+
 /**
- * Partition counts allow several consumers per group; the changelog is compacted so a replay
- * from the beginning yields the current state of every webhook.
+ * Partition counts allow several consumers per group; the changelogs are compacted so a replay
+ * from the beginning yields the current state of every webhook and every event type.
  */
 export function topicSpecs(topics: Topics, partitions = 6): TopicSpec[] {
   return [
@@ -52,12 +60,10 @@ export function topicSpecs(topics: Topics, partitions = 6): TopicSpec[] {
     {
       topic: topics.webhooksChangelog,
       numPartitions: partitions,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'min.compaction.lag.ms', value: '0' },
-        { name: 'segment.ms', value: '3600000' },
-      ],
+      configEntries: COMPACTED,
     },
+    // Few, small records read whole by every fan-out process: one partition keeps them in order.
+    { topic: topics.catalogChangelog, numPartitions: 1, configEntries: COMPACTED },
     { topic: topics.deliveries, numPartitions: partitions },
     ...topics.retry.map((topic) => ({ topic, numPartitions: partitions })),
     { topic: topics.deliveriesDlq, numPartitions: partitions },

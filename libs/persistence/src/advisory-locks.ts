@@ -11,4 +11,6 @@ export const ADVISORY_LOCKS = {
   eventOutboxRelay: 7_201_106,
   /** The dispatcher that enforces the delivery log's retention. */
   deliveryLogRetention: 7_201_107,
+  /** The registry replica that relays event_type_changes to the catalog changelog topic. */
+  catalogRelay: 7_201_108,
 } as const;

@@ -2,6 +2,7 @@ export * from './advisory-locks';
 export * from './data-source';
 export * from './delivery-log';
 export * from './entities';
+export * from './event-type-store/event-type-store';
 export { MIGRATIONS } from './migrations';
 export * from './secret-box';
 export { EventOutbox1764460800000 } from './migrations/1764460800000-event-outbox';

@@ -68,6 +68,14 @@ describe(buildEnvelope.name, () => {
     expect((e as Error).message).toContain('platform');
   });
 
+  it('should keep a field the catalog does not know, as sent', () => {
+    const data = { ...metrics, metrics: { ...metrics.metrics, gpu: 1 }, added: { a: [1] } };
+    const envelope = buildEnvelope('ignite.deployment.container.metrics_update', data, {
+      projectId: 'prj_a',
+    });
+    expect(envelope.data).toEqual(data);
+  });
+
   it('should report every bad field with its path', () => {
     const bad = {
       ...metrics,
@@ -85,7 +93,6 @@ describe(buildEnvelope.name, () => {
     expect(e.issues.map((i) => i.field).sort()).toEqual(
       [
         'data.container_id',
-        'data.metrics.gpu',
         'data.metrics.memory_usage_percent',
         'id',
         'occurred_at',

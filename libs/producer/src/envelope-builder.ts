@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import {
   EventEnvelopeSchema,
+  EventTypeCatalog,
   PRODUCER_EVENT_TYPE_NAMES,
-  findEventType,
-  isProducerEventType,
   newId,
   type EventEnvelope,
 } from '@hookline/contracts';
@@ -36,18 +35,31 @@ export interface ValidatedEvent {
   json: string;
 }
 
-/** `buildEnvelope`, keeping the serialized form. */
-export function prepareEvent(type: string, data: unknown, options: PublishOptions): ValidatedEvent {
-  if (!isProducerEventType(type)) {
+const BUILT_IN = new EventTypeCatalog();
+
+/**
+ * `buildEnvelope`, keeping the serialized form. `catalog` is the set checked against: the built-in
+ * types by default; the registry's ingest passes the current one (types added as data).
+ */
+export function prepareEvent(
+  type: string,
+  data: unknown,
+  options: PublishOptions,
+  catalog: EventTypeCatalog = BUILT_IN,
+): ValidatedEvent {
+  const check = catalog.check(type, data);
+  if (!check.ok && check.reason !== 'invalid_data') {
     throw new UnknownEventTypeError(
       type,
-      PRODUCER_EVENT_TYPE_NAMES,
-      findEventType(type) !== undefined,
+      catalog.publishableNames(PRODUCER_EVENT_TYPE_NAMES),
+      check.reason === 'platform_type',
     );
   }
   const issues: FieldIssue[] = [];
-  const parsed = findEventType(type)!.data.safeParse(data);
-  if (!parsed.success) issues.push(...toFieldIssues(parsed.error.issues, 'data'));
+  if (!check.ok) {
+    for (const issue of check.issues)
+      issues.push({ field: ['data', ...issue.path].join('.'), message: issue.message });
+  }
 
   const occurredAt = options.occurredAt ?? new Date();
   const candidate = {
@@ -55,7 +67,7 @@ export function prepareEvent(type: string, data: unknown, options: PublishOption
     project_id: options.projectId,
     event: type,
     occurred_at: occurredAt instanceof Date ? occurredAt.toISOString() : occurredAt,
-    data: parsed.success ? parsed.data : {},
+    data: check.ok ? check.data : {},
   };
   const envelope = EventEnvelopeSchema.safeParse(candidate);
   if (!envelope.success) {

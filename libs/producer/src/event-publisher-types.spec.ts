@@ -52,8 +52,8 @@ export async function compileTimeChecks(
   // @ts-expect-error a transaction is not the data of project.updated
   await publisher.publishMany([{ type: 'project.updated', data: payment, ...opts }]);
   await outbox.add(tx, 'ignite.deployment.deleted', deletion, opts);
-  // @ts-expect-error deployment_id is missing
-  await outbox.add(tx, 'ignite.deployment.deleted', { project_id: 'prj_1' }, opts);
+  // @ts-expect-error deployment_id is a string
+  await outbox.add(tx, 'ignite.deployment.deleted', { deployment_id: 7 }, opts);
 }
 
 describe('EventPublisher types', () => {

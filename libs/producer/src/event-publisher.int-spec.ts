@@ -61,6 +61,7 @@ describe('EventPublisher', () => {
 
   it('should reject bad data at run time and publish nothing', async () => {
     const projectId = newId('project');
+    // `color` is a field the catalog does not name: accepted (events evolve); `version` is not.
     const bad = { ...rollout(1), version: 'one', color: 'red' } as unknown as ReturnType<
       typeof rollout
     >;
@@ -68,10 +69,7 @@ describe('EventPublisher', () => {
       .publish('ignite.deployment.rollout.updated', bad, { projectId })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidEventDataError);
-    expect((error as InvalidEventDataError).issues.map((i) => i.field).sort()).toEqual([
-      'data.color',
-      'data.version',
-    ]);
+    expect((error as InvalidEventDataError).issues.map((i) => i.field)).toEqual(['data.version']);
 
     const unknown = await sut
       .publish('ignite.deployment.exploded' as 'ignite.deployment.created', {} as never, {

@@ -7,7 +7,9 @@ import type {
   Delivery,
   DeliveryFilters,
   DeliveryWithAttempts,
+  CreateEventTypeInput,
   EventTypeInfo,
+  UpdateEventTypeInput,
   Page,
   Project,
   ProjectStats,
@@ -139,6 +141,27 @@ export class HooklineClient {
   readonly eventTypes = {
     list: async (): Promise<EventTypeInfo[]> =>
       (await this.http.request<{ data: EventTypeInfo[] }>('GET', '/v1/event-types')).data,
+    get: (name: string): Promise<EventTypeInfo> =>
+      this.http.request('GET', `/v1/event-types/${seg(name)}`),
+    /** Needs the admin token; the example must fit the schema. */
+    create: (
+      input: CreateEventTypeInput,
+      opts: { adminToken?: string } = {},
+    ): Promise<EventTypeInfo> =>
+      this.http.request('POST', '/v1/event-types', {
+        body: input,
+        token: opts.adminToken ?? this.options.adminToken,
+      }),
+    /** Needs the admin token; `{ deprecated: true }` deprecates. Raises the version. */
+    update: (
+      name: string,
+      patch: UpdateEventTypeInput,
+      opts: { adminToken?: string } = {},
+    ): Promise<EventTypeInfo> =>
+      this.http.request('PATCH', `/v1/event-types/${seg(name)}`, {
+        body: patch,
+        token: opts.adminToken ?? this.options.adminToken,
+      }),
   };
 
   readonly events = {

@@ -67,7 +67,29 @@ export interface RotatedSecret {
 export interface EventTypeInfo {
   name: string;
   description: string;
+  /** JSON Schema (draft 2020-12) of the event's `data`. */
   schema: Record<string, unknown>;
+  example: Record<string, unknown>;
+  version: number;
+  deprecated: boolean;
+  built_in: boolean;
+  /** Emitted by Hookline only: subscribable, never publishable. */
+  platform: boolean;
+  updated_at: string;
+}
+
+export interface CreateEventTypeInput {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+  example: Record<string, unknown>;
+}
+
+export interface UpdateEventTypeInput {
+  description?: string;
+  schema?: Record<string, unknown>;
+  example?: Record<string, unknown>;
+  deprecated?: boolean;
 }
 
 export interface ApiKey {

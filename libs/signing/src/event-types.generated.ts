@@ -45,8 +45,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export interface EventDataMap {
   /** A deployment was created. */
   'ignite.deployment.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     name: string;
     image: string;
     region: string;
@@ -56,8 +56,8 @@ export interface EventDataMap {
   };
   /** A deployment changed its configuration. */
   'ignite.deployment.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     name: string;
     image: string;
     region: string;
@@ -67,13 +67,13 @@ export interface EventDataMap {
   };
   /** A deployment was deleted. */
   'ignite.deployment.deleted': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
   };
   /** A build of a deployment was queued. */
   'ignite.deployment.build.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     build_id: string;
     status: 'pending' | 'building' | 'succeeded' | 'failed' | 'cancelled';
     git_sha?: string;
@@ -81,8 +81,8 @@ export interface EventDataMap {
   };
   /** A build of a deployment started. */
   'ignite.deployment.build.started': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     build_id: string;
     status: 'pending' | 'building' | 'succeeded' | 'failed' | 'cancelled';
     git_sha?: string;
@@ -90,8 +90,8 @@ export interface EventDataMap {
   };
   /** A build changed status. */
   'ignite.deployment.build.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     build_id: string;
     status: 'pending' | 'building' | 'succeeded' | 'failed' | 'cancelled';
     git_sha?: string;
@@ -99,8 +99,8 @@ export interface EventDataMap {
   };
   /** A rollout of a new version began. */
   'ignite.deployment.rollout.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     rollout_id: string;
     version: number;
     state: 'pending' | 'in_progress' | 'finished' | 'failed' | 'rolled_back';
@@ -108,8 +108,8 @@ export interface EventDataMap {
   };
   /** A rollout changed state. */
   'ignite.deployment.rollout.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     rollout_id: string;
     version: number;
     state: 'pending' | 'in_progress' | 'finished' | 'failed' | 'rolled_back';
@@ -117,8 +117,8 @@ export interface EventDataMap {
   };
   /** A container was scheduled. */
   'ignite.deployment.container.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     container_id: string;
     state: 'pending' | 'running' | 'stopped' | 'exited' | 'crashed';
     region: string;
@@ -126,8 +126,8 @@ export interface EventDataMap {
   };
   /** A container changed state. */
   'ignite.deployment.container.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     container_id: string;
     state: 'pending' | 'running' | 'stopped' | 'exited' | 'crashed';
     region: string;
@@ -135,21 +135,21 @@ export interface EventDataMap {
   };
   /** A container's resource usage was sampled. */
   'ignite.deployment.container.metrics_update': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     container_id: string;
     metrics: {
-      memory_usage_percent: number;
+      memory_usage_percent: number | string;
       memory_usage_bytes: number;
-      cpu_usage_percent: number;
+      cpu_usage_percent: number | string;
       network_rx_bytes?: number;
       network_tx_bytes?: number;
     };
   };
   /** A container was removed. */
   'ignite.deployment.container.deleted': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     container_id: string;
     state: 'pending' | 'running' | 'stopped' | 'exited' | 'crashed';
     region: string;
@@ -157,8 +157,8 @@ export interface EventDataMap {
   };
   /** A health check was added. */
   'ignite.deployment.healthcheck.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     healthcheck_id: string;
     protocol: 'http' | 'tcp';
     path?: string;
@@ -168,8 +168,8 @@ export interface EventDataMap {
   };
   /** A health check changed. */
   'ignite.deployment.healthcheck.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     healthcheck_id: string;
     protocol: 'http' | 'tcp';
     path?: string;
@@ -179,14 +179,14 @@ export interface EventDataMap {
   };
   /** A health check was removed. */
   'ignite.deployment.healthcheck.deleted': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     healthcheck_id: string;
   };
   /** A health check probe failed. */
   'ignite.deployment.healthcheck.events.failed': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     healthcheck_id: string;
     container_id: string;
     status_code?: number;
@@ -195,8 +195,8 @@ export interface EventDataMap {
   };
   /** A health check probe succeeded. */
   'ignite.deployment.healthcheck.events.succeeded': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     healthcheck_id: string;
     container_id: string;
     status_code?: number;
@@ -205,8 +205,8 @@ export interface EventDataMap {
   };
   /** A gateway was exposed. */
   'ignite.deployment.gateway.created': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     gateway_id: string;
     protocol: 'http' | 'tcp' | 'udp';
     target_port: number;
@@ -214,8 +214,8 @@ export interface EventDataMap {
   };
   /** A gateway changed. */
   'ignite.deployment.gateway.updated': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     gateway_id: string;
     protocol: 'http' | 'tcp' | 'udp';
     target_port: number;
@@ -223,8 +223,8 @@ export interface EventDataMap {
   };
   /** A gateway was removed. */
   'ignite.deployment.gateway.deleted': {
-    deployment_id: string;
-    project_id: string;
+    deployment_id?: string;
+    project_id?: string;
     gateway_id: string;
   };
   /** A project's settings changed. */

@@ -1,5 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ts from 'typescript';
 import { HooklineClient } from '@hookline/sdk';
 import {
   LoopbackReceiver,
@@ -15,6 +19,14 @@ import {
 import { runCli } from '../cli';
 import { CapturedIo } from '../testing/captured-io';
 
+/** Compiler errors of one generated module, on its own. */
+function typeCheck(file: string): string[] {
+  const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
 /**
  * The API commands against a real registry (its own process, database and topic prefix): an app
  * never imports another app, so the registry runs the way `npm start` runs it.
@@ -25,12 +37,13 @@ describe('hookline API commands', () => {
   let registry: ChildProcess;
   let apiUrl: string;
   let apiKey: string;
+  let adminToken: string;
 
   beforeAll(async () => {
     db = await createTestDatabase('cli');
     topics = await createTestTopics(undefined, 2, 1);
     const port = await freePort();
-    const adminToken = `hla_${randomBytes(18).toString('base64url')}`;
+    adminToken = `hla_${randomBytes(18).toString('base64url')}`;
     apiUrl = `http://127.0.0.1:${port}`;
     registry = spawnService(
       'registry',
@@ -207,6 +220,41 @@ describe('hookline API commands', () => {
     const json = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     await runCli(['event-types', '--json'], { io: json });
     expect(JSON.parse(json.text).map((t: { name: string }) => t.name)).toContain('webhook.ping');
+  });
+
+  it('should import a catalog file with one command, then publish one of its events', async () => {
+    const file = join(__dirname, '..', '..', '..', '..', 'catalogs', 'cryptohopper.json');
+    const noToken = await hookline('event-types', 'import', file);
+    expect(noToken.code).not.toBe(0);
+    const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_ADMIN_TOKEN: adminToken });
+    expect(await runCli(['event-types', 'import', file], { io })).toBe(0);
+    expect(io.stdout).toEqual(['created  trade_completed', 'Imported Cryptohopper: 1 event types']);
+    const again = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_ADMIN_TOKEN: adminToken });
+    expect(await runCli(['event-types', 'import', file], { io: again })).toBe(0);
+    expect(again.stdout[0]).toBe('exists   trade_completed');
+
+    const published = await hookline(
+      'events',
+      'publish',
+      'trade_completed',
+      '--data',
+      '{"coin":"BTC"}',
+    );
+    expect(published.code).toBe(0);
+    const refused = await hookline('events', 'publish', 'trade_completed', '--data', '{"coin":1}');
+    expect(refused.code).toBe(1);
+    expect(refused.io.stderr.join('\n')).toMatch(/data\.coin/);
+  });
+
+  it("should generate TypeScript types of the registry's current catalog", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hookline-codegen-')), 'event-types.ts');
+    const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
+    expect(await runCli(['event-types', 'codegen', '--out', out], { io })).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain("'ignite.deployment.container.metrics_update': {");
+    expect(text).toMatch(/'trade_completed': \{\n\s+coin: string;/);
+    const diagnostics = typeCheck(out);
+    expect(diagnostics).toEqual([]);
   });
 
   it('should print an API error on one line with exit code 1, naming the bad fields', async () => {

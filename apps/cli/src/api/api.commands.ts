@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io';
 import { registerDeliveriesCommand } from './deliveries.command';
+import { registerEventTypesCommand } from './event-types.command';
 import { registerEventsCommands } from './events.command';
 import { registerWebhooksCommand } from './webhooks.command';
 
@@ -8,5 +9,6 @@ import { registerWebhooksCommand } from './webhooks.command';
 export function registerApiCommands(program: Command, io: CliIo): void {
   registerWebhooksCommand(program, io);
   registerEventsCommands(program, io);
+  registerEventTypesCommand(program, io);
   registerDeliveriesCommand(program, io);
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { EventType } from '@hookline/contracts';
 import type { CliIo } from '../cli-io';
 import { UsageError } from '../exit-codes';
-import { printJson, printTable } from '../output';
+import { printJson } from '../output';
 import { apiAction } from './api-context';
 import { isoTime } from './option-parsers';
 
@@ -51,24 +51,6 @@ export function registerEventsCommands(program: Command, io: CliIo): void {
           if (ctx.json) printJson(io, answer);
           else io.out(`Published ${answer.id} (${type})`);
         },
-      ),
-    );
-
-  program
-    .command('event-types')
-    .description('the event catalog')
-    .action(
-      apiAction(
-        io,
-        async (ctx) => {
-          const types = await ctx.client.eventTypes.list();
-          if (ctx.json) return printJson(io, types);
-          printTable(io, types, [
-            { header: 'name', value: (t) => t.name },
-            { header: 'description', value: (t) => t.description },
-          ]);
-        },
-        { needsKey: false },
       ),
     );
 }

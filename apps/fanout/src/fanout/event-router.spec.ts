@@ -1,5 +1,11 @@
 import type { KafkaMessage } from 'kafkajs';
-import { KafkaHeaders, type EventEnvelope } from '@hookline/contracts';
+import {
+  BRIEF_PAYLOADS,
+  EventTypeCatalog,
+  KafkaHeaders,
+  decodeDeliveryTask,
+  type EventEnvelope,
+} from '@hookline/contracts';
 import { EventRouter } from './event-router';
 import { SubscriptionIndex } from './subscription-index';
 
@@ -59,6 +65,50 @@ describe(EventRouter.name, () => {
     expect(routed.outcome).toBe('fanned_out');
     expect(routed.messages.map((x) => x.message.key)).toEqual(['wh_all']);
     routed.span?.end();
+  });
+
+  it.each(BRIEF_PAYLOADS)(
+    "should fan out the brief's documented $event payload, with a field it does not know, as sent",
+    (p) => {
+      const data = { ...p.data, added_later: { any: ['shape'] } };
+      const routed = sut.route(message({ event: p.event, data }), 0);
+      expect(routed.outcome).toBe('fanned_out');
+      expect(decodeDeliveryTask(routed.messages[0]!.message.value as string).event.data).toEqual(
+        data,
+      );
+    },
+  );
+
+  it('should fan out a type added to the catalog as data, checked against its JSON Schema', () => {
+    const catalog = new EventTypeCatalog();
+    const index = new SubscriptionIndex();
+    const sub = { id: 'wh_all', project_id: 'prj_1', events: ['*'], active: true } as never;
+    index.update('wh_all', undefined, index.subscriptionOf(sub));
+    const router = new EventRouter(index, topics, undefined, catalog);
+    const event = { event: 'deployment.completed', data: { site_id: 'cm1', added: 1 } };
+    expect(router.route(message(event), 0).outcome).toBe('dead_lettered');
+
+    catalog.apply({
+      name: 'deployment.completed',
+      description: 'The deployment succeeded.',
+      schema: {
+        type: 'object',
+        properties: { site_id: { type: 'string' } },
+        required: ['site_id'],
+      },
+      example: { site_id: 'cm1' },
+      version: 1,
+      deprecated: false,
+      built_in: false,
+      updated_at: '2026-12-01T00:00:00.000Z',
+    });
+    const routed = router.route(message(event), 0);
+    expect(routed.outcome).toBe('fanned_out');
+    expect(decodeDeliveryTask(routed.messages[0]!.message.value as string).event.data).toEqual(
+      event.data,
+    );
+    const bad = router.route(message({ event: 'deployment.completed', data: { site_id: 7 } }), 0);
+    expect(bad.reason).toMatch(/^schema: data\.site_id: /);
   });
 
   it('should dead-letter an event type the catalog does not know, before any `*` subscriber sees it', () => {

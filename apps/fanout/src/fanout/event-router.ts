@@ -4,9 +4,8 @@ import { ZodError } from 'zod';
 import {
   DeliveryTasks,
   EventEnvelopeSchema,
+  EventTypeCatalog,
   KafkaHeaders,
-  findEventType,
-  isProducerEventType,
   type EventEnvelope,
 } from '@hookline/contracts';
 import { currentTraceHeaders, extractTraceContext } from '@hookline/kafka';
@@ -58,6 +57,8 @@ export class EventRouter {
     private readonly index: SubscriptionIndex,
     private readonly topics: RouterTopics,
     private readonly observeMatch: (seconds: number) => void = () => undefined,
+    /** The current catalog: built-in types and those read from the catalog changelog. */
+    private readonly catalog = new EventTypeCatalog(),
   ) {}
 
   route(message: KafkaMessage, partition: number): RoutedEvent {
@@ -119,14 +120,17 @@ export class EventRouter {
     const envelope = EventEnvelopeSchema.parse(JSON.parse(message.value.toString('utf8')));
     // The same catalog rules as the HTTP ingest: a raw Kafka producer may neither reach `*`
     // subscribers with a type nobody declared nor forge what only the platform emits.
-    const type = findEventType(envelope.event);
-    if (!type) throw new PoisonMessage(`unknown_type: ${envelope.event.slice(0, 200)}`);
-    if (!isProducerEventType(envelope.event))
-      throw new PoisonMessage(`platform_type: ${envelope.event} is emitted by Hookline only`);
-    const data = type.data.safeParse(envelope.data);
-    if (!data.success)
-      throw new ZodError(data.error.issues.map((i) => ({ ...i, path: ['data', ...i.path] })));
-    return envelope;
+    const check = this.catalog.check(envelope.event, envelope.data);
+    if (check.ok) return envelope;
+    if (check.reason !== 'invalid_data') {
+      throw new PoisonMessage(
+        check.reason === 'unknown_type'
+          ? `unknown_type: ${envelope.event.slice(0, 200)}`
+          : `platform_type: ${envelope.event} is emitted by Hookline only`,
+      );
+    }
+    const issues = check.issues.map((i) => `${['data', ...i.path].join('.')}: ${i.message}`);
+    throw new PoisonMessage(`schema: ${issues.join('; ')}`);
   }
 
   private poison(message: KafkaMessage, partition: number, reason: string): RoutedEvent {

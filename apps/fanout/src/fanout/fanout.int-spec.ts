@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CatalogChangelog,
   DeliveryTaskSchema,
   KafkaHeaders,
   deliveryId,
@@ -128,7 +129,7 @@ describe(FanoutService.name, () => {
     const res = await fetch(`${app.opsUrl}/readyz`);
     expect(await res.json()).toEqual({
       status: 'ready',
-      checks: { changelog_caught_up: true, events_consumer: true },
+      checks: { changelog_caught_up: true, catalog_caught_up: true, events_consumer: true },
     });
     expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
   });
@@ -202,6 +203,34 @@ describe(FanoutService.name, () => {
     const event = eventEnvelope({ project_id: 'prj_live', event: 'project.member.created' });
     await publish(event);
     expect(webhooksOf(event)).toEqual([late.id]);
+  });
+
+  it('should deliver a type added on the catalog changelog, without a restart', async () => {
+    const type = 'deployment.completed';
+    const data = { site_id: 'cm1234abcd', site_name: 'my-nextjs-app', duration_seconds: 12.5 };
+    // Before, such an event is dead-lettered as unknown_type (event-router.spec.ts).
+    expect(app.service.catalog.check(type, data).ok).toBe(false);
+
+    const { key, value } = CatalogChangelog.message({
+      name: type,
+      description: 'The deployment succeeded.',
+      schema: {
+        type: 'object',
+        properties: { site_id: { type: 'string' } },
+        required: ['site_id'],
+      },
+      example: data,
+      version: 1,
+      deprecated: false,
+      built_in: false,
+      updated_at: new Date().toISOString(),
+    });
+    await writer.raw(topics.topics.catalogChangelog, key, value);
+    await pollUntil(() => app.service.catalog.check(type, data).ok, { message: 'type applied' });
+    const event = eventEnvelope({ project_id: 'prj_a', event: type, data });
+    await publish(event);
+    expect(webhooksOf(event)).toEqual([everything.id]);
+    expect(tasksOf(event)[0]!.event.data).toEqual(data);
   });
 
   it('should apply an updated event list, then a deactivation and a delete', async () => {

@@ -1,6 +1,12 @@
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
+import {
+  CatalogChangelog,
+  EventTypeCatalog,
+  topicNames,
+  topicSpecs,
+  type Topics,
+} from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import {
   BatchingProducer,
@@ -42,7 +48,10 @@ export class FanoutService {
   readonly metrics: FanoutMetrics;
   readonly topics: Topics;
   readonly kafka: Kafka;
+  /** The event types events are checked against, kept current from the catalog changelog. */
+  readonly catalog = new EventTypeCatalog();
   private readonly reader: ChangelogReader;
+  private readonly catalogReader: ChangelogReader;
   private readonly producer: BatchingProducer;
   private readonly consumer: FanoutConsumer;
 
@@ -69,14 +78,31 @@ export class FanoutService {
       groupPrefix: `${prefix}hookline.fanout.changelog`,
       onRecord: (key, value) => this.view.apply(key, value),
     });
+    this.catalogReader = new ChangelogReader({
+      kafka: this.kafka,
+      topic: this.topics.catalogChangelog,
+      groupPrefix: `${prefix}hookline.fanout.catalog`,
+      onRecord: (key, value) => {
+        if (value === null) return;
+        try {
+          this.catalog.apply(CatalogChangelog.decode(value));
+        } catch (e) {
+          // A record no fan-out can use must not stop the others; the type stays as it was.
+          this.log.warn({ err: e, key }, 'ignoring an unreadable catalog changelog record');
+        }
+      },
+    });
 
     this.producer = new BatchingProducer(this.kafka, {
       maxRequestBytes: tuning.maxRequestBytes,
       closeTimeoutMs: STOP_STEP_MS,
       log,
     });
-    const router = new EventRouter(this.index, this.topics, (seconds) =>
-      this.metrics.matchSeconds.observe(seconds),
+    const router = new EventRouter(
+      this.index,
+      this.topics,
+      (seconds) => this.metrics.matchSeconds.observe(seconds),
+      this.catalog,
     );
     this.consumer = new FanoutConsumer({
       kafka: this.kafka,
@@ -93,7 +119,9 @@ export class FanoutService {
       drainTimeoutMs: 10_000,
       disconnectTimeoutMs: STOP_STEP_MS,
       unhealthyAfterMs: tuning.unhealthyAfterMs,
-      indexFresh: () => this.reader.sync(),
+      indexFresh: async () => {
+        await Promise.all([this.reader.sync(), this.catalogReader.sync()]);
+      },
     });
   }
 
@@ -103,6 +131,7 @@ export class FanoutService {
       this.topics.events,
       this.topics.eventsDlq,
       this.topics.webhooksChangelog,
+      this.topics.catalogChangelog,
       this.topics.deliveries,
     ]);
     await ensureTopics(
@@ -112,8 +141,8 @@ export class FanoutService {
       ),
     );
     const started = Date.now();
-    await this.reader.start();
-    await this.reader.caughtUp;
+    await Promise.all([this.reader.start(), this.catalogReader.start()]);
+    await Promise.all([this.reader.caughtUp, this.catalogReader.caughtUp]);
     this.metrics.changelogCaughtUp.set(1);
     this.log.info(
       {
@@ -136,6 +165,7 @@ export class FanoutService {
   async readiness(): Promise<Record<string, boolean>> {
     return {
       changelog_caught_up: this.reader.isCaughtUp,
+      catalog_caught_up: this.catalogReader.isCaughtUp,
       events_consumer: this.consumer.consuming,
     };
   }
@@ -150,8 +180,12 @@ export class FanoutService {
       .stop()
       .catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
     await this.producer.close();
-    await withDeadline(this.reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch((e) =>
-      this.log.warn({ err: e }, 'stopping the changelog reader'),
+    await Promise.all(
+      [this.reader, this.catalogReader].map((reader) =>
+        withDeadline(reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch((e) =>
+          this.log.warn({ err: e, topic: reader.groupId }, 'stopping a changelog reader'),
+        ),
+      ),
     );
   }
 }

@@ -1,30 +1,63 @@
-import { Controller } from '@nestjs/common';
-import { z } from 'zod';
-import { describeCatalog } from '@hookline/contracts';
-import { ApiRoute } from '../openapi/api-route.decorator';
+import { Controller, UseGuards } from '@nestjs/common';
+import { AdminTokenGuard } from '../auth/auth.guards';
+import { ApiRoute, RouteBody, RouteParam } from '../openapi/api-route.decorator';
+import {
+  CreateEventTypeBody,
+  EventTypeListResponse,
+  EventTypeResponse,
+  UpdateEventTypeBody,
+} from './event-type.dto';
+import { EventTypesService } from './event-types.service';
 
-// Computed once: the catalog is part of the build.
-const CATALOG = { data: describeCatalog() };
-
-const EventTypesResponse = z.object({
-  data: z.array(
-    z.object({
-      name: z.string(),
-      description: z.string(),
-      schema: z.record(z.string(), z.unknown()),
-    }),
-  ),
-});
+const tag = 'Event types';
 
 @Controller()
 export class EventTypesController {
+  constructor(private readonly eventTypes: EventTypesService) {}
+
   @ApiRoute('get', '/v1/event-types', {
-    summary: 'The event catalog: names, descriptions, JSON Schemas of data',
-    tag: 'Event types',
+    summary: 'The event catalog: names, descriptions, JSON Schemas of data, examples, versions',
+    tag,
     auth: 'none',
-    response: EventTypesResponse,
+    response: EventTypeListResponse,
   })
   list() {
-    return CATALOG;
+    return this.eventTypes.list();
+  }
+
+  @ApiRoute('get', '/v1/event-types/{name}', {
+    summary: 'One event type',
+    tag,
+    auth: 'none',
+    response: EventTypeResponse,
+  })
+  get(@RouteParam('name') name: string) {
+    return this.eventTypes.get(name);
+  }
+
+  @ApiRoute('post', '/v1/event-types', {
+    summary: 'Add an event type (admin token); its example must fit its schema',
+    tag,
+    auth: 'admin',
+    body: CreateEventTypeBody,
+    response: EventTypeResponse,
+    status: 201,
+    errors: [409],
+  })
+  @UseGuards(AdminTokenGuard)
+  create(@RouteBody() body: CreateEventTypeBody) {
+    return this.eventTypes.create(body);
+  }
+
+  @ApiRoute('patch', '/v1/event-types/{name}', {
+    summary: 'Change or deprecate an event type (admin token); raises its version',
+    tag,
+    auth: 'admin',
+    body: UpdateEventTypeBody,
+    response: EventTypeResponse,
+  })
+  @UseGuards(AdminTokenGuard)
+  update(@RouteParam('name') name: string, @RouteBody() body: UpdateEventTypeBody) {
+    return this.eventTypes.update(name, body);
   }
 }

@@ -1,7 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { parseConfig } from '@hookline/config';
-import { EventEnvelopeSchema, KafkaHeaders, newId, type EventEnvelope } from '@hookline/contracts';
+import {
+  BRIEF_PAYLOADS,
+  EventEnvelopeSchema,
+  KafkaHeaders,
+  newId,
+  type EventEnvelope,
+} from '@hookline/contracts';
 import { startTracing, stopTracing } from '@hookline/telemetry';
 import {
   TcpProxy,
@@ -215,6 +221,18 @@ describe('EventsController', () => {
     const notJson = await post('{"event":');
     expect(notJson.status).toBe(400);
   });
+
+  it.each(BRIEF_PAYLOADS)(
+    "should publish the brief's documented $event payload, and a field added to it, as sent",
+    async (p) => {
+      const data = { ...p.data, added_later: { nested: [1, '2'] } };
+      const res = await post({ event: p.event, data });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      await collector.waitFor(() => published(id).length === 1);
+      expect(published(id)[0]!.data).toEqual(data);
+    },
+  );
 
   it('should take a large event and answer 413 above 256 KiB', async () => {
     const event = 'ignite.deployment.healthcheck.events.failed';

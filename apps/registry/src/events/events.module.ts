@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventTypesModule } from '../event-types/event-types.module';
 import { eventPublisherProvider } from './event-publisher.provider';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
@@ -6,6 +7,7 @@ import { IngestedEventsRepository } from './ingested-events.repository';
 
 /** POST /v1/events: HTTP ingest of domain events for producers without a Kafka client. */
 @Module({
+  imports: [EventTypesModule],
   controllers: [EventsController],
   providers: [EventsService, IngestedEventsRepository, eventPublisherProvider],
 })

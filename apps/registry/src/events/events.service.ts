@@ -11,6 +11,7 @@ import {
 } from '@hookline/producer';
 import type { Logger } from '@hookline/telemetry';
 import { ApiError } from '../common/api-error';
+import { EventTypesService } from '../event-types/event-types.service';
 import { LOGGER } from '../infra/tokens';
 import type { IngestEventDto, IngestEventResponse } from './dto/ingest-event.dto';
 import { EVENT_PUBLISHER } from './event-publisher.provider';
@@ -30,6 +31,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     private readonly ingested: IngestedEventsRepository,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly eventTypes: EventTypesService,
   ) {}
 
   /**
@@ -43,10 +45,9 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     /** The request's `traceparent` / `tracestate`: the caller's trace continues on Kafka. */
     trace: Record<string, string> = {},
   ): Promise<IngestEventResponse> {
-    const event = {
-      ...this.validate(dto.event, dto.data, { projectId, id: dto.id, occurredAt: dto.occurred_at }),
-      headers: trace,
-    };
+    const catalog = await this.eventTypes.current(dto.event);
+    const options = { projectId, id: dto.id, occurredAt: dto.occurred_at };
+    const event = { ...this.validate(dto.event, dto.data, options, catalog), headers: trace };
     const { id } = event.envelope;
     if (dto.id === undefined) {
       await this.publish(event);

@@ -13,6 +13,27 @@ const ErrorBody = z.object({
 /** Every string the API reads refuses U+0000 (see validation.ts); the document says so. */
 const NO_NUL = '^[^\\u0000]*$';
 
+const PORTABLE_JSON_REF = '#/components/schemas/PortableJson';
+/**
+ * Any JSON value the API can store: what an open object (an event's `data`, which takes fields
+ * the catalog does not name) accepts beyond its known fields.
+ */
+const PORTABLE_JSON = {
+  description: 'Any JSON value whose strings and keys contain no U+0000',
+  anyOf: [
+    { type: 'string', pattern: NO_NUL },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'null' },
+    { type: 'array', items: { $ref: PORTABLE_JSON_REF } },
+    {
+      type: 'object',
+      propertyNames: { pattern: NO_NUL },
+      additionalProperties: { $ref: PORTABLE_JSON_REF },
+    },
+  ],
+};
+
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the body, query or path breaks the schema, or a rule it cannot express',
   401: 'Missing or invalid credentials',
@@ -64,6 +85,7 @@ export function buildOpenApiDocument(
         apiKey: { type: 'http', scheme: 'bearer', description: 'A project API key (hlk_…)' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'HOOKLINE_ADMIN_TOKEN' },
       },
+      schemas: { PortableJson: PORTABLE_JSON },
     },
     paths,
   };
@@ -153,6 +175,12 @@ function refuseNul(node: Record<string, unknown>): Record<string, unknown> {
     else if (typeof value === 'object' && value !== null) refuseNul(value as never);
   }
   if (node.type === 'string' && node.format && node.pattern) delete node.format;
+  // An open object's extra fields: any storable JSON, under storable keys.
+  const extra = node.additionalProperties;
+  if (typeof extra === 'object' && extra !== null && Object.keys(extra).length === 0) {
+    node.additionalProperties = { $ref: PORTABLE_JSON_REF };
+    node.propertyNames = { pattern: NO_NUL };
+  }
   const free = node.type === 'string' && !node.format && !node.enum && node.const === undefined;
   if (!free) return node;
   if (node.pattern === undefined && node.allOf === undefined) node.pattern = NO_NUL;

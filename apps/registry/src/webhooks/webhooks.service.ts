@@ -12,6 +12,7 @@ import { PENDING_VERIFICATION, type SignatureScheme } from '@hookline/contracts'
 import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
+import { EventTypesService } from '../event-types/event-types.service';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
@@ -29,6 +30,7 @@ export class WebhooksService {
     private readonly dataSource: DataSource,
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
+    private readonly eventTypes: EventTypesService,
   ) {
     this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.store = new WebhookEventStore(dataSource, this.box);
@@ -39,6 +41,7 @@ export class WebhooksService {
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
+    await this.eventTypes.checkSubscriptions(body.events);
     const scheme = body.signature_scheme ?? 'standard';
     const secret = this.ownOrGenerated(body.secret, scheme);
     const url = await this.checkUrl(body.url, body.verify !== false);
@@ -123,6 +126,7 @@ export class WebhooksService {
   }
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
+    if (body.events) await this.eventTypes.checkSubscriptions(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
     if (body.active === true) {
       const current = await this.dataSource

@@ -24,8 +24,17 @@ export const compileTimeChecks = [
     deployment_id: 'dep_1',
     project_id: 'prj_1',
     container_id: 'ctr_1',
-    // @ts-expect-error a percentage is a number, not a string
+    // @ts-expect-error a percentage is a number or a decimal string, not any string
     metrics: { memory_usage_percent: '41%', memory_usage_bytes: 1, cpu_usage_percent: 1 },
+  }),
+  // Hop's documented payload: decimal strings, no deployment or project id.
+  typed('ignite.deployment.container.metrics_update', {
+    container_id: 'container_1',
+    metrics: {
+      memory_usage_percent: '0.07',
+      memory_usage_bytes: 393216,
+      cpu_usage_percent: '0.00',
+    },
   }),
   // @ts-expect-error the metrics are required
   typed('ignite.deployment.container.metrics_update', {

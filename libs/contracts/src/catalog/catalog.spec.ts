@@ -1,3 +1,5 @@
+import { BRIEF_PAYLOADS } from './brief-payloads';
+import { BUILT_IN_EXAMPLES } from './built-in-examples';
 import {
   EVENT_TYPE_NAMES,
   PRODUCER_EVENT_TYPE_NAMES,
@@ -51,25 +53,46 @@ describe('EVENT_CATALOG', () => {
     expect(result.success).toBe(true);
   });
 
-  it('should name the path of a bad or unknown field', () => {
-    const result = findEventType('ignite.deployment.container.metrics_update')!.data.safeParse({
-      deployment_id: 'dep_1',
-      project_id: 'prj_1',
+  it.each(BRIEF_PAYLOADS)("should accept the brief's documented $event payload as sent", (p) => {
+    const result = findEventType(p.event)!.data.safeParse(p.data);
+    expect(result.error).toBeUndefined();
+    expect(result.data).toEqual(p.data);
+  });
+
+  it('should accept fields it does not know, at any depth, and keep them', () => {
+    const data = {
       container_id: 'ctr_1',
+      region: 'eu-west',
       metrics: {
-        memory_usage_percent: 140,
+        memory_usage_percent: 1,
         memory_usage_bytes: 1,
         cpu_usage_percent: 1,
         cpu_temp: 70,
       },
+    };
+    const result = findEventType('ignite.deployment.container.metrics_update')!.data.safeParse(
+      data,
+    );
+    expect(result.data).toEqual(data);
+  });
+
+  it('should name the path of a known field of the wrong type', () => {
+    const result = findEventType('ignite.deployment.container.metrics_update')!.data.safeParse({
+      deployment_id: 7,
+      container_id: 'ctr_1',
+      metrics: {
+        memory_usage_percent: 140,
+        memory_usage_bytes: '1',
+        cpu_usage_percent: 'busy',
+      },
     });
     expect(result.success).toBe(false);
-    const paths = result.error!.issues.map((i) =>
-      [...i.path, ...('keys' in i ? i.keys : [])].join('.'),
-    );
-    expect(paths).toEqual(
-      expect.arrayContaining(['metrics.memory_usage_percent', 'metrics.cpu_temp']),
-    );
+    expect(result.error!.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'deployment_id',
+      'metrics.cpu_usage_percent',
+      'metrics.memory_usage_bytes',
+      'metrics.memory_usage_percent',
+    ]);
   });
 
   it('should keep money in integer minor units', () => {
@@ -80,6 +103,11 @@ describe('EVENT_CATALOG', () => {
     expect(schema.safeParse({ ...base, amount: 1999, currency: 'usd' }).success).toBe(false);
   });
 
+  it.each(EVENT_TYPE_NAMES.map((n) => [n]))('should give %s an example that fits it', (name) => {
+    const example = BUILT_IN_EXAMPLES[name];
+    expect(findEventType(name)!.data.safeParse(example).error).toBeUndefined();
+  });
+
   it('should describe each type with a JSON Schema of its data', () => {
     const described = describeCatalog();
     expect(described).toHaveLength(EVENT_TYPE_NAMES.length);
@@ -87,7 +115,7 @@ describe('EVENT_CATALOG', () => {
     expect(metrics.description).toEqual(expect.any(String));
     expect(metrics.schema).toMatchObject({
       type: 'object',
-      additionalProperties: false,
+      additionalProperties: {},
       required: expect.arrayContaining(['container_id', 'metrics']),
     });
   });

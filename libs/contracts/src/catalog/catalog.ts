@@ -12,9 +12,19 @@ export const EVENT_CATALOG = [
 type Catalog = typeof EVENT_CATALOG;
 export type EventType = Catalog[number]['name'];
 
+/**
+ * A type without the open index signature of a loose object, at every depth: at run time a
+ * producer may add fields, but in typed code a field the catalog does not name is a typo.
+ */
+type KnownFields<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : K]: KnownFields<T[K]> }
+    : T;
+
 /** The `data` of each event type, as the type system sees it. */
 export type EventDataMap = {
-  [D in Catalog[number] as D['name']]: z.input<D['data']>;
+  [D in Catalog[number] as D['name']]: KnownFields<z.input<D['data']>>;
 };
 export type EventData<T extends EventType> = EventDataMap[T];
 
@@ -45,15 +55,18 @@ export function isEventType(name: string): name is EventType {
   return byName.has(name);
 }
 
-/** The catalog as GET /v1/event-types answers it. */
+/** The built-in catalog with the JSON Schema of each type's data (the registry seeds it). */
 export function describeCatalog(): {
   name: string;
   description: string;
   schema: Record<string, unknown>;
+  /** Emitted by Hookline only: listed and subscribable, never publishable. */
+  platform: boolean;
 }[] {
   return EVENT_CATALOG.map((d) => ({
     name: d.name,
     description: d.description,
     schema: z.toJSONSchema(d.data, { io: 'input' }) as Record<string, unknown>,
+    platform: !isProducerEventType(d.name),
   }));
 }

@@ -7,8 +7,10 @@ export interface EventTypeDefinition<
   name: Name;
   description: string;
   /**
-   * Validates the event's `data`. Producer types use strict objects, so a misspelt optional field
-   * is reported rather than silently dropped, and the JSON Schema says `additionalProperties: false`.
+   * Validates the event's `data`. Producer types use loose objects: a field added by a newer
+   * producer is accepted and delivered as sent (events evolve by adding fields), while a known
+   * field of the wrong type is refused. The typed producer still flags a misspelt field at
+   * compile time (`EventData` leaves the open index signature out).
    */
   data: Data;
 }

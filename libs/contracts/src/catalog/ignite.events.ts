@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { defineEventType } from './event-type';
 
+// Hop's own documented payload (metrics_update) carries neither id, so neither is required.
 const deployment = {
-  deployment_id: z.string().min(1),
-  project_id: z.string().min(1),
+  deployment_id: z.string().min(1).optional(),
+  project_id: z.string().min(1).optional(),
 };
 
-const Deployment = z.strictObject({
+/** A number, or the decimal string Hop sends for percentages (`"0.07"`), delivered as sent. */
+const decimal = (n: z.ZodNumber) => z.union([n, z.templateLiteral([z.number()])]);
+
+const Deployment = z.looseObject({
   ...deployment,
   name: z.string().min(1),
   image: z.string().min(1),
@@ -16,7 +20,7 @@ const Deployment = z.strictObject({
   memory_mb: z.number().int().positive(),
 });
 
-const Build = z.strictObject({
+const Build = z.looseObject({
   ...deployment,
   build_id: z.string().min(1),
   status: z.enum(['pending', 'building', 'succeeded', 'failed', 'cancelled']),
@@ -24,7 +28,7 @@ const Build = z.strictObject({
   duration_ms: z.number().int().min(0).optional(),
 });
 
-const Rollout = z.strictObject({
+const Rollout = z.looseObject({
   ...deployment,
   rollout_id: z.string().min(1),
   version: z.number().int().min(1),
@@ -32,7 +36,7 @@ const Rollout = z.strictObject({
   reason: z.string().optional(),
 });
 
-const Container = z.strictObject({
+const Container = z.looseObject({
   ...deployment,
   container_id: z.string().min(1),
   state: z.enum(['pending', 'running', 'stopped', 'exited', 'crashed']),
@@ -40,20 +44,20 @@ const Container = z.strictObject({
   exit_code: z.number().int().optional(),
 });
 
-const ContainerMetrics = z.strictObject({
+const ContainerMetrics = z.looseObject({
   ...deployment,
   container_id: z.string().min(1),
-  metrics: z.strictObject({
-    memory_usage_percent: z.number().min(0).max(100),
+  metrics: z.looseObject({
+    memory_usage_percent: decimal(z.number().min(0).max(100)),
     memory_usage_bytes: z.number().int().min(0),
     // Summed over cores, so a busy multi-core container goes past 100.
-    cpu_usage_percent: z.number().min(0),
+    cpu_usage_percent: decimal(z.number().min(0)),
     network_rx_bytes: z.number().int().min(0).optional(),
     network_tx_bytes: z.number().int().min(0).optional(),
   }),
 });
 
-const Healthcheck = z.strictObject({
+const Healthcheck = z.looseObject({
   ...deployment,
   healthcheck_id: z.string().min(1),
   protocol: z.enum(['http', 'tcp']),
@@ -63,7 +67,7 @@ const Healthcheck = z.strictObject({
   timeout_s: z.number().int().min(1),
 });
 
-const HealthcheckResult = z.strictObject({
+const HealthcheckResult = z.looseObject({
   ...deployment,
   healthcheck_id: z.string().min(1),
   container_id: z.string().min(1),
@@ -72,7 +76,7 @@ const HealthcheckResult = z.strictObject({
   message: z.string().optional(),
 });
 
-const Gateway = z.strictObject({
+const Gateway = z.looseObject({
   ...deployment,
   gateway_id: z.string().min(1),
   protocol: z.enum(['http', 'tcp', 'udp']),
@@ -90,7 +94,7 @@ export const IGNITE_EVENT_TYPES = [
   defineEventType(
     'ignite.deployment.deleted',
     'A deployment was deleted.',
-    z.strictObject(deployment),
+    z.looseObject(deployment),
   ),
   defineEventType('ignite.deployment.build.created', 'A build of a deployment was queued.', Build),
   defineEventType('ignite.deployment.build.started', 'A build of a deployment started.', Build),

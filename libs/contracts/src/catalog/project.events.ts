@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import { defineEventType } from './event-type';
 
-const Project = z.strictObject({
+const Project = z.looseObject({
   project_id: z.string().min(1),
   name: z.string().min(1),
   tier: z.enum(['free', 'hobby', 'pro', 'enterprise']),
   region: z.string().min(1),
 });
 
-const Member = z.strictObject({
+const Member = z.looseObject({
   project_id: z.string().min(1),
   user_id: z.string().min(1),
   email: z.email(),
   role: z.enum(['owner', 'admin', 'developer', 'viewer']),
 });
 
-const Token = z.strictObject({
+const Token = z.looseObject({
   project_id: z.string().min(1),
   token_id: z.string().min(1),
   name: z.string().min(1),
@@ -23,7 +23,7 @@ const Token = z.strictObject({
   expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
 });
 
-const Secret = z.strictObject({
+const Secret = z.looseObject({
   project_id: z.string().min(1),
   secret_id: z.string().min(1),
   // Only the name travels: a secret's value never leaves the project.
@@ -31,7 +31,7 @@ const Secret = z.strictObject({
   deployment_ids: z.array(z.string()).default([]),
 });
 
-const Transaction = z.strictObject({
+const Transaction = z.looseObject({
   project_id: z.string().min(1),
   id: z.string().min(1),
   /** In minor units (cents), never a float; the direction is given by `kind`, not the sign. */

@@ -4,6 +4,7 @@ import { DeliveryChain1764633600000 } from './1764633600000-delivery-chain';
 import { PortalSessions1764806400000 } from './1764806400000-portal-sessions';
 import { WebhookDeliveryProfile1764892800000 } from './1764892800000-webhook-delivery-profile';
 import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
+import { EventTypes1765065600000 } from './1765065600000-event-types';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   PortalSessions1764806400000,
   WebhookDeliveryProfile1764892800000,
   DeliveryStats1764979200000,
+  EventTypes1765065600000,
 ];

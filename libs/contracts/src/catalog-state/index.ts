@@ -1,0 +1,2 @@
+export * from './event-type-catalog';
+export * from './event-type-state';
