@@ -149,6 +149,7 @@ export class Dispatcher {
       metrics: this.metrics,
       log: this.log,
       urlHint: (id) => this.view.get(id)?.url,
+      batchHint: (id) => this.view.get(id)?.batch ?? null,
       settled: (id) => settled.get(id),
     });
     const settings = {

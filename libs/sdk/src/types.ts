@@ -1,5 +1,6 @@
 import type {
   AttemptResource,
+  DeliveryBatch,
   DeliveryResource,
   DeliveryStatus as ContractDeliveryStatus,
   EndpointVerification,
@@ -20,6 +21,8 @@ export interface Webhook {
   /** The signature header's own name (single-signature schemes); null: the scheme's. */
   signature_header: string | null;
   format: PayloadFormat;
+  /** Events gathered into one POST of `{type: "messages", messages}`; null: one by one. */
+  batch: DeliveryBatch | null;
   /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
   verification: EndpointVerification | null;
   /** Only in the answers of create and rotate. */
@@ -43,6 +46,7 @@ export interface CreateWebhookOptions {
   signature_scheme?: SignatureScheme;
   signature_header?: string | null;
   format?: PayloadFormat;
+  batch?: DeliveryBatch | null;
   /** Your own secret (length and entropy checked); otherwise one is generated. */
   secret?: string;
   verification?: EndpointVerification | null;
@@ -56,6 +60,7 @@ export interface UpdateWebhookInput {
   active?: boolean;
   signature_header?: string | null;
   format?: PayloadFormat;
+  batch?: DeliveryBatch | null;
 }
 
 export interface RotatedSecret {

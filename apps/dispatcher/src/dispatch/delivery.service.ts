@@ -8,7 +8,9 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
+  renderBatchPayload,
   renderPayload,
+  type DeliveryBatch,
   type DeliveryStatus,
   type DeliveryTask,
 } from '@hookline/contracts';
@@ -16,7 +18,8 @@ import { extractTraceContext } from '@hookline/kafka';
 import { signHeaders } from '@hookline/signing';
 import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
 import { alreadySettled } from '../lifecycle/delivery-lifecycle';
-import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
+import type { FinishedAttempt, LifecycleExecutor } from '../lifecycle/lifecycle.executor';
+import { BatchGatherer } from './batch-gatherer';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from '@hookline/kafka';
@@ -24,6 +27,7 @@ import {
   UnusableWebhookError,
   type DeliverableWebhook,
   type WebhookDirectory,
+  type WebhookLookup,
 } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
 
@@ -41,6 +45,15 @@ export interface DeliveryServiceDeps {
   settled(deliveryId: string): Promise<{ status: DeliveryStatus; chain: number } | undefined>;
   /** The view's URL of a webhook, to queue a task behind its endpoint before the final check. */
   urlHint(webhookId: string): string | undefined;
+  /** The view's batch setting of a webhook; null: its tasks are sent one by one. */
+  batchHint(webhookId: string): DeliveryBatch | null;
+}
+
+/** A task whose attempt is being made, alone or in a batch. */
+interface PendingAttempt {
+  task: DeliveryTask;
+  message: ConsumedMessage;
+  span: Span;
 }
 
 /** The limiter's key: requests are bounded per endpoint origin (a host:port receives one pool). */
@@ -56,9 +69,11 @@ function endpointKey(url: string | undefined, webhookId: string): string {
  * One attempt of one task: wait for a slot at the endpoint, confirm the webhook still exists and
  * is active, sign the exact bytes to send, POST them, and hand the outcome to the delivery lifecycle (log, retry
  * tier, DLQ, disable). Resolves when all of that is durable, which is when the consumer may commit.
+ * Tasks of a batching webhook wait in a BatchGatherer and share one POST.
  */
 export class DeliveryService {
   private readonly tracer = tracer('hookline-dispatcher');
+  private readonly gatherer = new BatchGatherer<PendingAttempt>((items) => this.send(items, true));
 
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
@@ -104,99 +119,129 @@ export class DeliveryService {
   }
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
+    if (!(await this.deps.lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
+    const pending = { task, message, span };
+    // Manual attempts (redeliver, test) go alone; first attempts and retries of a batching webhook gather.
+    const batch = task.manual ? null : this.deps.batchHint(task.webhook_id);
+    if (!batch) return this.send([pending], false);
+    span.setAttribute('hookline.batched', true);
+    return this.gatherer.add(task.webhook_id, batch, pending);
+  }
+
+  /**
+   * One POST for tasks of one webhook (one task, or a batch), and its outcome handed to the
+   * lifecycle for each of them: a batch is retried as a unit, but each task on its own tier.
+   */
+  private async send(items: PendingAttempt[], batched: boolean): Promise<void> {
     const { directory, limiter, metrics, log, lifecycle } = this.deps;
-    if (!(await lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
-    // Looked up while the task waits for its slot; both lookups batch with other tasks'.
-    const logged = task.manual ? undefined : this.deps.settled(task.delivery_id);
-    logged?.catch(() => undefined); // awaited below, with the webhook's check
-    const release = await limiter.acquire(
-      endpointKey(this.deps.urlHint(task.webhook_id), task.webhook_id),
+    const webhookId = items[0]!.task.webhook_id;
+    // Looked up while the tasks wait for their slot; both lookups batch with other tasks'.
+    const logged = Promise.all(
+      items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
     );
-    let result: PostResult;
-    let webhook: DeliverableWebhook;
-    let requestHeaders: Record<string, string>;
+    logged.catch(() => undefined); // awaited below, with the webhook's check
+    const release = await limiter.acquire(endpointKey(this.deps.urlHint(webhookId), webhookId));
     const startedAt = new Date();
+    let found: WebhookLookup;
+    let settled: Awaited<typeof logged>;
     try {
       // Checked only now, with the slot held and the request about to start (see WebhookDirectory).
-      let found: Awaited<ReturnType<WebhookDirectory['forAttempt']>>;
-      let settled: Awaited<typeof logged>;
-      try {
-        [found, settled] = await Promise.all([directory.forAttempt(task.webhook_id), logged]);
-      } catch (e) {
-        if (!(e instanceof UnusableWebhookError)) throw e;
-        release();
-        span.setAttribute('error.type', e.errorClass);
-        log.error(
-          { webhookId: task.webhook_id, deliveryId: task.delivery_id, errorClass: e.errorClass },
-          'no attempt possible: the webhook is unusable',
-        );
-        await lifecycle.afterAttempt({
-          task,
-          message,
-          webhook: { ...e.webhook, consecutiveFailures: 0 },
-          result: {
-            status: null,
-            errorClass: e.errorClass,
-            error: e.message,
-            permanent: true,
-            body: null,
-            durationMs: 0,
-          },
-          requestHeaders: {},
-          startedAt,
-        });
-        return;
-      }
-      if (alreadySettled(task, settled)) {
-        // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
-        release();
-        metrics.tasksDropped.inc({ reason: 'already_settled' });
-        span.setAttribute('hookline.dropped', 'already_settled');
-        return;
-      }
-      if (!found.ok) {
-        metrics.tasksDropped.inc({ reason: found.reason });
-        span.setAttribute('hookline.dropped', found.reason);
+      [found, settled] = await Promise.all([directory.forAttempt(webhookId), logged]);
+    } catch (e) {
+      release();
+      if (!(e instanceof UnusableWebhookError)) throw e;
+      log.error(
+        { webhookId, deliveryIds: items.map((i) => i.task.delivery_id), errorClass: e.errorClass },
+        'no attempt possible: the webhook is unusable',
+      );
+      const result = {
+        status: null,
+        errorClass: e.errorClass,
+        error: e.message,
+        permanent: true,
+        body: null,
+        durationMs: 0,
+      };
+      await this.finish(items, { ...e.webhook, consecutiveFailures: 0 }, result, {}, startedAt);
+      return;
+    }
+    const live = items.filter((item, i) => {
+      if (!alreadySettled(item.task, settled[i])) return true;
+      // A repeat (a fan-out replay after a crash, a late duplicate): the delivery already ended.
+      metrics.tasksDropped.inc({ reason: 'already_settled' });
+      item.span.setAttribute('hookline.dropped', 'already_settled');
+      return false;
+    });
+    if (!found.ok || live.length === 0) {
+      release();
+      if (found.ok) return;
+      const reason = found.reason;
+      for (const { task, span } of live) {
+        metrics.tasksDropped.inc({ reason });
+        span.setAttribute('hookline.dropped', reason);
         log.info(
-          {
-            webhookId: task.webhook_id,
-            deliveryId: task.delivery_id,
-            attempt: task.attempt,
-            reason: found.reason,
-          },
+          { webhookId, deliveryId: task.delivery_id, attempt: task.attempt, reason },
           'task dropped: webhook not deliverable',
         );
-        release();
-        await lifecycle.undeliverable(task, found.reason);
-        return;
       }
-      webhook = found.webhook;
-      const body = JSON.stringify(renderPayload(webhook.format, task.event, webhook.id));
-      const signature = this.tracer.startActiveSpan('hookline.dispatch sign', (s) => {
-        try {
-          s.setAttribute('hookline.signature_scheme', webhook.scheme);
-          return signHeaders({
-            scheme: webhook.scheme,
-            secrets: webhook.secrets,
-            signatureHeader: webhook.signatureHeader,
-            msgId: task.delivery_id,
-            timestamp: Math.floor(Date.now() / 1000),
-            body,
-          });
-        } finally {
-          s.end();
-        }
-      });
-      result = await this.tracer.startActiveSpan('POST', { kind: SpanKind.CLIENT }, async (s) => {
+      await Promise.all(live.map(({ task }) => lifecycle.undeliverable(task, reason)));
+      return;
+    }
+    const webhook = found.webhook;
+    let posted: { result: PostResult; requestHeaders: Record<string, string> };
+    try {
+      posted = await this.post(webhook, live, batched);
+    } finally {
+      release();
+    }
+    const outcome = posted.result.errorClass ?? 'success';
+    metrics.attempts.inc({ outcome }, live.length);
+    metrics.attemptSeconds.observe({ outcome }, posted.result.durationMs / 1000);
+    await this.finish(live, webhook, posted.result, posted.requestHeaders, startedAt);
+  }
+
+  /** Signs the exact bytes to send and POSTs them. */
+  private async post(
+    webhook: DeliverableWebhook,
+    items: PendingAttempt[],
+    batched: boolean,
+  ): Promise<{ result: PostResult; requestHeaders: Record<string, string> }> {
+    const events = items.map(({ task }) => task.event);
+    const body = JSON.stringify(
+      batched
+        ? renderBatchPayload(webhook.format, events, webhook.id)
+        : renderPayload(webhook.format, events[0]!, webhook.id),
+    );
+    const signature = this.tracer.startActiveSpan('hookline.dispatch sign', (s) => {
+      try {
+        s.setAttribute('hookline.signature_scheme', webhook.scheme);
+        return signHeaders({
+          scheme: webhook.scheme,
+          secrets: webhook.secrets,
+          signatureHeader: webhook.signatureHeader,
+          // A batch is identified by its first task's delivery id.
+          msgId: items[0]!.task.delivery_id,
+          timestamp: Math.floor(Date.now() / 1000),
+          body,
+        });
+      } finally {
+        s.end();
+      }
+    });
+    const requestHeaders: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...signature,
+      traceparent: currentTraceparent() ?? '',
+    };
+    if (!requestHeaders.traceparent) delete requestHeaders.traceparent;
+    const result = await this.tracer.startActiveSpan(
+      'POST',
+      { kind: SpanKind.CLIENT },
+      async (s) => {
         s.setAttributes({ 'http.request.method': 'POST', 'url.full': webhook.url });
-        requestHeaders = {
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-          ...signature,
-          traceparent: currentTraceparent() ?? '',
-        };
-        if (!requestHeaders.traceparent) delete requestHeaders.traceparent;
-        metrics.inFlightRequests.inc();
+        if (batched) s.setAttribute('hookline.batch_size', items.length);
+        this.deps.metrics.inFlightRequests.inc();
         try {
           const r = await this.deps.client.post(webhook.url, requestHeaders, body);
           if (r.status !== null) s.setAttribute('http.response.status_code', r.status);
@@ -206,23 +251,35 @@ export class DeliveryService {
           }
           return r;
         } finally {
-          metrics.inFlightRequests.dec();
+          this.deps.metrics.inFlightRequests.dec();
           s.end();
         }
-      });
-    } finally {
-      release();
-    }
-    const outcome = result.errorClass ?? 'success';
-    metrics.attempts.inc({ outcome });
-    metrics.attemptSeconds.observe({ outcome }, result.durationMs / 1000);
-    await lifecycle.afterAttempt({
-      task,
-      message,
-      webhook,
-      result,
-      requestHeaders: requestHeaders!,
-      startedAt,
-    });
+      },
+    );
+    return { result, requestHeaders };
+  }
+
+  /** The same outcome to the lifecycle for each task (log row, retry tier, DLQ, disable). */
+  private async finish(
+    items: PendingAttempt[],
+    webhook: FinishedAttempt['webhook'],
+    result: FinishedAttempt['result'],
+    requestHeaders: Record<string, string>,
+    startedAt: Date,
+  ): Promise<void> {
+    for (const { span } of items)
+      if (result.errorClass) span.setAttribute('error.type', result.errorClass);
+    await Promise.all(
+      items.map(({ task, message }) =>
+        this.deps.lifecycle.afterAttempt({
+          task,
+          message,
+          webhook,
+          result,
+          requestHeaders,
+          startedAt,
+        }),
+      ),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type {
+  DeliveryBatch,
   EncryptedSecret,
   PayloadFormat,
   SignatureScheme,
@@ -18,6 +19,8 @@ export interface DeliverableWebhook {
   /** The signature header's own name (single-signature schemes); null: the scheme's. */
   signatureHeader: string | null;
   format: PayloadFormat;
+  /** Events sent together in one POST; null: one by one. */
+  batch: DeliveryBatch | null;
   /** Plaintext secrets valid now, current first. */
   secrets: string[];
   version: number;
@@ -60,6 +63,7 @@ interface FullRow extends GateRow {
   signature_scheme: SignatureScheme;
   signature_header: string | null;
   format: PayloadFormat;
+  batch: DeliveryBatch | null;
   secrets: EncryptedSecret[];
 }
 
@@ -68,6 +72,7 @@ interface Profile {
   scheme: SignatureScheme;
   signatureHeader: string | null;
   format: PayloadFormat;
+  batch: DeliveryBatch | null;
 }
 
 interface DecryptedSecret {
@@ -137,6 +142,7 @@ export class WebhookDirectory {
           scheme: full.signature_scheme,
           signatureHeader: full.signature_header,
           format: full.format,
+          batch: full.batch,
         },
         full.secrets,
         full.version,
@@ -154,6 +160,7 @@ export class WebhookDirectory {
         scheme: state.signature_scheme,
         signatureHeader: state.signature_header ?? null,
         format: state.format ?? 'envelope',
+        batch: state.batch ?? null,
       },
       state.secrets,
       state.version,
@@ -195,7 +202,7 @@ export class WebhookDirectory {
 
   private async readRow(id: string): Promise<FullRow | undefined> {
     const rows: FullRow[] = await this.dataSource.query(
-      `select id, project_id, url, signature_scheme, signature_header, format, secrets, active, version, consecutive_failures from webhooks where id = $1`,
+      `select id, project_id, url, signature_scheme, signature_header, format, batch, secrets, active, version, consecutive_failures from webhooks where id = $1`,
       [id],
     );
     return rows[0];

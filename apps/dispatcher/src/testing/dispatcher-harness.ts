@@ -5,6 +5,7 @@ import { parseConfig, type HooklineConfig } from '@hookline/config';
 import {
   deliveryId,
   newId,
+  type DeliveryBatch,
   type DeliveryTask,
   type EventEnvelope,
   type PayloadFormat,
@@ -145,6 +146,7 @@ export class DispatcherHarness {
     secret?: string;
     signatureHeader?: string;
     format?: PayloadFormat;
+    batch?: DeliveryBatch;
   }): Promise<{ row: WebhookEntity; secret: string }> {
     const projectId = input.projectId ?? 'prj_dispatch_test';
     await this.dataSource.query(
@@ -162,6 +164,7 @@ export class DispatcherHarness {
         signatureScheme: input.scheme ?? 'standard',
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
+        batch: input.batch ?? null,
         secret,
       },
       'key_test',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  DeliveryBatchSchema,
   EVENT_TYPE_NAMES,
   EndpointVerificationSchema,
   HEADER_NAME_PATTERN,
@@ -51,6 +52,8 @@ export const CreateWebhookBody = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES).optional(),
     signature_header: signatureHeader.optional(),
     format: format.optional(),
+    /** Up to max_events events, or what gathered in max_wait_ms, in one POST; null: one by one. */
+    batch: DeliveryBatchSchema.nullable().optional(),
     secret: secret.optional(),
     /** A handshake before any delivery; the webhook is pending_verification until it passes. */
     verification: EndpointVerificationSchema.nullable().optional(),
@@ -68,6 +71,8 @@ export const UpdateWebhookBody = z
     active: z.boolean().optional(),
     signature_header: signatureHeader.optional(),
     format: format.optional(),
+    /** Up to max_events events, or what gathered in max_wait_ms, in one POST; null: one by one. */
+    batch: DeliveryBatchSchema.nullable().optional(),
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -96,6 +101,7 @@ export const WebhookResponse = z.object({
   signature_scheme: z.enum(SIGNATURE_SCHEMES),
   signature_header: z.string().nullable(),
   format,
+  batch: DeliveryBatchSchema.nullable(),
   verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),

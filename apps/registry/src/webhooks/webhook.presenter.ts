@@ -16,6 +16,7 @@ export function presentWebhook(w: WebhookEntity, secret?: string): WebhookRespon
     signature_scheme: w.signatureScheme,
     signature_header: w.signatureHeader,
     format: w.format,
+    batch: w.batch,
     verification: w.verification,
     ...(secret ? { secret } : {}),
     old_secret_expires_at: expiring?.expires_at ?? null,

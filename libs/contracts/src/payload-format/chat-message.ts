@@ -99,3 +99,12 @@ export function renderPayload(
       return toWebhookPayload(envelope, webhookId);
   }
 }
+
+/** The JSON body of a batching webhook: its events' payloads in one `messages` document. */
+export function renderBatchPayload(
+  format: PayloadFormat,
+  envelopes: EventEnvelope[],
+  webhookId: string,
+): { type: 'messages'; messages: unknown[] } {
+  return { type: 'messages', messages: envelopes.map((e) => renderPayload(format, e, webhookId)) };
+}

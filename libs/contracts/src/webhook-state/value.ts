@@ -29,6 +29,19 @@ export type EndpointVerification = z.infer<typeof EndpointVerificationSchema>;
 /** `disabled_reason` of a webhook whose endpoint has not passed its handshake yet. */
 export const PENDING_VERIFICATION = 'pending_verification';
 
+/**
+ * Batched delivery: up to `max_events` events, or what gathered within `max_wait_ms`, go in one
+ * POST of `{"type":"messages","messages":[…]}`, retried as a unit.
+ */
+export const BATCH_LIMITS = { maxEvents: 1000, maxWaitMs: 60_000 } as const;
+export const DeliveryBatchSchema = z
+  .object({
+    max_events: z.number().int().min(2).max(BATCH_LIMITS.maxEvents),
+    max_wait_ms: z.number().int().min(1).max(BATCH_LIMITS.maxWaitMs),
+  })
+  .strict();
+export type DeliveryBatch = z.infer<typeof DeliveryBatchSchema>;
+
 /** An HTTP header name (RFC 9110 token), as a webhook's `signature_header`. */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
@@ -61,6 +74,8 @@ export const WebhookStateSchema = z
     signature_header: z.string().regex(HEADER_NAME_PATTERN).nullable().optional(),
     /** Absent in states written before formats existed: `envelope`. */
     format: PayloadFormatSchema.optional(),
+    /** Absent or null: each event is POSTed alone. */
+    batch: DeliveryBatchSchema.nullable().optional(),
     /** Current secret first; during a rotation's transition the old one follows with its expiry. */
     secrets: z.array(EncryptedSecretSchema).min(1),
     /** Version of the aggregate in the event store; consumers ignore a state older than one seen. */

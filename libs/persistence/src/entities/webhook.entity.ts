@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type {
+  DeliveryBatch,
   EncryptedSecret,
   EndpointVerification,
   PayloadFormat,
@@ -40,6 +41,10 @@ export class WebhookEntity {
 
   @Column({ type: 'text', default: 'envelope' })
   format!: PayloadFormat;
+
+  /** Events gathered into one POST; null: each event alone. */
+  @Column({ type: 'jsonb', nullable: true })
+  batch!: DeliveryBatch | null;
 
   /** The handshake the endpoint must pass; until it does the webhook is inactive (pending_verification). */
   @Column({ type: 'jsonb', nullable: true })

@@ -5,6 +5,7 @@ import { PortalSessions1764806400000 } from './1764806400000-portal-sessions';
 import { WebhookDeliveryProfile1764892800000 } from './1764892800000-webhook-delivery-profile';
 import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
+import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   WebhookDeliveryProfile1764892800000,
   DeliveryStats1764979200000,
   EventTypes1765065600000,
+  WebhookBatch1765152000000,
 ];

@@ -2,6 +2,7 @@ import {
   PENDING_VERIFICATION,
   WebhookStateSchema,
   newId,
+  type DeliveryBatch,
   type EncryptedSecret,
   type EndpointVerification,
   type PayloadFormat,
@@ -51,6 +52,7 @@ export interface CreateWebhookInput {
   signatureScheme: SignatureScheme;
   signatureHeader?: string | null;
   format?: PayloadFormat;
+  batch?: DeliveryBatch | null;
   /** When set, the webhook starts inactive (pending_verification) until its handshake passes. */
   verification?: EndpointVerification | null;
   /** Plaintext; stored encrypted. */
@@ -64,6 +66,7 @@ export interface WebhookPatch {
   active?: boolean;
   signatureHeader?: string | null;
   format?: PayloadFormat;
+  batch?: DeliveryBatch | null;
 }
 
 export interface WriteOptions {
@@ -88,6 +91,10 @@ interface Outcome {
 }
 
 const MAX_ATTEMPTS = 5;
+
+function sameBatch(a: DeliveryBatch | null, b: DeliveryBatch | null): boolean {
+  return a?.max_events === b?.max_events && a?.max_wait_ms === b?.max_wait_ms;
+}
 
 /**
  * The webhook aggregate, event-sourced: each change appends a row to webhook_events (the event
@@ -120,6 +127,7 @@ export class WebhookEventStore {
         signatureScheme: input.signatureScheme,
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
+        batch: input.batch ?? null,
         verification: input.verification ?? null,
         secrets: [{ ciphertext: this.box.encrypt(id, input.secret), expires_at: null }],
         version: 1,
@@ -138,6 +146,7 @@ export class WebhookEventStore {
         signature_scheme: row.signatureScheme,
         signature_header: row.signatureHeader,
         format: row.format,
+        batch: row.batch,
         verification: row.verification ? { type: row.verification.type } : null,
       });
       return row;
@@ -162,6 +171,8 @@ export class WebhookEventStore {
         next.signatureHeader = change.signature_header = patch.signatureHeader;
       if (patch.format !== undefined && patch.format !== current.format)
         next.format = change.format = patch.format;
+      if (patch.batch !== undefined && !sameBatch(patch.batch, current.batch))
+        next.batch = change.batch = patch.batch;
       const active = patch.active;
       const activeChanged = active !== undefined && active !== current.active;
       if (activeChanged) {
@@ -345,6 +356,7 @@ export class WebhookEventStore {
               description: updated.description,
               signatureHeader: updated.signatureHeader,
               format: updated.format,
+              batch: updated.batch,
               active: updated.active,
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,

@@ -14,6 +14,7 @@ export function toWebhookState(w: WebhookEntity): WebhookState {
     signature_scheme: w.signatureScheme,
     signature_header: w.signatureHeader,
     format: w.format,
+    batch: w.batch,
     secrets: w.secrets,
     version: w.version,
     created_at: w.createdAt.toISOString(),
