@@ -75,4 +75,35 @@ describe('WebhooksController compatibility settings', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].field).toBe('signature_header');
   });
+
+  it('should keep batch, change it with PATCH and refuse out-of-range values with 400', async () => {
+    const created = await create({ ...base, batch: { max_events: 50, max_wait_ms: 2000 } });
+    expect(created.status).toBe(201);
+    expect(created.body.batch).toEqual({ max_events: 50, max_wait_ms: 2000 });
+    const patched = await r.call('PATCH', `/v1/webhooks/${created.body.id}`, {
+      token: key,
+      body: { batch: { max_events: 10, max_wait_ms: 500 } },
+    });
+    expect(patched.body.batch).toEqual({ max_events: 10, max_wait_ms: 500 });
+    const got = await r.call('GET', `/v1/webhooks/${created.body.id}`, { token: key });
+    expect(got.body.batch).toEqual({ max_events: 10, max_wait_ms: 500 });
+    const off = await r.call('PATCH', `/v1/webhooks/${created.body.id}`, {
+      token: key,
+      body: { batch: null },
+    });
+    expect(off.body.batch).toBeNull();
+    expect((await create(base)).body.batch).toBeNull();
+
+    for (const batch of [
+      { max_events: 1, max_wait_ms: 100 },
+      { max_events: 5000, max_wait_ms: 100 },
+      { max_events: 10, max_wait_ms: 0 },
+      { max_events: 10, max_wait_ms: 600_000 },
+      { max_events: 10 },
+    ]) {
+      const bad = await create({ ...base, batch });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details[0].field).toMatch(/^batch/);
+    }
+  });
 });

@@ -33,7 +33,7 @@ export const PENDING_VERIFICATION = 'pending_verification';
  * Batched delivery: up to `max_events` events, or what gathered within `max_wait_ms`, go in one
  * POST of `{"type":"messages","messages":[…]}`, retried as a unit.
  */
-export const BATCH_LIMITS = { maxEvents: 1000, maxWaitMs: 60_000 } as const;
+export const BATCH_LIMITS = { maxEvents: 1000, maxWaitMs: 10_000 } as const;
 export const DeliveryBatchSchema = z
   .object({
     max_events: z.number().int().min(2).max(BATCH_LIMITS.maxEvents),
