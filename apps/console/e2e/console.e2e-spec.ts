@@ -44,7 +44,21 @@ describe('console in a browser', () => {
     apiKey = (await admin.projects.create('Console')).api_key;
     api = new HooklineClient({ baseUrl: hl.apiUrl, apiKey });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(60_000);
   });
+  /** A fresh tab (its own context and sessionStorage), closed after its test even when it fails. */
+  const tabs: Page[] = [];
+  const newTab = async () => {
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // A loaded CI machine renders slowly; a wedge still fails within the test's own timeout.
+    tab.setDefaultTimeout(60_000);
+    tabs.push(tab);
+    return tab;
+  };
+  afterEach(async () => {
+    await Promise.all(tabs.splice(0).map((tab) => tab.close().catch(() => undefined)));
+  });
+
   afterAll(async () => {
     await browser?.close();
     await receiver?.close();
@@ -216,7 +230,7 @@ describe('console in a browser', () => {
 
     /** A fresh tab (its own sessionStorage) opening the link, as an embedding product would. */
     const openLink = async (url: string) => {
-      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const tab = await newTab();
       await tab.goto(url);
       await tab.getByTestId('webhook-row').first().waitFor();
       expect(tab.url()).not.toContain('hlp_');
@@ -264,10 +278,11 @@ describe('console in a browser', () => {
     });
 
     it('should send the tab back to sign-in once the link has expired', async () => {
-      const link = await api.portalSessions.create({ ttl_seconds: 2 });
+      // Long enough for the first render on a loaded machine, short enough to wait out.
+      const link = await api.portalSessions.create({ ttl_seconds: 10 });
       const tab = await openLink(link.url);
       await pollUntil(() => Date.parse(link.expires_at) < Date.now(), {
-        timeoutMs: 5000,
+        timeoutMs: 15_000,
         message: 'the link’s expiry',
       });
       await tab.reload();
@@ -280,7 +295,7 @@ describe('console in a browser', () => {
     it('should refuse a revoked link', async () => {
       const link = await api.portalSessions.create();
       await api.portalSessions.revoke(link.id);
-      const tab = await browser.newPage();
+      const tab = await newTab();
       await tab.goto(link.url);
       await tab.getByText('invalid or revoked portal link').waitFor();
       await tab.close();
@@ -363,7 +378,7 @@ describe('console in a browser', () => {
     });
 
     it('should list projects, create one and mint a key and a portal link, as the operator', async () => {
-      const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const tab = await newTab();
       await tab.goto(consoleUrl());
       await tab.getByLabel('Operator (admin token)').check();
       await tab.getByLabel('Admin token', { exact: true }).fill(hl.adminToken);
