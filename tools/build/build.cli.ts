@@ -4,7 +4,7 @@ import { build } from './build';
 async function main() {
   const { files, ms } = await build();
   process.stdout.write(`build: ${files} files compiled to dist/ in ${ms} ms\n`);
-  // After build(), which empties dist/: the console's static files go to dist/console.
+  // build() leaves dist/console alone; the console's static files are rebuilt there.
   const built = await buildConsole();
   process.stdout.write(`build: console built to dist/console in ${built.ms} ms\n`);
 }

@@ -72,7 +72,10 @@ async function compile(file: string, options: Options): Promise<void> {
 
 export async function build(): Promise<{ files: number; ms: number }> {
   const started = Date.now();
-  rmSync(OUT, { recursive: true, force: true });
+  // Everything but dist/console, the console's own build (libs/testing's console-build): a test
+  // serving the console may be running while another compiles the services.
+  for (const entry of existsSync(OUT) ? readdirSync(OUT) : [])
+    if (entry !== 'console') rmSync(join(OUT, entry), { recursive: true, force: true });
   // Code reads its version from the package.json next to it (and the repository's).
   for (const project of ['.', ...projects()]) {
     const manifest = join(REPO_ROOT, project, 'package.json');
