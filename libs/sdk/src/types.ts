@@ -6,6 +6,7 @@ import type {
   EndpointVerification,
   EventData,
   EventType,
+  EventTypeState,
   PayloadFormat,
   SignatureScheme,
 } from '@hookline/contracts';
@@ -69,19 +70,11 @@ export interface RotatedSecret {
   webhook: Webhook;
 }
 
-export interface EventTypeInfo {
-  name: string;
-  description: string;
-  /** JSON Schema (draft 2020-12) of the event's `data`. */
-  schema: Record<string, unknown>;
-  example: Record<string, unknown>;
-  version: number;
-  deprecated: boolean;
-  built_in: boolean;
+/** An event type as the API lists it: its catalog state, and whether only Hookline emits it. */
+export type EventTypeInfo = EventTypeState & {
   /** Emitted by Hookline only: subscribable, never publishable. */
   platform: boolean;
-  updated_at: string;
-}
+};
 
 export interface CreateEventTypeInput {
   name: string;

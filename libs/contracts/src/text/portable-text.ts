@@ -19,6 +19,11 @@ export const MAX_JSON_DEPTH = 64;
 const UNPORTABLE = /[\u0000\uD800-\uDFFF]/u;
 const UNPORTABLE_ALL = new RegExp(UNPORTABLE.source, 'gu');
 
+/** The text with NUL and every unpaired surrogate replaced (U+FFFD by default). */
+export function replaceUnportableText(text: string, by = '\ufffd'): string {
+  return text.replace(UNPORTABLE_ALL, by);
+}
+
 /** Why a string cannot be stored, or undefined when it can. */
 export function unportableTextReason(text: string): string | undefined {
   const match = UNPORTABLE.exec(text);

@@ -1,3 +1,5 @@
+import { replaceUnportableText } from '@hookline/contracts';
+
 /**
  * What Postgres cannot store: `text` refuses the NUL character, and `jsonb` refuses the escapes
  * of NUL and of unpaired UTF-16 surrogates that JSON.stringify writes for them. The API refuses
@@ -12,12 +14,9 @@ export function isDeterministicDataError(e: unknown): boolean {
   return typeof code === 'string' && /^(22|23|54)/.test(code);
 }
 
-// A high surrogate not followed by a low one, or a low one not preceded by a high one.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** The text with NUL and unpaired surrogates replaced by U+FFFD. */
+/** The text with NUL and unpaired surrogates replaced by U+FFFD (the API's own rule). */
 export function postgresSafeText(text: string): string {
-  return text.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATE, '\ufffd');
+  return replaceUnportableText(text);
 }
 
 /** A copy of a JSON-like value whose strings (keys included) Postgres can store. */
