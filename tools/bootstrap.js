@@ -2,7 +2,7 @@
 'use strict';
 /**
  * Entry of `npm start`, `npm test`, `npm run stack`, `npm run bench`, `npm run chaos`, `npm run build`,
- * `npm run dlq:replay` and `npm run secrets:rekey`.
+ * `npm run dlq:replay`, `npm run secrets:rekey` and `npm run k8s:validate`.
  * Plain JavaScript so it runs on a fresh clone: it installs the dependencies when node_modules is
  * missing, then hands over to the TypeScript tool, compiled on the fly by @swc-node/register.
  */
@@ -83,6 +83,7 @@ const tools = {
   chaos: 'chaos/chaos.ts',
   build: 'build/build.cli.ts',
   'secrets:rekey': 'db/rekey-secrets.ts',
+  'k8s:validate': 'k8s/validate.cli.ts',
   // Lives with the dispatcher, whose dead letters and task semantics it works on.
   'dlq:replay': '../apps/dispatcher/src/dlq/replay-dlq.ts',
 };

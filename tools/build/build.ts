@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../stack/stack-paths';
  * compiler's ~80 MB of memory in every process and a second or two of start-up. Tests and
  * `npm start` keep compiling on the fly (tools/register.js).
  */
-const OUT = join(REPO_ROOT, 'dist');
+export const OUT = join(REPO_ROOT, 'dist');
 const SKIP = /\.(spec|int-spec|e2e-spec)\.ts$|\.d\.ts$/;
 /**
  * Test helpers and the end-to-end suite are not part of what runs in production; the console is
@@ -85,7 +85,7 @@ export async function build(): Promise<{ files: number; ms: number }> {
   }
   const files = [
     ...projects().flatMap((project) => sources(join(REPO_ROOT, project, 'src'))),
-    // The migration runner, which a deployment runs before the services (k8s/migrate-job.yaml).
+    // The migration runner, which a deployment runs before the services (k8s/base/migrate.job.yaml, in the registry image).
     ...sources(join(REPO_ROOT, 'tools', 'db')),
   ];
   const options = swcOptions();

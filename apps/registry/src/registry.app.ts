@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { dirname } from 'node:path';
+import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -12,6 +13,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { httpMetrics } from './common/http-metrics.middleware';
 import { methodNotAllowed } from './common/method-not-allowed.middleware';
 import { requestContext } from './common/request-context.middleware';
+import { hasOwnOpsPort } from './health/ops-port';
 import { LOGGER, METRICS } from './infra/tokens';
 import { RouteCatalog } from './openapi/route-catalog';
 
@@ -29,6 +31,12 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   app.set('query parser', 'simple');
   const errors = new ApiExceptionFilter(log);
   const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
+  if (hasOwnOpsPort(config)) {
+    // Served on the ops port (startRegistryOpsServer), which no public Service exposes.
+    app.use('/metrics', (req: express.Request, res: express.Response) =>
+      errors.write(req, res, new NotFoundException()),
+    );
+  }
   app.use(httpMetrics(app.get<Registry>(METRICS)));
   app.use(framingHeaders(config.HOOKLINE_CONSOLE_FRAME_ANCESTORS));
   app.use(requestContext(log));

@@ -104,6 +104,33 @@ describe('parseConfig', () => {
   });
 });
 
+describe('placeholder secrets', () => {
+  it('should refuse the manifests\' "change-me" values, naming the variable', () => {
+    const cases: Record<string, string> = {
+      HOOKLINE_ADMIN_TOKEN: 'change-me-to-a-long-random-token',
+      HOOKLINE_ENCRYPTION_KEY: 'CHANGE-ME-32-bytes-base64',
+      HOOKLINE_ENCRYPTION_KEYS: 'k1:changeme',
+      DATABASE_URL: 'postgres://hookline:change-me@postgres:5432/hookline',
+      HOOKLINE_KAFKA_SASL_PASSWORD: 'change-me',
+    };
+    for (const [name, value] of Object.entries(cases)) {
+      expect(() => parseConfig({ NODE_ENV: 'production', [name]: value })).toThrow(
+        new RegExp(`^${name}: is still the placeholder of the manifests`),
+      );
+    }
+  });
+
+  it('should accept real values', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const config = parseConfig({
+      NODE_ENV: 'production',
+      HOOKLINE_ADMIN_TOKEN: 'hla_4f1c2a9b8e7d6c5b4a39281706f5e4d3',
+      HOOKLINE_ENCRYPTION_KEY: key,
+    });
+    expect(config.HOOKLINE_ENCRYPTION_KEYS[0]!.key).toEqual(Buffer.alloc(32, 7));
+  });
+});
+
 describe('loadConfigOrExit', () => {
   it('should stop the process with exit code 78 and one line naming the variable', () => {
     const root = join(__dirname, '..', '..', '..');
@@ -125,6 +152,29 @@ describe('loadConfigOrExit', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^hookline: invalid configuration: HOOKLINE_RETRY_SCHEDULE: /),
+    ]);
+  });
+
+  it('should stop at start on a placeholder secret with one line naming it', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const result = spawnSync(
+      process.execPath,
+      [
+        '-r',
+        join(root, 'tools', 'register.js'),
+        '-e',
+        `require(${JSON.stringify(join(root, 'libs', 'config', 'src'))}).loadConfigOrExit(); console.log('started')`,
+      ],
+      {
+        env: { ...process.env, HOOKLINE_ADMIN_TOKEN: 'CHANGE-ME-to-a-long-random-token' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(78);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'hookline: invalid configuration: HOOKLINE_ADMIN_TOKEN: is still the placeholder of the manifests ("change-me"): set the real secret',
     ]);
   });
 });

@@ -157,9 +157,31 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The variables that hold secrets. The shipped manifests carry "change-me" placeholders in them
+ * (k8s/base/secret.placeholder.yaml); a deployment applied without replacing one must not start
+ * with a guessable admin token or key, and must say which value is missing.
+ */
+export const SECRET_VARIABLES = [
+  'HOOKLINE_ADMIN_TOKEN',
+  'HOOKLINE_ENCRYPTION_KEY',
+  'HOOKLINE_ENCRYPTION_KEYS',
+  'DATABASE_URL',
+  'HOOKLINE_KAFKA_SASL_PASSWORD',
+] as const;
+const PLACEHOLDER = /change-?me/i;
+
 /** Parses and validates the environment once; throws a ConfigError naming the variable. */
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  // Before the schema: a placeholder key would otherwise be reported as "not 32 bytes".
+  const placeholder = SECRET_VARIABLES.find((name) => PLACEHOLDER.test(cleaned[name] ?? ''));
+  if (placeholder) {
+    throw new ConfigError(
+      placeholder,
+      'is still the placeholder of the manifests ("change-me"): set the real secret',
+    );
+  }
   const result = EnvSchema.safeParse(cleaned);
   if (!result.success) {
     const issue = result.error.issues[0]!;

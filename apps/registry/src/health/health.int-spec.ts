@@ -1,7 +1,10 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { parseConfig } from '@hookline/config';
-import { createTestDatabase, testStackEnv, type TestDatabase } from '@hookline/testing';
+import { createTestDatabase, freePort, testStackEnv, type TestDatabase } from '@hookline/testing';
 import { createRegistryApp } from '../registry.app';
+import { startRegistryOpsServer } from './ops-port';
 
 describe('HealthController', () => {
   let db: TestDatabase;
@@ -40,5 +43,51 @@ describe('HealthController', () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('process_cpu_user_seconds_total');
+  });
+});
+
+describe('HOOKLINE_METRICS_PORT on the registry', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let ops: Server;
+  let api: string;
+  let opsUrl: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('registry_ops');
+    const config = parseConfig({
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: testStackEnv().kafkaBrokers.join(','),
+      HOOKLINE_API_PORT: String(await freePort()),
+      HOOKLINE_METRICS_PORT: String(await freePort()),
+    });
+    app = await createRegistryApp(config);
+    ops = (await startRegistryOpsServer(app, config))!;
+    await app.listen(config.HOOKLINE_API_PORT, '127.0.0.1');
+    api = `http://127.0.0.1:${config.HOOKLINE_API_PORT}`;
+    opsUrl = `http://127.0.0.1:${(ops.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    ops?.close();
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('should serve /metrics, /healthz and /readyz on the ops port', async () => {
+    const metrics = await fetch(`${opsUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('process_cpu_user_seconds_total');
+    expect((await fetch(`${opsUrl}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${opsUrl}/readyz`);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: true, kafka: true },
+    });
+  });
+
+  it('should not serve /metrics on the API port, which the public Service exposes', async () => {
+    const res = await fetch(`${api}/metrics`);
+    expect(res.status).toBe(404);
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
   });
 });
