@@ -1,10 +1,11 @@
 import { loadConfigOrExit } from '@hookline/config';
 import { createLogger, startOpsServer, startTracing, stopTracing } from '@hookline/telemetry';
-import { createDispatcher } from './dispatcher';
 
 async function main() {
   const config = loadConfigOrExit();
   startTracing('hookline-dispatcher');
+  // Loaded once tracing has started, so that kafkajs, pg and http are instrumented as they load.
+  const { createDispatcher } = await import('./dispatcher');
   const log = createLogger('dispatcher', config.HOOKLINE_LOG_LEVEL);
   const dispatcher = createDispatcher(config);
   const port = config.HOOKLINE_METRICS_PORT ?? 3102;

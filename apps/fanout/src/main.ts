@@ -1,11 +1,12 @@
 import { loadConfigOrExit } from '@hookline/config';
 import { startTracing, stopTracing } from '@hookline/telemetry';
-import { createFanoutService } from './fanout.app';
 
 /** The fan-out service: hookline.events → one delivery task per matching webhook (see README.md). */
 async function main() {
   const config = loadConfigOrExit();
   startTracing('hookline-fanout');
+  // Loaded once tracing has started, so that kafkajs, pg and http are instrumented as they load.
+  const { createFanoutService } = await import('./fanout.app');
   const app = createFanoutService(config);
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,5 +1,4 @@
 import { loadConfigOrExit } from '@hookline/config';
-import { createEventPublisher } from '@hookline/producer';
 import { startTracing, stopTracing } from '@hookline/telemetry';
 import { parseCliOptions } from './cli-options';
 import { LoadGenerator } from './load-generator';
@@ -16,6 +15,8 @@ async function main() {
     HOOKLINE_TOPIC_PREFIX: process.env.HOOKLINE_TOPIC_PREFIX,
   });
   startTracing('hookline-producer');
+  // Loaded once tracing has started, so that kafkajs is instrumented as it loads.
+  const { createEventPublisher } = await import('@hookline/producer');
   const say = (line: string) => process.stdout.write(`[producer] ${line}\n`);
   const publisher = createEventPublisher({
     brokers: config.KAFKA_BROKERS,

@@ -1,14 +1,37 @@
 import { loadConfigOrExit } from '@hookline/config';
-import { startTracing } from '@hookline/telemetry';
-import { startRegistryOpsServer } from './health/ops-port';
-import { createRegistryApp } from './registry.app';
+import { startTracing, stopTracing } from '@hookline/telemetry';
+
+/** Requests still running this long after SIGTERM are cut: the process must end within its grace period. */
+const REQUEST_DRAIN_MS = 10_000;
 
 async function main() {
   const config = loadConfigOrExit();
   startTracing('hookline-registry');
+  // Loaded once tracing has started, so that http, express, Nest, pg and kafkajs are instrumented.
+  const { createRegistryApp } = await import('./registry.app');
+  const { startRegistryOpsServer } = await import('./health/ops-port');
   const app = await createRegistryApp(config);
   const ops = await startRegistryOpsServer(app, config);
   app.getHttpServer().once('close', () => ops?.close());
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(
+      JSON.stringify({ level: 'info', service: 'registry', msg: 'stopping', signal }) + '\n',
+    );
+    // Nest would stop the publisher and the relays before the HTTP server: requests in flight
+    // would then fail to publish. The server closes first and lets them finish.
+    const server = app.getHttpServer() as import('node:http').Server;
+    const cut = setTimeout(() => server.closeAllConnections(), REQUEST_DRAIN_MS);
+    await new Promise((resolve) => server.close(resolve));
+    clearTimeout(cut);
+    await app.close();
+    await stopTracing();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   await app.listen(config.HOOKLINE_API_PORT, config.HOOKLINE_API_HOST);
   process.stdout.write(
     JSON.stringify({

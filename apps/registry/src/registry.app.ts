@@ -49,6 +49,5 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   app.use('/docs/assets', express.static(dirname(require.resolve('swagger-ui-dist/package.json'))));
   serveConsole(app, config.HOOKLINE_CONSOLE_DIR);
   app.useGlobalFilters(errors);
-  app.enableShutdownHooks();
   return app;
 }

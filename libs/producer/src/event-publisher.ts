@@ -1,11 +1,4 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  trace,
-  type Span,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { CompressionTypes, logLevel, type Kafka, type Message, type Producer } from 'kafkajs';
 import {
   KafkaHeaders,
@@ -56,22 +49,16 @@ export interface PreparedEvent {
   headers?: Record<string, string>;
 }
 
-interface OutgoingMessage {
-  message: Message;
-  span: Span;
-}
-
-const TRACER = '@hookline/producer';
-
 /**
  * Publishes domain events to `hookline.events`: validated against the catalog, keyed by project id,
- * through an idempotent producer with acks=all, gzip-compressed and batched. Each event gets a
- * PRODUCER span whose context travels in the `traceparent` header.
+ * through an idempotent producer with acks=all, gzip-compressed and batched. Each event carries
+ * its caller's trace in `traceparent`; the kafkajs instrumentation (startTracing) makes the
+ * PRODUCER span of each message a child of that trace.
  */
 export class EventPublisher {
   readonly topic: string;
   private readonly kafka: Kafka;
-  private readonly batcher: MicroBatcher<OutgoingMessage>;
+  private readonly batcher: MicroBatcher<Message>;
   private producer?: Promise<Producer>;
   private closed = false;
 
@@ -118,23 +105,12 @@ export class EventPublisher {
    */
   async publishPrepared(events: PreparedEvent[]): Promise<void> {
     if (this.closed) throw new BrokerUnavailableError('the publisher is disconnected');
-    const outgoing = events.map((e) => this.toMessage(e));
-    try {
-      await this.batcher.add(
-        outgoing.map((o) => ({
-          item: o,
-          bytes: o.message.value!.length + String(o.message.key).length,
-        })),
-      );
-      for (const o of outgoing) o.span.end();
-    } catch (e) {
-      for (const o of outgoing) {
-        o.span.recordException(e as Error);
-        o.span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
-        o.span.end();
-      }
-      throw e;
-    }
+    await this.batcher.add(
+      events.map((e) => {
+        const message = this.toMessage(e);
+        return { item: message, bytes: message.value!.length + String(message.key).length };
+      }),
+    );
   }
 
   /** Connects now rather than on the first publish (fails fast at boot). */
@@ -149,39 +125,18 @@ export class EventPublisher {
     await this.resetProducer();
   }
 
-  private toMessage({ envelope, json, headers }: PreparedEvent): OutgoingMessage {
+  private toMessage({ envelope, json, headers }: PreparedEvent): Message {
     // Stored headers carry the trace of the code that created the event, not of whoever relays it.
     const parent = headers ? extractTraceContext(headers, ROOT_CONTEXT) : context.active();
-    const span = trace.getTracer(TRACER).startSpan(
-      `send ${this.topic}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': this.topic,
-          'messaging.message.id': envelope.id,
-          'messaging.kafka.message.key': envelope.project_id,
-          'hookline.event.type': envelope.event,
-        },
-      },
-      parent,
-    );
-    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span)) as Record<
-      string,
-      string
-    >;
+    const traceHeaders = injectTraceHeaders({}, parent) as Record<string, string>;
     return {
-      span,
-      message: {
-        key: envelope.project_id,
-        value: Buffer.from(json ?? JSON.stringify(envelope)),
-        headers: { ...headers, ...traceHeaders, [KafkaHeaders.eventType]: envelope.event },
-      },
+      key: envelope.project_id,
+      value: Buffer.from(json ?? JSON.stringify(envelope)),
+      headers: { ...headers, ...traceHeaders, [KafkaHeaders.eventType]: envelope.event },
     };
   }
 
-  private async sendBatch(batch: OutgoingMessage[]): Promise<void> {
+  private async sendBatch(batch: Message[]): Promise<void> {
     const producer = await this.connected();
     const timeoutMs = this.options.sendTimeoutMs ?? 15_000;
     try {
@@ -191,7 +146,7 @@ export class EventPublisher {
           timeout: timeoutMs,
           compression:
             this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
-          topicMessages: [{ topic: this.topic, messages: batch.map((b) => b.message) }],
+          topicMessages: [{ topic: this.topic, messages: batch }],
         }),
         timeoutMs,
         () =>

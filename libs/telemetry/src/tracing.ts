@@ -1,39 +1,86 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOnSampler, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { HooklineKafkaJsInstrumentation } from './kafkajs.instrumentation';
 
 let sdk: NodeSDK | undefined;
 
+/** Paths the orchestrator polls: a span per probe would drown the traces that matter. */
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
- * Starts OpenTelemetry for a service. Spans are always created so `traceparent` flows from the
- * producer through fan-out and dispatcher to the endpoint; they are exported only when the
- * standard OTEL_* variables ask for it (OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, …).
+ * HTTP and gRPC server spans, Express and Nest handler spans, Postgres and Kafka producer spans.
+ * Outgoing webhook POSTs go through undici and carry the dispatcher's own CLIENT span.
+ */
+function instrumentations(): Instrumentation[] {
+  return [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (req) => PROBE_PATHS.has((req.url ?? '/').split('?')[0]!),
+    }),
+    // One span per middleware would outnumber the rest of a request's spans.
+    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    new NestInstrumentation(),
+    new GrpcInstrumentation(),
+    // Background work (relays, purges, the delivery-log writer's flushes) queries on a timer: only
+    // queries made inside a trace get a span. Parameters are never recorded (they carry secrets).
+    new PgInstrumentation({ requireParentSpan: true }),
+    new HooklineKafkaJsInstrumentation(),
+  ];
+}
+
+function exporting(env: NodeJS.ProcessEnv): boolean {
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((e) => e.trim());
+  if (exporters.some((e) => e !== '' && e !== 'none')) return true;
+  return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/** The default name unless OTEL_SERVICE_NAME or `service.name` in OTEL_RESOURCE_ATTRIBUTES names it. */
+function defaultServiceName(env: NodeJS.ProcessEnv, serviceName: string): string | undefined {
+  if (env.OTEL_SERVICE_NAME) return undefined;
+  if (/(^|,)\s*service\.name\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) return undefined;
+  return serviceName;
+}
+
+/**
+ * Starts OpenTelemetry for a service, configured by the standard OTEL_* variables, which the SDK
+ * reads itself: OTEL_SDK_DISABLED, OTEL_TRACES_SAMPLER / _ARG (default parentbased_always_on),
+ * OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT / _PROTOCOL / _HEADERS,
+ * OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS, OTEL_BSP_*.
+ *
+ * With no exporter configured spans are still made (and dropped), so `traceparent` flows from
+ * the producer through fan-out and dispatcher to the endpoint. Call it before the modules it
+ * instruments (http, express, @nestjs/core, pg, kafkajs, @grpc/grpc-js) are loaded.
  */
 export function startTracing(serviceName: string): void {
   if (sdk) return;
-  process.env.OTEL_SERVICE_NAME ??= serviceName;
-  const exporting = !!(
-    process.env.OTEL_TRACES_EXPORTER ||
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT ||
-    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-  );
-  if (!exporting) process.env.OTEL_TRACES_EXPORTER = 'none';
-  process.env.OTEL_METRICS_EXPORTER ??= 'none';
-  process.env.OTEL_LOGS_EXPORTER ??= 'none';
+  const env = process.env;
+  // Hookline's metrics are Prometheus and its logs pino: the SDK exports neither unless asked.
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+  if (/^true$/i.test(env.OTEL_SDK_DISABLED?.trim() ?? '')) {
+    // No spans, but the caller's `traceparent` still passes through untouched: without a tracer
+    // provider a span is the parent's context, and this propagator writes it back out.
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    return;
+  }
   sdk = new NodeSDK({
-    serviceName,
-    sampler: new AlwaysOnSampler(),
-    textMapPropagator: new W3CTraceContextPropagator(),
+    serviceName: defaultServiceName(env, serviceName),
     // Without a span processor the SDK registers no tracer provider, and a span started here would
     // have no trace id to propagate; a no-op processor keeps spans real without exporting them.
-    spanProcessors: exporting ? undefined : [new NoopSpanProcessor()],
-    // Auto-instrumentation is left out on purpose: the hot paths create their own spans.
-    instrumentations: [],
+    spanProcessors: exporting(env) ? undefined : [new NoopSpanProcessor()],
+    instrumentations: instrumentations(),
   });
   sdk.start();
 }
 
+/** Ends tracing, exporting the spans still buffered (call it last on shutdown). */
 export async function stopTracing(): Promise<void> {
   await sdk?.shutdown().catch(() => undefined);
   sdk = undefined;

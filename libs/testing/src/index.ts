@@ -11,3 +11,4 @@ export * from './tcp-proxy';
 export * from './kafka-quiescence';
 export * from './console-build';
 export * from './java-producer';
+export * from './otlp-receiver';

@@ -232,14 +232,15 @@ export class DeliveryService {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       ...signature,
-      traceparent: currentTraceparent() ?? '',
     };
-    if (!requestHeaders.traceparent) delete requestHeaders.traceparent;
     const result = await this.tracer.startActiveSpan(
       'POST',
       { kind: SpanKind.CLIENT },
       async (s) => {
         s.setAttributes({ 'http.request.method': 'POST', 'url.full': webhook.url });
+        // The endpoint's work is a child of this CLIENT span, as for any traced HTTP call.
+        const traceparent = currentTraceparent();
+        if (traceparent) requestHeaders.traceparent = traceparent;
         if (batched) s.setAttribute('hookline.batch_size', items.length);
         this.deps.metrics.inFlightRequests.inc();
         try {

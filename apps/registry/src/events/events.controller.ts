@@ -1,4 +1,5 @@
 import { Controller, Headers, HttpStatus, UseGuards } from '@nestjs/common';
+import { currentTraceHeaders } from '@hookline/kafka';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
 import { ApiRoute, RouteBody } from '../openapi/api-route.decorator';
@@ -31,7 +32,10 @@ export class EventsController {
     @RouteBody() body: IngestEventDto,
     @Headers() headers: Record<string, string>,
   ) {
-    const { traceparent, tracestate } = headers;
+    // The request's span (the HTTP instrumentation continues the caller's trace); the caller's own
+    // headers when tracing is off.
+    const active = currentTraceHeaders();
+    const { traceparent, tracestate } = active.traceparent ? active : headers;
     return this.events.ingest(caller.projectId, body, {
       ...(traceparent ? { traceparent } : {}),
       ...(tracestate ? { tracestate } : {}),

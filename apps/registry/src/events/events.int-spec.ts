@@ -150,9 +150,9 @@ describe('EventsController', () => {
     const { id } = (await res.json()) as { id: string };
     await collector.waitFor(() => published(id).length === 1);
     const message = collector.messages.find((m) => JSON.parse(m.value).id === id)!;
-    expect(message.headers.traceparent).toMatch(
-      new RegExp(`^00-${traceId}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`),
-    );
+    // In jest the caller's context passes straight through; the running service puts its SERVER
+    // and PRODUCER spans in between (the instrumentations, see apps/e2e tracing.e2e-spec.ts).
+    expect(message.headers.traceparent).toBe(`00-${traceId}-00f067aa0ba902b7-01`);
   });
 
   it('should publish a repeated id once and answer both with it', async () => {
