@@ -1,10 +1,11 @@
 import { Pool } from 'undici';
+import { newId } from '@hookline/contracts';
 import { pollUntil } from '@hookline/testing';
 import { percentile } from './process-stats';
 
 /**
- * The issue's side-by-side workload, over HTTP: tenants × webhooks each, events posted to
- * `POST /v1/events` at 32 connections, every event delivered (signed) to the receivers and every
+ * The issue's side-by-side workload, over HTTP: tenants × webhooks each, events (each with its
+ * own id) posted to `POST /v1/events` at 32 connections, every event delivered (signed) to the receivers and every
  * attempt logged. The figure to compare with other systems is CPU-ms per delivery of the whole
  * pipeline (registry, fan-out, dispatcher, Kafka, Postgres; the receivers are the load, not the
  * system), counted from the first post until the last attempt is logged.
@@ -47,7 +48,9 @@ export async function ingestFanoutScenario(ctx: IngestFanoutContext) {
       // Round robin over the tenants: each gets the same share of the events.
       for (let i = next++; i < events; i = next++) {
         const key = keys[i % keys.length]!;
+        // With an id, as a producer that retries sends it: the idempotent path is the one measured.
         const body = JSON.stringify({
+          id: newId('event'),
           event: 'project.updated',
           data: { project_id: `p${i}`, name: 'Ingest fan-out', tier: 'pro', region: 'eu-west-1' },
         });
