@@ -3,10 +3,6 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { API_ROUTE, type ApiRouteSpec } from './api-route.decorator';
 
-/** methodsAt's memory: paths carry ids, so they are not a closed set. */
-const MAX_PATHS_KEPT = 10_000;
-const MAX_PATH_LENGTH_KEPT = 200;
-
 /**
  * The routes the application serves, read from the controllers Nest mounted: the source of
  * /openapi.json and of the 405 answer. A handler mapped without @ApiRoute stops the boot, so no
@@ -15,8 +11,6 @@ const MAX_PATH_LENGTH_KEPT = 200;
 @Injectable()
 export class RouteCatalog {
   private cached?: ApiRouteSpec[];
-  /** methodsAt per path: asked on every request, and most requests go to a few paths. */
-  private readonly methodsByPath = new Map<string, string[]>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -29,17 +23,10 @@ export class RouteCatalog {
 
   /** The methods served at a concrete path (`/v1/webhooks/wh_1`), empty when none is. */
   methodsAt(path: string): string[] {
-    let methods = this.methodsByPath.get(path);
-    if (methods) return methods;
     const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
-    methods = this.routes()
+    return this.routes()
       .filter((r) => pathPattern(r.path).test(trimmed))
       .map((r) => r.method.toUpperCase());
-    if (path.length <= MAX_PATH_LENGTH_KEPT) {
-      if (this.methodsByPath.size >= MAX_PATHS_KEPT) this.methodsByPath.clear();
-      this.methodsByPath.set(path, methods);
-    }
-    return methods;
   }
 
   private discover(): ApiRouteSpec[] {
