@@ -11,6 +11,7 @@ import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
 import { fanoutPace, hopLatency } from './hop-latency';
+import { INGEST_FANOUT_SIZES, ingestFanoutScenario } from './ingest-fanout-scenario';
 import { percentile, processStats, processTreeStats } from './process-stats';
 import { BenchProgress } from './bench-progress';
 import { compareReports, readReport } from './bench-compare';
@@ -23,7 +24,15 @@ import { compareReports, readReport } from './bench-compare';
  */
 const quick = process.argv.includes('--quick');
 /** `--only=latency,ingest`: run just those scenarios (for profiling one of them). */
-const SCENARIOS = ['idle', 'throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
+const SCENARIOS = [
+  'idle',
+  'throughput',
+  'latency',
+  'fanout',
+  'storm',
+  'ingest',
+  'ingest-fanout',
+] as const;
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -261,6 +270,7 @@ async function main() {
   /** Creates projects with webhooks pointing at the farm, then waits until each delivers. */
   const setupProjects = async (projects: number, hooksPerProject: number, firstIndex: number) => {
     const ids: string[] = [];
+    const keys: string[] = [];
     let index = firstIndex;
     for (let p = 0; p < projects; p++) {
       const project = await admin.projects.create(`bench-${firstIndex}-${p}`);
@@ -270,6 +280,7 @@ async function main() {
         creates.push(client.webhooks.create(farm.url(index++), ['*']));
       await Promise.all(creates);
       ids.push(project.id);
+      keys.push(project.api_key);
     }
     // Warm-up and readiness in one: one event per project must reach every webhook.
     await farm.reset();
@@ -282,7 +293,7 @@ async function main() {
       // Events were spread over the projects at random: some may have got none; top up each.
       for (const id of ids) await produce('max', 1, [id]);
     });
-    return { ids, lastIndex: index };
+    return { ids, keys, lastIndex: index };
   };
 
   const attemptsLogged = async () => {
@@ -521,6 +532,21 @@ async function main() {
         },
       };
     },
+  );
+
+  const fanoutSizes = INGEST_FANOUT_SIZES[quick ? 'quick' : 'full'];
+  await runScenario(
+    'ingest-fanout',
+    `ingest fan-out: ${fanoutSizes.projects} projects × ${fanoutSizes.hooksPerProject} webhooks, ${fanoutSizes.events} events over POST /v1/events at 32 connections`,
+    () =>
+      ingestFanoutScenario({
+        apiUrl: hl.apiUrl,
+        sizes: fanoutSizes,
+        setup: (projects, hooks) => setupProjects(projects, hooks, 400_000),
+        farm,
+        attemptsLogged,
+        cpuNow,
+      }),
   );
 
   farm.stop();

@@ -1,8 +1,11 @@
-import { startRegistry, type RegistryHarness } from '../testing/registry-harness';
+import { Client } from 'pg';
+import { pollUntil } from '@hookline/testing';
+import { API_KEY_REVOKED_CHANNEL } from '../auth/api-key.cache';
+import { startRegistry, type RegistryHarness, type SharedStack } from '../testing/registry-harness';
 import { ApiKeysController } from './api-keys.controller';
 
 describe(ApiKeysController.name, () => {
-  let r: RegistryHarness;
+  let r: RegistryHarness & SharedStack;
   let owner: { id: string; apiKey: string };
 
   beforeAll(async () => {
@@ -59,6 +62,66 @@ describe(ApiKeysController.name, () => {
       (k: { id: string }) => k.id === id,
     );
     expect(listed.revoked_at).not.toBeNull();
+  });
+
+  describe('with the key cached on two replicas', () => {
+    let replica: RegistryHarness;
+    let pg: Client;
+
+    beforeAll(async () => {
+      replica = await startRegistry({}, r);
+      pg = new Client({ connectionString: r.db.url });
+      await pg.connect();
+    });
+    afterAll(async () => {
+      await replica?.stop();
+      await pg?.end();
+    });
+
+    const newKey = async (name: string) =>
+      (await r.call('POST', '/v1/api-keys', { token: owner.apiKey, body: { name } })).body as {
+        key: string;
+        id: string;
+      };
+    const listeners = async () =>
+      (
+        await pg.query<{ pid: number }>(
+          `select pid from pg_stat_activity where query = $1 and datname = current_database()`,
+          [`listen ${API_KEY_REVOKED_CHANNEL}`],
+        )
+      ).rows.map((row) => row.pid);
+
+    it('should refuse a key revoked through one replica on the other at once', async () => {
+      const { key, id } = await newKey('two-replicas');
+      // Used on both, so both hold it in their cache.
+      for (const h of [r, replica, r, replica])
+        expect((await h.call('GET', '/v1/webhooks', { token: key })).status).toBe(200);
+      expect((await r.call('DELETE', `/v1/api-keys/${id}`, { token: owner.apiKey })).status).toBe(
+        204,
+      );
+      expect((await replica.call('GET', '/v1/webhooks', { token: key })).status).toBe(401);
+      expect((await r.call('GET', '/v1/webhooks', { token: key })).status).toBe(401);
+    });
+
+    it('should look every key up while its listener is lost, so a revocation missed meanwhile still counts', async () => {
+      const { key, id } = await newKey('listener-lost');
+      expect((await replica.call('GET', '/v1/webhooks', { token: key })).status).toBe(200);
+      const before = await listeners();
+      expect(before).toHaveLength(2);
+      await pg.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [before]);
+      await pollUntil(
+        async () => {
+          const now = await listeners();
+          return now.length === 2 && now.every((p) => !before.includes(p));
+        },
+        { timeoutMs: 10_000, message: 'listeners back' },
+      );
+      // Revoked behind the replicas' backs: no notification reaches anyone, and nothing cached
+      // before the gap may answer for the key.
+      await pg.query('update api_keys set revoked_at = now() where id = $1', [id]);
+      expect((await replica.call('GET', '/v1/webhooks', { token: key })).status).toBe(401);
+      expect((await replica.call('GET', '/v1/webhooks', { token: owner.apiKey })).status).toBe(200);
+    });
   });
 
   it("should answer 404 for another project's key, and 401 for a malformed one", async () => {

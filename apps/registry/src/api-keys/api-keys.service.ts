@@ -3,6 +3,7 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { newId } from '@hookline/contracts';
 import { ApiKeyEntity } from '@hookline/persistence';
 import { ApiError } from '../common/api-error';
+import { API_KEY_REVOKED_CHANNEL, ApiKeyCache } from '../auth/api-key.cache';
 import { generateApiKey, hashApiKey } from '../auth/api-key.secret';
 
 export interface ApiKeyView {
@@ -27,7 +28,10 @@ const view = (k: ApiKeyEntity): ApiKeyView => ({
 
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cache: ApiKeyCache,
+  ) {}
 
   /** Creates a key; the answer is the only time its secret is shown. */
   async create(
@@ -59,11 +63,18 @@ export class ApiKeysService {
     return rows.map(view);
   }
 
+  /** Answers once every replica's key cache has been told (see ApiKeyCache.revoked). */
   async revoke(projectId: string, id: string): Promise<void> {
-    const result = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .update({ id, projectId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .getRepository(ApiKeyEntity)
+        .update({ id, projectId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      if (updated.affected)
+        await manager.query(`select pg_notify('${API_KEY_REVOKED_CHANNEL}', $1)`, [id]);
+      return updated;
+    });
+    if (result.affected) await this.cache.revoked(id);
+    else {
       const exists = await this.dataSource.getRepository(ApiKeyEntity).existsBy({ id, projectId });
       if (!exists) throw ApiError.notFound('API key');
     }

@@ -1,11 +1,10 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
-import { ApiKeyEntity } from '@hookline/persistence';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
 import { PORTAL_TOKEN_PREFIX } from '../portal-sessions/portal-session.token';
 import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
+import { ApiKeyCache } from './api-key.cache';
 import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
 import type { CallerKey } from './current-key.decorator';
 
@@ -18,13 +17,13 @@ function bearer(ctx: ExecutionContext): string | undefined {
 
 /**
  * `Authorization: Bearer hlk_…`: a project's API key, or `hlp_…`: a portal link's token (scoped to
- * its project, see PortalSessionsService.authenticate). Looked up by hash on every request (no
- * cache), so a revoked key is refused at once. Use with @CurrentKey().
+ * its project, see PortalSessionsService.authenticate). Keys are found by hash through ApiKeyCache,
+ * which forgets a revoked key before its revocation answers. Use with @CurrentKey().
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly keys: ApiKeyCache,
     private readonly portal: PortalSessionsService,
   ) {}
 
@@ -38,12 +37,9 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     if (!key || !key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();
-    const hash = hashApiKey(key);
-    const row = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .findOne({ where: { keyHash: hash } });
-    if (!row || row.revokedAt || !secretsEqual(row.keyHash, hash)) throw ApiError.unauthorized();
-    const caller: CallerKey = { keyId: row.id, projectId: row.projectId };
+    const known = await this.keys.find(hashApiKey(key));
+    if (!known) throw ApiError.unauthorized();
+    const caller: CallerKey = { ...known };
     ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
     return true;
   }

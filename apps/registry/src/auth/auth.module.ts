@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
+import { ApiKeyCache } from './api-key.cache';
 import { AdminTokenGuard, ApiKeyGuard } from './auth.guards';
 
-const GUARDS = [ApiKeyGuard, AdminTokenGuard, PortalSessionsService];
+const GUARDS = [ApiKeyGuard, AdminTokenGuard, PortalSessionsService, ApiKeyCache];
 
 @Global()
 @Module({ providers: GUARDS, exports: GUARDS })

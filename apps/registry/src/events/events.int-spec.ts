@@ -174,6 +174,35 @@ describe('EventsController', () => {
     expect(published(id)[0]!.occurred_at).toBe('2026-11-22T15:46:13.323Z');
   });
 
+  it('should publish an id posted 20 times at once exactly once, answering every post alike', async () => {
+    const id = newId('event');
+    const body = { event: 'ignite.deployment.container.metrics_update', id, data: metrics() };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post(body)));
+    for (const res of answers) {
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ id });
+    }
+    await settle();
+    expect(published(id)).toHaveLength(1);
+    const { rows } = await pg.query(
+      'select count(*)::int as n from ingested_events where id = $1',
+      [id],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('should put every event accepted in a burst of concurrent posts with ids on the topic once', async () => {
+    const ids = Array.from({ length: 150 }, () => newId('event'));
+    // Each id twice, interleaved, so repeats land in the same batch and in later ones.
+    const posts = [...ids, ...ids.slice().reverse()].map((id, i) =>
+      post({ event: 'ignite.deployment.container.metrics_update', id, data: metrics(`ctr_${i}`) }),
+    );
+    const answers = await Promise.all(posts);
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 202));
+    await settle();
+    for (const id of ids) expect(published(id)).toHaveLength(1);
+  });
+
   it('should publish an id again once its 24 h have passed', async () => {
     const id = newId('event');
     const body = { event: 'ignite.deployment.container.metrics_update', id, data: metrics() };

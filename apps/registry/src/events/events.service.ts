@@ -15,6 +15,7 @@ import { EventTypesService } from '../event-types/event-types.service';
 import { LOGGER } from '../infra/tokens';
 import type { IngestEventDto, IngestEventResponse } from './dto/ingest-event.dto';
 import { EVENT_PUBLISHER } from './event-publisher.provider';
+import { IngestClaimBatcher } from './ingest-claim.batcher';
 import { IngestedEventsRepository } from './ingested-events.repository';
 
 /** Seconds a client is told to wait when Kafka is unreachable. */
@@ -25,19 +26,23 @@ const PURGE_EVERY_MS = 10 * 60_000;
 @Injectable()
 export class EventsService implements OnModuleInit, OnModuleDestroy {
   private purgeTimer?: NodeJS.Timeout;
+  private readonly claims: IngestClaimBatcher;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly ingested: IngestedEventsRepository,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly eventTypes: EventTypesService,
-  ) {}
+  ) {
+    this.claims = new IngestClaimBatcher(dataSource, ingested, (events) => this.publish(events));
+  }
 
   /**
-   * Answers once Kafka acknowledged the event. With an `id`, the id is claimed in the same
-   * transaction: a failed publish rolls the claim back (a retry publishes), a repeat within 24 h
-   * publishes nothing and answers with the same id.
+   * Answers once Kafka acknowledged the event. With an `id`, the id is claimed in the transaction
+   * that publishes it (IngestClaimBatcher, shared by concurrent requests): a failed publish rolls
+   * the claim back (a retry publishes), a repeat within 24 h publishes nothing and answers with
+   * the same id.
    */
   async ingest(
     projectId: string,
@@ -49,14 +54,8 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     const options = { projectId, id: dto.id, occurredAt: dto.occurred_at };
     const event = { ...this.validate(dto.event, dto.data, options, catalog), headers: trace };
     const { id } = event.envelope;
-    if (dto.id === undefined) {
-      await this.publish(event);
-      return { id };
-    }
-    await this.dataSource.transaction(async (manager) => {
-      if (await this.ingested.claim(manager, projectId, id, event.envelope.event))
-        await this.publish(event);
-    });
+    if (dto.id === undefined) await this.publish([event]);
+    else await this.claims.publishOnce(projectId, event);
     return { id };
   }
 
@@ -89,12 +88,15 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async publish(event: PreparedEvent): Promise<void> {
+  private async publish(events: PreparedEvent[]): Promise<void> {
     try {
-      await this.publisher.publishPrepared([event]);
+      await this.publisher.publishPrepared(events);
     } catch (e) {
       if (e instanceof BrokerUnavailableError) {
-        this.log.warn({ err: e.message, eventId: event.envelope.id }, 'ingest: Kafka unavailable');
+        this.log.warn(
+          { err: e.message, eventIds: events.map((event) => event.envelope.id) },
+          'ingest: Kafka unavailable',
+        );
         throw ApiError.unavailable(
           'Kafka is unreachable; retry later with the same id',
           RETRY_AFTER_S,

@@ -10,24 +10,33 @@ export class IngestedEventsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Claims an event id in the caller's transaction: true when it is new (or was last seen before
-   * the window), false for a repeat. A concurrent claim of the same id waits on the row until the
-   * first transaction ends, so a failed publish (rolled back) lets the repeat publish instead.
+   * Claims event ids in the caller's transaction, in the order given (callers sort them, so that
+   * concurrent claims lock rows in one order); for each, true when it is new (or was last seen
+   * before the window), false for a repeat. A concurrent claim of the same id waits on the row
+   * until the first transaction ends, so a failed publish (rolled back) lets the repeat publish
+   * instead. The ids must be distinct.
    */
-  async claim(
+  async claimMany(
     manager: EntityManager,
-    projectId: string,
-    id: string,
-    event: string,
-  ): Promise<boolean> {
+    claims: readonly { projectId: string; id: string; event: string }[],
+  ): Promise<boolean[]> {
     const rows = (await manager.query(
-      `insert into ingested_events (project_id, id, event) values ($1, $2, $3)
+      `insert into ingested_events (project_id, id, event)
+       select c.project_id, c.id, c.event
+         from unnest($1::text[], $2::text[], $3::text[]) with ordinality as c(project_id, id, event, n)
+        order by c.n
        on conflict (project_id, id) do update set event = excluded.event, received_at = now()
          where ingested_events.received_at < now() - $4::float8 * interval '1 millisecond'
-       returning id`,
-      [projectId, id, event, IDEMPOTENCY_WINDOW_MS],
-    )) as unknown[];
-    return rows.length === 1;
+       returning project_id, id`,
+      [
+        claims.map((c) => c.projectId),
+        claims.map((c) => c.id),
+        claims.map((c) => c.event),
+        IDEMPOTENCY_WINDOW_MS,
+      ],
+    )) as { project_id: string; id: string }[];
+    const taken = new Set(rows.map((r) => `${r.project_id}\u0000${r.id}`));
+    return claims.map((c) => taken.has(`${c.projectId}\u0000${c.id}`));
   }
 
   /** Forgets ids older than the window; returns how many. */
