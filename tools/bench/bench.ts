@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
 import { fanoutPace, hopLatency } from './hop-latency';
 import { percentile, processStats, processTreeStats } from './process-stats';
+import { scaleOut, scaleOutFigures, scaleOutTable } from './scale-out';
 
 /**
  * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
@@ -21,17 +22,20 @@ import { percentile, processStats, processTreeStats } from './process-stats';
  */
 const quick = process.argv.includes('--quick');
 /** `--only=latency,ingest`: run just those scenarios (for profiling one of them). */
-const SCENARIOS = ['throughput', 'latency', 'fanout', 'storm', 'ingest'] as const;
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+const SCENARIOS = ['throughput', 'latency', 'fanout', 'storm', 'ingest', 'scale-out'] as const;
+const only = process.argv.includes('--scale-out')
+  ? ['scale-out']
+  : process.argv
+      .find((a) => a.startsWith('--only='))
+      ?.slice('--only='.length)
+      .split(',');
 const unknownScenario = only?.find((s) => !(SCENARIOS as readonly string[]).includes(s));
 if (unknownScenario) {
   process.stderr.write(`unknown scenario "${unknownScenario}"; one of ${SCENARIOS.join(', ')}\n`);
   process.exit(2);
 }
-const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
+/** Scale-out (its own stacks of 1–3 members, minutes) runs only when named. */
+const selected = (s: (typeof SCENARIOS)[number]) => (only ? only.includes(s) : s !== 'scale-out');
 const SIZES = quick
   ? {
       projects: 20,
@@ -475,6 +479,12 @@ async function main() {
       };
     },
   );
+
+  await runScenario('scale-out', 'scale-out: 1, 2 and 3 fan-outs and dispatchers', async () => {
+    const rows = await scaleOut(farm, say);
+    say(scaleOutTable(rows));
+    return { figures: scaleOutFigures(rows) };
+  });
 
   farm.stop();
   await hl.stop();
