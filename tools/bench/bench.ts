@@ -15,6 +15,7 @@ import { INGEST_FANOUT_SIZES, ingestFanoutScenario } from './ingest-fanout-scena
 import { percentile, processStats, processTreeStats } from './process-stats';
 import { BenchProgress } from './bench-progress';
 import { compareReports, readReport } from './bench-compare';
+import { scaleOut, scaleOutFigures, scaleOutTable } from './scale-out';
 
 /**
  * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
@@ -32,17 +33,21 @@ const SCENARIOS = [
   'storm',
   'ingest',
   'ingest-fanout',
+  'scale-out',
 ] as const;
-const only = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+const only = process.argv.includes('--scale-out')
+  ? ['scale-out']
+  : process.argv
+      .find((a) => a.startsWith('--only='))
+      ?.slice('--only='.length)
+      .split(',');
 const unknownScenario = only?.find((s) => !(SCENARIOS as readonly string[]).includes(s));
 if (unknownScenario) {
   process.stderr.write(`unknown scenario "${unknownScenario}"; one of ${SCENARIOS.join(', ')}\n`);
   process.exit(2);
 }
-const selected = (s: (typeof SCENARIOS)[number]) => !only || only.includes(s);
+/** Scale-out (its own stacks of 1–3 members, minutes) runs only when named. */
+const selected = (s: (typeof SCENARIOS)[number]) => (only ? only.includes(s) : s !== 'scale-out');
 /** `--compare <result.json>` (or `--compare=<file>`): print each figure's change against that run. */
 const compareWith = (() => {
   const i = process.argv.findIndex((a) => a === '--compare' || a.startsWith('--compare='));
@@ -548,6 +553,12 @@ async function main() {
         cpuNow,
       }),
   );
+
+  await runScenario('scale-out', 'scale-out: 1, 2 and 3 fan-outs and dispatchers', async () => {
+    const rows = await scaleOut(farm, say);
+    say(scaleOutTable(rows));
+    return { figures: scaleOutFigures(rows) };
+  });
 
   farm.stop();
   await hl.stop();

@@ -1,4 +1,6 @@
 import type { HooklineProcesses } from '@hookline/testing';
+import type { ChaosStream } from './chaos-runner';
+import { LOAD_FAULT_SCENARIOS } from './load-fault-scenarios';
 
 type ServiceName = 'registry' | 'fanout' | 'dispatcher';
 
@@ -8,7 +10,11 @@ export interface ChaosScenario {
   description: string;
   /** In the `--quick` subset (and so in `npm test`). */
   quick: boolean;
-  inject(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
+  inject(hl: HooklineProcesses, log: (line: string) => void, stream: ChaosStream): Promise<void>;
+  /** Before the stream (and its warm-up): e.g. more members of a consumer group. */
+  setUp?(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
+  /** After the count, whatever happened: undo `setUp`. */
+  tearDown?(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
 }
 
 const DOWN_MS = 5_000;
@@ -45,6 +51,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
       }
     },
   },
+  ...LOAD_FAULT_SCENARIOS,
 ];
 
 /** The scenarios `--quick` / `--only=a,b` select; throws on an unknown name. */

@@ -165,6 +165,43 @@ describe(ChangelogRelay.name, () => {
     );
   });
 
+  it('should put a new webhook on the changelog before the API answers when the relay leader is stalled', async () => {
+    const first = await start();
+    const { apiKey: token } = await first.project();
+    await crashRelay(first);
+    // A stalled leader: alive, holding the relay lock, publishing nothing (a long pause, a stopped
+    // pod). No replica can take over while its session lasts.
+    const stalled = new Client({ connectionString: first.db.url });
+    await stalled.connect();
+    try {
+      await stalled.query('select pg_advisory_lock($1)', [RELAY_LOCK]);
+      const replica = await start({}, first);
+      const collector = await collect(first);
+
+      const created = await replica.call('POST', '/v1/webhooks', {
+        token,
+        body: { url: 'http://127.0.0.1:4000/s', events: ['*'] },
+      });
+      expect(created.status).toBe(201);
+      // Published by the replica that answered (the fan-out's next batch routes by it), while the
+      // relay is still stalled.
+      await collector.waitFor(() => versions(collector, created.body.id).length === 1, {
+        timeoutMs: 5_000,
+      });
+      expect(await unpublished(first)).toBe(1);
+
+      // The relay resumes and publishes the row again (same version, harmless) and marks it.
+      await stalled.query('select pg_advisory_unlock($1)', [RELAY_LOCK]);
+      await collector.waitFor(() => versions(collector, created.body.id).length === 2);
+      expect(versions(collector, created.body.id)).toEqual([1, 1]);
+      await pollUntil(async () => (await unpublished(first)) === 0, {
+        message: 'the row marked published by the relay',
+      });
+    } finally {
+      await stalled.end();
+    }
+  }, 120_000);
+
   it('should let a consumer reading the changelog from the beginning rebuild exactly the current webhooks', async () => {
     const r = await start();
     const a = await r.project('A');

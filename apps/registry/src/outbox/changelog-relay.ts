@@ -31,6 +31,8 @@ interface WebhookEventRow extends OutboxRow {
 /** How long stop() lets the batch in progress finish before closing the producer under it. */
 const STOP_GRACE_MS = 5000;
 
+const COLUMNS = 'seq, aggregate_id, project_id, type, state, change, occurred_at';
+
 export const RELAY_LOCK = ADVISORY_LOCKS.changelogRelay;
 
 /**
@@ -47,6 +49,7 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   private relay?: OrderedRelay<WebhookEventRow>;
   private readonly published: Counter;
   private readonly lagSeconds: Histogram;
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,7 +85,7 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
       table: 'webhook_events',
       lockKey: RELAY_LOCK,
       channel: WEBHOOK_EVENTS_CHANNEL,
-      columns: 'seq, aggregate_id, project_id, type, state, change, occurred_at',
+      columns: COLUMNS,
       batchSize: 500,
       pollIntervalMs: 1000,
       publish: (rows) => this.publish(rows),
@@ -92,7 +95,17 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async publish(rows: WebhookEventRow[]): Promise<void> {
-    const changelog: OutgoingMessage[] = rows.map((r) => ({
+    await this.producer!.sendAll([
+      ...this.changelogMessages(rows),
+      ...this.operationalMessages(rows),
+    ]);
+    this.published.inc(rows.length);
+    const now = Date.now();
+    for (const r of rows) this.lagSeconds.observe((now - new Date(r.occurred_at).getTime()) / 1000);
+  }
+
+  private changelogMessages(rows: WebhookEventRow[]): OutgoingMessage[] {
+    return rows.map((r) => ({
       topic: this.topics.webhooksChangelog,
       message: {
         key: webhookStateKey(r.aggregate_id),
@@ -100,7 +113,10 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
         headers: { 'hookline-change-type': r.type },
       },
     }));
-    const operational: OutgoingMessage[] = rows
+  }
+
+  private operationalMessages(rows: WebhookEventRow[]): OutgoingMessage[] {
+    return rows
       .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
       .filter((r) => Object.keys(r.change).length > 0)
       .map((r) => {
@@ -116,10 +132,6 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
             : OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at);
         return { topic: this.topics.operational, message };
       });
-    await this.producer!.sendAll([...changelog, ...operational]);
-    this.published.inc(rows.length);
-    const now = Date.now();
-    for (const r of rows) this.lagSeconds.observe((now - new Date(r.occurred_at).getTime()) / 1000);
   }
 
   /** Wakes the relay right after a commit in this process (NOTIFY does the same across replicas). */
@@ -131,8 +143,10 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
    * Wakes the relay and waits until every change of this webhook committed so far is on the
    * changelog, so that when the API answers, the fan-out (which syncs its index with the changelog
    * before each batch of events) routes the next event by the new state. Any replica may hold the
-   * relay, so this watches the outbox rather than this process's relay. After `timeoutMs` (Kafka
-   * down) it gives up waiting: the change is committed and is published once Kafka is back.
+   * relay, so this watches the outbox rather than this process's relay. When the relay has not got
+   * there within `timeoutMs` (its leader stalled while holding the lock), this replica publishes
+   * the webhook's changes itself (`publishAhead`). False only when that fails too (Kafka down): the
+   * change is committed and is published once Kafka is back.
    */
   async awaitPublished(webhookId: string, timeoutMs = 2000): Promise<boolean> {
     this.wake();
@@ -143,8 +157,41 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
         [webhookId],
       );
       if (unpublished.length === 0) return true;
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline) return this.publishAhead(webhookId, timeoutMs);
       await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+
+  /**
+   * Publishes a webhook's unpublished changes to the changelog from this replica, in order, and
+   * leaves them unmarked: the relay publishes them again when it resumes, so the last record of the
+   * key on the compacted topic is still the newest state, and the older versions a stale batch may
+   * carry in between are ignored by every reader (they keep the highest version). Changelog only:
+   * operational events (`webhook.disabled`…) stay the relay's, announced once.
+   */
+  private async publishAhead(webhookId: string, timeoutMs: number): Promise<boolean> {
+    const rows: WebhookEventRow[] = await this.dataSource.query(
+      `select ${COLUMNS} from webhook_events where aggregate_id = $1 and published_at is null order by seq`,
+      [webhookId],
+    );
+    if (rows.length === 0) return true;
+    if (this.stopping) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no ack within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.producer!.sendAll(this.changelogMessages(rows)), late]);
+      this.log.warn(
+        { webhookId, changes: rows.length },
+        "changelog relay late: published the webhook's changes ahead of it",
+      );
+      return true;
+    } catch (e) {
+      this.log.warn({ err: e, webhookId }, 'changelog relay late and Kafka unavailable');
+      return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -154,6 +201,7 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
    * producer is closed, which fails that batch (its rows stay unpublished in the outbox).
    */
   async stop(): Promise<void> {
+    this.stopping = true;
     const stopped = this.relay?.stop();
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([stopped, new Promise((r) => (grace = setTimeout(r, STOP_GRACE_MS)))]);
