@@ -1,4 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
 import { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiKeyEntity } from '@hookline/persistence';
@@ -7,12 +8,16 @@ import { CONFIG } from '../infra/tokens';
 import { PORTAL_TOKEN_PREFIX } from '../portal-sessions/portal-session.token';
 import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
 import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
-import type { CallerKey } from './current-key.decorator';
+import { setCaller, type CallerKey } from './current-key.decorator';
 
+/** `Authorization: Bearer …` of an HTTP request, or the `authorization` metadata of a gRPC call. */
 function bearer(ctx: ExecutionContext): string | undefined {
-  const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>()
-    .headers.authorization;
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  const header =
+    ctx.getType() === 'rpc'
+      ? ctx.switchToRpc().getContext<Metadata>().get('authorization')[0]
+      : ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers
+          .authorization;
+  const match = /^Bearer\s+(\S+)$/i.exec(typeof header === 'string' ? header : '');
   return match?.[1];
 }
 
@@ -30,7 +35,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const key = bearer(ctx);
-    if (key?.startsWith(PORTAL_TOKEN_PREFIX)) {
+    // A portal link is the console's, scoped by HTTP route; the gRPC API takes API keys only.
+    if (key?.startsWith(PORTAL_TOKEN_PREFIX) && ctx.getType() === 'http') {
       const req = ctx
         .switchToHttp()
         .getRequest<{ method: string; path: string; caller: CallerKey }>();
@@ -43,8 +49,7 @@ export class ApiKeyGuard implements CanActivate {
       .getRepository(ApiKeyEntity)
       .findOne({ where: { keyHash: hash } });
     if (!row || row.revokedAt || !secretsEqual(row.keyHash, hash)) throw ApiError.unauthorized();
-    const caller: CallerKey = { keyId: row.id, projectId: row.projectId };
-    ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
+    setCaller(ctx, { keyId: row.id, projectId: row.projectId });
     return true;
   }
 }
