@@ -45,9 +45,13 @@ module.exports = function jestConfig(projectDir, overrides = {}) {
         },
       ],
     },
-    moduleNameMapper: Object.fromEntries(
-      libs.map((lib) => [`^@hookline/${lib}$`, join(root, 'libs', lib, 'src', 'index.ts')]),
-    ),
+    moduleNameMapper: {
+      ...Object.fromEntries(
+        libs.map((lib) => [`^@hookline/${lib}$`, join(root, 'libs', lib, 'src', 'index.ts')]),
+      ),
+      // The gRPC client, an entry of its own: the console's browser bundle imports @hookline/sdk.
+      '^@hookline/sdk/grpc$': join(root, 'libs', 'sdk', 'src', 'grpc', 'index.ts'),
+    },
     reporters: ['default', join(root, 'tools', 'test', 'summary-reporter.js')],
     testTimeout: 60_000,
     passWithNoTests: true,

@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { transformFile, type Options } from '@swc/core';
 import { REPO_ROOT } from '../stack/stack-paths';
@@ -90,5 +98,9 @@ export async function build(): Promise<{ files: number; ms: number }> {
   ];
   const options = swcOptions();
   await Promise.all(files.map((file) => compile(file, options)));
+  // The gRPC API's .proto files, read at run time beside the compiled contracts (proto-files.ts).
+  cpSync(join(REPO_ROOT, 'libs/contracts/proto'), join(OUT, 'libs/contracts/proto'), {
+    recursive: true,
+  });
   return { files: files.length, ms: Date.now() - started };
 }

@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventTypesModule } from './event-types/event-types.module';
 import { EventsModule } from './events/events.module';
+import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { OpenApiModule } from './openapi/openapi.module';
@@ -33,6 +34,7 @@ export class AppModule {
         DeliveriesModule,
         PortalSessionsModule,
         StatsModule,
+        GrpcModule,
       ],
     };
   }

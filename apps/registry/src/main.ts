@@ -10,6 +10,7 @@ async function main() {
   // Loaded once tracing has started, so that http, express, Nest, pg and kafkajs are instrumented.
   const { createRegistryApp } = await import('./registry.app');
   const { startRegistryOpsServer } = await import('./health/ops-port');
+  const { startGrpcServer } = await import('./grpc/grpc.server');
   const app = await createRegistryApp(config);
   const ops = await startRegistryOpsServer(app, config);
   app.getHttpServer().once('close', () => ops?.close());
@@ -32,6 +33,7 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  await startGrpcServer(app, config);
   await app.listen(config.HOOKLINE_API_PORT, config.HOOKLINE_API_HOST);
   process.stdout.write(
     JSON.stringify({
@@ -39,6 +41,11 @@ async function main() {
       service: 'registry',
       msg: 'listening',
       url: `http://${config.HOOKLINE_API_HOST}:${config.HOOKLINE_API_PORT}`,
+      ...(config.HOOKLINE_GRPC_PORT
+        ? {
+            grpc: `${config.HOOKLINE_GRPC_HOST ?? config.HOOKLINE_API_HOST}:${config.HOOKLINE_GRPC_PORT}`,
+          }
+        : {}),
     }) + '\n',
   );
 }

@@ -13,6 +13,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { httpMetrics } from './common/http-metrics.middleware';
 import { methodNotAllowed } from './common/method-not-allowed.middleware';
 import { requestContext } from './common/request-context.middleware';
+import { connectGrpcServer } from './grpc/grpc.server';
 import { hasOwnOpsPort } from './health/ops-port';
 import { LOGGER, METRICS } from './infra/tokens';
 import { RouteCatalog } from './openapi/route-catalog';
@@ -20,7 +21,10 @@ import { RouteCatalog } from './openapi/route-catalog';
 /** Ingest accepts events up to 256 KiB; larger bodies answer 413. */
 export const MAX_BODY = '256kb';
 
-/** Builds the registry's Nest application (used by main.ts and by the tests). */
+/**
+ * Builds the registry's Nest application (used by main.ts and by the tests): the HTTP API, and the
+ * gRPC server, which binds on startGrpcServer.
+ */
 export async function createRegistryApp(config: HooklineConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: ['error', 'warn'],
@@ -49,5 +53,6 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   app.use('/docs/assets', express.static(dirname(require.resolve('swagger-ui-dist/package.json'))));
   serveConsole(app, config.HOOKLINE_CONSOLE_DIR);
   app.useGlobalFilters(errors);
+  connectGrpcServer(app, config);
   return app;
 }

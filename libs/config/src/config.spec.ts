@@ -22,6 +22,7 @@ describe('parseConfig', () => {
   it('should apply the defaults of DESIGN.md', () => {
     const config = parseConfig({});
     expect(config.HOOKLINE_API_PORT).toBe(3000);
+    expect(config.HOOKLINE_GRPC_PORT).toBe(50051);
     expect(config.HOOKLINE_RETRY_SCHEDULE).toEqual([10_000, 60_000, 300_000, 1_800_000, 7_200_000]);
     expect(config.HOOKLINE_DELIVERY_TIMEOUT).toBe(15_000);
     expect(config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES).toBe(1);
@@ -37,6 +38,7 @@ describe('parseConfig', () => {
       /^HOOKLINE_RETRY_SCHEDULE/,
     );
     expect(() => parseConfig({ HOOKLINE_API_PORT: '70000' })).toThrow(/^HOOKLINE_API_PORT/);
+    expect(() => parseConfig({ HOOKLINE_GRPC_PORT: 'grpc' })).toThrow(/^HOOKLINE_GRPC_PORT/);
     expect(() => parseConfig({ HOOKLINE_ALLOW_HTTP: 'maybe' })).toThrow(/^HOOKLINE_ALLOW_HTTP/);
   });
 

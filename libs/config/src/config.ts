@@ -100,6 +100,10 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().default('development'),
   HOOKLINE_API_PORT: port.default(3000),
   HOOKLINE_API_HOST: z.string().default('127.0.0.1'),
+  /** The registry's internal gRPC API; 0 turns it off. */
+  HOOKLINE_GRPC_PORT: port.default(50051),
+  /** Interface of the gRPC server; default HOOKLINE_API_HOST. */
+  HOOKLINE_GRPC_HOST: z.string().min(1).optional(),
   /** Port of /healthz, /readyz and /metrics on services that have no public API. */
   HOOKLINE_METRICS_PORT: port.optional(),
   /** Interface of that ops server (0.0.0.0 in containers). */

@@ -10,3 +10,4 @@ export * from './topics';
 export * from './webhook-state';
 export * from './text';
 export * from './payload-format';
+export * from './grpc';

@@ -25,6 +25,7 @@ import type {
   UpdateWebhookInput,
   Webhook,
 } from './types';
+import { ingestRequest, type PublishOptions } from './ingest-request';
 
 export interface HooklineClientOptions {
   /** e.g. http://127.0.0.1:3000 */
@@ -169,16 +170,9 @@ export class HooklineClient {
     publish: <T extends EventType>(
       type: T,
       data: EventData<T>,
-      opts: { id?: string; occurredAt?: string } = {},
+      opts: PublishOptions = {},
     ): Promise<{ id: string }> =>
-      this.http.request('POST', '/v1/events', {
-        body: {
-          event: type,
-          data,
-          ...(opts.id ? { id: opts.id } : {}),
-          ...(opts.occurredAt ? { occurred_at: opts.occurredAt } : {}),
-        },
-      }),
+      this.http.request('POST', '/v1/events', { body: ingestRequest(type, data, opts) }),
   };
 
   readonly portalSessions = {

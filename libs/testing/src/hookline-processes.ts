@@ -50,7 +50,8 @@ export async function startHooklineProcesses(
   const db = await createTestDatabase('e2e');
   const partitions = options.partitions ?? 3;
   const topics = await createTestTopics(undefined, schedule.split(',').length, partitions);
-  const [apiPort, fanoutPort, dispatcherPort] = [
+  const [apiPort, grpcPort, fanoutPort, dispatcherPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -65,6 +66,7 @@ export async function startHooklineProcesses(
     HOOKLINE_TOPIC_PREFIX: topics.prefix,
     HOOKLINE_TOPIC_PARTITIONS: String(partitions),
     HOOKLINE_API_PORT: String(apiPort),
+    HOOKLINE_GRPC_PORT: String(grpcPort),
     HOOKLINE_ADMIN_TOKEN: adminToken,
     HOOKLINE_ENCRYPTION_KEY: encryptionKey,
     HOOKLINE_RETRY_SCHEDULE: schedule,

@@ -56,6 +56,7 @@ describe('hookline API commands', () => {
         HOOKLINE_TOPIC_PARTITIONS: '1',
         HOOKLINE_RETRY_SCHEDULE: '1s,2s',
         HOOKLINE_API_PORT: String(port),
+        HOOKLINE_GRPC_PORT: '0',
         HOOKLINE_ADMIN_TOKEN: adminToken,
         HOOKLINE_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         HOOKLINE_ALLOW_PRIVATE_URLS: 'true',

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { Metadata } from '@grpc/grpc-js';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
@@ -6,12 +7,16 @@ import { PORTAL_TOKEN_PREFIX } from '../portal-sessions/portal-session.token';
 import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
 import { ApiKeyCache } from './api-key.cache';
 import { API_KEY_PREFIX, hashApiKey, secretsEqual } from './api-key.secret';
-import type { CallerKey } from './current-key.decorator';
+import { setCaller, type CallerKey } from './current-key.decorator';
 
+/** `Authorization: Bearer …` of an HTTP request, or the `authorization` metadata of a gRPC call. */
 function bearer(ctx: ExecutionContext): string | undefined {
-  const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>()
-    .headers.authorization;
-  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  const header =
+    ctx.getType() === 'rpc'
+      ? ctx.switchToRpc().getContext<Metadata>().get('authorization')[0]
+      : ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers
+          .authorization;
+  const match = /^Bearer\s+(\S+)$/i.exec(typeof header === 'string' ? header : '');
   return match?.[1];
 }
 
@@ -29,7 +34,8 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const key = bearer(ctx);
-    if (key?.startsWith(PORTAL_TOKEN_PREFIX)) {
+    // A portal link is the console's, scoped by HTTP route; the gRPC API takes API keys only.
+    if (key?.startsWith(PORTAL_TOKEN_PREFIX) && ctx.getType() === 'http') {
       const req = ctx
         .switchToHttp()
         .getRequest<{ method: string; path: string; caller: CallerKey }>();
@@ -39,8 +45,7 @@ export class ApiKeyGuard implements CanActivate {
     if (!key || !key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();
     const known = await this.keys.find(hashApiKey(key));
     if (!known) throw ApiError.unauthorized();
-    const caller: CallerKey = { ...known };
-    ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
+    setCaller(ctx, { ...known });
     return true;
   }
 }

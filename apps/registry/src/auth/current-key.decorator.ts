@@ -8,6 +8,20 @@ export interface CallerKey {
   portalSessionId?: string;
 }
 
+/** Where a gRPC call's caller is kept: on its metadata object, which lives as long as the call. */
+const RPC_CALLER = Symbol('hookline:caller');
+
+/** Records the authenticated caller on the HTTP request or the gRPC call (see ApiKeyGuard). */
+export function setCaller(ctx: ExecutionContext, caller: CallerKey): void {
+  if (ctx.getType() === 'rpc') {
+    ctx.switchToRpc().getContext<Record<symbol, CallerKey>>()[RPC_CALLER] = caller;
+  } else {
+    ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller = caller;
+  }
+}
+
 export const CurrentKey = createParamDecorator((_: unknown, ctx: ExecutionContext): CallerKey => {
-  return ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller;
+  return ctx.getType() === 'rpc'
+    ? ctx.switchToRpc().getContext<Record<symbol, CallerKey>>()[RPC_CALLER]!
+    : ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller;
 });

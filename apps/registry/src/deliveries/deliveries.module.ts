@@ -7,5 +7,6 @@ import { DeliveryTaskPublisher } from './delivery-task.publisher';
 @Module({
   controllers: [DeliveriesController],
   providers: [DeliveriesService, DeliveryTaskPublisher],
+  exports: [DeliveriesService],
 })
 export class DeliveriesModule {}

@@ -10,5 +10,6 @@ import { IngestedEventsRepository } from './ingested-events.repository';
   imports: [EventTypesModule],
   controllers: [EventsController],
   providers: [EventsService, IngestedEventsRepository, eventPublisherProvider],
+  exports: [EventsService],
 })
 export class EventsModule {}

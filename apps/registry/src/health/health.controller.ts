@@ -30,7 +30,8 @@ export class HealthController {
   }
 
   @ApiRoute('get', '/readyz', {
-    summary: 'Readiness: Postgres and Kafka answer (503 when one does not)',
+    summary:
+      'Readiness: Postgres, Kafka and (when started) the gRPC server answer (503 when one does not)',
     tag,
     auth: 'none',
     response: Readiness,

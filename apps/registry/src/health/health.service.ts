@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Admin, Kafka } from 'kafkajs';
 import { withDeadline } from '@hookline/kafka';
+import { GrpcHealth } from '../grpc/grpc-health';
 import { KAFKA } from '../infra/tokens';
 
 @Injectable()
@@ -11,11 +12,12 @@ export class HealthService implements OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly grpc: GrpcHealth,
   ) {}
 
   async readiness(): Promise<Record<string, boolean>> {
     const [postgres, kafka] = await Promise.all([this.postgresReady(), this.kafkaReady()]);
-    return { postgres, kafka };
+    return { postgres, kafka, ...this.grpc.readiness() };
   }
 
   private async postgresReady(): Promise<boolean> {

@@ -7,6 +7,7 @@ import {
   type TestDatabase,
   type TestTopics,
 } from '@hookline/testing';
+import { startGrpcServer } from '../grpc/grpc.server';
 import { createRegistryApp } from '../registry.app';
 
 export interface RegistryHarness {
@@ -61,9 +62,12 @@ export async function startRegistry(
     HOOKLINE_ALLOW_HTTP: 'true',
     HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
     HOOKLINE_LOG_LEVEL: 'warn',
+    // Off unless a test asks for it with a free port (HOOKLINE_GRPC_PORT: String(await freePort())).
+    HOOKLINE_GRPC_PORT: '0',
     ...env,
   });
   const app = await createRegistryApp(config);
+  await startGrpcServer(app, config);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   let closed: Promise<void> | undefined;
