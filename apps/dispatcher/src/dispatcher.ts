@@ -7,7 +7,7 @@ import {
   BatchingProducer,
   ChangelogReader,
   WebhookView,
-  createKafka,
+  kafkaFromConfig,
   ensureTopics,
   withDeadline,
   type ConsumerRunner,
@@ -91,7 +91,7 @@ export class Dispatcher {
     this.log = createLogger('dispatcher', config.HOOKLINE_LOG_LEVEL);
     this.registry = options.registry ?? createMetricsRegistry('dispatcher');
     this.metrics = new DispatcherMetrics(this.registry);
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-dispatcher' });
+    this.kafka = kafkaFromConfig(config, 'hookline-dispatcher');
     this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
     this.dataSource = createDataSource({
       url: config.DATABASE_URL,

@@ -12,7 +12,7 @@ import {
   BatchingProducer,
   ChangelogReader,
   WebhookView,
-  createKafka,
+  kafkaFromConfig,
   ensureTopics,
   withDeadline,
 } from '@hookline/kafka';
@@ -62,7 +62,7 @@ export class FanoutService {
     tuning: FanoutTuning = {},
   ) {
     const prefix = config.HOOKLINE_TOPIC_PREFIX;
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-fanout' });
+    this.kafka = kafkaFromConfig(config, 'hookline-fanout');
     this.topics = topicNames(prefix, config.HOOKLINE_RETRY_SCHEDULE.length);
     this.metrics = new FanoutMetrics(registry);
 
