@@ -70,8 +70,7 @@ export const KAFKA_ENV_SHAPE = {
   HOOKLINE_KAFKA_CREATE_TOPICS: bool.default(true),
 };
 
-const KafkaEnvSchema = z.object(KAFKA_ENV_SHAPE);
-type KafkaEnv = z.infer<typeof KafkaEnvSchema>;
+type KafkaEnv = z.infer<z.ZodObject<typeof KAFKA_ENV_SHAPE>>;
 
 /** A PEM given inline (DESIGN.md allows it) or, usually, the path of a PEM file. */
 function readPem(variable: string, value: string): string {
