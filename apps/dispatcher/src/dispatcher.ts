@@ -8,7 +8,8 @@ import {
   ChangelogReader,
   WebhookView,
   kafkaFromConfig,
-  ensureTopics,
+  provisionTopics,
+  topicPolicyOf,
   withDeadline,
   type ConsumerRunner,
 } from '@hookline/kafka';
@@ -178,7 +179,11 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     if (this.options.migrate !== false) await runMigrations(this.config.DATABASE_URL);
-    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS));
+    await provisionTopics(
+      this.kafka,
+      topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS, topicPolicyOf(this.config)),
+      { create: this.config.HOOKLINE_KAFKA_CREATE_TOPICS, config: this.config },
+    );
     await this.dataSource.initialize();
     await this.publisher.connect();
     await this.reader.start();

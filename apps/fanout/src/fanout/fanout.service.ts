@@ -13,7 +13,8 @@ import {
   ChangelogReader,
   WebhookView,
   kafkaFromConfig,
-  ensureTopics,
+  provisionTopics,
+  topicPolicyOf,
   withDeadline,
 } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
@@ -134,11 +135,14 @@ export class FanoutService {
       this.topics.catalogChangelog,
       this.topics.deliveries,
     ]);
-    await ensureTopics(
+    await provisionTopics(
       this.kafka,
-      topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS).filter((s) =>
-        own.has(s.topic),
-      ),
+      topicSpecs(
+        this.topics,
+        this.config.HOOKLINE_TOPIC_PARTITIONS,
+        topicPolicyOf(this.config),
+      ).filter((s) => own.has(s.topic)),
+      { create: this.config.HOOKLINE_KAFKA_CREATE_TOPICS, config: this.config },
     );
     const started = Date.now();
     await Promise.all([this.reader.start(), this.catalogReader.start()]);
