@@ -12,6 +12,7 @@ import {
 import { dirname, join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '@hookline/kafka';
+import type { KafkaTlsMaterial } from './kafka-tls';
 import { StackError, commandWorks, isAlive, portAnswers, portIsFree, sleep } from './processes';
 import { KAFKA_LIBS_DIR, REPO_ROOT, type StackLayout } from './stack-paths';
 
@@ -76,18 +77,52 @@ function ensureJava(): void {
     throw new StackError(`kafka: Java ${major} found, Kafka 4 needs Java 17 or newer`);
 }
 
-function writeServerConfig(layout: StackLayout, port: number, controllerPort: number) {
+/**
+ * A second listener as managed Kafka offers it (TLS, then SASL PLAIN or SCRAM), so that tests can
+ * prove the services' client against it; the services themselves use the plaintext one.
+ */
+export interface SaslSslListener {
+  port: number;
+  tls: KafkaTlsMaterial;
+  /** One user for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */
+  username: string;
+  password: string;
+}
+
+function saslSslLines(l: SaslSslListener): string[] {
+  const jaas = (module: string, users = '') =>
+    `org.apache.kafka.common.security.${module} required${users};`;
+  return [
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas('plain.PlainLoginModule', ` user_${l.username}="${l.password}"`)}`,
+    `listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
+    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${jaas('scram.ScramLoginModule')}`,
+    `listener.name.sasl_ssl.ssl.keystore.location=${l.tls.keystoreFile}`,
+    'listener.name.sasl_ssl.ssl.keystore.type=PKCS12',
+    `listener.name.sasl_ssl.ssl.keystore.password=${l.tls.storePassword}`,
+    `listener.name.sasl_ssl.ssl.key.password=${l.tls.storePassword}`,
+  ];
+}
+
+function writeServerConfig(
+  layout: StackLayout,
+  port: number,
+  controllerPort: number,
+  saslSsl?: SaslSslListener,
+) {
   mkdirSync(dirname(layout.kafkaConfigFile), { recursive: true });
+  const extra = saslSsl ? `,SASL_SSL://127.0.0.1:${saslSsl.port}` : '';
   const lines = [
     '# Written by tools/stack: one KRaft node, broker and controller, on loopback only.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${extra}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    ...(saslSsl ? saslSslLines(saslSsl) : []),
     `log.dirs=${layout.kafkaDataDir}`,
     'num.partitions=6',
     'auto.create.topics.enable=false',
@@ -117,7 +152,15 @@ export function newClusterId(): string {
   }
 }
 
-function formatStorage(layout: StackLayout) {
+function formatStorage(layout: StackLayout, saslSsl?: SaslSslListener) {
+  // The SCRAM credentials go into the cluster's metadata at format time (KRaft's bootstrap
+  // records): kafkajs has no API to create them, and this needs no second JVM once running.
+  const scram = saslSsl
+    ? ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
+        '--add-scram',
+        `${m}=[name=${saslSsl.username},password=${saslSsl.password}]`,
+      ])
+    : [];
   if (existsSync(join(layout.kafkaDataDir, 'meta.properties'))) return;
   mkdirSync(layout.kafkaDataDir, { recursive: true });
   const clusterId = newClusterId();
@@ -133,6 +176,7 @@ function formatStorage(layout: StackLayout) {
       clusterId,
       '-c',
       layout.kafkaConfigFile,
+      ...scram,
     ],
     { encoding: 'utf8' },
   );
@@ -154,8 +198,9 @@ export async function startKafka(
   port: number,
   controllerPort: number,
   log: (line: string) => void,
+  saslSsl?: SaslSslListener,
 ): Promise<StartedKafka> {
-  for (const p of [port, controllerPort]) {
+  for (const p of [port, controllerPort, ...(saslSsl ? [saslSsl.port] : [])]) {
     if (!(await portIsFree(p))) {
       throw new StackError(
         `kafka: port ${p} on 127.0.0.1 is taken by another program; stop it, or set HOOKLINE_KAFKA_PORT / HOOKLINE_KAFKA_CONTROLLER_PORT (or KAFKA_BROKERS)`,
@@ -166,8 +211,8 @@ export async function startKafka(
   ensureKafkaJars(log);
   // The test stack starts from empty storage each time: no topics or offsets left from a previous run.
   if (layout.name === 'test') rmSync(layout.kafkaDataDir, { recursive: true, force: true });
-  writeServerConfig(layout, port, controllerPort);
-  formatStorage(layout);
+  writeServerConfig(layout, port, controllerPort, saslSsl);
+  formatStorage(layout, saslSsl);
   mkdirSync(dirname(layout.kafkaLog), { recursive: true });
   const out = openSync(layout.kafkaLog, 'a');
   const child = spawn(

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { topicNames, topicSpecs } from '@hookline/contracts';
 import { createKafka, ensureTopics } from '@hookline/kafka';
 import { parseDurationList } from '@hookline/config';
-import { startKafka, waitForKafkaReady } from './kafka-server';
+import { startKafka, waitForKafkaReady, type SaslSslListener } from './kafka-server';
+import { ensureKafkaTlsMaterial } from './kafka-tls';
 import { canConnect, postgresUrl, startPostgres } from './postgres-server';
 import { StackError, freePort, isOurProcess, stopProcess } from './processes';
 import { stackLayout, type StackLayout, type StackName } from './stack-paths';
@@ -16,7 +19,23 @@ export interface StackState {
   kafkaBrokers: string;
   postgres: { pid: number; port: number; dataDir: string } | { external: true };
   kafka:
-    { pid: number; port: number; controllerPort: number; configFile: string } | { external: true };
+    | {
+        pid: number;
+        port: number;
+        controllerPort: number;
+        configFile: string;
+        /** The test stack's SASL_SSL listener (dev stacks and external brokers have none). */
+        saslSsl?: SaslSslEndpoint;
+      }
+    | { external: true };
+}
+
+/** How a test reaches the SASL_SSL listener: one user for PLAIN and both SCRAMs. */
+export interface SaslSslEndpoint {
+  broker: string;
+  caFile: string;
+  username: string;
+  password: string;
 }
 
 export interface UpResult {
@@ -105,13 +124,25 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
       const port = layout.kafkaPort || (await freePort());
       let controllerPort = layout.kafkaControllerPort || (await freePort());
       while (controllerPort === port) controllerPort = await freePort();
-      const k = await startKafka(layout, port, controllerPort, log);
+      const saslSsl =
+        layout.name === 'test'
+          ? await saslSslListener(layout, [port, controllerPort], log)
+          : undefined;
+      const k = await startKafka(layout, port, controllerPort, log, saslSsl);
       started.kafka = true;
       kafka = {
         pid: k.pid,
         port: k.port,
         controllerPort: k.controllerPort,
         configFile: layout.kafkaConfigFile,
+        ...(saslSsl && {
+          saslSsl: {
+            broker: `127.0.0.1:${saslSsl.port}`,
+            caFile: saslSsl.tls.caFile,
+            username: saslSsl.username,
+            password: saslSsl.password,
+          },
+        }),
       };
       kafkaBrokers = `127.0.0.1:${k.port}`;
       log(`kafka: started (pid ${k.pid}) on 127.0.0.1:${k.port}`);
@@ -126,6 +157,26 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
     if (started.postgres || started.kafka) rmSync(layout.stateFile, { force: true });
     throw e;
   }
+}
+
+/**
+ * Only the test stack has it: tests of TLS and SASL need it, `npm start` does not. Its port is
+ * picked free like the others, so a second clone's test stack does not clash; the password is new
+ * at every start (the storage is formatted anew too).
+ */
+async function saslSslListener(
+  layout: StackLayout,
+  taken: number[],
+  log: Log,
+): Promise<SaslSslListener> {
+  const dir = join(layout.root, 'kafka', 'tls');
+  if (!existsSync(join(dir, '.complete'))) {
+    log('kafka: making a test CA and broker certificate with keytool (first run only)…');
+  }
+  const tls = ensureKafkaTlsMaterial(dir);
+  let port = await freePort();
+  while (taken.includes(port)) port = await freePort();
+  return { port, tls, username: 'hookline', password: randomBytes(12).toString('hex') };
 }
 
 async function createTopics(state: StackState) {

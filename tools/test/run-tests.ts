@@ -76,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
     HOOKLINE_TEST_RESULTS_DIR: RESULTS_DIR,
     HOOKLINE_TEST_DATABASE_URL: state.testDatabaseUrl,
     HOOKLINE_TEST_KAFKA_BROKERS: state.kafkaBrokers,
+    ...('saslSsl' in state.kafka &&
+      state.kafka.saslSsl && { HOOKLINE_TEST_KAFKA_SASL_SSL: JSON.stringify(state.kafka.saslSsl) }),
     HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
     HOOKLINE_ALLOW_HTTP: 'true',
     HOOKLINE_LOG_LEVEL: process.env.HOOKLINE_LOG_LEVEL ?? 'warn',

@@ -7,8 +7,9 @@ import {
   BatchingProducer,
   ChangelogReader,
   WebhookView,
-  createKafka,
-  ensureTopics,
+  kafkaFromConfig,
+  provisionTopics,
+  topicPolicyOf,
   withDeadline,
   type ConsumerRunner,
 } from '@hookline/kafka';
@@ -91,7 +92,7 @@ export class Dispatcher {
     this.log = createLogger('dispatcher', config.HOOKLINE_LOG_LEVEL);
     this.registry = options.registry ?? createMetricsRegistry('dispatcher');
     this.metrics = new DispatcherMetrics(this.registry);
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-dispatcher' });
+    this.kafka = kafkaFromConfig(config, 'hookline-dispatcher');
     this.topics = topicNames(config.HOOKLINE_TOPIC_PREFIX, config.HOOKLINE_RETRY_SCHEDULE.length);
     this.dataSource = createDataSource({
       url: config.DATABASE_URL,
@@ -178,7 +179,11 @@ export class Dispatcher {
 
   async start(): Promise<void> {
     if (this.options.migrate !== false) await runMigrations(this.config.DATABASE_URL);
-    await ensureTopics(this.kafka, topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS));
+    await provisionTopics(
+      this.kafka,
+      topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS, topicPolicyOf(this.config)),
+      { create: this.config.HOOKLINE_KAFKA_CREATE_TOPICS, config: this.config },
+    );
     await this.dataSource.initialize();
     await this.publisher.connect();
     await this.reader.start();

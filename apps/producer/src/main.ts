@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@hookline/config';
+import { loadConfigOrExit, pickKafkaEnv } from '@hookline/config';
 import { startTracing, stopTracing } from '@hookline/telemetry';
 import { parseCliOptions } from './cli-options';
 import { LoadGenerator } from './load-generator';
@@ -11,7 +11,7 @@ async function main() {
   const options = parseCliOptions(process.argv.slice(2));
   // Only what a producer needs, so it runs without the services' secrets.
   const config = loadConfigOrExit({
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    ...pickKafkaEnv(),
     HOOKLINE_TOPIC_PREFIX: process.env.HOOKLINE_TOPIC_PREFIX,
   });
   startTracing('hookline-producer');
@@ -20,6 +20,7 @@ async function main() {
   const say = (line: string) => process.stdout.write(`[producer] ${line}\n`);
   const publisher = createEventPublisher({
     brokers: config.KAFKA_BROKERS,
+    security: config.kafkaSecurity,
     clientId: 'hookline-producer',
     topicPrefix: config.HOOKLINE_TOPIC_PREFIX,
   });

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { ConfigError } from './config-error';
 import { parseDuration, parseDurationList } from './duration';
+import {
+  KAFKA_ENV_SHAPE,
+  applyKafkaAliases,
+  resolveKafkaSecurity,
+  type KafkaSecurity,
+} from './kafka-settings';
+
+export { ConfigError };
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -140,6 +149,11 @@ const EnvSchema = z.object({
   /** Origins allowed to frame /console (the embeddable portal), space-separated; `*` any. */
   HOOKLINE_CONSOLE_FRAME_ANCESTORS: z.string().default('*'),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ...KAFKA_ENV_SHAPE,
+  /** retention.ms of the retry tiers Hookline creates: a waiting task must outlive its delay. */
+  HOOKLINE_KAFKA_RETRY_RETENTION: duration(3_600_000, 365 * 86_400_000).default(7 * 86_400_000),
+  /** retention.ms of both dead-letter topics: the time an operator has to look and replay. */
+  HOOKLINE_KAFKA_DLQ_RETENTION: duration(3_600_000, 365 * 86_400_000).default(14 * 86_400_000),
 });
 
 export type HooklineConfig = z.infer<typeof EnvSchema> & {
@@ -149,17 +163,9 @@ export type HooklineConfig = z.infer<typeof EnvSchema> & {
    * when neither is set outside production.
    */
   HOOKLINE_ENCRYPTION_KEYS: EncryptionKey[];
+  /** TLS and SASL to the brokers, PEM files read (from the HOOKLINE_KAFKA_SSL_* and _SASL_* variables). */
+  kafkaSecurity: KafkaSecurity;
 };
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    reason: string,
-  ) {
-    super(`${variable}: ${reason}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /**
  * The variables that hold secrets. The shipped manifests carry "change-me" placeholders in them
@@ -172,6 +178,7 @@ export const SECRET_VARIABLES = [
   'HOOKLINE_ENCRYPTION_KEYS',
   'DATABASE_URL',
   'HOOKLINE_KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_PASSWORD',
 ] as const;
 const PLACEHOLDER = /change-?me/i;
 
@@ -186,12 +193,24 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
       'is still the placeholder of the manifests ("change-me"): set the real secret',
     );
   }
+  const suppliedBy = applyKafkaAliases(cleaned);
   const result = EnvSchema.safeParse(cleaned);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0]), issue.message);
+    const variable = String(issue.path[0]);
+    throw new ConfigError(suppliedBy.get(variable) ?? variable, issue.message);
   }
   const config = result.data;
+  const kafkaSecurity = resolveKafkaSecurity(config, suppliedBy);
+  const longestRetry = Math.max(0, ...config.HOOKLINE_RETRY_SCHEDULE);
+  // A task waits on its tier until due, behind others that wait as long: twice the longest delay
+  // (jitter is 20 %) leaves room for a backlog before Kafka could delete a task not yet sent.
+  if (config.HOOKLINE_KAFKA_RETRY_RETENTION < 2 * longestRetry) {
+    throw new ConfigError(
+      'HOOKLINE_KAFKA_RETRY_RETENTION',
+      `must be at least twice the longest retry delay (${formatMs(2 * longestRetry)}), or tasks waiting on a tier could be deleted`,
+    );
+  }
   const ring = [...(config.HOOKLINE_ENCRYPTION_KEYS ?? [])];
   if (config.HOOKLINE_ENCRYPTION_KEY) {
     if (ring.some((k) => k.id === DEFAULT_ENCRYPTION_KEY_ID)) {
@@ -210,7 +229,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
     // tools that start services (npm start, tests) always pass one; this is only a fallback.
     ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: randomBytes(32) });
   }
-  return { ...config, HOOKLINE_ENCRYPTION_KEYS: ring };
+  return { ...config, HOOKLINE_ENCRYPTION_KEYS: ring, kafkaSecurity };
 }
 
 /** For a service's main(): parse or print one line naming the variable and exit at once. */

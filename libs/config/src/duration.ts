@@ -1,9 +1,9 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses `250ms`, `10s`, `5m`, `2h` into milliseconds; a bare number is milliseconds. */
+/** Parses `250ms`, `10s`, `5m`, `2h`, `7d` into milliseconds; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) throw new Error(`"${text}" is not a duration (use e.g. 500ms, 10s, 5m, 2h)`);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!match) throw new Error(`"${text}" is not a duration (use e.g. 500ms, 10s, 5m, 2h, 7d)`);
   return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']!);
 }
 

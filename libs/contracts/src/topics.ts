@@ -40,8 +40,31 @@ export function topicNames(prefix = '', retryTiers = 5): Topics {
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  /** Replicas per partition (default 1: the local single-broker stack). */
+  replicationFactor?: number;
   configEntries?: { name: string; value: string }[];
 }
+
+/** What a deployment decides about its topics (HOOKLINE_KAFKA_REPLICATION_FACTOR and friends). */
+export interface TopicPolicy {
+  replicationFactor: number;
+  /** With acks=all, a write succeeds once this many replicas have it. */
+  minInsyncReplicas: number;
+  /** retention.ms of the retry tiers: longer than any task waits there. */
+  retryRetentionMs: number;
+  /** retention.ms of both dead-letter topics: the time to look at and replay what died. */
+  dlqRetentionMs: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** One broker, as the local stack runs it; DESIGN.md's defaults for the rest. */
+export const LOCAL_TOPIC_POLICY: TopicPolicy = {
+  replicationFactor: 1,
+  minInsyncReplicas: 1,
+  retryRetentionMs: 7 * DAY_MS,
+  dlqRetentionMs: 14 * DAY_MS,
+};
 
 const COMPACTED = [
   { name: 'cleanup.policy', value: 'compact' },
@@ -53,10 +76,15 @@ const COMPACTED = [
  * Partition counts allow several consumers per group; the changelogs are compacted so a replay
  * from the beginning yields the current state of every webhook and every event type.
  */
-export function topicSpecs(topics: Topics, partitions = 6): TopicSpec[] {
-  return [
+export function topicSpecs(
+  topics: Topics,
+  partitions = 6,
+  policy: TopicPolicy = LOCAL_TOPIC_POLICY,
+): TopicSpec[] {
+  const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
+  const specs: TopicSpec[] = [
     { topic: topics.events, numPartitions: partitions },
-    { topic: topics.eventsDlq, numPartitions: 1 },
+    { topic: topics.eventsDlq, numPartitions: 1, configEntries: retention(policy.dlqRetentionMs) },
     {
       topic: topics.webhooksChangelog,
       numPartitions: partitions,
@@ -65,8 +93,22 @@ export function topicSpecs(topics: Topics, partitions = 6): TopicSpec[] {
     // Few, small records read whole by every fan-out process: one partition keeps them in order.
     { topic: topics.catalogChangelog, numPartitions: 1, configEntries: COMPACTED },
     { topic: topics.deliveries, numPartitions: partitions },
-    ...topics.retry.map((topic) => ({ topic, numPartitions: partitions })),
-    { topic: topics.deliveriesDlq, numPartitions: partitions },
+    ...topics.retry.map((topic) => ({
+      topic,
+      numPartitions: partitions,
+      configEntries: retention(policy.retryRetentionMs),
+    })),
+    {
+      topic: topics.deliveriesDlq,
+      numPartitions: partitions,
+      configEntries: retention(policy.dlqRetentionMs),
+    },
     { topic: topics.operational, numPartitions: 1 },
   ];
+  const minIsr = { name: 'min.insync.replicas', value: String(policy.minInsyncReplicas) };
+  return specs.map((s) => ({
+    ...s,
+    replicationFactor: policy.replicationFactor,
+    configEntries: [...(s.configEntries ?? []), minIsr],
+  }));
 }

@@ -11,3 +11,5 @@ export * from './partition-progress';
 export * from './consumer-runner.types';
 export * from './consumer-runner';
 export * from './batching-producer';
+export * from './kafka-errors';
+export * from './topic-provisioner';

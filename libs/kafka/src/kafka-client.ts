@@ -1,4 +1,12 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type RetryOptions } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type KafkaConfig,
+  type LogEntry,
+  type RetryOptions,
+  type SASLOptions,
+} from 'kafkajs';
+import type { HooklineConfig, KafkaSecurity } from '@hookline/config';
 import { registerCompressionCodecs } from './compression-codecs';
 
 export interface KafkaClientOptions {
@@ -9,6 +17,8 @@ export interface KafkaClientOptions {
   connectionTimeout?: number;
   /** Overrides of the retry policy (e.g. fewer retries where a caller bounds its own waits). */
   retry?: RetryOptions;
+  /** TLS and SASL (absent: plaintext, no authentication, as on the local stack). */
+  security?: KafkaSecurity;
 }
 
 // kafkajs logs its retried, recoverable errors (coordinator loading, leader elections) at ERROR;
@@ -32,6 +42,35 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logLevel: options.logLevel ?? logLevel.NOTHING,
     logCreator: quietLogCreator,
     retry: { initialRetryTime: 100, retries: 8, ...options.retry },
+    ...securityConfig(options.security),
   };
   return new Kafka(config);
+}
+
+function securityConfig(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { tls, sasl } = security ?? {};
+  return {
+    ...(tls && {
+      // Only what is given: an absent CA means Node's trusted roots (managed Kafka's public certs).
+      ssl: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)),
+    }),
+    ...(sasl && { sasl: { ...sasl } as SASLOptions }),
+  };
+}
+
+/**
+ * The one way the services make their Kafka client: brokers, TLS and SASL from the configuration,
+ * so that no client of any service can be left on plaintext when the deployment asks for TLS.
+ */
+export function kafkaFromConfig(
+  config: Pick<HooklineConfig, 'KAFKA_BROKERS' | 'kafkaSecurity'>,
+  clientId: string,
+  options: Omit<KafkaClientOptions, 'brokers' | 'clientId' | 'security'> = {},
+): Kafka {
+  return createKafka({
+    ...options,
+    brokers: config.KAFKA_BROKERS,
+    clientId,
+    security: config.kafkaSecurity,
+  });
 }

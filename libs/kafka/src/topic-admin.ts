@@ -17,7 +17,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         topics: missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.numPartitions,
-          replicationFactor: 1,
+          replicationFactor: s.replicationFactor ?? 1,
           configEntries: s.configEntries,
         })),
         waitForLeaders: true,

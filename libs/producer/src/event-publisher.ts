@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { CompressionTypes, logLevel, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { KafkaSecurity } from '@hookline/config';
 import {
   KafkaHeaders,
   topicNames,
@@ -20,6 +21,8 @@ import { BrokerUnavailableError } from './publish-errors';
 export interface EventPublisherOptions {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL to the brokers (the configuration's `kafkaSecurity`). */
+  security?: KafkaSecurity;
   /** HOOKLINE_TOPIC_PREFIX: events go to `${topicPrefix}hookline.events`. */
   topicPrefix?: string;
   /** How long the first event of a batch waits for company (default 5 ms). */
@@ -67,6 +70,7 @@ export class EventPublisher {
     this.kafka = createKafka({
       brokers: options.brokers,
       clientId: options.clientId,
+      security: options.security,
       logLevel: options.logLevel,
       // Connecting gives up after ~1 s of refused connections (the caller gets its error early and
       // no retry loop outlives it); sends keep their own, longer policy below.

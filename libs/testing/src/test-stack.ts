@@ -13,6 +13,16 @@ export interface TestStackEnv {
   /** A database on the stack's server that suites may create databases beside. */
   adminDatabaseUrl: string;
   kafkaBrokers: string[];
+  /** The test stack's SASL_SSL listener; absent on a dev stack or an external broker. */
+  kafkaSaslSsl?: SaslSslEndpoint;
+}
+
+/** The broker's TLS + SASL listener: its CA (PEM file) and one user for PLAIN and both SCRAMs. */
+export interface SaslSslEndpoint {
+  broker: string;
+  caFile: string;
+  username: string;
+  password: string;
 }
 
 /**
@@ -22,7 +32,14 @@ export interface TestStackEnv {
 export function testStackEnv(): TestStackEnv {
   const db = process.env.HOOKLINE_TEST_DATABASE_URL;
   const brokers = process.env.HOOKLINE_TEST_KAFKA_BROKERS;
-  if (db && brokers) return { adminDatabaseUrl: db, kafkaBrokers: brokers.split(',') };
+  if (db && brokers) {
+    const saslSsl = process.env.HOOKLINE_TEST_KAFKA_SASL_SSL;
+    return {
+      adminDatabaseUrl: db,
+      kafkaBrokers: brokers.split(','),
+      ...(saslSsl && { kafkaSaslSsl: JSON.parse(saslSsl) as SaslSslEndpoint }),
+    };
+  }
   for (const file of [
     join(REPO_ROOT, '.data', 'test', 'stack-test.json'),
     join(REPO_ROOT, '.data', 'stack-dev.json'),
@@ -31,8 +48,13 @@ export function testStackEnv(): TestStackEnv {
     const state = JSON.parse(readFileSync(file, 'utf8')) as {
       testDatabaseUrl: string;
       kafkaBrokers: string;
+      kafka: { saslSsl?: SaslSslEndpoint };
     };
-    return { adminDatabaseUrl: state.testDatabaseUrl, kafkaBrokers: state.kafkaBrokers.split(',') };
+    return {
+      adminDatabaseUrl: state.testDatabaseUrl,
+      kafkaBrokers: state.kafkaBrokers.split(','),
+      ...(state.kafka.saslSsl && { kafkaSaslSsl: state.kafka.saslSsl }),
+    };
   }
   throw new Error('No local stack: run `npm test`, or `npm run stack up` first');
 }

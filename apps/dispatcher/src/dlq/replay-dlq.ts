@@ -1,6 +1,6 @@
-import { loadConfigOrExit } from '@hookline/config';
+import { loadConfigOrExit, pickKafkaEnv } from '@hookline/config';
 import { topicNames } from '@hookline/contracts';
-import { createKafka } from '@hookline/kafka';
+import { kafkaFromConfig } from '@hookline/kafka';
 import type { DlqEntry } from './dlq-entry';
 import { DlqReplayError, DlqReplayer, type ReplayResult } from './dlq-replayer';
 import { ReplayUsageError, parseReplayOptions, type ReplayOptions } from './replay-options';
@@ -62,11 +62,11 @@ async function main() {
   const options = optionsOrExit();
   // Only what the replay needs, so it runs without the services' secrets.
   const config = loadConfigOrExit({
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    ...pickKafkaEnv(),
     HOOKLINE_TOPIC_PREFIX: process.env.HOOKLINE_TOPIC_PREFIX,
   });
   const topics = topicNames(config.HOOKLINE_TOPIC_PREFIX);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-dlq-replay' });
+  const kafka = kafkaFromConfig(config, 'hookline-dlq-replay');
   const replayer = new DlqReplayer({
     kafka,
     topics,

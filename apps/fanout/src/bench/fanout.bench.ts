@@ -10,7 +10,7 @@ import {
   type WebhookState,
 } from '@hookline/contracts';
 import { parseConfig } from '@hookline/config';
-import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
+import { deleteTopics, ensureTopics, kafkaFromConfig } from '@hookline/kafka';
 import { createFanoutService } from '../fanout.app';
 import type { FanoutTuning } from '../fanout/fanout.service';
 
@@ -154,7 +154,7 @@ export async function runScenario(
     HOOKLINE_METRICS_PORT: '0',
     HOOKLINE_LOG_LEVEL: 'warn',
   });
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-fanout-bench' });
+  const kafka = kafkaFromConfig(config, 'hookline-fanout-bench');
   const topics = topicNames(prefix, config.HOOKLINE_RETRY_SCHEDULE.length);
   const specs = topicSpecs(topics, partitions);
   await ensureTopics(kafka, specs);

@@ -12,8 +12,9 @@ import {
   BatchingProducer,
   ChangelogReader,
   WebhookView,
-  createKafka,
-  ensureTopics,
+  kafkaFromConfig,
+  provisionTopics,
+  topicPolicyOf,
   withDeadline,
 } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
@@ -62,7 +63,7 @@ export class FanoutService {
     tuning: FanoutTuning = {},
   ) {
     const prefix = config.HOOKLINE_TOPIC_PREFIX;
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-fanout' });
+    this.kafka = kafkaFromConfig(config, 'hookline-fanout');
     this.topics = topicNames(prefix, config.HOOKLINE_RETRY_SCHEDULE.length);
     this.metrics = new FanoutMetrics(registry);
 
@@ -134,11 +135,14 @@ export class FanoutService {
       this.topics.catalogChangelog,
       this.topics.deliveries,
     ]);
-    await ensureTopics(
+    await provisionTopics(
       this.kafka,
-      topicSpecs(this.topics, this.config.HOOKLINE_TOPIC_PARTITIONS).filter((s) =>
-        own.has(s.topic),
-      ),
+      topicSpecs(
+        this.topics,
+        this.config.HOOKLINE_TOPIC_PARTITIONS,
+        topicPolicyOf(this.config),
+      ).filter((s) => own.has(s.topic)),
+      { create: this.config.HOOKLINE_KAFKA_CREATE_TOPICS, config: this.config },
     );
     const started = Date.now();
     await Promise.all([this.reader.start(), this.catalogReader.start()]);

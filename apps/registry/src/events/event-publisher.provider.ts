@@ -15,6 +15,7 @@ export const eventPublisherProvider: FactoryProvider<EventPublisher> = {
   useFactory: (config: HooklineConfig) =>
     createEventPublisher({
       brokers: config.KAFKA_BROKERS,
+      security: config.kafkaSecurity,
       clientId: 'hookline-registry-ingest',
       topicPrefix: config.HOOKLINE_TOPIC_PREFIX,
       connectTimeoutMs: 3000,

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { type HooklineConfig } from '@hookline/config';
-import { createKafka } from '@hookline/kafka';
+import { kafkaFromConfig } from '@hookline/kafka';
 import { dataSourceOptions } from '@hookline/persistence';
 import { createLogger, createMetricsRegistry } from '@hookline/telemetry';
 import { CONFIG, KAFKA, LOGGER, METRICS } from './tokens';
@@ -26,8 +26,7 @@ export class InfraModule {
         { provide: CONFIG, useValue: config },
         {
           provide: KAFKA,
-          useFactory: () =>
-            createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'hookline-registry' }),
+          useFactory: () => kafkaFromConfig(config, 'hookline-registry'),
         },
         { provide: METRICS, useFactory: () => createMetricsRegistry('registry') },
         { provide: LOGGER, useFactory: () => createLogger('registry', config.HOOKLINE_LOG_LEVEL) },
