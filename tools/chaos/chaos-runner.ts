@@ -28,6 +28,13 @@ export const CHAOS_PROCESS_OPTIONS: StartOptions = {
   extraEnv: { HOOKLINE_KAFKA_SESSION_TIMEOUT: '6s' },
 };
 
+interface ChaosWebhook {
+  id: string;
+  endpoint: string;
+  /** Every delivery is owed a receipt (see ChaosEndpoint.owed). */
+  owed: boolean;
+}
+
 const TICK_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,8 +71,9 @@ export class ChaosRunner {
   async run(scenario: ChaosScenario, load: ChaosLoad = DEFAULT_LOAD): Promise<ChaosLedger> {
     const say = (line: string) => this.log(`[${scenario.name}] ${line}`);
     const started = Date.now();
-    const { projectId, webhooks } = await this.setUp(scenario.name, load.webhooks);
-    const endpoints = webhooks.map((w) => w.endpoint);
+    const { projectId, webhooks, client } = await this.setUp(scenario, load.webhooks);
+    const endpoints = webhooks.filter((w) => w.owed).map((w) => w.endpoint);
+    const allEndpoints = webhooks.map((w) => w.endpoint);
     const invalidBefore = this.receiver.invalid;
 
     const published = new Map<string, number>();
@@ -117,7 +125,9 @@ export class ChaosRunner {
     const ledgerReceipts = receipts.filter((r) => published.has(r.eventId));
     const duplicates = ledgerReceipts.reduce((n, r) => n + r.count - 1, 0);
     const largest = Math.max(0, ...ledgerReceipts.map((r) => r.count));
-    const logDisagreements = await this.logDisagreements(projectId, webhooks, receipts);
+    const logDisagreements =
+      (await this.logDisagreements(projectId, webhooks, this.receiver.receiptsOf(allEndpoints))) +
+      (await this.stillActive(client, webhooks));
     const recoverySeconds = recovery(published, endpoints, byPair, window);
     return {
       scenario: scenario.name,
@@ -136,16 +146,19 @@ export class ChaosRunner {
   }
 
   /** A project with `count` webhooks on their own endpoints, warmed up: each has delivered once. */
-  private async setUp(name: string, count: number) {
+  private async setUp(scenario: ChaosScenario, count: number) {
+    const { name } = scenario;
+    const special = scenario.endpoints ?? [];
     const admin = new HooklineClient({ baseUrl: this.hl.apiUrl, adminToken: this.hl.adminToken });
     const project = await admin.projects.create(`chaos-${name}`);
     const client = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey: project.api_key });
-    const webhooks: { id: string; endpoint: string }[] = [];
-    for (let i = 0; i < count; i++) {
+    const webhooks: ChaosWebhook[] = [];
+    for (let i = 0; i < Math.max(count, special.length); i++) {
       const endpoint = `${name}-${i}-${Date.now().toString(36)}`;
       const created = await client.webhooks.create(this.receiver.url(endpoint), ['*']);
       this.receiver.accept(endpoint, created.secret);
-      webhooks.push({ id: created.id, endpoint });
+      if (special[i]) this.receiver.answerWith(endpoint, special[i]!.answer);
+      webhooks.push({ id: created.id, endpoint, owed: special[i]?.owed ?? true });
     }
     // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
     const endpoints = webhooks.map((w) => w.endpoint);
@@ -162,7 +175,7 @@ export class ChaosRunner {
       },
       { timeoutMs: 60_000, intervalMs: 0, message: 'warm-up delivery to every webhook' },
     );
-    return { projectId: project.id, webhooks };
+    return { projectId: project.id, webhooks, client };
   }
 
   private owed(published: Map<string, number>, endpoints: readonly string[]) {
@@ -180,12 +193,13 @@ export class ChaosRunner {
 
   /**
    * Rows of the delivery log (read through DeliveryLogRepository, as the API reads them) that
-   * disagree with the endpoints: received but not `succeeded`, or `succeeded` but never received.
+   * disagree with the endpoints: received but not `succeeded`, `succeeded` but never received, or
+   * still `pending` once everything settled (a delivery neither made nor ended).
    * The log is written in batches, so this waits (bounded) for it to catch up.
    */
   private async logDisagreements(
     projectId: string,
-    webhooks: readonly { id: string; endpoint: string }[],
+    webhooks: readonly ChaosWebhook[],
     receipts: readonly Receipt[],
   ): Promise<number> {
     const repository = new DeliveryLogRepository(this.dataSource);
@@ -202,7 +216,8 @@ export class ChaosRunner {
       const received = new Set(receipts.map((r) => r.deliveryId));
       let disagreements = 0;
       for (const id of received) if (status.get(id) !== 'succeeded') disagreements++;
-      for (const [id, s] of status) if (s === 'succeeded' && !received.has(id)) disagreements++;
+      for (const [id, s] of status)
+        if ((s === 'succeeded' && !received.has(id)) || s === 'pending') disagreements++;
       return disagreements;
     };
     return pollUntil(async () => ((await count()) === 0 ? 0 : undefined), {
@@ -211,6 +226,13 @@ export class ChaosRunner {
     })
       .then(() => 0)
       .catch(() => count());
+  }
+
+  /** Webhooks whose endpoint refused until deliveries died (not owed) but that are still active. */
+  private async stillActive(client: HooklineClient, webhooks: readonly ChaosWebhook[]) {
+    let active = 0;
+    for (const w of webhooks) if (!w.owed && (await client.webhooks.get(w.id)).active) active++;
+    return active;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,20 @@
 import type { HooklineProcesses } from '@hookline/testing';
+import type { EndpointAnswer } from './chaos-receiver';
+import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
+import { INFRA_FAULT_SCENARIOS } from './infra-fault-scenarios';
 
 type ServiceName = 'registry' | 'fanout' | 'dispatcher';
+
+/** A webhook of a scenario whose endpoint does not simply answer 200. */
+export interface ChaosEndpoint {
+  answer: EndpointAnswer;
+  /**
+   * False for an endpoint that refuses long enough for deliveries to die and its webhook to be
+   * disabled: its deliveries are not owed a receipt (not in `expected`), but each must end in the
+   * log (no row left pending) and the webhook must end disabled.
+   */
+  owed: boolean;
+}
 
 /** A fault injected mid-stream; `inject` resolves when the fault is over (every service back). */
 export interface ChaosScenario {
@@ -8,7 +22,14 @@ export interface ChaosScenario {
   description: string;
   /** In the `--quick` subset (and so in `npm test`). */
   quick: boolean;
-  inject(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
+  /**
+   * A fault of Kafka or Postgres itself: the scenario runs on a stack and services of its own
+   * (`runOnOwnStack`), and `inject` is given that stack.
+   */
+  ownStack?: ChaosStackOptions;
+  /** How the first webhooks' endpoints answer (the others answer 200). */
+  endpoints?: readonly ChaosEndpoint[];
+  inject(hl: HooklineProcesses, log: (line: string) => void, stack?: ChaosStack): Promise<void>;
 }
 
 const DOWN_MS = 5_000;
@@ -45,6 +66,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
       }
     },
   },
+  ...INFRA_FAULT_SCENARIOS,
 ];
 
 /** The scenarios `--quick` / `--only=a,b` select; throws on an unknown name. */
