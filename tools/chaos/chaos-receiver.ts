@@ -2,6 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { verify } from '@hookline/signing';
 
 /** What the endpoints saw of one delivery (one `webhook-id`). */
+/** The status an endpoint answers a delivery's request with, given how many came before it. */
+export type EndpointAnswer = (earlierAttempts: number) => number;
+
 export interface Receipt {
   deliveryId: string;
   eventId: string;
@@ -14,12 +17,16 @@ export interface Receipt {
  * The chaos run's endpoints: one loopback server, a path per webhook (/w/<name>), each with the
  * secret its webhook was created with. Every request is verified with @hookline/signing before it
  * counts; a request that does not verify (or names no known endpoint) counts as invalid.
- * Always answers 200, so the ledger measures the pipeline, not endpoint faults.
+ * Answers 200 unless a scenario gave the endpoint other answers (`answerWith`); only requests
+ * answered 2xx are receipts (a refused one is an attempt the dispatcher must make again).
  */
 export class ChaosReceiver {
   readonly receipts = new Map<string, Receipt>();
   invalid = 0;
   private readonly secrets = new Map<string, string>();
+  private readonly answers = new Map<string, EndpointAnswer>();
+  /** Requests per `webhook-id`, refused ones included. */
+  private readonly attempts = new Map<string, number>();
   private server?: Server;
   private port = 0;
 
@@ -30,8 +37,9 @@ export class ChaosReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const now = Date.now();
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-        void receiver.record(req.url ?? '', req.headers, Buffer.concat(chunks), now);
+        const status = receiver.answer(req.url ?? '', req.headers['webhook-id']);
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
+        void receiver.record(req.url ?? '', req.headers, Buffer.concat(chunks), now, status < 300);
       });
     });
     receiver.server.keepAliveTimeout = 30_000;
@@ -49,6 +57,18 @@ export class ChaosReceiver {
     this.secrets.set(endpoint, secret);
   }
 
+  answerWith(endpoint: string, answer: EndpointAnswer): void {
+    this.answers.set(endpoint, answer);
+  }
+
+  private answer(url: string, deliveryId: string | string[] | undefined): number {
+    const answer = this.answers.get(endpointOf(url));
+    if (!answer || typeof deliveryId !== 'string') return 200;
+    const earlier = this.attempts.get(deliveryId) ?? 0;
+    this.attempts.set(deliveryId, earlier + 1);
+    return answer(earlier);
+  }
+
   /** Receipts of these endpoints. */
   receiptsOf(endpoints: readonly string[]): Receipt[] {
     const wanted = new Set(endpoints);
@@ -60,8 +80,9 @@ export class ChaosReceiver {
     headers: Record<string, string | string[] | undefined>,
     body: Buffer,
     at: number,
+    accepted: boolean,
   ): Promise<void> {
-    const endpoint = url.split('/')[2] ?? '';
+    const endpoint = endpointOf(url);
     const secret = this.secrets.get(endpoint);
     const deliveryId = headers['webhook-id'];
     let eventId: string | undefined;
@@ -76,6 +97,7 @@ export class ChaosReceiver {
       this.invalid++;
       return;
     }
+    if (!accepted) return;
     const known = this.receipts.get(deliveryId);
     if (known) known.count++;
     else this.receipts.set(deliveryId, { deliveryId, eventId, endpoint, count: 1, firstAt: at });
@@ -85,4 +107,8 @@ export class ChaosReceiver {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
   }
+}
+
+function endpointOf(url: string): string {
+  return url.split('/')[2] ?? '';
 }

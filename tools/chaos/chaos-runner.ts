@@ -42,6 +42,8 @@ interface ChaosWebhook {
   id: string;
   endpoint: string;
   since: number;
+  /** Every delivery is owed a receipt (see ChaosEndpoint.owed). */
+  owed: boolean;
 }
 
 /** What a fault may do to the stream it interrupts. */
@@ -99,8 +101,9 @@ export class ChaosRunner {
     say: (line: string) => void,
   ): Promise<ChaosLedger> {
     const started = Date.now();
-    const { projectId, apiKey, webhooks } = await this.setUp(scenario.name, load.webhooks);
-    const endpoints = () => webhooks.map((w) => w.endpoint);
+    const { projectId, apiKey, webhooks, client } = await this.setUp(scenario, load.webhooks);
+    const owedWebhooks = () => webhooks.filter((w) => w.owed);
+    const endpoints = () => owedWebhooks().map((w) => w.endpoint);
     const stream: ChaosStream = {
       addWebhook: async (apiUrl) => {
         const endpoint = `${scenario.name}-${webhooks.length}-${Date.now().toString(36)}`;
@@ -109,7 +112,7 @@ export class ChaosRunner {
           ['*'],
         );
         this.receiver.accept(endpoint, created.secret);
-        webhooks.push({ id: created.id, endpoint, since: Date.now() });
+        webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true });
       },
     };
     const invalidBefore = this.receiver.invalid;
@@ -150,10 +153,10 @@ export class ChaosRunner {
     say(`stream over: ${published.size} published, ${publishFailed} refused`);
 
     const expected = [...published.values()].reduce(
-      (n, sentAt) => n + webhooks.filter((w) => sentAt >= w.since).length,
+      (n, sentAt) => n + owedWebhooks().filter((w) => sentAt >= w.since).length,
       0,
     );
-    const owed = () => this.owed(published, webhooks);
+    const owed = () => this.owed(published, owedWebhooks());
     await this.quiescence(() => owed().missing, load.settleMs).catch(() =>
       say('not every delivery arrived in time'),
     );
@@ -164,8 +167,13 @@ export class ChaosRunner {
     const ledgerReceipts = receipts.filter((r) => published.has(r.eventId));
     const duplicates = ledgerReceipts.reduce((n, r) => n + r.count - 1, 0);
     const largest = Math.max(0, ...ledgerReceipts.map((r) => r.count));
-    const logDisagreements = await this.logDisagreements(projectId, webhooks, receipts);
-    const recoverySeconds = recovery(published, webhooks, byPair, window);
+    const logDisagreements =
+      (await this.logDisagreements(
+        projectId,
+        webhooks,
+        this.receiver.receiptsOf(webhooks.map((w) => w.endpoint)),
+      )) + (await this.stillActive(client, webhooks));
+    const recoverySeconds = recovery(published, owedWebhooks(), byPair, window);
     return {
       scenario: scenario.name,
       published: published.size,
@@ -203,16 +211,19 @@ export class ChaosRunner {
   }
 
   /** A project with `count` webhooks on their own endpoints, warmed up: each has delivered once. */
-  private async setUp(name: string, count: number) {
+  private async setUp(scenario: ChaosScenario, count: number) {
+    const { name } = scenario;
+    const special = scenario.endpoints ?? [];
     const admin = new HooklineClient({ baseUrl: this.hl.apiUrl, adminToken: this.hl.adminToken });
     const project = await admin.projects.create(`chaos-${name}`);
     const client = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey: project.api_key });
     const webhooks: ChaosWebhook[] = [];
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < Math.max(count, special.length); i++) {
       const endpoint = `${name}-${i}-${Date.now().toString(36)}`;
       const created = await client.webhooks.create(this.receiver.url(endpoint), ['*']);
       this.receiver.accept(endpoint, created.secret);
-      webhooks.push({ id: created.id, endpoint, since: 0 });
+      if (special[i]) this.receiver.answerWith(endpoint, special[i]!.answer);
+      webhooks.push({ id: created.id, endpoint, since: 0, owed: special[i]?.owed ?? true });
     }
     // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
     const endpoints = webhooks.map((w) => w.endpoint);
@@ -229,7 +240,7 @@ export class ChaosRunner {
       },
       { timeoutMs: 60_000, intervalMs: 0, message: 'warm-up delivery to every webhook' },
     );
-    return { projectId: project.id, apiKey: project.api_key, webhooks };
+    return { projectId: project.id, apiKey: project.api_key, webhooks, client };
   }
 
   /** Deliveries not received yet: each event to each webhook that existed when it was published. */
@@ -249,7 +260,8 @@ export class ChaosRunner {
 
   /**
    * Rows of the delivery log (read through DeliveryLogRepository, as the API reads them) that
-   * disagree with the endpoints: received but not `succeeded`, or `succeeded` but never received.
+   * disagree with the endpoints: received but not `succeeded`, `succeeded` but never received, or
+   * still `pending` once everything settled (a delivery neither made nor ended).
    * The log is written in batches, so this waits (bounded) for it to catch up.
    */
   private async logDisagreements(
@@ -271,7 +283,8 @@ export class ChaosRunner {
       const received = new Set(receipts.map((r) => r.deliveryId));
       let disagreements = 0;
       for (const id of received) if (status.get(id) !== 'succeeded') disagreements++;
-      for (const [id, s] of status) if (s === 'succeeded' && !received.has(id)) disagreements++;
+      for (const [id, s] of status)
+        if ((s === 'succeeded' && !received.has(id)) || s === 'pending') disagreements++;
       return disagreements;
     };
     return pollUntil(async () => ((await count()) === 0 ? 0 : undefined), {
@@ -280,6 +293,13 @@ export class ChaosRunner {
     })
       .then(() => 0)
       .catch(() => count());
+  }
+
+  /** Webhooks whose endpoint refused until deliveries died (not owed) but that are still active. */
+  private async stillActive(client: HooklineClient, webhooks: readonly ChaosWebhook[]) {
+    let active = 0;
+    for (const w of webhooks) if (!w.owed && (await client.webhooks.get(w.id)).active) active++;
+    return active;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,22 @@
 import type { HooklineProcesses } from '@hookline/testing';
+import type { EndpointAnswer } from './chaos-receiver';
 import type { ChaosStream } from './chaos-runner';
+import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
+import { INFRA_FAULT_SCENARIOS } from './infra-fault-scenarios';
 import { LOAD_FAULT_SCENARIOS } from './load-fault-scenarios';
 
 type ServiceName = 'registry' | 'fanout' | 'dispatcher';
+
+/** A webhook of a scenario whose endpoint does not simply answer 200. */
+export interface ChaosEndpoint {
+  answer: EndpointAnswer;
+  /**
+   * False for an endpoint that refuses long enough for deliveries to die and its webhook to be
+   * disabled: its deliveries are not owed a receipt (not in `expected`), but each must end in the
+   * log (no row left pending) and the webhook must end disabled.
+   */
+  owed: boolean;
+}
 
 /** A fault injected mid-stream; `inject` resolves when the fault is over (every service back). */
 export interface ChaosScenario {
@@ -10,7 +24,19 @@ export interface ChaosScenario {
   description: string;
   /** In the `--quick` subset (and so in `npm test`). */
   quick: boolean;
-  inject(hl: HooklineProcesses, log: (line: string) => void, stream: ChaosStream): Promise<void>;
+  /**
+   * A fault of Kafka or Postgres itself: the scenario runs on a stack and services of its own
+   * (`runOnOwnStack`), and `inject` is given that stack.
+   */
+  ownStack?: ChaosStackOptions;
+  /** How the first webhooks' endpoints answer (the others answer 200). */
+  endpoints?: readonly ChaosEndpoint[];
+  inject(
+    hl: HooklineProcesses,
+    log: (line: string) => void,
+    stream: ChaosStream,
+    stack?: ChaosStack,
+  ): Promise<void>;
   /** Before the stream (and its warm-up): e.g. more members of a consumer group. */
   setUp?(hl: HooklineProcesses, log: (line: string) => void): Promise<void>;
   /** After the count, whatever happened: undo `setUp`. */
@@ -52,6 +78,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
     },
   },
   ...LOAD_FAULT_SCENARIOS,
+  ...INFRA_FAULT_SCENARIOS,
 ];
 
 /** The scenarios `--quick` / `--only=a,b` select; throws on an unknown name. */

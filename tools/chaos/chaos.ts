@@ -5,7 +5,8 @@ import { build } from '../build/build';
 import { StackError, stackDown, stackUp } from '../stack/stack';
 import { DATA_DIR } from '../stack/stack-paths';
 import { ledgerFails, ledgerTable, type ChaosLedger } from './chaos-ledger';
-import { CHAOS_PROCESS_OPTIONS, ChaosRunner } from './chaos-runner';
+import { CHAOS_PROCESS_OPTIONS, ChaosRunner, DEFAULT_LOAD } from './chaos-runner';
+import { runOnOwnStack } from './chaos-stack';
 import { selectScenarios } from './chaos-scenarios';
 
 /**
@@ -33,18 +34,24 @@ async function main(argv: string[]): Promise<number> {
     const compiled = await build();
     say(`[chaos] ${compiled.files} files compiled to dist/ in ${compiled.ms} ms`);
     process.env.HOOKLINE_RUN_BUILD = '1';
-    const hl = await startHooklineProcesses(CHAOS_PROCESS_OPTIONS);
-    const runner = await ChaosRunner.start(hl, (l) => say(`[chaos] ${l}`));
+    const chaosLog = (l: string) => say(`[chaos] ${l}`);
+    // Scenarios that stop Kafka or Postgres bring their own stack and services (runOnOwnStack).
+    const hl = scenarios.some((s) => !s.ownStack)
+      ? await startHooklineProcesses(CHAOS_PROCESS_OPTIONS)
+      : undefined;
+    const runner = hl && (await ChaosRunner.start(hl, chaosLog));
     try {
       for (const scenario of scenarios) {
         say(`\n[chaos] ${scenario.name}: ${scenario.description}`);
-        const ledger = await runner.run(scenario);
+        const ledger = scenario.ownStack
+          ? await runOnOwnStack(scenario, DEFAULT_LOAD, chaosLog)
+          : await runner!.run(scenario);
         ledgers.push(ledger);
         say(ledgerTable([ledger]));
       }
     } finally {
-      await runner.close();
-      await hl.stop();
+      await runner?.close();
+      await hl?.stop();
     }
   } finally {
     if (started.postgres || started.kafka) await stackDown('test', (l) => say(`[stack] ${l}`));

@@ -104,24 +104,45 @@ function saslSslLines(l: SaslSslListener): string[] {
   ];
 }
 
+/**
+ * A second client listener whose advertised address is another port (a TCP proxy's in front of
+ * it): clients that bootstrap through the proxy are told to keep using it, so all their traffic
+ * passes there; clients of the first listener still reach the broker directly.
+ */
+export interface ProxiedListener {
+  port: number;
+  advertisedPort: number;
+}
+
 function writeServerConfig(
   layout: StackLayout,
   port: number,
   controllerPort: number,
-  saslSsl?: SaslSslListener,
+  extra: { saslSsl?: SaslSslListener; proxied?: ProxiedListener } = {},
 ) {
+  const { saslSsl, proxied } = extra;
   mkdirSync(dirname(layout.kafkaConfigFile), { recursive: true });
-  const extra = saslSsl ? `,SASL_SSL://127.0.0.1:${saslSsl.port}` : '';
+  const listeners = [
+    `PLAINTEXT://127.0.0.1:${port}`,
+    `CONTROLLER://127.0.0.1:${controllerPort}`,
+    ...(saslSsl ? [`SASL_SSL://127.0.0.1:${saslSsl.port}`] : []),
+    ...(proxied ? [`PROXIED://127.0.0.1:${proxied.port}`] : []),
+  ];
+  const advertised = [
+    `PLAINTEXT://127.0.0.1:${port}`,
+    ...(saslSsl ? [`SASL_SSL://127.0.0.1:${saslSsl.port}`] : []),
+    ...(proxied ? [`PROXIED://127.0.0.1:${proxied.advertisedPort}`] : []),
+  ];
   const lines = [
     '# Written by tools/stack: one KRaft node, broker and controller, on loopback only.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${extra}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${extra}`,
+    `listeners=${listeners.join(',')}`,
+    `advertised.listeners=${advertised.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL${proxied ? ',PROXIED:PLAINTEXT' : ''}`,
     ...(saslSsl ? saslSslLines(saslSsl) : []),
     `log.dirs=${layout.kafkaDataDir}`,
     'num.partitions=6',
@@ -191,6 +212,18 @@ export interface StartedKafka {
   pid: number;
   port: number;
   controllerPort: number;
+  proxied?: ProxiedListener;
+  saslSsl?: SaslSslListener;
+}
+
+async function ensurePortsFree(ports: number[]): Promise<void> {
+  for (const p of ports) {
+    if (!(await portIsFree(p))) {
+      throw new StackError(
+        `kafka: port ${p} on 127.0.0.1 is taken by another program; stop it, or set HOOKLINE_KAFKA_PORT / HOOKLINE_KAFKA_CONTROLLER_PORT (or KAFKA_BROKERS)`,
+      );
+    }
+  }
 }
 
 export async function startKafka(
@@ -198,21 +231,45 @@ export async function startKafka(
   port: number,
   controllerPort: number,
   log: (line: string) => void,
-  saslSsl?: SaslSslListener,
+  options: { proxied?: ProxiedListener; saslSsl?: SaslSslListener } = {},
 ): Promise<StartedKafka> {
-  for (const p of [port, controllerPort, ...(saslSsl ? [saslSsl.port] : [])]) {
-    if (!(await portIsFree(p))) {
-      throw new StackError(
-        `kafka: port ${p} on 127.0.0.1 is taken by another program; stop it, or set HOOKLINE_KAFKA_PORT / HOOKLINE_KAFKA_CONTROLLER_PORT (or KAFKA_BROKERS)`,
-      );
-    }
-  }
+  const { proxied, saslSsl } = options;
+  await ensurePortsFree([
+    port,
+    controllerPort,
+    ...(proxied ? [proxied.port] : []),
+    ...(saslSsl ? [saslSsl.port] : []),
+  ]);
   ensureJava();
   ensureKafkaJars(log);
-  // The test stack starts from empty storage each time: no topics or offsets left from a previous run.
-  if (layout.name === 'test') rmSync(layout.kafkaDataDir, { recursive: true, force: true });
-  writeServerConfig(layout, port, controllerPort, saslSsl);
+  // A throwaway stack starts from empty storage each time: no topics or offsets left from a previous run.
+  if (layout.throwaway) rmSync(layout.kafkaDataDir, { recursive: true, force: true });
+  writeServerConfig(layout, port, controllerPort, { proxied, saslSsl });
   formatStorage(layout, saslSsl);
+  const pid = await launchBroker(layout, port);
+  return { pid, port, controllerPort, proxied, saslSsl };
+}
+
+/**
+ * Starts a broker that was stopped (or killed) again with its data: the same configuration, ports
+ * and log dirs, no format and no wipe, so its topics, offsets and committed groups are still there.
+ */
+export async function restartKafka(
+  layout: StackLayout,
+  previous: StartedKafka,
+): Promise<StartedKafka> {
+  const { port, controllerPort, proxied, saslSsl } = previous;
+  await ensurePortsFree([
+    port,
+    controllerPort,
+    ...(proxied ? [proxied.port] : []),
+    ...(saslSsl ? [saslSsl.port] : []),
+  ]);
+  const pid = await launchBroker(layout, port);
+  return { ...previous, pid };
+}
+
+async function launchBroker(layout: StackLayout, port: number): Promise<number> {
   mkdirSync(dirname(layout.kafkaLog), { recursive: true });
   const out = openSync(layout.kafkaLog, 'a');
   const child = spawn(
@@ -252,7 +309,7 @@ export async function startKafka(
     await sleep(200);
   }
   await waitForKafkaReady([`127.0.0.1:${port}`]);
-  return { pid, port, controllerPort };
+  return pid;
 }
 
 /** The broker answers metadata requests (a listening socket alone is not enough). */

@@ -105,7 +105,7 @@ export async function startPostgres(
     'shared_buffers=256MB',
   ];
   // Test data is thrown away, so the test stack trades durability for speed.
-  if (layout.name === 'test')
+  if (layout.throwaway)
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const child = spawn(placement.binaries.postgres, flags, {
     ...placement.user,

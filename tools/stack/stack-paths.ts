@@ -8,7 +8,10 @@ export const KAFKA_LIBS_DIR = join(DATA_DIR, 'kafka', 'libs');
 export type StackName = 'dev' | 'test';
 
 export interface StackLayout {
-  name: StackName;
+  /** `dev`, `test`, or a scratch stack's label. */
+  name: string;
+  /** Its data is thrown away: Kafka starts from empty storage, Postgres trades durability for speed. */
+  throwaway: boolean;
   /** Where this stack keeps its state file and server data. */
   root: string;
   stateFile: string;
@@ -38,6 +41,7 @@ export function stackLayout(name: StackName): StackLayout {
   const dev = name === 'dev';
   return {
     name,
+    throwaway: !dev,
     root,
     stateFile: join(root, `stack-${name}.json`),
     postgresDir: join(root, 'postgres'),
@@ -48,5 +52,29 @@ export function stackLayout(name: StackName): StackLayout {
     postgresPort: dev ? envPort('HOOKLINE_PG_PORT', 54320) : 0,
     kafkaPort: dev ? envPort('HOOKLINE_KAFKA_PORT', 19092) : 0,
     kafkaControllerPort: dev ? envPort('HOOKLINE_KAFKA_CONTROLLER_PORT', 19093) : 0,
+  };
+}
+
+/**
+ * A throwaway stack of its own under .data/scratch/<label>-<pid>, on free ports: for a chaos
+ * scenario that kills Kafka or stops Postgres, which must not take down the test stack that other
+ * suites share meanwhile.
+ */
+export function scratchLayout(label: string): StackLayout {
+  const name = `scratch-${label}-${process.pid}`;
+  const root = join(DATA_DIR, 'scratch', `${label}-${process.pid}`);
+  return {
+    name,
+    throwaway: true,
+    root,
+    stateFile: join(root, 'stack.json'),
+    postgresDir: join(root, 'postgres'),
+    kafkaDataDir: join(root, 'kafka', 'data'),
+    kafkaConfigFile: join(root, 'kafka', 'server.properties'),
+    postgresLog: join(LOG_DIR, `postgres-${name}.log`),
+    kafkaLog: join(LOG_DIR, `kafka-${name}.log`),
+    postgresPort: 0,
+    kafkaPort: 0,
+    kafkaControllerPort: 0,
   };
 }

@@ -128,7 +128,7 @@ export async function stackUp(name: StackName, log: Log = () => undefined): Prom
         layout.name === 'test'
           ? await saslSslListener(layout, [port, controllerPort], log)
           : undefined;
-      const k = await startKafka(layout, port, controllerPort, log, saslSsl);
+      const k = await startKafka(layout, port, controllerPort, log, { saslSsl });
       started.kafka = true;
       kafka = {
         pid: k.pid,

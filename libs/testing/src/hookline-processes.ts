@@ -7,6 +7,7 @@ import {
   createTestTopics,
   testStackEnv,
   type TestDatabase,
+  type TestStackEnv,
   type TestTopics,
 } from './test-stack';
 
@@ -36,6 +37,10 @@ export interface StartOptions {
   partitions?: number;
   logLevel?: string;
   extraEnv?: Record<string, string>;
+  /** Postgres and Kafka of their own (default: the test stack's). */
+  stack?: TestStackEnv;
+  /** The brokers the services are given, when not the stack's (a proxy in front of it). */
+  serviceBrokers?: string[];
 }
 
 /**
@@ -46,10 +51,10 @@ export async function startHooklineProcesses(
   options: StartOptions = {},
 ): Promise<HooklineProcesses> {
   const schedule = options.retrySchedule ?? '300ms,600ms,900ms';
-  const stack = testStackEnv();
-  const db = await createTestDatabase('e2e');
+  const stack = options.stack ?? testStackEnv();
+  const db = await createTestDatabase('e2e', stack);
   const partitions = options.partitions ?? 3;
-  const topics = await createTestTopics(undefined, schedule.split(',').length, partitions);
+  const topics = await createTestTopics(undefined, schedule.split(',').length, partitions, stack);
   const [apiPort, grpcPort, fanoutPort, dispatcherPort] = [
     await freePort(),
     await freePort(),
@@ -62,7 +67,7 @@ export async function startHooklineProcesses(
     ...process.env,
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    KAFKA_BROKERS: (options.serviceBrokers ?? stack.kafkaBrokers).join(','),
     HOOKLINE_TOPIC_PREFIX: topics.prefix,
     HOOKLINE_TOPIC_PARTITIONS: String(partitions),
     HOOKLINE_API_PORT: String(apiPort),

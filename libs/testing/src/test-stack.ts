@@ -76,8 +76,11 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database of its own for one suite. */
-export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
-  const { adminDatabaseUrl } = testStackEnv();
+export async function createTestDatabase(
+  prefix = 't',
+  stack: TestStackEnv = testStackEnv(),
+): Promise<TestDatabase> {
+  const { adminDatabaseUrl } = stack;
   const name = uniqueName(prefix).toLowerCase();
   const admin = new Client({ connectionString: adminDatabaseUrl });
   await admin.connect();
@@ -116,8 +119,9 @@ export async function createTestTopics(
   prefix = uniqueName('t') + '.',
   retryTiers = 5,
   partitions = 3,
+  stack: TestStackEnv = testStackEnv(),
 ): Promise<TestTopics> {
-  const { kafkaBrokers } = testStackEnv();
+  const { kafkaBrokers } = stack;
   const kafka = createKafka({
     brokers: kafkaBrokers,
     clientId: 'hookline-test',
