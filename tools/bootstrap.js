@@ -38,11 +38,25 @@ if (!existsSync(join(root, 'node_modules', '.package-lock.json'))) {
 // direct `node tools/bootstrap.js`. HOOKLINE_NODE=system keeps the running Node (20.19 and newer
 // are supported too).
 const projectNode = join(root, 'node_modules', '.bin', 'node');
+const QUIET_KAFKAJS = '--disable-warning=TimeoutNegativeWarning';
 const wanted = wantedNode();
-if (wanted && realpathSync(wanted) !== realpathSync(process.execPath)) {
+const quietened = (process.env.NODE_OPTIONS ?? '').includes(QUIET_KAFKAJS);
+if (
+  wanted &&
+  (realpathSync(wanted) !== realpathSync(process.execPath) ||
+    (wanted === projectNode && !quietened))
+) {
   const child = spawn(wanted, process.argv.slice(1), {
     stdio: 'inherit',
-    env: { ...process.env, PATH: `${nodeDir(wanted)}${delimiter}${process.env.PATH ?? ''}` },
+    env: {
+      ...process.env,
+      PATH: `${nodeDir(wanted)}${delimiter}${process.env.PATH ?? ''}`,
+      // kafkajs 2.2.4 (its last release) arms a timer with a negative delay while idle; Node
+      // clamps it to 1 ms as it always did, but from Node 23 on also warns once per process.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, wanted === projectNode && QUIET_KAFKAJS]
+        .filter(Boolean)
+        .join(' '),
+    },
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => child.kill(signal));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { topicNames, topicSpecs } from '@hookline/contracts';
+import { LOCAL_TOPIC_POLICY, topicNames, topicSpecs } from '@hookline/contracts';
 import {
   K8S_DIR,
   KUSTOMIZATIONS,
@@ -198,7 +198,11 @@ describe('k8s manifests', () => {
     const manifests = parseManifests(rendered.get('overlays/strimzi')!);
     const config = named(manifests, 'ConfigMap', 'hookline').data!;
     const tiers = config.HOOKLINE_RETRY_SCHEDULE.split(',').length;
-    const expected = topicSpecs(topicNames('', tiers), Number(config.HOOKLINE_TOPIC_PARTITIONS));
+    const expected = topicSpecs(topicNames('', tiers), Number(config.HOOKLINE_TOPIC_PARTITIONS), {
+      ...LOCAL_TOPIC_POLICY,
+      replicationFactor: 3,
+      minInsyncReplicas: 2,
+    });
     const topics = byKind(manifests, 'KafkaTopic');
     expect(
       topics
