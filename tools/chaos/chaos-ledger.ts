@@ -5,6 +5,11 @@ export interface ChaosLedger {
   published: number;
   /** Publishes the producer library refused (not counted as published: the caller knows). */
   publishFailed: number;
+  /**
+   * HTTP ingest answered with an error status (a 5xx after accepting the request): the caller
+   * cannot tell whether the event went through. Always 0 when publishing through Kafka.
+   */
+  publishErrors: number;
   /** Deliveries owed: published events × the scenario's webhooks. */
   expected: number;
   /** Distinct deliveries received and verified. */
@@ -30,6 +35,8 @@ export function ledgerFails(ledger: ChaosLedger): boolean {
 const COLUMNS: [keyof ChaosLedger, string][] = [
   ['scenario', 'scenario'],
   ['published', 'published'],
+  ['publishFailed', 'refused'],
+  ['publishErrors', 'errors'],
   ['expected', 'expected'],
   ['delivered', 'delivered'],
   ['missing', 'missing'],

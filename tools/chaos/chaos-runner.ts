@@ -1,6 +1,6 @@
 import { createDataSource, DeliveryLogRepository } from '@hookline/persistence';
 import { createEventPublisher, type EventPublisher } from '@hookline/producer';
-import { HooklineClient } from '@hookline/sdk';
+import { HooklineApiError, HooklineClient } from '@hookline/sdk';
 import { pollUntil, type HooklineProcesses, type StartOptions } from '@hookline/testing';
 import type { DataSource } from 'typeorm';
 import { ChaosReceiver, type Receipt } from './chaos-receiver';
@@ -119,6 +119,8 @@ export class ChaosRunner {
 
     const published = new Map<string, number>();
     let publishFailed = 0;
+    let publishErrors = 0;
+    const publish = this.publishing(scenario, projectId, apiKey);
     const sends: Promise<void>[] = [];
     let fault: Promise<{ start: number; end: number }> | undefined;
     const perTick = (load.rate * TICK_MS) / 1000;
@@ -133,16 +135,10 @@ export class ChaosRunner {
       for (let i = 0; i < perTick; i++) {
         const sentAt = Date.now();
         sends.push(
-          this.publisher
-            .publish(
-              'project.updated',
-              { project_id: projectId, name: `n${tick}-${i}`, tier: 'pro', region: 'eu-west-1' },
-              { projectId },
-            )
-            .then(
-              ({ id }) => void published.set(id, sentAt),
-              () => void publishFailed++,
-            ),
+          publish(`n${tick}-${i}`).then(
+            (id) => void published.set(id, sentAt),
+            (e) => void (e instanceof HooklineApiError ? publishErrors++ : publishFailed++),
+          ),
         );
       }
       // Steady pace: each tick starts at its own time, whatever the previous one cost.
@@ -150,7 +146,9 @@ export class ChaosRunner {
     }
     await Promise.all(sends);
     const window = await fault!;
-    say(`stream over: ${published.size} published, ${publishFailed} refused`);
+    say(
+      `stream over: ${published.size} published, ${publishFailed} refused, ${publishErrors} answered with an error`,
+    );
 
     const expected = [...published.values()].reduce(
       (n, sentAt) => n + owedWebhooks().filter((w) => sentAt >= w.since).length,
@@ -178,6 +176,7 @@ export class ChaosRunner {
       scenario: scenario.name,
       published: published.size,
       publishFailed,
+      publishErrors,
       expected,
       delivered: expected - missing,
       missing,
@@ -188,6 +187,29 @@ export class ChaosRunner {
       recoverySeconds,
       seconds: Math.round((Date.now() - started) / 1000),
     };
+  }
+
+  /**
+   * One event of the stream, published through the producer library, or through `POST /v1/events`
+   * when the scenario's load is HTTP ingest; resolves to the event's id once it is accepted.
+   */
+  private publishing(
+    scenario: ChaosScenario,
+    projectId: string,
+    apiKey: string,
+  ): (name: string) => Promise<string> {
+    const data = (name: string) => ({
+      project_id: projectId,
+      name,
+      tier: 'pro' as const,
+      region: 'eu-west-1',
+    });
+    if (scenario.ingest === 'http') {
+      const api = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey, timeoutMs: 30_000 });
+      return async (name) => (await api.events.publish('project.updated', data(name))).id;
+    }
+    return async (name) =>
+      (await this.publisher.publish('project.updated', data(name), { projectId })).id;
   }
 
   /**
