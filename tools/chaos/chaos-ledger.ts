@@ -10,6 +10,8 @@ export interface ChaosLedger {
    * cannot tell whether the event went through. Always 0 when publishing through Kafka.
    */
   publishErrors: number;
+  /** Publishes accepted though sent while the API was down (see ChaosStream.apiDown). */
+  acceptedWhileDown: number;
   /** Deliveries owed: published events × the scenario's webhooks. */
   expected: number;
   /** Distinct deliveries received and verified. */
@@ -19,6 +21,11 @@ export interface ChaosLedger {
   duplicates: number;
   /** Most receipts of one delivery. */
   largest: number;
+  /**
+   * Events delivered whose publish the caller saw fail (an ingest request whose connection was
+   * cut after the registry had published it): not owed, not lost, but a caller would send again.
+   */
+  unacknowledged: number;
   /** Requests that did not verify against the webhook's secret, or had no delivery id. */
   invalid: number;
   /** Delivery-log rows that disagree with the receivers (not succeeded though received, or succeeded though never received). */
@@ -37,11 +44,13 @@ const COLUMNS: [keyof ChaosLedger, string][] = [
   ['published', 'published'],
   ['publishFailed', 'refused'],
   ['publishErrors', 'errors'],
+  ['acceptedWhileDown', 'acc down'],
   ['expected', 'expected'],
   ['delivered', 'delivered'],
   ['missing', 'missing'],
   ['duplicates', 'dups'],
   ['largest', 'largest'],
+  ['unacknowledged', 'unacked'],
   ['invalid', 'invalid'],
   ['logDisagreements', 'log≠'],
   ['recoverySeconds', 'recover s'],

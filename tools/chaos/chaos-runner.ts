@@ -50,6 +50,11 @@ interface ChaosWebhook {
 export interface ChaosStream {
   /** Creates one more webhook (to every event) through the API at `apiUrl`; every event published after it answered is owed to it. */
   addWebhook(apiUrl: string): Promise<void>;
+  /**
+   * The API accepted no connection from `from` to `to` (its listener closed, the next one not yet
+   * open): an ingest request sent meanwhile must fail to connect, never be accepted.
+   */
+  apiDown(from: number, to: number): void;
 }
 
 const TICK_MS = 50;
@@ -101,7 +106,10 @@ export class ChaosRunner {
     say: (line: string) => void,
   ): Promise<ChaosLedger> {
     const started = Date.now();
-    const { projectId, apiKey, webhooks, client } = await this.setUp(scenario, load.webhooks);
+    const { projectId, apiKey, webhooks, client, warmUps } = await this.setUp(
+      scenario,
+      load.webhooks,
+    );
     const owedWebhooks = () => webhooks.filter((w) => w.owed);
     const endpoints = () => owedWebhooks().map((w) => w.endpoint);
     const stream: ChaosStream = {
@@ -114,7 +122,9 @@ export class ChaosRunner {
         this.receiver.accept(endpoint, created.secret);
         webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true });
       },
+      apiDown: (from, to) => void down.push({ from, to }),
     };
+    const down: { from: number; to: number }[] = [];
     const invalidBefore = this.receiver.invalid;
 
     const published = new Map<string, number>();
@@ -165,6 +175,14 @@ export class ChaosRunner {
     const ledgerReceipts = receipts.filter((r) => published.has(r.eventId));
     const duplicates = ledgerReceipts.reduce((n, r) => n + r.count - 1, 0);
     const largest = Math.max(0, ...ledgerReceipts.map((r) => r.count));
+    const acceptedWhileDown = [...published.values()].filter((sentAt) =>
+      down.some((d) => sentAt >= d.from && sentAt < d.to),
+    ).length;
+    const unacknowledged = new Set(
+      receipts
+        .filter((r) => !published.has(r.eventId) && !warmUps.has(r.eventId))
+        .map((r) => r.eventId),
+    ).size;
     const logDisagreements =
       (await this.logDisagreements(
         projectId,
@@ -177,11 +195,13 @@ export class ChaosRunner {
       published: published.size,
       publishFailed,
       publishErrors,
+      acceptedWhileDown,
       expected,
       delivered: expected - missing,
       missing,
       duplicates,
       largest,
+      unacknowledged,
       invalid: this.receiver.invalid - invalidBefore,
       logDisagreements,
       recoverySeconds,
@@ -249,20 +269,22 @@ export class ChaosRunner {
     }
     // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
     const endpoints = webhooks.map((w) => w.endpoint);
+    const warmUps = new Set<string>();
     await pollUntil(
       async () => {
-        await this.publisher.publish(
+        const { id } = await this.publisher.publish(
           'project.updated',
           { project_id: project.id, name: 'warm-up', tier: 'pro', region: 'eu-west-1' },
           { projectId: project.id },
         );
+        warmUps.add(id);
         await sleep(500);
         const reached = new Set(this.receiver.receiptsOf(endpoints).map((r) => r.endpoint));
         return reached.size === endpoints.length;
       },
       { timeoutMs: 60_000, intervalMs: 0, message: 'warm-up delivery to every webhook' },
     );
-    return { projectId: project.id, apiKey: project.api_key, webhooks, client };
+    return { projectId: project.id, apiKey: project.api_key, webhooks, client, warmUps };
   }
 
   /** Deliveries not received yet: each event to each webhook that existed when it was published. */

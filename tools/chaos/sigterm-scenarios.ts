@@ -81,7 +81,7 @@ function sigterm(service: ServiceName): SigtermScenario {
     quick: false,
     ingest: service === 'registry' ? 'http' : 'kafka',
     stops,
-    async inject(hl, log) {
+    async inject(hl, log, stream) {
       const graceMs = terminationGraceMs(service);
       const signalled = Date.now();
       const closed = service === 'registry' ? listenerClosed(hl.apiUrl) : undefined;
@@ -97,6 +97,7 @@ function sigterm(service: ServiceName): SigtermScenario {
       log(
         `${service} exited ${code === null ? 'killed' : `with ${code}`} ${exitMs} ms after SIGTERM`,
       );
+      if (closedAt) stream.apiDown(closedAt, Date.now());
       await hl.start(service);
       log(`${service} ready again`);
     },
