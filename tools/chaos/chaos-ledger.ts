@@ -5,6 +5,13 @@ export interface ChaosLedger {
   published: number;
   /** Publishes the producer library refused (not counted as published: the caller knows). */
   publishFailed: number;
+  /**
+   * HTTP ingest answered with an error status (a 5xx after accepting the request): the caller
+   * cannot tell whether the event went through. Always 0 when publishing through Kafka.
+   */
+  publishErrors: number;
+  /** Publishes accepted though sent while the API was down (see ChaosStream.apiDown). */
+  acceptedWhileDown: number;
   /** Deliveries owed: published events × the scenario's webhooks. */
   expected: number;
   /** Distinct deliveries received and verified. */
@@ -14,6 +21,11 @@ export interface ChaosLedger {
   duplicates: number;
   /** Most receipts of one delivery. */
   largest: number;
+  /**
+   * Events delivered whose publish the caller saw fail (an ingest request whose connection was
+   * cut after the registry had published it): not owed, not lost, but a caller would send again.
+   */
+  unacknowledged: number;
   /** Requests that did not verify against the webhook's secret, or had no delivery id. */
   invalid: number;
   /** Delivery-log rows that disagree with the receivers (not succeeded though received, or succeeded though never received). */
@@ -30,11 +42,15 @@ export function ledgerFails(ledger: ChaosLedger): boolean {
 const COLUMNS: [keyof ChaosLedger, string][] = [
   ['scenario', 'scenario'],
   ['published', 'published'],
+  ['publishFailed', 'refused'],
+  ['publishErrors', 'errors'],
+  ['acceptedWhileDown', 'acc down'],
   ['expected', 'expected'],
   ['delivered', 'delivered'],
   ['missing', 'missing'],
   ['duplicates', 'dups'],
   ['largest', 'largest'],
+  ['unacknowledged', 'unacked'],
   ['invalid', 'invalid'],
   ['logDisagreements', 'log≠'],
   ['recoverySeconds', 'recover s'],

@@ -1,6 +1,6 @@
 import { createDataSource, DeliveryLogRepository } from '@hookline/persistence';
 import { createEventPublisher, type EventPublisher } from '@hookline/producer';
-import { HooklineClient } from '@hookline/sdk';
+import { HooklineApiError, HooklineClient } from '@hookline/sdk';
 import { pollUntil, type HooklineProcesses, type StartOptions } from '@hookline/testing';
 import type { DataSource } from 'typeorm';
 import { ChaosReceiver, type Receipt } from './chaos-receiver';
@@ -50,6 +50,11 @@ interface ChaosWebhook {
 export interface ChaosStream {
   /** Creates one more webhook (to every event) through the API at `apiUrl`; every event published after it answered is owed to it. */
   addWebhook(apiUrl: string): Promise<void>;
+  /**
+   * The API accepted no connection from `from` to `to` (its listener closed, the next one not yet
+   * open): an ingest request sent meanwhile must fail to connect, never be accepted.
+   */
+  apiDown(from: number, to: number): void;
 }
 
 const TICK_MS = 50;
@@ -101,7 +106,10 @@ export class ChaosRunner {
     say: (line: string) => void,
   ): Promise<ChaosLedger> {
     const started = Date.now();
-    const { projectId, apiKey, webhooks, client } = await this.setUp(scenario, load.webhooks);
+    const { projectId, apiKey, webhooks, client, warmUps } = await this.setUp(
+      scenario,
+      load.webhooks,
+    );
     const owedWebhooks = () => webhooks.filter((w) => w.owed);
     const endpoints = () => owedWebhooks().map((w) => w.endpoint);
     const stream: ChaosStream = {
@@ -114,11 +122,15 @@ export class ChaosRunner {
         this.receiver.accept(endpoint, created.secret);
         webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true });
       },
+      apiDown: (from, to) => void down.push({ from, to }),
     };
+    const down: { from: number; to: number }[] = [];
     const invalidBefore = this.receiver.invalid;
 
     const published = new Map<string, number>();
     let publishFailed = 0;
+    let publishErrors = 0;
+    const publish = this.publishing(scenario, projectId, apiKey);
     const sends: Promise<void>[] = [];
     let fault: Promise<{ start: number; end: number }> | undefined;
     const perTick = (load.rate * TICK_MS) / 1000;
@@ -133,16 +145,10 @@ export class ChaosRunner {
       for (let i = 0; i < perTick; i++) {
         const sentAt = Date.now();
         sends.push(
-          this.publisher
-            .publish(
-              'project.updated',
-              { project_id: projectId, name: `n${tick}-${i}`, tier: 'pro', region: 'eu-west-1' },
-              { projectId },
-            )
-            .then(
-              ({ id }) => void published.set(id, sentAt),
-              () => void publishFailed++,
-            ),
+          publish(`n${tick}-${i}`).then(
+            (id) => void published.set(id, sentAt),
+            (e) => void (e instanceof HooklineApiError ? publishErrors++ : publishFailed++),
+          ),
         );
       }
       // Steady pace: each tick starts at its own time, whatever the previous one cost.
@@ -150,7 +156,9 @@ export class ChaosRunner {
     }
     await Promise.all(sends);
     const window = await fault!;
-    say(`stream over: ${published.size} published, ${publishFailed} refused`);
+    say(
+      `stream over: ${published.size} published, ${publishFailed} refused, ${publishErrors} answered with an error`,
+    );
 
     const expected = [...published.values()].reduce(
       (n, sentAt) => n + owedWebhooks().filter((w) => sentAt >= w.since).length,
@@ -167,6 +175,14 @@ export class ChaosRunner {
     const ledgerReceipts = receipts.filter((r) => published.has(r.eventId));
     const duplicates = ledgerReceipts.reduce((n, r) => n + r.count - 1, 0);
     const largest = Math.max(0, ...ledgerReceipts.map((r) => r.count));
+    const acceptedWhileDown = [...published.values()].filter((sentAt) =>
+      down.some((d) => sentAt >= d.from && sentAt < d.to),
+    ).length;
+    const unacknowledged = new Set(
+      receipts
+        .filter((r) => !published.has(r.eventId) && !warmUps.has(r.eventId))
+        .map((r) => r.eventId),
+    ).size;
     const logDisagreements =
       (await this.logDisagreements(
         projectId,
@@ -178,16 +194,42 @@ export class ChaosRunner {
       scenario: scenario.name,
       published: published.size,
       publishFailed,
+      publishErrors,
+      acceptedWhileDown,
       expected,
       delivered: expected - missing,
       missing,
       duplicates,
       largest,
+      unacknowledged,
       invalid: this.receiver.invalid - invalidBefore,
       logDisagreements,
       recoverySeconds,
       seconds: Math.round((Date.now() - started) / 1000),
     };
+  }
+
+  /**
+   * One event of the stream, published through the producer library, or through `POST /v1/events`
+   * when the scenario's load is HTTP ingest; resolves to the event's id once it is accepted.
+   */
+  private publishing(
+    scenario: ChaosScenario,
+    projectId: string,
+    apiKey: string,
+  ): (name: string) => Promise<string> {
+    const data = (name: string) => ({
+      project_id: projectId,
+      name,
+      tier: 'pro' as const,
+      region: 'eu-west-1',
+    });
+    if (scenario.ingest === 'http') {
+      const api = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey, timeoutMs: 30_000 });
+      return async (name) => (await api.events.publish('project.updated', data(name))).id;
+    }
+    return async (name) =>
+      (await this.publisher.publish('project.updated', data(name), { projectId })).id;
   }
 
   /**
@@ -227,20 +269,22 @@ export class ChaosRunner {
     }
     // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
     const endpoints = webhooks.map((w) => w.endpoint);
+    const warmUps = new Set<string>();
     await pollUntil(
       async () => {
-        await this.publisher.publish(
+        const { id } = await this.publisher.publish(
           'project.updated',
           { project_id: project.id, name: 'warm-up', tier: 'pro', region: 'eu-west-1' },
           { projectId: project.id },
         );
+        warmUps.add(id);
         await sleep(500);
         const reached = new Set(this.receiver.receiptsOf(endpoints).map((r) => r.endpoint));
         return reached.size === endpoints.length;
       },
       { timeoutMs: 60_000, intervalMs: 0, message: 'warm-up delivery to every webhook' },
     );
-    return { projectId: project.id, apiKey: project.api_key, webhooks, client };
+    return { projectId: project.id, apiKey: project.api_key, webhooks, client, warmUps };
   }
 
   /** Deliveries not received yet: each event to each webhook that existed when it was published. */

@@ -4,6 +4,7 @@ import type { ChaosStream } from './chaos-runner';
 import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
 import { INFRA_FAULT_SCENARIOS } from './infra-fault-scenarios';
 import { LOAD_FAULT_SCENARIOS } from './load-fault-scenarios';
+import { SIGTERM_SCENARIOS } from './sigterm-scenarios';
 
 type ServiceName = 'registry' | 'fanout' | 'dispatcher';
 
@@ -29,6 +30,11 @@ export interface ChaosScenario {
    * (`runOnOwnStack`), and `inject` is given that stack.
    */
   ownStack?: ChaosStackOptions;
+  /**
+   * `http`: the stream goes through the registry's `POST /v1/events` (each request one event)
+   * instead of the producer library, so the registry carries the load the fault interrupts.
+   */
+  ingest?: 'kafka' | 'http';
   /** How the first webhooks' endpoints answer (the others answer 200). */
   endpoints?: readonly ChaosEndpoint[];
   inject(
@@ -77,6 +83,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
       }
     },
   },
+  ...SIGTERM_SCENARIOS,
   ...LOAD_FAULT_SCENARIOS,
   ...INFRA_FAULT_SCENARIOS,
 ];

@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@hookline/config';
 import { startTracing, stopTracing } from '@hookline/telemetry';
+import { HttpDrain } from './shutdown/http-drain';
 
 /** Requests still running this long after SIGTERM are cut: the process must end within its grace period. */
 const REQUEST_DRAIN_MS = 10_000;
@@ -12,6 +13,7 @@ async function main() {
   const { startRegistryOpsServer } = await import('./health/ops-port');
   const { startGrpcServer } = await import('./grpc/grpc.server');
   const app = await createRegistryApp(config);
+  const drain = new HttpDrain(app.getHttpServer());
   const ops = await startRegistryOpsServer(app, config);
   app.getHttpServer().once('close', () => ops?.close());
   let stopping = false;
@@ -23,10 +25,7 @@ async function main() {
     );
     // Nest would stop the publisher and the relays before the HTTP server: requests in flight
     // would then fail to publish. The server closes first and lets them finish.
-    const server = app.getHttpServer() as import('node:http').Server;
-    const cut = setTimeout(() => server.closeAllConnections(), REQUEST_DRAIN_MS);
-    await new Promise((resolve) => server.close(resolve));
-    clearTimeout(cut);
+    await drain.close(REQUEST_DRAIN_MS);
     await app.close();
     await stopTracing();
     process.exit(0);
