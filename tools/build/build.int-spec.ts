@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HooklineClient } from '@hookline/sdk';
 import {
   builtServiceEntry,
@@ -10,6 +10,7 @@ import {
 } from '@hookline/testing';
 import { build, OUT } from './build';
 import { copyServiceFiles, IMAGE_SERVICES, serviceFiles } from './service-files';
+import { servicePackages } from './service-packages';
 import { REPO_ROOT } from '../stack/stack-paths';
 
 describe('npm run build', () => {
@@ -60,16 +61,28 @@ describe('npm run build', () => {
           service === 'registry'
             ? 'registry.app.js'
             : `${service === 'fanout' ? 'fanout.app' : 'dispatcher'}.js`;
-        // A file, not `node -e`: TypeORM finds its app root from the main module's path.
+        // Only the packages the image keeps (servicePackages), linked in: with --preserve-symlinks
+        // their own requires resolve here too, so a package missing from the list fails the load.
+        const packages = servicePackages(service);
+        expect(packages).not.toContain('recharts'); // the console's, served as built files
+        if (service !== 'registry') expect(packages).not.toContain('@grpc/reflection');
+        for (const name of packages) {
+          mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+          symlinkSync(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name));
+        }
+        // A file, not `node -e`: TypeORM finds its app root from the main module's path. The
+        // database driver is loaded by name when TypeORM connects, so it is required here.
         writeFileSync(
           join(dir, 'load-check.js'),
-          `require(${JSON.stringify(`./dist/apps/${service}/src/${module}`)});`,
+          `require(${JSON.stringify(`./dist/apps/${service}/src/${module}`)});` +
+            (packages.includes('typeorm') ? "require('pg');" : ''),
         );
-        const loaded = spawnSync(process.execPath, [join(dir, 'load-check.js')], {
-          env: { ...process.env, NODE_PATH: join(REPO_ROOT, 'node_modules') },
-          encoding: 'utf8',
-          timeout: 60_000,
-        });
+        const { NODE_PATH: _ignored, ...env } = process.env;
+        const loaded = spawnSync(
+          process.execPath,
+          ['--preserve-symlinks', join(dir, 'load-check.js')],
+          { env, encoding: 'utf8', timeout: 60_000 },
+        );
         expect(loaded.stderr).toBe('');
         expect(loaded.status).toBe(0);
       } finally {
