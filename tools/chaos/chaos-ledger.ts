@@ -32,11 +32,22 @@ export interface ChaosLedger {
   logDisagreements: number;
   /** From the fault until every delivery of events published up to the fault's end had arrived. */
   recoverySeconds: number | null;
+  /** Publish → first receipt at the owed endpoints, of events published from the fault's start on. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** The same of a fault-free run of the same load (scenarios with a baseline). */
+  baselineP50Ms?: number | null;
+  baselineP99Ms?: number | null;
   seconds: number;
 }
 
+/** How much a fault may raise the owed endpoints' p99 over the fault-free run's. */
+export const P99_TOLERANCE = 1.2;
+
 export function ledgerFails(ledger: ChaosLedger): boolean {
-  return ledger.missing > 0 || ledger.invalid > 0 || ledger.logDisagreements > 0;
+  const { p99Ms, baselineP99Ms } = ledger;
+  const slower = !!baselineP99Ms && p99Ms !== null && p99Ms > baselineP99Ms * P99_TOLERANCE;
+  return ledger.missing > 0 || ledger.invalid > 0 || ledger.logDisagreements > 0 || slower;
 }
 
 const COLUMNS: [keyof ChaosLedger, string][] = [
@@ -54,6 +65,9 @@ const COLUMNS: [keyof ChaosLedger, string][] = [
   ['invalid', 'invalid'],
   ['logDisagreements', 'log≠'],
   ['recoverySeconds', 'recover s'],
+  ['p50Ms', 'p50 ms'],
+  ['p99Ms', 'p99 ms'],
+  ['baselineP99Ms', 'base p99'],
   ['seconds', 'secs'],
 ];
 

@@ -44,6 +44,8 @@ interface ChaosWebhook {
   since: number;
   /** Every delivery is owed a receipt (see ChaosEndpoint.owed). */
   owed: boolean;
+  /** Its deliveries end (in the log) and it ends disabled (see ChaosEndpoint.endsDisabled). */
+  checked: boolean;
 }
 
 /** What a fault may do to the stream it interrupts. */
@@ -90,14 +92,38 @@ export class ChaosRunner {
     return new ChaosRunner(hl, receiver, publisher, dataSource, log);
   }
 
-  async run(scenario: ChaosScenario, load: ChaosLoad = DEFAULT_LOAD): Promise<ChaosLedger> {
+  async run(scenario: ChaosScenario, given: ChaosLoad = DEFAULT_LOAD): Promise<ChaosLedger> {
     const say = (line: string) => this.log(`[${scenario.name}] ${line}`);
+    const load = { ...given, ...scenario.load };
+    const baseline = scenario.baseline ? await this.baseline(scenario, load) : undefined;
     await scenario.setUp?.(this.hl, say);
     try {
-      return await this.stream(scenario, load, say);
+      const ledger = await this.stream(scenario, load, say);
+      if (baseline)
+        say(
+          `healthy publish→receipt p50/p99: fault-free ${baseline.p50Ms}/${baseline.p99Ms} ms, with the fault ${ledger.p50Ms}/${ledger.p99Ms} ms`,
+        );
+      return baseline
+        ? { ...ledger, baselineP50Ms: baseline.p50Ms, baselineP99Ms: baseline.p99Ms }
+        : ledger;
     } finally {
       await scenario.tearDown?.(this.hl, say);
     }
+  }
+
+  /**
+   * The scenario's stream without its fault: the same load to its owed endpoints only, nothing
+   * injected; its latencies are what the faulty run is compared with.
+   */
+  private async baseline(scenario: ChaosScenario, load: ChaosLoad): Promise<ChaosLedger> {
+    const name = `${scenario.name}-baseline`;
+    const say = (line: string) => this.log(`[${name}] ${line}`);
+    const healthy = scenario.endpoints?.filter((e) => e.owed && !e.url);
+    return this.stream(
+      { name, description: 'fault-free', quick: false, endpoints: healthy, inject: async () => {} },
+      load,
+      say,
+    );
   }
 
   private async stream(
@@ -120,7 +146,7 @@ export class ChaosRunner {
           ['*'],
         );
         this.receiver.accept(endpoint, created.secret);
-        webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true });
+        webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true, checked: true });
       },
       apiDown: (from, to) => void down.push({ from, to }),
     };
@@ -183,13 +209,15 @@ export class ChaosRunner {
         .filter((r) => !published.has(r.eventId) && !warmUps.has(r.eventId))
         .map((r) => r.eventId),
     ).size;
+    const checked = webhooks.filter((w) => w.checked);
     const logDisagreements =
       (await this.logDisagreements(
         projectId,
-        webhooks,
-        this.receiver.receiptsOf(webhooks.map((w) => w.endpoint)),
-      )) + (await this.stillActive(client, webhooks));
+        checked,
+        this.receiver.receiptsOf(checked.map((w) => w.endpoint)),
+      )) + (await this.stillActive(client, checked));
     const recoverySeconds = recovery(published, owedWebhooks(), byPair, window);
+    const latency = latencies(published, owedWebhooks(), byPair, window.start);
     return {
       scenario: scenario.name,
       published: published.size,
@@ -205,6 +233,8 @@ export class ChaosRunner {
       invalid: this.receiver.invalid - invalidBefore,
       logDisagreements,
       recoverySeconds,
+      p50Ms: percentile(latency, 0.5),
+      p99Ms: percentile(latency, 0.99),
       seconds: Math.round((Date.now() - started) / 1000),
     };
   }
@@ -260,15 +290,21 @@ export class ChaosRunner {
     const project = await admin.projects.create(`chaos-${name}`);
     const client = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey: project.api_key });
     const webhooks: ChaosWebhook[] = [];
+    const served: string[] = [];
     for (let i = 0; i < Math.max(count, special.length); i++) {
       const endpoint = `${name}-${i}-${Date.now().toString(36)}`;
-      const created = await client.webhooks.create(this.receiver.url(endpoint), ['*']);
+      const url = special[i]?.url?.() ?? this.receiver.url(endpoint);
+      const created = await client.webhooks.create(url, ['*']);
       this.receiver.accept(endpoint, created.secret);
       if (special[i]) this.receiver.answerWith(endpoint, special[i]!.answer);
-      webhooks.push({ id: created.id, endpoint, since: 0, owed: special[i]?.owed ?? true });
+      if (!special[i]?.url) served.push(endpoint);
+      const owed = special[i]?.owed ?? true;
+      const checked = owed || special[i]?.endsDisabled !== false;
+      webhooks.push({ id: created.id, endpoint, since: 0, owed, checked });
     }
-    // The fan-out learns webhooks from the changelog: wait until an event reaches every one.
-    const endpoints = webhooks.map((w) => w.endpoint);
+    // The fan-out learns webhooks from the changelog: wait until an event reaches every one (that
+    // this receiver serves; the others were created first, so are known by then too).
+    const endpoints = served;
     const warmUps = new Set<string>();
     await pollUntil(
       async () => {
@@ -370,4 +406,27 @@ function recovery(
     }
   }
   return Math.round((last - window.start) / 100) / 10;
+}
+
+/** Publish → first receipt (ms) of every owed delivery of the events published from `from` on. */
+function latencies(
+  published: Map<string, number>,
+  webhooks: readonly ChaosWebhook[],
+  byPair: Map<string, Receipt>,
+  from: number,
+): number[] {
+  const ms: number[] = [];
+  for (const [id, sentAt] of published) {
+    if (sentAt < from) continue;
+    for (const w of webhooks) {
+      const r = byPair.get(`${id} ${w.endpoint}`);
+      if (r && sentAt >= w.since) ms.push(r.firstAt - sentAt);
+    }
+  }
+  return ms.sort((a, b) => a - b);
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 }

@@ -1,6 +1,7 @@
 import type { HooklineProcesses } from '@hookline/testing';
+import { BAD_ENDPOINT_SCENARIOS } from './bad-endpoint-scenarios';
 import type { EndpointAnswer } from './chaos-receiver';
-import type { ChaosStream } from './chaos-runner';
+import type { ChaosLoad, ChaosStream } from './chaos-runner';
 import type { ChaosStack, ChaosStackOptions } from './chaos-stack';
 import { INFRA_FAULT_SCENARIOS } from './infra-fault-scenarios';
 import { LOAD_FAULT_SCENARIOS } from './load-fault-scenarios';
@@ -17,6 +18,14 @@ export interface ChaosEndpoint {
    * log (no row left pending) and the webhook must end disabled.
    */
   owed: boolean;
+  /**
+   * For an endpoint not owed: false when its deliveries may still be in their retries when the
+   * ledger is counted and its webhook stays active (an endpoint that misbehaves rather than
+   * refuses); neither its log rows nor its state are then checked. Default true.
+   */
+  endsDisabled?: boolean;
+  /** The endpoint is served elsewhere than the chaos receiver (e.g. on an origin of its own). */
+  url?: () => string;
 }
 
 /** A fault injected mid-stream; `inject` resolves when the fault is over (every service back). */
@@ -35,6 +44,13 @@ export interface ChaosScenario {
    * instead of the producer library, so the registry carries the load the fault interrupts.
    */
   ingest?: 'kafka' | 'http';
+  /** Overrides the run's load (e.g. a longer stream). */
+  load?: Partial<ChaosLoad>;
+  /**
+   * Run the same load first without the fault, to the owed endpoints only, and report both runs'
+   * latencies (publish → receipt at the owed endpoints).
+   */
+  baseline?: boolean;
   /** How the first webhooks' endpoints answer (the others answer 200). */
   endpoints?: readonly ChaosEndpoint[];
   inject(
@@ -86,6 +102,7 @@ export const SCENARIOS: readonly ChaosScenario[] = [
   ...SIGTERM_SCENARIOS,
   ...LOAD_FAULT_SCENARIOS,
   ...INFRA_FAULT_SCENARIOS,
+  ...BAD_ENDPOINT_SCENARIOS,
 ];
 
 /** The scenarios `--quick` / `--only=a,b` select; throws on an unknown name. */

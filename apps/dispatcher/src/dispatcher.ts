@@ -41,6 +41,11 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Requests in flight at once to one endpoint origin (and its keep-alive pool size). */
   perEndpoint?: number;
+  /**
+   * How long tasks wait for an endpoint origin with every connection taken and none freed before
+   * they fail (`endpoint_busy`, retried) rather than queue: see ConcurrencyLimiter.
+   */
+  maxEndpointWaitMs?: number;
   /** Unfinished tasks per partition before the partition is paused. */
   maxPendingPerPartition?: number;
   /** Unfinished tasks per consumer before its partitions are paused. */
@@ -58,6 +63,12 @@ export interface DispatcherOptions {
   /** Run the migrations at start (default true; safe with several processes). */
   migrate?: boolean;
 }
+
+/**
+ * An endpoint that answers frees a connection well within this; one that hangs (every connection
+ * held until the delivery timeout) then holds about a second of its traffic waiting, no more.
+ */
+export const DEFAULT_MAX_ENDPOINT_WAIT_MS = 1000;
 
 /** Bound of each shutdown step after the drain (commit, leaving the group, the producer). */
 const STOP_STEP_MS = 3000;
@@ -145,7 +156,11 @@ export class Dispatcher {
     const service = new DeliveryService({
       directory: new WebhookDirectory(this.view, this.dataSource, box),
       client: this.client,
-      limiter: new ConcurrencyLimiter(options.concurrency ?? 256, perEndpoint),
+      limiter: new ConcurrencyLimiter(
+        options.concurrency ?? 256,
+        perEndpoint,
+        options.maxEndpointWaitMs ?? DEFAULT_MAX_ENDPOINT_WAIT_MS,
+      ),
       lifecycle,
       metrics: this.metrics,
       log: this.log,

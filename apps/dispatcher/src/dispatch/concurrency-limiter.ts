@@ -1,7 +1,15 @@
+interface Waiter {
+  start: () => void;
+  turnAway: () => void;
+  since: number;
+}
+
 interface KeyState {
   active: number;
-  waiters: (() => void)[];
+  waiters: Waiter[];
   ready: boolean;
+  /** When a slot of this key last started or ended. */
+  movedAt: number;
 }
 
 export type Release = () => void;
@@ -10,16 +18,25 @@ export type Release = () => void;
  * Bounds concurrent requests overall and per endpoint. Waiting work is served round-robin across
  * endpoints, so the queue of a slow endpoint (full up to its own limit) never stands in front of
  * another endpoint's work.
+ *
+ * An endpoint with every slot taken and none freed for `maxWaitMs` is stalled (it hangs, or drips
+ * its answers until the deadline): work waiting for it past that is turned away (`acquire`
+ * resolves undefined), and so is new work while it stays stalled. Waiting work is unfinished work
+ * of the consumer, counted against its pending limits; unbounded, a stalled endpoint's queue grows
+ * with its traffic until those limits pause the partitions every other endpoint's tasks share.
  */
 export class ConcurrencyLimiter {
   private active = 0;
   private readonly keys = new Map<string, KeyState>();
   /** Keys that have waiters and room of their own, waiting only for a global slot. */
   private readonly ready: string[] = [];
+  private sweep?: NodeJS.Timeout;
 
   constructor(
     readonly total: number,
     readonly perKey: number,
+    readonly maxWaitMs = Infinity,
+    private readonly now: () => number = () => performance.now(),
   ) {
     if (total < 1 || perKey < 1) throw new Error('limits must be at least 1');
   }
@@ -34,21 +51,57 @@ export class ConcurrencyLimiter {
     return n;
   }
 
-  acquire(key: string): Promise<Release> {
+  /** A slot for `key`, or undefined when its endpoint is stalled (see the class). */
+  acquire(key: string): Promise<Release | undefined> {
     const state = this.state(key);
-    return new Promise<Release>((resolve) => {
+    return new Promise<Release | undefined>((resolve) => {
       const start = () => {
         this.active++;
         state.active++;
+        state.movedAt = this.now();
         resolve(this.releaser(key, state));
       };
       if (this.active < this.total && state.active < this.perKey && state.waiters.length === 0) {
         start();
         return;
       }
-      state.waiters.push(start);
+      if (this.stalled(state, this.now(), -Infinity)) {
+        resolve(undefined);
+        return;
+      }
+      state.waiters.push({ start, turnAway: () => resolve(undefined), since: this.now() });
       this.markReady(key, state);
+      this.scheduleSweep();
     });
+  }
+
+  /** Every slot taken and none freed for maxWaitMs, while work waited from `since` on. */
+  private stalled(state: KeyState, now: number, since: number): boolean {
+    return state.active >= this.perKey && now - Math.max(since, state.movedAt) > this.maxWaitMs;
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweep || this.maxWaitMs === Infinity) return;
+    this.sweep = setTimeout(
+      () => {
+        this.sweep = undefined;
+        this.turnAwayStalled();
+      },
+      Math.max(10, this.maxWaitMs / 4),
+    );
+    this.sweep.unref();
+  }
+
+  private turnAwayStalled(): void {
+    const now = this.now();
+    let waiting = false;
+    for (const [key, state] of this.keys) {
+      while (state.waiters[0] && this.stalled(state, now, state.waiters[0].since))
+        state.waiters.shift()!.turnAway();
+      if (state.waiters.length > 0) waiting = true;
+      else if (state.active === 0) this.keys.delete(key);
+    }
+    if (waiting) this.scheduleSweep();
   }
 
   private releaser(key: string, state: KeyState): Release {
@@ -58,6 +111,7 @@ export class ConcurrencyLimiter {
       released = true;
       this.active--;
       state.active--;
+      state.movedAt = this.now();
       this.markReady(key, state);
       this.pump();
       if (state.active === 0 && state.waiters.length === 0) this.keys.delete(key);
@@ -67,7 +121,7 @@ export class ConcurrencyLimiter {
   private state(key: string): KeyState {
     let state = this.keys.get(key);
     if (!state) {
-      state = { active: 0, waiters: [], ready: false };
+      state = { active: 0, waiters: [], ready: false, movedAt: this.now() };
       this.keys.set(key, state);
     }
     return state;
@@ -87,7 +141,7 @@ export class ConcurrencyLimiter {
       if (!state) continue;
       state.ready = false;
       if (state.waiters.length === 0 || state.active >= this.perKey) continue;
-      state.waiters.shift()!();
+      state.waiters.shift()!.start();
       this.markReady(key, state);
     }
   }

@@ -140,7 +140,11 @@ export class DeliveryService {
       items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
-    const release = await limiter.acquire(endpointKey(this.deps.urlHint(webhookId), webhookId));
+    const key = endpointKey(this.deps.urlHint(webhookId), webhookId);
+    // A stalled endpoint is not waited for: the attempt fails at once, into the task's retries.
+    const slot = await limiter.acquire(key);
+    const busy = !slot;
+    const release = slot ?? (() => undefined);
     const startedAt = new Date();
     let found: WebhookLookup;
     let settled: Awaited<typeof logged>;
@@ -190,7 +194,9 @@ export class DeliveryService {
     const webhook = found.webhook;
     let posted: { result: PostResult; requestHeaders: Record<string, string> };
     try {
-      posted = await this.post(webhook, live, batched);
+      posted = busy
+        ? { result: busyResult(limiter.maxWaitMs), requestHeaders: {} }
+        : await this.post(webhook, live, batched);
     } finally {
       release();
     }
@@ -283,4 +289,15 @@ export class DeliveryService {
       ),
     );
   }
+}
+
+function busyResult(maxWaitMs: number): PostResult {
+  return {
+    status: null,
+    body: null,
+    bytesRead: 0,
+    durationMs: 0,
+    errorClass: 'endpoint_busy',
+    error: `not attempted: no request to this endpoint finished for ${maxWaitMs} ms, every connection busy`,
+  };
 }

@@ -23,7 +23,9 @@ export type AttemptErrorClass =
   | 'blocked_address'
   | 'invalid_url'
   /** The webhook's secret does not open with any configured key: no request was made. */
-  | 'secret_unreadable';
+  | 'secret_unreadable'
+  /** Every connection to the endpoint's origin stayed busy past a bound (it hangs): no request was made. */
+  | 'endpoint_busy';
 
 export const DeliveryResource = z.object({
   id: z.string(),
