@@ -97,7 +97,9 @@ export class ChangelogReader {
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: 30_000,
-      maxWaitTimeInMs: 100,
+      // A changelog is mostly quiet and a record answers a waiting fetch at once: a long wait costs
+      // no freshness, while short polls cost the broker and this process CPU all day.
+      maxWaitTimeInMs: 1000,
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: true });

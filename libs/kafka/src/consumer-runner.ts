@@ -101,7 +101,7 @@ export class ConsumerRunner {
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 3000,
-      maxWaitTimeInMs: 50,
+      maxWaitTimeInMs: o.maxWaitMs ?? 50,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 64 * 1024,
     });
     const generation = ++this.generation;

@@ -110,6 +110,13 @@ export interface ConsumerRunnerOptions {
   heartbeatIntervalMs?: number;
   /** Compressed bytes per partition and fetch: the most a batch can go over the limits by. */
   maxBytesPerPartition?: number;
+  /**
+   * How long a fetch waits at the broker for data (default 50 ms). New data answers a waiting fetch
+   * at once, so a longer wait only saves idle polling — but kafkajs issues no fetch while every
+   * partition is paused and sleeps this long instead, so a consumer that pauses when full or holds
+   * messages until due resumes up to this late.
+   */
+  maxWaitMs?: number;
   partitionsConsumedConcurrently?: number;
   log: RunnerLogger;
   metrics?: ConsumerRunnerMetrics;

@@ -96,6 +96,8 @@ export class FanoutConsumer {
         o.heartbeatIntervalMs ?? Math.min(3000, Math.floor(o.sessionTimeoutMs / 3)),
       // Compressed bytes, so a batch is many events; 256 KB keeps a few thousand in memory at most.
       maxBytesPerPartition: 256 * 1024,
+      // Never paused (it waits for room instead), so a long wait only saves idle polling.
+      maxWaitMs: 500,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
       log: o.log,
     });
