@@ -282,6 +282,27 @@ describe(ConsumerRunner.name, () => {
     expect(sut.consuming).toBe(true);
   });
 
+  it('should re-create a consumer whose announced kafkajs restart never rejoins', async () => {
+    setup({ selfRestartTimeoutMs: 20 });
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().emit(latest().events.CRASH, { error: new Error('blip'), restart: true });
+    await until(() => consumers.length === 2);
+    expect(consumers[0]!.disconnected).toBe(true);
+    latest().join({ t: [0] });
+    expect(sut.consuming).toBe(true);
+  });
+
+  it('should not re-create a consumer whose kafkajs restart rejoined in time', async () => {
+    setup({ selfRestartTimeoutMs: 20 });
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().emit(latest().events.CRASH, { error: new Error('blip'), restart: true });
+    latest().join({ t: [0] });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(consumers).toHaveLength(1);
+  });
+
   it('should re-create a consumer that died without a crash event (commit: group not initialized)', async () => {
     setup();
     await sut.start();

@@ -104,6 +104,11 @@ export interface ConsumerRunnerOptions {
   disconnectTimeoutMs?: number;
   /** Delay before re-creating a dead consumer: initialMs doubling up to maxMs (500 ms, 30 s). */
   restartBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * A crash kafkajs says it restarts itself must rejoin within this long, or the runner re-creates
+   * the consumer (default 60 s: above a join's rebalance wait).
+   */
+  selfRestartTimeoutMs?: number;
   /** Not consuming for longer than this makes `health().live` false (default 2 min). */
   unhealthyAfterMs?: number;
   sessionTimeoutMs?: number;
