@@ -185,7 +185,14 @@ export class ConsumerRunner {
       this.wakeRestart = undefined;
       if (this.stopping) return;
       try {
-        await this.launch();
+        // A launch straddling the broker's return can hang in kafkajs (connect or join never
+        // settles, no crash): bounded, so the loop drops that consumer and makes another.
+        const boundMs = this.options.selfRestartTimeoutMs ?? 60_000;
+        await withDeadline(
+          this.launch(),
+          boundMs,
+          () => new Error(`consumer did not start within ${boundMs} ms`),
+        );
         // stop() gave up waiting for this restart: the consumer it made must not outlive it.
         if (this.stopping) return await this.dropConsumer();
         metrics?.restarted?.();
