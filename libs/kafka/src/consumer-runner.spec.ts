@@ -19,6 +19,7 @@ class FakeConsumer {
   disconnected = false;
   commitError?: Error;
   hangOnDisconnect = false;
+  hangOnRun = false;
   private readonly listeners = new Map<string, Listener[]>();
   private eachBatch?: (payload: unknown) => Promise<void>;
 
@@ -33,6 +34,7 @@ class FakeConsumer {
   async subscribe() {}
   async run(config: { eachBatch: (payload: unknown) => Promise<void> }) {
     this.eachBatch = config.eachBatch;
+    if (this.hangOnRun) await new Promise<void>(() => undefined);
   }
   pause(tps: TopicPartitions) {
     this.paused.push(tps);
@@ -103,13 +105,18 @@ describe(ConsumerRunner.name, () => {
   const log = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const latest = () => consumers[consumers.length - 1]!;
 
-  function setup(options: Partial<ConsumerRunnerOptions> = {}) {
+  /** `prepare` sees each consumer as it is made (the n-th, from 1). */
+  function setup(
+    options: Partial<ConsumerRunnerOptions> = {},
+    prepare?: (consumer: FakeConsumer, n: number) => void,
+  ) {
     consumers = [];
     work = new Map();
     const kafka = {
       consumer: () => {
         const consumer = new FakeConsumer();
         consumers.push(consumer);
+        prepare?.(consumer, consumers.length);
         return consumer;
       },
     } as unknown as Kafka;
@@ -280,6 +287,38 @@ describe(ConsumerRunner.name, () => {
     expect(consumers).toHaveLength(1);
     latest().join({ t: [0] });
     expect(sut.consuming).toBe(true);
+  });
+
+  it('should re-create a consumer whose announced kafkajs restart never rejoins', async () => {
+    setup({ selfRestartTimeoutMs: 20 });
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().emit(latest().events.CRASH, { error: new Error('blip'), restart: true });
+    await until(() => consumers.length === 2);
+    expect(consumers[0]!.disconnected).toBe(true);
+    latest().join({ t: [0] });
+    expect(sut.consuming).toBe(true);
+  });
+
+  it('should give up on a re-created consumer that never starts, and make another', async () => {
+    setup({ selfRestartTimeoutMs: 20 }, (consumer, n) => (consumer.hangOnRun = n === 2));
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().emit(latest().events.CRASH, { error: new Error('gone'), restart: false });
+    await until(() => consumers.length === 3);
+    expect(consumers[1]!.disconnected).toBe(true);
+    latest().join({ t: [0] });
+    expect(sut.consuming).toBe(true);
+  });
+
+  it('should not re-create a consumer whose kafkajs restart rejoined in time', async () => {
+    setup({ selfRestartTimeoutMs: 20 });
+    await sut.start();
+    latest().join({ t: [0] });
+    latest().emit(latest().events.CRASH, { error: new Error('blip'), restart: true });
+    latest().join({ t: [0] });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(consumers).toHaveLength(1);
   });
 
   it('should re-create a consumer that died without a crash event (commit: group not initialized)', async () => {

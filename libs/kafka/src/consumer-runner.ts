@@ -38,6 +38,8 @@ export class ConsumerRunner {
   private joined = false;
   private lastHealthyAt = 0;
   private wakeRestart?: () => void;
+  /** Re-creates the consumer when a restart kafkajs announced has not rejoined in time. */
+  private selfRestartWatchdog?: NodeJS.Timeout;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.work = new InflightWork(
@@ -140,7 +142,21 @@ export class ConsumerRunner {
       restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed; re-creating it',
     );
     this.selfRestarting = restart;
-    if (!restart) void this.restart();
+    clearTimeout(this.selfRestartWatchdog);
+    if (!restart) return void this.restart();
+    // kafkajs restarts on a timer of its own, and a restart of its that hangs (broker unreachable
+    // mid-join) says nothing more: no crash, no join. Past the bound the runner does it instead.
+    const boundMs = this.options.selfRestartTimeoutMs ?? 60_000;
+    const generation = this.generation;
+    this.selfRestartWatchdog = setTimeout(() => {
+      if (generation !== this.generation || this.joined || this.stopping) return;
+      this.options.log.warn(
+        { consumer: this.options.name, boundMs },
+        'kafkajs did not restart the consumer in time; re-creating it',
+      );
+      void this.restart();
+    }, boundMs);
+    this.selfRestartWatchdog.unref();
   }
 
   /** Replaces a dead consumer, retrying with backoff until one joins or stop() is called. */
@@ -169,7 +185,14 @@ export class ConsumerRunner {
       this.wakeRestart = undefined;
       if (this.stopping) return;
       try {
-        await this.launch();
+        // A launch straddling the broker's return can hang in kafkajs (connect or join never
+        // settles, no crash): bounded, so the loop drops that consumer and makes another.
+        const boundMs = this.options.selfRestartTimeoutMs ?? 60_000;
+        await withDeadline(
+          this.launch(),
+          boundMs,
+          () => new Error(`consumer did not start within ${boundMs} ms`),
+        );
         // stop() gave up waiting for this restart: the consumer it made must not outlive it.
         if (this.stopping) return await this.dropConsumer();
         metrics?.restarted?.();
@@ -281,6 +304,7 @@ export class ConsumerRunner {
     this.assigned = next;
     this.assignedByTopic = byTopic;
     this.selfRestarting = false;
+    clearTimeout(this.selfRestartWatchdog);
     this.setJoined(true);
     this.options.onAssignment?.(byTopic);
   }
@@ -356,6 +380,7 @@ export class ConsumerRunner {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     clearInterval(this.commitTimer);
+    clearTimeout(this.selfRestartWatchdog);
     this.holds.clear();
     this.wakeRestart?.();
     this.work.wakeWaiters();

@@ -104,6 +104,12 @@ export interface ConsumerRunnerOptions {
   disconnectTimeoutMs?: number;
   /** Delay before re-creating a dead consumer: initialMs doubling up to maxMs (500 ms, 30 s). */
   restartBackoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * A consumer the runner re-creates must start, and one kafkajs says it restarts itself must
+   * rejoin, within this long, or the runner (re-)creates it again (default 60 s: above a join's
+   * rebalance wait).
+   */
+  selfRestartTimeoutMs?: number;
   /** Not consuming for longer than this makes `health().live` false (default 2 min). */
   unhealthyAfterMs?: number;
   sessionTimeoutMs?: number;
