@@ -7,6 +7,7 @@ import {
   type TestTopics,
 } from '@hookline/testing';
 import { BatchingProducer, ProducerClosedError } from './batching-producer';
+import { settledTopicOffsets } from './changelog-reader';
 import { createKafka } from './kafka-client';
 
 describe(BatchingProducer.name, () => {
@@ -34,7 +35,7 @@ describe(BatchingProducer.name, () => {
 
       const admin = t.kafka.admin();
       await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+      const offsets = await settledTopicOffsets(admin, topic).finally(() => admin.disconnect());
       expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(62);
 
       await collector.waitFor((messages) => messages.length === 62);

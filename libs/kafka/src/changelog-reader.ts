@@ -21,7 +21,7 @@ function isLeadershipSettling(e: unknown): boolean {
  * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
  * (a first deployment, a test) fails to start.
  */
-async function fetchTopicOffsets(
+export async function settledTopicOffsets(
   admin: Admin,
   topic: string,
 ): ReturnType<Admin['fetchTopicOffsets']> {
@@ -86,7 +86,7 @@ export class ChangelogReader {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      for (const p of await fetchTopicOffsets(admin, topic)) {
+      for (const p of await settledTopicOffsets(admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) this.pending.set(p.partition, BigInt(p.high));
       }
     } finally {
@@ -153,7 +153,7 @@ export class ChangelogReader {
       this.admin = admin;
     }
     try {
-      const offsets = await fetchTopicOffsets(this.admin, this.options.topic);
+      const offsets = await settledTopicOffsets(this.admin, this.options.topic);
       return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
     } catch (e) {
       await this.admin.disconnect().catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { settledTopicOffsets } from '@hookline/kafka';
 import { pollUntil } from './poll-until';
 import type { TopicCollector } from './topic-collector';
 
@@ -16,7 +17,7 @@ export async function waitForGroupCaughtUp(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await settledTopicOffsets(admin, topic);
     await pollUntil(
       async () => {
         const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
@@ -44,7 +45,7 @@ export async function waitForCollected(
   await admin.connect();
   let ends: { partition: number; high: string; low: string }[];
   try {
-    ends = await admin.fetchTopicOffsets(topic);
+    ends = await settledTopicOffsets(admin, topic);
   } finally {
     await admin.disconnect();
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Producer } from 'kafkajs';
+import { settledTopicOffsets } from '@hookline/kafka';
 import { KafkaHeaders, deliveryId, newId, type DeliveryTask } from '@hookline/contracts';
 import {
   LoopbackReceiver,
@@ -85,7 +86,7 @@ describe(`${DlqReplayer.name} on the real broker`, () => {
     const admin = t.kafka.admin();
     await admin.connect();
     try {
-      return (await admin.fetchTopicOffsets(t.topics.deliveriesDlq)).reduce(
+      return (await settledTopicOffsets(admin, t.topics.deliveriesDlq)).reduce(
         (sum, p) => sum + Number(p.high),
         0,
       );

@@ -8,6 +8,7 @@ import {
   type ConsumedMessage,
   type HandlerContext,
   type RunnerLogger,
+  settledTopicOffsets,
 } from '@hookline/kafka';
 import { readDlqEntry, replayMessage, selects, type DlqEntry, type DlqFilter } from './dlq-entry';
 
@@ -147,7 +148,7 @@ export class DlqReplayer {
       if (!(await admin.listTopics()).includes(topic))
         throw new Error(`topic ${topic} does not exist`);
       const ends = new Map<number, bigint>();
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await settledTopicOffsets(admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
       }
       return ends;
