@@ -12,7 +12,13 @@ import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
 import { fanoutPace, hopLatency } from './hop-latency';
 import { INGEST_FANOUT_SIZES, ingestFanoutScenario } from './ingest-fanout-scenario';
-import { percentile, processStats, processTreeStats } from './process-stats';
+import {
+  percentile,
+  pipelineCpuSeconds,
+  PIPELINE,
+  processStats,
+  processTreeStats,
+} from './process-stats';
 import { BenchProgress } from './bench-progress';
 import { compareReports, readReport } from './bench-compare';
 import { scaleOut, scaleOutFigures, scaleOutTable } from './scale-out';
@@ -235,9 +241,7 @@ async function main() {
     // The figure the machine's noise affects least: CPU of every process of the pipeline (services,
     // Kafka, Postgres; not the receivers or the load) per delivery received.
     if (out.ledger?.received) {
-      const pipeline = Object.entries(services)
-        .filter(([k]) => k !== 'receivers')
-        .reduce((sum, [, s]) => sum + s.cpuSeconds, 0);
+      const pipeline = pipelineCpuSeconds(before, after);
       out.figures.pipeline_cpu_ms_per_delivery = +((pipeline * 1000) / out.ledger.received).toFixed(
         3,
       );
@@ -321,7 +325,7 @@ async function main() {
     return {
       figures: Object.fromEntries(
         Object.keys(after)
-          .filter((k) => k !== 'receivers')
+          .filter((k) => (PIPELINE as readonly string[]).includes(k))
           .map((k) => [
             `${k}_cpu_ms_per_s`,
             Math.round(((after[k]!.cpuSeconds - before[k]!.cpuSeconds) * 1000) / SIZES.idleSeconds),

@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { newId } from '@hookline/contracts';
 import { pollUntil } from '@hookline/testing';
-import { percentile } from './process-stats';
+import { percentile, pipelineCpuSeconds } from './process-stats';
 
 /**
  * The issue's side-by-side workload, over HTTP: tenants × webhooks each, events (each with its
@@ -16,7 +16,6 @@ export const INGEST_FANOUT_SIZES = {
 };
 const CONNECTIONS = 32;
 /** The processes that are the system under test, as the bench's CPU snapshot names them. */
-const SYSTEM = ['registry', 'fanout', 'dispatcher', 'kafka', 'postgres'];
 
 export interface IngestFanoutContext {
   apiUrl: string;
@@ -87,10 +86,7 @@ export async function ingestFanoutScenario(ctx: IngestFanoutContext) {
     { timeoutMs: 60_000 },
   ).catch(async () => (await ctx.attemptsLogged()) - logged0);
   const cpu1 = ctx.cpuNow();
-  const cpuSeconds = SYSTEM.reduce(
-    (sum, k) => sum + ((cpu1[k]?.cpuSeconds ?? 0) - (cpu0[k]?.cpuSeconds ?? 0)),
-    0,
-  );
+  const cpuSeconds = pipelineCpuSeconds(cpu0, cpu1);
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (v: number, digits = 1) => +v.toFixed(digits);
   return {

@@ -56,3 +56,16 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/** The processes of the pipeline itself — not the receivers, not the load — whose CPU a delivery costs. */
+export const PIPELINE = ['registry', 'fanout', 'dispatcher', 'kafka', 'postgres'] as const;
+
+type CpuSnapshot = Record<string, { cpuSeconds: number } | undefined>;
+
+/** CPU seconds the pipeline's processes used between two snapshots. */
+export function pipelineCpuSeconds(before: CpuSnapshot, after: CpuSnapshot): number {
+  return PIPELINE.reduce(
+    (sum, k) => sum + ((after[k]?.cpuSeconds ?? 0) - (before[k]?.cpuSeconds ?? 0)),
+    0,
+  );
+}

@@ -7,7 +7,7 @@ import {
   type TestTopics,
 } from '@hookline/testing';
 import { BatchingProducer, ProducerClosedError } from './batching-producer';
-import { settledTopicOffsets } from './changelog-reader';
+import { settledTopicOffsets } from './topic-admin';
 import { createKafka } from './kafka-client';
 
 describe(BatchingProducer.name, () => {

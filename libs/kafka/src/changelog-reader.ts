@@ -1,40 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
-
-/** How long a fetch of end offsets waits for partitions whose leadership is still settling. */
-const SETTLING_RETRY_MS = 30_000;
-
-/** Errors of a partition whose leader is still being set up (a fresh topic, an election). */
-function isLeadershipSettling(e: unknown): boolean {
-  const type = (e as { type?: unknown } | undefined)?.type;
-  return (
-    type === 'NOT_LEADER_FOR_PARTITION' ||
-    type === 'LEADER_NOT_AVAILABLE' ||
-    type === 'UNKNOWN_TOPIC_OR_PARTITION'
-  );
-}
-
-/**
- * admin.fetchTopicOffsets, retried while the broker is not yet serving the partitions. A topic
- * is listed with a leader (createTopics waitForLeaders) a few hundred milliseconds before that
- * broker answers ListOffsets for it, longer under load, and kafkajs gives up at once on
- * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
- * (a first deployment, a test) fails to start.
- */
-export async function settledTopicOffsets(
-  admin: Admin,
-  topic: string,
-): ReturnType<Admin['fetchTopicOffsets']> {
-  const deadline = Date.now() + SETTLING_RETRY_MS;
-  for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (e) {
-      if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
-      await new Promise((r) => setTimeout(r, waitMs));
-    }
-  }
-}
+import { settledTopicOffsets } from './topic-admin';
 
 export interface ChangelogRecordMeta {
   partition: number;

@@ -8,6 +8,7 @@ import {
   newId,
   type EventEnvelope,
 } from '@hookline/contracts';
+import { settledTopicOffsets } from '@hookline/kafka';
 import { startTracing, stopTracing } from '@hookline/telemetry';
 import {
   TcpProxy,
@@ -63,16 +64,8 @@ describe('EventsController', () => {
     const admin = topics.kafka.admin();
     await admin.connect();
     try {
-      // Right after the topics were made, a busy broker may not have elected their leaders yet.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const offsets = await admin.fetchTopicOffsets(topics.topics.events);
-          return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-        } catch (e) {
-          if (!(e as { retriable?: boolean }).retriable || attempt === 40) throw e;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      const offsets = await settledTopicOffsets(admin, topics.topics.events);
+      return offsets.reduce((sum, p) => sum + Number(p.high), 0);
     } finally {
       await admin.disconnect();
     }
