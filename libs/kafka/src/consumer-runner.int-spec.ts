@@ -1,5 +1,12 @@
-import { KafkaJSNonRetriableError, type Producer } from 'kafkajs';
-import { createTestTopics, pollUntil, uniqueName, type TestTopics } from '@hookline/testing';
+import { connect } from 'node:net';
+import { Kafka, KafkaJSNonRetriableError, logLevel, type Producer } from 'kafkajs';
+import {
+  TcpProxy,
+  createTestTopics,
+  pollUntil,
+  uniqueName,
+  type TestTopics,
+} from '@hookline/testing';
 import { ConsumerRunner } from './consumer-runner';
 import type { ConsumedMessage, ConsumerRunnerOptions } from './consumer-runner.types';
 
@@ -131,4 +138,68 @@ describe(ConsumerRunner.name, () => {
       message: 'everything committed',
     });
   });
+
+  it('should be the only member of its group once the network to Kafka comes back after a cut', async () => {
+    // Every connection, whatever broker the metadata names, goes through a proxy the test cuts.
+    const proxy = await TcpProxy.start(t.brokers[0]!);
+    const throughProxy = new Kafka({
+      clientId: 'cut',
+      brokers: [proxy.address],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 1000,
+      retry: { initialRetryTime: 100, retries: 3 },
+      socketFactory: ({ onConnect }) => connect({ host: '127.0.0.1', port: proxy.port }, onConnect),
+    });
+    const topic = t.topics.events;
+    const groupId = uniqueName('cut');
+    const seen = new Set<string>();
+    // Work that finishes while the network is cut: its commit fails mid-crash (the race in which
+    // both kafkajs and the runner used to bring a consumer back).
+    let finishSlow!: () => void;
+    const slow = new Promise<void>((resolve) => (finishSlow = resolve));
+    const sut = runner({
+      kafka: throughProxy,
+      groupId,
+      topics: [topic],
+      commitIntervalMs: 20,
+      handle: async (m) => {
+        if (m.value!.toString() === 'slow') await slow;
+        seen.add(m.value!.toString());
+      },
+    });
+    try {
+      await sut.start();
+      await pollUntil(() => sut.consuming, { message: 'joined' });
+      await write(topic, ['before', 'slow']);
+      await pollUntil(() => seen.has('before'), { message: 'consumed before the cut' });
+
+      await proxy.close();
+      setTimeout(finishSlow, 300);
+      await pollUntil(() => !sut.consuming, { timeoutMs: 30_000, message: 'crashed' });
+      // Long enough for kafkajs's retries to run out and for restarts to be scheduled.
+      await new Promise((r) => setTimeout(r, 6000));
+      await proxy.open();
+
+      await pollUntil(() => sut.consuming, { timeoutMs: 60_000, message: 'joined again' });
+      const after = Array.from({ length: 20 }, (_, i) => `after-${i}`);
+      for (let p = 0; p < 3; p++) await write(topic, after.slice(p * 7, p * 7 + 7), p);
+      await pollUntil(() => after.every((v) => seen.has(v)), {
+        timeoutMs: 60_000,
+        message: 'consumed after the cut',
+      });
+      // A consumer from before the cut that came back on its own would hold partitions unread.
+      const admin = t.kafka.admin();
+      await admin.connect();
+      try {
+        const {
+          groups: [group],
+        } = await admin.describeGroups([groupId]);
+        expect(group!.members).toHaveLength(1);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await proxy.close();
+    }
+  }, 150_000);
 });

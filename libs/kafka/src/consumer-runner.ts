@@ -15,9 +15,9 @@ import { PartitionProgress } from './partition-progress';
  * with `whenFull: 'wait'`, its batch waits for room); a message not yet due pauses its partition,
  * sought back to it, until a timer resumes it when it falls due.
  *
- * A consumer that kafkajs gives up on (a crash it will not restart itself) is disconnected and
- * created again, with capped exponential backoff; `health()` says whether it is consuming and for
- * how long it has not been.
+ * A consumer that crashes is disconnected and created again by the runner alone (kafkajs's own
+ * restart is turned off), with capped exponential backoff; `health()` says whether it is consuming
+ * and for how long it has not been.
  */
 export class ConsumerRunner {
   private consumer?: Consumer;
@@ -31,15 +31,11 @@ export class ConsumerRunner {
   private commitTimer?: NodeJS.Timeout;
   private committing?: Promise<void>;
   private restarting?: Promise<void>;
-  /** kafkajs announced it restarts the consumer itself (a crash with `restart: true`). */
-  private selfRestarting = false;
   private started = false;
   private stopping = false;
   private joined = false;
   private lastHealthyAt = 0;
   private wakeRestart?: () => void;
-  /** Re-creates the consumer when a restart kafkajs announced has not rejoined in time. */
-  private selfRestartWatchdog?: NodeJS.Timeout;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     this.work = new InflightWork(
@@ -105,18 +101,22 @@ export class ConsumerRunner {
       heartbeatInterval: o.heartbeatIntervalMs ?? 3000,
       maxWaitTimeInMs: o.maxWaitMs ?? 50,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 64 * 1024,
+      // The runner is the only one that restarts: kafkajs's own restart runs on a timer that a
+      // disconnect racing the crash does not cancel, and brings back a consumer the runner has
+      // already replaced — a second member of the group that holds partitions and reads nothing.
+      retry: { retries: 5, restartOnFailure: async () => false },
     });
     const generation = ++this.generation;
     this.consumer = consumer;
     // Pauses belong to the consumer that made them; the new one re-establishes its own.
     this.holds.clear();
-    this.selfRestarting = false;
     const current = () => generation === this.generation;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       if (current()) this.onAssignment(e.payload.memberAssignment);
+      else this.retire(consumer);
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      if (current()) this.onCrash(e.payload.error, e.payload.restart);
+      if (current()) this.onCrash(e.payload.error);
     });
     if (o.onReadTo) {
       const onReadTo = o.onReadTo;
@@ -131,32 +131,33 @@ export class ConsumerRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 16,
-      eachBatch: (payload) => (current() ? this.onBatch(payload) : Promise.resolve()),
+      eachBatch: (payload) => {
+        if (current()) return this.onBatch(payload);
+        this.retire(consumer);
+        return Promise.resolve();
+      },
     });
   }
 
-  private onCrash(error: Error, restart: boolean): void {
+  /**
+   * A replaced consumer that is still (or again) in the group leaves it: otherwise it keeps its
+   * partitions and heartbeats while nothing reads them.
+   */
+  private retire(consumer: Consumer): void {
+    this.options.log.warn(
+      { consumer: this.options.name },
+      'a replaced consumer was still in the group; disconnecting it',
+    );
+    void this.bounded(consumer.disconnect(), 'disconnect').catch(() => undefined);
+  }
+
+  private onCrash(error: Error): void {
     this.setJoined(false);
     this.options.log.error(
-      { err: error, consumer: this.options.name, restart },
-      restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed; re-creating it',
+      { err: error, consumer: this.options.name },
+      'consumer crashed; re-creating it',
     );
-    this.selfRestarting = restart;
-    clearTimeout(this.selfRestartWatchdog);
-    if (!restart) return void this.restart();
-    // kafkajs restarts on a timer of its own, and a restart of its that hangs (broker unreachable
-    // mid-join) says nothing more: no crash, no join. Past the bound the runner does it instead.
-    const boundMs = this.options.selfRestartTimeoutMs ?? 60_000;
-    const generation = this.generation;
-    this.selfRestartWatchdog = setTimeout(() => {
-      if (generation !== this.generation || this.joined || this.stopping) return;
-      this.options.log.warn(
-        { consumer: this.options.name, boundMs },
-        'kafkajs did not restart the consumer in time; re-creating it',
-      );
-      void this.restart();
-    }, boundMs);
-    this.selfRestartWatchdog.unref();
+    void this.restart();
   }
 
   /** Replaces a dead consumer, retrying with backoff until one joins or stop() is called. */
@@ -187,7 +188,7 @@ export class ConsumerRunner {
       try {
         // A launch straddling the broker's return can hang in kafkajs (connect or join never
         // settles, no crash): bounded, so the loop drops that consumer and makes another.
-        const boundMs = this.options.selfRestartTimeoutMs ?? 60_000;
+        const boundMs = this.options.startTimeoutMs ?? 60_000;
         await withDeadline(
           this.launch(),
           boundMs,
@@ -303,8 +304,6 @@ export class ConsumerRunner {
     this.holds.reassigned(byTopic, next);
     this.assigned = next;
     this.assignedByTopic = byTopic;
-    this.selfRestarting = false;
-    clearTimeout(this.selfRestartWatchdog);
     this.setJoined(true);
     this.options.onAssignment?.(byTopic);
   }
@@ -346,7 +345,7 @@ export class ConsumerRunner {
       log.warn({ err: e, consumer: name }, 'offset commit failed; will retry');
       // "Consumer group was not initialized": kafkajs stopped this consumer without a CRASH event.
       const dead = (e as { retriable?: boolean }).retriable === false;
-      if (dead && consumer === this.consumer && !this.selfRestarting && !this.stopping) {
+      if (dead && consumer === this.consumer && !this.stopping) {
         void this.restart();
       }
     }
@@ -380,7 +379,6 @@ export class ConsumerRunner {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     clearInterval(this.commitTimer);
-    clearTimeout(this.selfRestartWatchdog);
     this.holds.clear();
     this.wakeRestart?.();
     this.work.wakeWaiters();

@@ -105,11 +105,10 @@ export interface ConsumerRunnerOptions {
   /** Delay before re-creating a dead consumer: initialMs doubling up to maxMs (500 ms, 30 s). */
   restartBackoff?: { initialMs?: number; maxMs?: number };
   /**
-   * A consumer the runner re-creates must start, and one kafkajs says it restarts itself must
-   * rejoin, within this long, or the runner (re-)creates it again (default 60 s: above a join's
-   * rebalance wait).
+   * A consumer the runner re-creates must start within this long, or the runner drops it and
+   * makes another (default 60 s: above a join's rebalance wait).
    */
-  selfRestartTimeoutMs?: number;
+  startTimeoutMs?: number;
   /** Not consuming for longer than this makes `health().live` false (default 2 min). */
   unhealthyAfterMs?: number;
   sessionTimeoutMs?: number;
