@@ -190,6 +190,8 @@ async function main() {
     logPrefix: 'bench',
     partitions: 6,
     logLevel: 'warn',
+    // The bench measures capacity: per-project rate limits would measure themselves instead.
+    extraEnv: { HOOKLINE_API_RATE_LIMIT: '0', HOOKLINE_INGEST_RATE_LIMIT: '0' },
   });
   const pids = () => ({
     registry: hl.services.registry.pid!,

@@ -1,9 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { ApiKeyScope } from '@hookline/contracts';
 
 /** Who is calling: the API key's id and its project. Every query of a handler is scoped by projectId. */
 export interface CallerKey {
   keyId: string;
   projectId: string;
+  /** The API key's scope; unset for a portal link (which carries its own read-only flag). */
+  scope?: ApiKeyScope;
   /** Set when the caller holds a portal link rather than an API key. */
   portalSessionId?: string;
 }
