@@ -23,8 +23,13 @@ export function setCaller(ctx: ExecutionContext, caller: CallerKey): void {
   }
 }
 
-export const CurrentKey = createParamDecorator((_: unknown, ctx: ExecutionContext): CallerKey => {
+/** The caller recorded by the guard; undefined on a route no API key guard ran on. */
+export function callerOf(ctx: ExecutionContext): CallerKey | undefined {
   return ctx.getType() === 'rpc'
-    ? ctx.switchToRpc().getContext<Record<symbol, CallerKey>>()[RPC_CALLER]!
-    : ctx.switchToHttp().getRequest<{ caller: CallerKey }>().caller;
-});
+    ? ctx.switchToRpc().getContext<Record<symbol, CallerKey | undefined>>()[RPC_CALLER]
+    : ctx.switchToHttp().getRequest<{ caller?: CallerKey }>().caller;
+}
+
+export const CurrentKey = createParamDecorator((_: unknown, ctx: ExecutionContext): CallerKey =>
+  callerOf(ctx)!,
+);

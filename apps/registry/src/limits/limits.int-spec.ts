@@ -1,7 +1,9 @@
 import { request } from 'node:http';
+import { status } from '@grpc/grpc-js';
 import { Pool } from 'pg';
 import { deliveryId, newId } from '@hookline/contracts';
-import { pollUntil } from '@hookline/testing';
+import { HooklineGrpcClient, HooklineGrpcError } from '@hookline/sdk/grpc';
+import { freePort, pollUntil } from '@hookline/testing';
 import { startRegistry, type RegistryHarness, type SharedStack } from '../testing/registry-harness';
 import { ProjectRateLimitInterceptor } from './project-rate-limit.interceptor';
 
@@ -68,6 +70,7 @@ describe(ProjectRateLimitInterceptor.name, () => {
           HOOKLINE_API_RATE_BURST: '5',
           HOOKLINE_INGEST_RATE_LIMIT: '100',
           HOOKLINE_INGEST_RATE_BURST: '100',
+          HOOKLINE_GRPC_PORT: String(await freePort()),
         },
         r,
       );
@@ -118,6 +121,34 @@ describe(ProjectRateLimitInterceptor.name, () => {
         async () => (await tight.call('GET', '/v1/webhooks', { token: a.apiKey })).status === 200,
         { timeoutMs: 5000, message: 'a token back' },
       );
+    });
+
+    it('should limit gRPC calls from the same bucket, as RESOURCE_EXHAUSTED', async () => {
+      const p = await r.project('Busy over gRPC');
+      const client = new HooklineGrpcClient({
+        address: `127.0.0.1:${tight.config.HOOKLINE_GRPC_PORT}`,
+        apiKey: p.apiKey,
+      });
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 9 }, () =>
+            client.webhooks.page().then(
+              () => 'ok',
+              (e: unknown) => e,
+            ),
+          ),
+        );
+        const refused = answers.filter(
+          (a): a is HooklineGrpcError => a instanceof HooklineGrpcError,
+        );
+        expect(refused.length).toBeGreaterThanOrEqual(2);
+        for (const e of refused) {
+          expect(e.status).toBe(status.RESOURCE_EXHAUSTED);
+          expect(e.code).toBe('rate_limited');
+        }
+      } finally {
+        client.close();
+      }
     });
 
     it('should not limit the admin token', async () => {

@@ -8,7 +8,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { catchError, throwError, type Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
-import type { CallerKey } from '../auth/current-key.decorator';
+import { callerOf } from '../auth/current-key.decorator';
 import { ProjectLimits } from './project-limits';
 import {
   ACTION_LIMIT,
@@ -33,8 +33,8 @@ function rateHeaders(v: BucketVerdict, now: number): Record<string, string> {
 }
 
 /**
- * Applies a project's limits to every HTTP route its API key (or portal link) calls, whoever wrote
- * the route: an interceptor runs after the guards, so the caller's project is known, and before the
+ * Applies a project's limits to every HTTP route and gRPC method its API key (or portal link)
+ * calls, whoever wrote the route: an interceptor runs after the guards, so the caller's project is known, and before the
  * handler. Routes choose another bucket or add an action limit by decorator (rate-limit.decorator).
  * Admin-token and unauthenticated routes have no project and are not limited here.
  */
@@ -46,12 +46,14 @@ export class ProjectRateLimitInterceptor implements NestInterceptor {
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http') return next.handle();
-    const http = ctx.switchToHttp();
-    const req = http.getRequest<Request & { caller?: CallerKey }>();
-    const caller = req.caller;
+    const type = ctx.getType();
+    if (type !== 'http' && type !== 'rpc') return next.handle();
+    const caller = callerOf(ctx);
     if (!caller) return next.handle();
-    const res = http.getResponse<Response>();
+    // gRPC answers carry no headers here: a refusal is RESOURCE_EXHAUSTED naming the wait.
+    const http = type === 'http' ? ctx.switchToHttp() : undefined;
+    const req = http?.getRequest<Request>();
+    const res = http?.getResponse<Response>();
     const now = Date.now();
     const bucket = this.reflector.get<RateBucketName>(RATE_BUCKET, ctx.getHandler()) ?? 'api';
     const rate = this.limits.request(bucket, caller.projectId, now);
@@ -64,11 +66,11 @@ export class ProjectRateLimitInterceptor implements NestInterceptor {
             headers,
           ),
         );
-      res.set(headers);
+      res?.set(headers);
     }
     const name = this.reflector.get<ActionLimitName>(ACTION_LIMIT, ctx.getHandler());
     if (!name) return next.handle();
-    const id = typeof req.params.id === 'string' ? req.params.id : undefined;
+    const id = typeof req?.params.id === 'string' ? req.params.id : undefined;
     const action = this.limits.action(name, caller.projectId, id, now);
     if (!action) return next.handle();
     if (!action.verdict.allowed)
