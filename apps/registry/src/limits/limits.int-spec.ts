@@ -291,4 +291,23 @@ describe(ProjectRateLimitInterceptor.name, () => {
     expect((await callFrom(keyGuesser, r.url, 'GET', '/v1/webhooks', p.apiKey)).status).toBe(429);
     expect((await r.call('GET', '/v1/webhooks', { token: p.apiKey })).status).toBe(200);
   });
+  it('should count by the forwarded client address behind a trusted proxy', async () => {
+    const proxied = await startRegistry(
+      { HOOKLINE_TRUST_PROXY: '1', HOOKLINE_AUTH_FAILURES_PER_MINUTE: '1' },
+      r,
+    );
+    try {
+      const call = (client: string, token: string) =>
+        fetch(`${proxied.url}/v1/projects`, {
+          headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client },
+        }).then((res) => res.status);
+      expect(await call('203.0.113.9', 'admin_guess_1_xxxxxxxx')).toBe(401);
+      expect(await call('203.0.113.9', 'admin_guess_2_xxxxxxxx')).toBe(401);
+      expect(await call('203.0.113.9', proxied.adminToken)).toBe(429);
+      // The proxy's own address (every client's socket) is not the one locked out.
+      expect(await call('203.0.113.10', proxied.adminToken)).toBe(200);
+    } finally {
+      await proxied.stop();
+    }
+  });
 });
