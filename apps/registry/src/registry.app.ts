@@ -21,6 +21,12 @@ import { RouteCatalog } from './openapi/route-catalog';
 /** Ingest accepts events up to 256 KiB; larger bodies answer 413. */
 export const MAX_BODY = '256kb';
 
+/** `true`/`false`, a hop count, or addresses and subnets, as Express reads `trust proxy`. */
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
 /**
  * Builds the registry's Nest application (used by main.ts and by the tests): the HTTP API, and the
  * gRPC server, which binds on startGrpcServer.
@@ -33,6 +39,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   const log = app.get<Logger>(LOGGER);
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (config.HOOKLINE_TRUST_PROXY) app.set('trust proxy', trustProxy(config.HOOKLINE_TRUST_PROXY));
   const errors = new ApiExceptionFilter(log);
   const json = express.json({ limit: MAX_BODY, strict: false, type: 'application/json' });
   if (hasOwnOpsPort(config)) {

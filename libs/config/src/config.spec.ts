@@ -42,6 +42,26 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ HOOKLINE_ALLOW_HTTP: 'maybe' })).toThrow(/^HOOKLINE_ALLOW_HTTP/);
   });
 
+  it('should read the limits, with generous defaults and 0 for none', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      HOOKLINE_API_RATE_LIMIT: 100,
+      HOOKLINE_API_RATE_BURST: 200,
+      HOOKLINE_INGEST_RATE_LIMIT: 2000,
+      HOOKLINE_MAX_WEBHOOKS_PER_PROJECT: 1000,
+      HOOKLINE_TEST_PINGS_PER_MINUTE: 10,
+      HOOKLINE_AUTH_LOCKOUT: 60_000,
+    });
+    expect(parseConfig({ HOOKLINE_API_RATE_LIMIT: '0.5' }).HOOKLINE_API_RATE_LIMIT).toBe(0.5);
+    expect(() => parseConfig({ HOOKLINE_API_RATE_LIMIT: '-1' })).toThrow(
+      /^HOOKLINE_API_RATE_LIMIT/,
+    );
+    expect(() => parseConfig({ HOOKLINE_API_RATE_BURST: '0' })).toThrow(/^HOOKLINE_API_RATE_BURST/);
+    expect(() => parseConfig({ HOOKLINE_AUTH_LOCKOUT: 'a while' })).toThrow(
+      /^HOOKLINE_AUTH_LOCKOUT/,
+    );
+  });
+
   it('should require an encryption key in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
     const key = Buffer.alloc(32, 7).toString('base64');

@@ -148,6 +148,29 @@ const EnvSchema = z.object({
   HOOKLINE_CONSOLE_DIR: z.string().default('dist/console'),
   /** Origins allowed to frame /console (the embeddable portal), space-separated; `*` any. */
   HOOKLINE_CONSOLE_FRAME_ANCESTORS: z.string().default('*'),
+  /** Requests per second one project may make to the API, per registry replica; 0: no limit. */
+  HOOKLINE_API_RATE_LIMIT: z.coerce.number().min(0).default(100),
+  /** Requests a project may make at once after a quiet spell (the token bucket's size). */
+  HOOKLINE_API_RATE_BURST: z.coerce.number().int().min(1).default(200),
+  /** Events per second one project may publish with POST /v1/events, per replica; 0: no limit. */
+  HOOKLINE_INGEST_RATE_LIMIT: z.coerce.number().min(0).default(2000),
+  HOOKLINE_INGEST_RATE_BURST: z.coerce.number().int().min(1).default(4000),
+  /** Webhooks one project may have; 0: no limit. */
+  HOOKLINE_MAX_WEBHOOKS_PER_PROJECT: z.coerce.number().int().min(0).default(1000),
+  /** Test pings (POST /v1/webhooks/{id}/test) per webhook per minute; 0: no limit. */
+  HOOKLINE_TEST_PINGS_PER_MINUTE: z.coerce.number().int().min(0).default(10),
+  /** Redeliveries per project per minute; 0: no limit. */
+  HOOKLINE_REDELIVERIES_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+  /** Bad credentials (API keys, portal links, admin token) one client address may present per minute before it is refused; 0: no limit. */
+  HOOKLINE_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(20),
+  /** How long an address that presented too many bad credentials is refused (429). */
+  HOOKLINE_AUTH_LOCKOUT: duration(1000, 24 * 3_600_000).default(60_000),
+  /**
+   * Express's `trust proxy`: which X-Forwarded-For hops name the client (a hop count, `true`, or
+   * addresses); unset: the socket's address. Behind a load balancer set it, or every client shares
+   * the balancer's address in the failed-credential count.
+   */
+  HOOKLINE_TRUST_PROXY: z.string().min(1).optional(),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ...KAFKA_ENV_SHAPE,
   /** retention.ms of the retry tiers Hookline creates: a waiting task must outlive its delay. */

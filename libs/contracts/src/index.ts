@@ -11,3 +11,4 @@ export * from './webhook-state';
 export * from './text';
 export * from './payload-format';
 export * from './grpc';
+export * from './api-key';

@@ -3,6 +3,7 @@ import { HttpTransport } from './http-transport';
 import { PageIterator } from './page-iterator';
 import type {
   ApiKey,
+  CreateApiKeyOptions,
   CreateWebhookOptions,
   Delivery,
   DeliveryFilters,
@@ -42,6 +43,17 @@ export interface HooklineClientOptions {
 
 const seg = encodeURIComponent;
 
+/** The body of a new key: only the fields given (the API refuses unknown ones). */
+function apiKeyBody(opts: CreateApiKeyOptions): Record<string, string> {
+  const body: Record<string, string> = {};
+  if (opts.name) body.name = opts.name;
+  if (opts.scope) body.scope = opts.scope;
+  if (opts.expiresAt)
+    body.expires_at =
+      opts.expiresAt instanceof Date ? opts.expiresAt.toISOString() : opts.expiresAt;
+  return body;
+}
+
 /**
  * Typed client of the Hookline HTTP API. A non-2xx answer throws HooklineApiError (status and the
  * API's error body); an unreachable API throws HooklineConnectionError. Lists are PageIterators:
@@ -77,10 +89,10 @@ export class HooklineClient {
     /** A new API key of a project (admin token); the answer's `key` is shown once. */
     createKey: (
       projectId: string,
-      opts: { name?: string; adminToken?: string } = {},
+      opts: CreateApiKeyOptions & { adminToken?: string } = {},
     ): Promise<ApiKey & { key: string }> =>
       this.http.request('POST', `/v1/projects/${seg(projectId)}/api-keys`, {
-        body: opts.name ? { name: opts.name } : {},
+        body: apiKeyBody(opts),
         token: opts.adminToken ?? this.options.adminToken,
       }),
   };
@@ -95,9 +107,14 @@ export class HooklineClient {
   };
 
   readonly apiKeys = {
-    /** The answer's `key` is the only time the secret is shown. */
-    create: (name?: string): Promise<ApiKey & { key: string }> =>
-      this.http.request('POST', '/v1/api-keys', { body: name ? { name } : {} }),
+    /**
+     * The answer's `key` is the only time the secret is shown. A name, or options: `scope` (`read`
+     * keys may only read) and `expiresAt`.
+     */
+    create: (opts: string | CreateApiKeyOptions = {}): Promise<ApiKey & { key: string }> =>
+      this.http.request('POST', '/v1/api-keys', {
+        body: apiKeyBody(typeof opts === 'string' ? { name: opts } : opts),
+      }),
     list: async (): Promise<ApiKey[]> =>
       (await this.http.request<{ data: ApiKey[] }>('GET', '/v1/api-keys')).data,
     /** Refused at once by the API from then on. */

@@ -1,4 +1,5 @@
 import type {
+  ApiKeyScope,
   AttemptResource,
   DeliveryBatch,
   DeliveryResource,
@@ -95,11 +96,23 @@ export interface ApiKey {
   project_id: string;
   name: string | null;
   key_prefix: string;
+  /** `full`: every route; `read`: GET routes only (writes answer 403). */
+  scope: ApiKeyScope;
+  /** Refused (401) from then on; null: never expires. */
+  expires_at: string | null;
   created_at: string;
   created_by: string | null;
   revoked_at: string | null;
   /** Only in the answer of create. */
   key?: string;
+}
+
+/** A new key: its name, scope (default `full`) and expiry (default never). */
+export interface CreateApiKeyOptions {
+  name?: string;
+  scope?: ApiKeyScope;
+  /** An ISO 8601 time or a Date, in the future. */
+  expiresAt?: string | Date;
 }
 
 export interface Project {

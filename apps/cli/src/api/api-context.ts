@@ -29,6 +29,14 @@ export function apiContext(command: Command, io: CliIo, needsKey = true): ApiCon
   return { client: new HooklineClient({ baseUrl, apiKey }), json: Boolean(flags.json), io };
 }
 
+/** `--admin-token`, else HOOKLINE_ADMIN_TOKEN, for the calls that need the registry's admin token. */
+export function adminToken(io: CliIo, flag: string | undefined): string {
+  const token = flag ?? io.env.HOOKLINE_ADMIN_TOKEN;
+  if (!token)
+    throw new UsageError('no admin token: set HOOKLINE_ADMIN_TOKEN or pass --admin-token');
+  return token;
+}
+
 /** The SDK's errors as one line and an exit code. */
 export function toCliError(e: unknown): unknown {
   if (e instanceof HooklineApiError) {

@@ -324,4 +324,51 @@ describe('hookline API commands', () => {
       'hookline: no API key: set HOOKLINE_API_KEY or pass --api-key hlk_…',
     ]);
   });
+  it('should create a read key with an expiry, list it, refuse its writes, revoke it, and mint one with the admin token', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await hookline(
+      'api-keys',
+      'create',
+      '--name',
+      'reader',
+      '--scope',
+      'read',
+      '--expires-at',
+      expiresAt,
+      '--json',
+    );
+    expect(created.code).toBe(0);
+    const key = created.json();
+    expect(key).toMatchObject({ name: 'reader', scope: 'read', expires_at: expiresAt });
+
+    const table = await hookline('api-keys', 'list');
+    expect(table.io.stdout[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+SCOPE\s+EXPIRES\s+REVOKED$/);
+    expect(table.io.stdout.find((l) => l.startsWith(key.id))).toMatch(/reader\s+hlk_\S+\s+read\s/);
+
+    const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_API_KEY: key.key });
+    expect(await runCli(['webhooks', 'list'], { io })).toBe(0);
+    const write = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_API_KEY: key.key });
+    const code = await runCli(
+      ['webhooks', 'create', '--url', 'http://127.0.0.1:4000/hook', '--events', '*'],
+      { io: write },
+    );
+    expect(code).toBe(1);
+    expect(write.stderr.join('\n')).toMatch(/scope "read".*HTTP 403 insufficient_scope/);
+
+    expect((await hookline('api-keys', 'revoke', key.id)).io.stdout).toEqual([`Revoked ${key.id}`]);
+    const bad = await hookline('api-keys', 'create', '--scope', 'admin');
+    expect(bad.code).not.toBe(0);
+
+    const projectId = (await hookline('api-keys', 'list', '--json')).json()[0].project_id;
+    const minted = new CapturedIo({ HOOKLINE_API_URL: apiUrl, HOOKLINE_ADMIN_TOKEN: adminToken });
+    expect(
+      await runCli(['api-keys', 'mint', projectId, '--name', 'ops', '--scope', 'read'], {
+        io: minted,
+      }),
+    ).toBe(0);
+    expect(minted.stdout.find((l) => l.startsWith('scope'))).toMatch(/read/);
+    expect(minted.stdout.find((l) => l.startsWith('key '))).toMatch(/hlk_/);
+    const noAdmin = await hookline('api-keys', 'mint', projectId);
+    expect(noAdmin.code).not.toBe(0);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io';
+import { registerApiKeysCommand } from './api-keys.command';
 import { registerDeliveriesCommand } from './deliveries.command';
 import { registerEventTypesCommand } from './event-types.command';
 import { registerEventsCommands } from './events.command';
@@ -11,4 +12,5 @@ export function registerApiCommands(program: Command, io: CliIo): void {
   registerEventsCommands(program, io);
   registerEventTypesCommand(program, io);
   registerDeliveriesCommand(program, io);
+  registerApiKeysCommand(program, io);
 }

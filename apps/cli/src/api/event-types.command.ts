@@ -5,7 +5,7 @@ import { HooklineApiError } from '@hookline/sdk';
 import type { CliIo } from '../cli-io';
 import { UsageError } from '../exit-codes';
 import { printJson, printTable } from '../output';
-import { apiAction } from './api-context';
+import { adminToken, apiAction } from './api-context';
 
 function readCatalogFile(path: string): CatalogFile {
   let parsed: unknown;
@@ -20,13 +20,6 @@ function readCatalogFile(path: string): CatalogFile {
     throw new UsageError(`${path} is not a catalog file: ${issues}`);
   }
   return file.data;
-}
-
-function adminToken(io: CliIo, flag: string | undefined): string {
-  const token = flag ?? io.env.HOOKLINE_ADMIN_TOKEN;
-  if (!token)
-    throw new UsageError('no admin token: set HOOKLINE_ADMIN_TOKEN or pass --admin-token');
-  return token;
 }
 
 /** `hookline event-types` (list), `… import <file>`, `… codegen --out <file.ts>`. */

@@ -1,11 +1,9 @@
 import { Controller, UseGuards } from '@nestjs/common';
-import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
 import { ApiRoute, RouteBody, RouteParam } from '../openapi/api-route.decorator';
+import { CreateApiKeyBody, newApiKey } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
-
-const CreateApiKeyBody = z.object({ name: z.string().min(1).max(200).optional() }).strict();
 const tag = 'API keys';
 
 @Controller()
@@ -14,15 +12,15 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @ApiRoute('post', '/v1/api-keys', {
-    summary: 'Create an API key (its secret is shown once)',
+    summary: 'Create an API key (its secret is shown once); scope full or read, optional expiry',
     tag,
     auth: 'api_key',
     body: CreateApiKeyBody,
     bodyOptional: true,
     status: 201,
   })
-  create(@CurrentKey() caller: CallerKey, @RouteBody() body: z.infer<typeof CreateApiKeyBody>) {
-    return this.keys.create(caller.projectId, body.name ?? null, caller.keyId);
+  create(@CurrentKey() caller: CallerKey, @RouteBody() body: CreateApiKeyBody) {
+    return this.keys.create(caller.projectId, newApiKey(body), caller.keyId);
   }
 
   @ApiRoute('get', '/v1/api-keys', {
@@ -35,10 +33,12 @@ export class ApiKeysController {
   }
 
   @ApiRoute('delete', '/v1/api-keys/{id}', {
-    summary: 'Revoke an API key; it is refused at once',
+    summary:
+      'Revoke an API key; it is refused at once. The last unexpired key of scope full cannot be revoked (409).',
     tag,
     auth: 'api_key',
     status: 204,
+    errors: [409],
   })
   async revoke(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string) {
     await this.keys.revoke(caller.projectId, id);

@@ -139,6 +139,128 @@ describe(ApiKeysController.name, () => {
     }
   });
 
+  describe('scopes and expiry', () => {
+    const create = async (token: string, body: Record<string, unknown>) =>
+      r.call('POST', '/v1/api-keys', { token, body });
+
+    it('should let a read key call GET routes and refuse POST, PATCH and DELETE with 403 naming the scope', async () => {
+      const hook = await r.call('POST', '/v1/webhooks', {
+        token: owner.apiKey,
+        body: { url: 'http://127.0.0.1:4000/hook', events: ['*'] },
+      });
+      expect(hook.status).toBe(201);
+      const read = await create(owner.apiKey, { name: 'dashboards', scope: 'read' });
+      expect(read.status).toBe(201);
+      expect(read.body).toMatchObject({ scope: 'read', expires_at: null });
+      const token = read.body.key as string;
+
+      for (const path of ['/v1/webhooks', `/v1/webhooks/${hook.body.id}`, '/v1/api-keys'])
+        expect((await r.call('GET', path, { token })).status).toBe(200);
+      const writes: Array<[string, string, unknown]> = [
+        ['POST', '/v1/webhooks', { url: 'http://127.0.0.1:4000/hook', events: ['*'] }],
+        ['PATCH', `/v1/webhooks/${hook.body.id}`, { description: 'no' }],
+        ['DELETE', `/v1/webhooks/${hook.body.id}`, undefined],
+        ['POST', '/v1/api-keys', { name: 'escalate' }],
+        ['DELETE', `/v1/api-keys/${read.body.id}`, undefined],
+      ];
+      for (const [method, path, body] of writes) {
+        const res = await r.call(method, path, { token, body });
+        expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+        expect(res.body.error.code).toBe('insufficient_scope');
+        expect(res.body.error.message).toMatch(/scope "read"/);
+      }
+      // Nothing was changed by the refused calls.
+      const after = await r.call('GET', `/v1/webhooks/${hook.body.id}`, { token: owner.apiKey });
+      expect(after.body.description).toBeNull();
+    });
+
+    it('should refuse an expired key with 401, cached or not', async () => {
+      const expiresAt = new Date(Date.now() + 1500).toISOString();
+      const soon = await create(owner.apiKey, { name: 'soon', expires_at: expiresAt });
+      expect(soon.status).toBe(201);
+      expect(soon.body).toMatchObject({ scope: 'full', expires_at: expiresAt });
+      // Cached by its first use; the cache must still see the instant pass.
+      expect((await r.call('GET', '/v1/webhooks', { token: soon.body.key })).status).toBe(200);
+      await pollUntil(
+        async () => (await r.call('GET', '/v1/webhooks', { token: soon.body.key })).status === 401,
+        { timeoutMs: 10_000, message: 'expired key refused' },
+      );
+      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
+
+      // Never used before its expiry: refused by the lookup itself.
+      const unused = await create(owner.apiKey, {
+        name: 'unused',
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      const pg = new Client({ connectionString: r.db.url });
+      await pg.connect();
+      try {
+        await pg.query(
+          `update api_keys set expires_at = now() - interval '1 second' where id = $1`,
+          [unused.body.id],
+        );
+      } finally {
+        await pg.end();
+      }
+      const refused = await r.call('GET', '/v1/webhooks', { token: unused.body.key });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.message).toMatch(/expired/);
+    });
+
+    it('should refuse an expiry in the past and an unknown scope with 400 naming the field', async () => {
+      const res = await create(owner.apiKey, {
+        scope: 'admin',
+        expires_at: '2020-01-01T00:00:00Z',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'expires_at',
+        'scope',
+      ]);
+    });
+
+    it('should refuse to revoke the last unexpired full key of a project with 409', async () => {
+      const p = await r.project('Lockout');
+      const [first] = (await r.call('GET', '/v1/api-keys', { token: p.apiKey })).body.data;
+      const alone = await r.call('DELETE', `/v1/api-keys/${first.id}`, { token: p.apiKey });
+      expect(alone.status).toBe(409);
+      expect(alone.body.error.message).toMatch(/last unexpired API key of scope "full"/);
+
+      // A read key does not keep the project manageable; a full one that expires later does.
+      await create(p.apiKey, { scope: 'read' });
+      expect((await r.call('DELETE', `/v1/api-keys/${first.id}`, { token: p.apiKey })).status).toBe(
+        409,
+      );
+      const later = await create(p.apiKey, {
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+      expect((await r.call('DELETE', `/v1/api-keys/${first.id}`, { token: p.apiKey })).status).toBe(
+        204,
+      );
+      const last = await r.call('DELETE', `/v1/api-keys/${later.body.id}`, {
+        token: later.body.key,
+      });
+      expect(last.status).toBe(409);
+      expect((await r.call('GET', '/v1/webhooks', { token: later.body.key })).status).toBe(200);
+    });
+
+    it('should let only one of two full keys revoking each other at once win', async () => {
+      const p = await r.project('Race');
+      const [first] = (await r.call('GET', '/v1/api-keys', { token: p.apiKey })).body.data;
+      const second = (await create(p.apiKey, {})).body;
+      const answers = await Promise.all([
+        r.call('DELETE', `/v1/api-keys/${second.id}`, { token: p.apiKey }),
+        r.call('DELETE', `/v1/api-keys/${first.id}`, { token: second.key }),
+      ]);
+      // The loser is refused by the check (409), or, when it came second, as a revoked key (401).
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 204)).toHaveLength(1);
+      expect([401, 409]).toContain(statuses.find((s) => s !== 204));
+      const survivor = statuses[0] === 204 ? p.apiKey : second.key;
+      expect((await r.call('GET', '/v1/api-keys', { token: survivor })).status).toBe(200);
+    });
+  });
+
   it('should answer 400 naming the field for a bad name or an unknown field', async () => {
     const res = await r.call('POST', '/v1/api-keys', {
       token: owner.apiKey,

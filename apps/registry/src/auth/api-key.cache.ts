@@ -16,7 +16,9 @@ export const API_KEY_REVOKED_CHANNEL = 'hookline_api_key_revoked';
 const MAX_ENTRIES = 10_000;
 const RECONNECT_MS = 1000;
 
-type Known = Pick<CallerKey, 'keyId' | 'projectId'>;
+type Known = Required<Pick<CallerKey, 'keyId' | 'projectId' | 'scope'>>;
+/** A cached key and when it stops being valid (ms since the epoch; Infinity: never). */
+type Entry = Known & { expiresAtMs: number };
 
 /**
  * Active API keys by hash, so an authenticated request costs no query. A revocation evicts the key
@@ -27,7 +29,7 @@ type Known = Pick<CallerKey, 'keyId' | 'projectId'>;
  */
 @Injectable()
 export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly byHash = new Map<string, Known>();
+  private readonly byHash = new Map<string, Entry>();
   /** Bumped by every eviction: a lookup that started before one may have read a revoked row. */
   private generation = 0;
   private listener?: QueryRunner;
@@ -56,21 +58,31 @@ export class ApiKeyCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.drop();
   }
 
-  /** The active key with this hash, or undefined (unknown or revoked). */
-  async find(hash: string): Promise<Known | undefined> {
+  /**
+   * The active key with this hash, or undefined (unknown, revoked or expired). Expiry is checked on
+   * every hit: it needs no notification, the instant is cached with the key.
+   */
+  async find(hash: string, now = Date.now()): Promise<Known | undefined> {
     const cached = this.byHash.get(hash);
-    if (cached) return cached;
+    if (cached) return cached.expiresAtMs > now ? cached : undefined;
     const generation = this.generation;
-    const row = await this.dataSource
-      .getRepository(ApiKeyEntity)
-      .findOne({ where: { keyHash: hash }, select: ['id', 'projectId', 'keyHash', 'revokedAt'] });
+    const row = await this.dataSource.getRepository(ApiKeyEntity).findOne({
+      where: { keyHash: hash },
+      select: ['id', 'projectId', 'keyHash', 'revokedAt', 'scope', 'expiresAt'],
+    });
     if (!row || row.revokedAt || row.keyHash !== hash) return undefined;
-    const known = { keyId: row.id, projectId: row.projectId };
+    const entry: Entry = {
+      keyId: row.id,
+      projectId: row.projectId,
+      scope: row.scope,
+      expiresAtMs: row.expiresAt?.getTime() ?? Infinity,
+    };
+    if (entry.expiresAtMs <= now) return undefined;
     if (this.listening && generation === this.generation) {
       if (this.byHash.size >= MAX_ENTRIES) this.byHash.clear();
-      this.byHash.set(hash, known);
+      this.byHash.set(hash, entry);
     }
-    return known;
+    return entry;
   }
 
   /**

@@ -49,6 +49,11 @@ export class ApiError extends Error {
     });
   }
 
+  /** 429: a limit of the project or the client; `headers` carries Retry-After and RateLimit-*. */
+  static tooManyRequests(message: string, headers: Record<string, string>) {
+    return new ApiError(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', message, [], headers);
+  }
+
   static fromZod(error: ZodError, where: 'body' | 'query' = 'body') {
     const details = error.issues.flatMap((issue) => {
       const path = fieldPath(issue.path);

@@ -2,6 +2,7 @@ import { Controller, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
+import { ActionLimit } from '../limits/rate-limit.decorator';
 import { ApiRoute, RouteBody, RouteParam, RouteQuery } from '../openapi/api-route.decorator';
 import { DeliveriesService } from './deliveries.service';
 import {
@@ -57,6 +58,7 @@ export class DeliveriesController {
     response: TestResponse,
     errors: [409, 503],
   })
+  @ActionLimit('test_ping')
   test(
     @CurrentKey() caller: CallerKey,
     @RouteParam('id') webhookId: string,
@@ -85,6 +87,7 @@ export class DeliveriesController {
     status: 202,
     errors: [409, 503],
   })
+  @ActionLimit('redeliver')
   redeliver(@CurrentKey() caller: CallerKey, @RouteParam('id') id: string, @RouteBody() _: object) {
     return this.deliveries.redeliver(caller, id);
   }

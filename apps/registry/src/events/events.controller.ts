@@ -2,6 +2,7 @@ import { Controller, Headers, HttpStatus, UseGuards } from '@nestjs/common';
 import { currentTraceHeaders } from '@hookline/kafka';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
+import { RateBucket } from '../limits/rate-limit.decorator';
 import { ApiRoute, RouteBody } from '../openapi/api-route.decorator';
 import {
   IngestEventDocument,
@@ -27,6 +28,7 @@ export class EventsController {
     status: HttpStatus.ACCEPTED,
     errors: [503],
   })
+  @RateBucket('ingest')
   ingest(
     @CurrentKey() caller: CallerKey,
     @RouteBody() body: IngestEventDto,

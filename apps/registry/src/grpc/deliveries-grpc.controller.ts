@@ -1,17 +1,21 @@
-import { Controller, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
 import { parseQuery } from '../common/validation';
 import { ListDeliveriesQuery } from '../deliveries/delivery.dto';
 import { DeliveriesService } from '../deliveries/deliveries.service';
+import { ActionLimit } from '../limits/rate-limit.decorator';
 import { idOf, type Message } from './grpc-request';
+import { ProjectRateLimitInterceptor } from '../limits/project-rate-limit.interceptor';
 import { GrpcStatusFilter } from './grpc-status.filter';
 
 /** hookline.v1.DeliveriesService: the delivery log and redelivery of the HTTP API, over gRPC. */
 @Controller()
 @UseGuards(ApiKeyGuard)
 @UseFilters(GrpcStatusFilter)
+// A hybrid app's microservice takes no global interceptors: the project's limits, set here.
+@UseInterceptors(ProjectRateLimitInterceptor)
 export class DeliveriesGrpcController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
@@ -30,6 +34,7 @@ export class DeliveriesGrpcController {
   }
 
   @GrpcMethod('DeliveriesService', 'RedeliverDelivery')
+  @ActionLimit('redeliver')
   redeliver(@Payload() req: Message, @CurrentKey() caller: CallerKey) {
     return this.deliveries.redeliver(caller, idOf(req));
   }

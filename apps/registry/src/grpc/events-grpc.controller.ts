@@ -1,4 +1,4 @@
-import { Controller, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { Ctx, GrpcMethod, Payload } from '@nestjs/microservices';
 import type { Metadata } from '@grpc/grpc-js';
 import { ApiKeyGuard } from '../auth/auth.guards';
@@ -7,16 +7,21 @@ import { ApiError } from '../common/api-error';
 import { parseBody } from '../common/validation';
 import { IngestEventSchema } from '../events/dto/ingest-event.dto';
 import { EventsService } from '../events/events.service';
+import { RateBucket } from '../limits/rate-limit.decorator';
+import { ProjectRateLimitInterceptor } from '../limits/project-rate-limit.interceptor';
 import { GrpcStatusFilter } from './grpc-status.filter';
 
 /** hookline.v1.EventsService: POST /v1/events over gRPC, idempotent by `id` the same way. */
 @Controller()
 @UseGuards(ApiKeyGuard)
 @UseFilters(GrpcStatusFilter)
+// A hybrid app's microservice takes no global interceptors: the project's limits, set here.
+@UseInterceptors(ProjectRateLimitInterceptor)
 export class EventsGrpcController {
   constructor(private readonly events: EventsService) {}
 
   @GrpcMethod('EventsService', 'PublishEvent')
+  @RateBucket('ingest')
   publish(
     @Payload() req: Record<string, unknown>,
     @CurrentKey() caller: CallerKey,

@@ -233,6 +233,22 @@ describe('registry gRPC API', () => {
     expect((await failure(hl.deliveries.get('del_missing'))).status).toBe(status.NOT_FOUND);
   });
 
+  it('should let a read key list and get, and refuse its writes as PERMISSION_DENIED naming the scope', async () => {
+    const wh = await hl.webhooks.create(url, ['*']);
+    const read = await r.call('POST', '/v1/api-keys', { token: key, body: { scope: 'read' } });
+    const reader = new HooklineGrpcClient({ address, apiKey: read.body.key });
+    try {
+      expect((await reader.webhooks.get(wh.id)).id).toBe(wh.id);
+      expect((await reader.webhooks.page()).data.length).toBeGreaterThan(0);
+      const error = await failure(reader.webhooks.create(url, ['*']));
+      expect(error.status).toBe(status.PERMISSION_DENIED);
+      expect(error.code).toBe('insufficient_scope');
+      expect((await failure(reader.webhooks.delete(wh.id))).status).toBe(status.PERMISSION_DENIED);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('should refuse a call without an API key, or with a wrong or revoked one, as UNAUTHENTICATED', async () => {
     const definition = loadSync([...HOOKLINE_PROTO_FILES], { includeDirs: [hooklineProtoDir()] });
     const raw = rawClient(definition, HOOKLINE_GRPC_SERVICES.webhooks, address);

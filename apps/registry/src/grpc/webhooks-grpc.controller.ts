@@ -1,4 +1,4 @@
-import { Controller, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { GrpcMethod, Payload } from '@nestjs/microservices';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
@@ -11,6 +11,7 @@ import {
 } from '../webhooks/webhook.dto';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { idOf, type Message } from './grpc-request';
+import { ProjectRateLimitInterceptor } from '../limits/project-rate-limit.interceptor';
 import { GrpcStatusFilter } from './grpc-status.filter';
 
 /**
@@ -20,6 +21,8 @@ import { GrpcStatusFilter } from './grpc-status.filter';
 @Controller()
 @UseGuards(ApiKeyGuard)
 @UseFilters(GrpcStatusFilter)
+// A hybrid app's microservice takes no global interceptors: the project's limits, set here.
+@UseInterceptors(ProjectRateLimitInterceptor)
 export class WebhooksGrpcController {
   constructor(private readonly webhooks: WebhooksService) {}
 

@@ -37,11 +37,12 @@ const PORTABLE_JSON = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the body, query or path breaks the schema, or a rule it cannot express',
   401: 'Missing or invalid credentials',
-  403: 'Forbidden',
+  403: 'Forbidden: the admin token is not configured, or a `read` API key called a write',
   404: 'Not found',
   409: 'Conflict with the current state; retry',
   413: 'The body is larger than 256 KiB',
   415: 'The body is not application/json',
+  429: 'A limit of the project (rate, test pings, redeliveries) or of the client address (too many bad credentials); retry after `Retry-After` seconds',
   503: 'A dependency is unavailable; retry after `Retry-After` seconds',
 };
 
@@ -54,6 +55,9 @@ export function errorStatuses(route: ApiRouteSpec): number[] {
   const statuses = new Set<number>(route.errors ?? []);
   if (route.auth !== 'none') statuses.add(401);
   if (route.auth === 'admin') statuses.add(403);
+  // A `read` key may only read; every credentialed route may meet a limit (limits/, auth/).
+  if (route.auth === 'api_key' && route.method !== 'get') statuses.add(403);
+  if (route.auth !== 'none') statuses.add(429);
   if (route.method === 'post' || route.method === 'patch')
     [400, 413, 415].forEach((s) => statuses.add(s));
   if (route.query || hasPathParams) statuses.add(400);

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiKeyGuard } from '../auth/auth.guards';
+import { AuthFailureLimiter } from '../auth/auth-failure.limiter';
 import { secretsEqual } from '../auth/api-key.secret';
 import { CONFIG } from '../infra/tokens';
 
@@ -16,6 +17,7 @@ export class ProjectOrAdminGuard implements CanActivate {
   constructor(
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly apiKeys: ApiKeyGuard,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -26,6 +28,8 @@ export class ProjectOrAdminGuard implements CanActivate {
     }>();
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const admin = this.config.HOOKLINE_ADMIN_TOKEN;
+    // Before the admin check: a locked-out address must not learn that a guess was right.
+    if (token) this.failures.refuseIfLocked(ctx);
     if (token && admin && secretsEqual(token, admin)) {
       req.issuer = { admin: true };
       return true;

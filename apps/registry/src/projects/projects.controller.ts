@@ -1,11 +1,11 @@
 import { Controller, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
+import { CreateApiKeyBody } from '../api-keys/api-key.dto';
 import { AdminTokenGuard } from '../auth/auth.guards';
 import { ApiRoute, RouteBody, RouteParam, RouteQuery } from '../openapi/api-route.decorator';
 import { ProjectsService } from './projects.service';
 
 const CreateProjectBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
-const CreateProjectKeyBody = z.object({ name: z.string().min(1).max(200).optional() }).strict();
 const ListProjectsQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -43,14 +43,15 @@ export class ProjectsController {
   }
 
   @ApiRoute('post', '/v1/projects/{id}/api-keys', {
-    summary: 'Mint an API key for a project (admin token; its secret is shown once)',
+    summary:
+      'Mint an API key for a project (admin token; its secret is shown once): scope full or read, optional expiry',
     tag: 'Projects',
     auth: 'admin',
-    body: CreateProjectKeyBody,
+    body: CreateApiKeyBody,
     bodyOptional: true,
     status: 201,
   })
-  createKey(@RouteParam('id') id: string, @RouteBody() body: z.infer<typeof CreateProjectKeyBody>) {
-    return this.projects.createKey(id, body.name ?? null);
+  createKey(@RouteParam('id') id: string, @RouteBody() body: CreateApiKeyBody) {
+    return this.projects.createKey(id, body);
   }
 }

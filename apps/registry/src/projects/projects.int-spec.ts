@@ -61,6 +61,48 @@ describe(ProjectsController.name, () => {
     expect(missing.status).toBe(404);
   });
 
+  it('should mint a read key with an expiry for an existing project, and a full one back into a project whose keys are all gone', async () => {
+    const project = await r.project('Minted');
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const read = await r.call('POST', `/v1/projects/${project.id}/api-keys`, {
+      token: r.adminToken,
+      body: { name: 'auditor', scope: 'read', expires_at: expiresAt },
+    });
+    expect(read.status).toBe(201);
+    expect(read.body).toMatchObject({
+      project_id: project.id,
+      name: 'auditor',
+      scope: 'read',
+      expires_at: expiresAt,
+      created_by: null,
+    });
+    expect((await r.call('GET', '/v1/webhooks', { token: read.body.key })).status).toBe(200);
+    expect((await r.call('POST', '/v1/api-keys', { token: read.body.key })).status).toBe(403);
+
+    // The project's only full key expired: the admin token is the way back in.
+    const pg = new Client({ connectionString: r.db.url });
+    await pg.connect();
+    try {
+      await pg.query(
+        `update api_keys set expires_at = now() - interval '1 second' where project_id = $1 and scope = 'full'`,
+        [project.id],
+      );
+    } finally {
+      await pg.end();
+    }
+    const full = await r.call('POST', `/v1/projects/${project.id}/api-keys`, {
+      token: r.adminToken,
+    });
+    expect(full.status).toBe(201);
+    expect(full.body).toMatchObject({ scope: 'full', expires_at: null });
+    expect((await r.call('POST', '/v1/api-keys', { token: full.body.key })).status).toBe(201);
+
+    const withKey = await r.call('POST', `/v1/projects/${project.id}/api-keys`, {
+      token: full.body.key,
+    });
+    expect(withKey.status).toBe(401);
+  });
+
   it('should store only the SHA-256 of a key', async () => {
     const { apiKey } = await r.project('Hashed');
     const client = new Client({ connectionString: r.db.url });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan } from 'typeorm';
 import { newId } from '@hookline/contracts';
 import { ProjectEntity } from '@hookline/persistence';
+import { newApiKey, type CreateApiKeyBody } from '../api-keys/api-key.dto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ApiError } from '../common/api-error';
 
@@ -18,7 +19,7 @@ export class ProjectsService {
       const project = manager.getRepository(ProjectEntity).create({ id: newId('project'), name });
       await manager.getRepository(ProjectEntity).insert(project);
       const saved = await manager.getRepository(ProjectEntity).findOneByOrFail({ id: project.id });
-      const key = await this.keys.create(saved.id, 'default', null, manager);
+      const key = await this.keys.create(saved.id, { name: 'default' }, null, manager);
       return {
         id: saved.id,
         name: saved.name,
@@ -44,9 +45,9 @@ export class ProjectsService {
   }
 
   /** A new API key of a project, made by the operator (no key of the project is needed). */
-  async createKey(projectId: string, name: string | null) {
+  async createKey(projectId: string, body: CreateApiKeyBody) {
     const exists = await this.dataSource.getRepository(ProjectEntity).existsBy({ id: projectId });
     if (!exists) throw ApiError.notFound('project');
-    return this.keys.create(projectId, name, null);
+    return this.keys.create(projectId, newApiKey(body), null);
   }
 }

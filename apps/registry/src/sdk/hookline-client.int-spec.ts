@@ -105,6 +105,26 @@ describe(HooklineClient.name, () => {
     });
   });
 
+  it('should create a read key with an expiry, and mint one for the project with the admin token', async () => {
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    const read = await client.apiKeys.create({ name: 'dash', scope: 'read', expiresAt });
+    expect(read).toMatchObject({ scope: 'read', expires_at: expiresAt.toISOString() });
+    const reader = new HooklineClient({ baseUrl: r.url, apiKey: read.key });
+    expect(await reader.webhooks.list().toArray()).toBeDefined();
+    expect(await apiError(reader.apiKeys.create('escalate'))).toMatchObject({
+      status: 403,
+      code: 'insufficient_scope',
+    });
+
+    const admin = new HooklineClient({ baseUrl: r.url, adminToken: r.adminToken });
+    const minted = await admin.projects.createKey(read.project_id, { name: 'ops', scope: 'full' });
+    expect(minted).toMatchObject({ project_id: read.project_id, scope: 'full', expires_at: null });
+    expect(await apiError(reader.apiKeys.revoke(minted.id))).toMatchObject({ status: 403 });
+    await new HooklineClient({ baseUrl: r.url, apiKey: minted.key }).apiKeys.revoke(minted.id);
+    const listed = await client.apiKeys.list();
+    expect(listed.find((k) => k.id === minted.id)?.revoked_at).not.toBeNull();
+  });
+
   it('should list the event types and publish an event', async () => {
     const types = await client.eventTypes.list();
     expect(types.map((t) => t.name)).toEqual(

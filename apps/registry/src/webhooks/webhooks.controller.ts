@@ -29,6 +29,7 @@ export class WebhooksController {
     body: CreateWebhookBody,
     response: WebhookResponse,
     status: 201,
+    errors: [409],
   })
   create(@CurrentKey() caller: CallerKey, @RouteBody() body: CreateWebhookBody) {
     return this.webhooks.create(caller, body);

@@ -41,6 +41,7 @@ export class WebhooksService {
   }
 
   async create(caller: CallerKey, body: CreateWebhookBody): Promise<WebhookResponse> {
+    await this.checkWebhookLimit(caller.projectId);
     await this.eventTypes.checkSubscriptions(body.events);
     const scheme = body.signature_scheme ?? 'standard';
     const secret = this.ownOrGenerated(body.secret, scheme);
@@ -66,6 +67,22 @@ export class WebhooksService {
     // The handshake runs on save; a failure leaves the webhook pending, to retry with /verify.
     const { webhook } = await this.handshake(caller, row);
     return presentWebhook(webhook, secret);
+  }
+
+  /**
+   * HOOKLINE_MAX_WEBHOOKS_PER_PROJECT. Counted before the insert, not under a lock: creates racing
+   * at the limit may pass it by their number, which bounds nothing worse than the limit's purpose.
+   */
+  private async checkWebhookLimit(projectId: string): Promise<void> {
+    const max = this.config.HOOKLINE_MAX_WEBHOOKS_PER_PROJECT;
+    if (max === 0) return;
+    const count = await this.dataSource.getRepository(WebhookEntity).countBy({ projectId });
+    if (count >= max)
+      throw new ApiError(
+        409,
+        'webhook_limit_reached',
+        `this project has ${count} webhooks, the most it may have (HOOKLINE_MAX_WEBHOOKS_PER_PROJECT=${max}); delete one first`,
+      );
   }
 
   /** Runs the endpoint's handshake again; a pass makes a pending webhook active. */

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ApiKeyScope } from '@hookline/contracts';
 
 /** A project's API key. Only a hash of the secret is stored; the key is shown once. */
 @Entity({ name: 'api_keys' })
@@ -27,6 +28,13 @@ export class ApiKeyEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  @Column({ type: 'text', default: 'full' })
+  scope!: ApiKeyScope;
+
+  /** Refused from this instant on; null: never expires. */
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
