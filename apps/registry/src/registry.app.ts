@@ -61,5 +61,12 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestExp
   serveConsole(app, config.HOOKLINE_CONSOLE_DIR);
   app.useGlobalFilters(errors);
   connectGrpcServer(app, config);
+  // Node ends a keep-alive connection after 5 s idle, shorter than clients and load balancers
+  // keep theirs (undici 4 s by its own timer, which a busy client runs late; balancers ~60 s): a
+  // request then goes out on a connection the server has just closed and fails. The server holds
+  // idle connections longer than its clients, as a proxy's upstream should.
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   return app;
 }

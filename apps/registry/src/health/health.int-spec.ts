@@ -1,8 +1,14 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { parseConfig } from '@hookline/config';
-import { createTestDatabase, freePort, testStackEnv, type TestDatabase } from '@hookline/testing';
+import {
+  createTestDatabase,
+  freePort,
+  pollUntil,
+  testStackEnv,
+  type TestDatabase,
+} from '@hookline/testing';
 import { createRegistryApp } from '../registry.app';
 import { startRegistryOpsServer } from './ops-port';
 
@@ -38,6 +44,28 @@ describe('HealthController', () => {
     expect(await res.json()).toEqual({ status: 'ready', checks: { postgres: true, kafka: true } });
     expect(res.status).toBe(200);
   });
+
+  it('should keep an idle keep-alive connection open longer than clients keep theirs', async () => {
+    const { hostname, port } = new URL(base);
+    const socket = connect(Number(port), hostname);
+    const answers: string[] = [];
+    socket.setEncoding('utf8').on('data', (chunk: string) => answers.push(chunk));
+    const ask = async () => {
+      const before = answers.length;
+      socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+      await pollUntil(() => answers.length > before || socket.destroyed, { timeoutMs: 5000 });
+      return answers.slice(before).join('');
+    };
+    try {
+      expect(await ask()).toMatch(/^HTTP\/1\.1 200/);
+      // Past Node's default of 5 s, which closed the connection under a client about to reuse it.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(socket.destroyed || socket.readyState !== 'open').toBe(false);
+      expect(await ask()).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      socket.destroy();
+    }
+  }, 20_000);
 
   it('should expose Prometheus metrics', async () => {
     const res = await fetch(`${base}/metrics`);
