@@ -1,5 +1,6 @@
 import {
   LoopbackReceiver,
+  MailCatcher,
   pollUntil,
   startHooklineProcesses,
   type HooklineProcesses,
@@ -19,6 +20,7 @@ describe('Telling people when their endpoint fails', () => {
   let hl: HooklineProcesses;
   let publisher: EventPublisher;
   let admin: HooklineClient;
+  let smtp: MailCatcher;
   const receivers: LoopbackReceiver[] = [];
   const newReceiver = async () => {
     const r = await LoopbackReceiver.start();
@@ -27,7 +29,13 @@ describe('Telling people when their endpoint fails', () => {
   };
 
   beforeAll(async () => {
-    hl = await startHooklineProcesses();
+    smtp = await MailCatcher.start();
+    hl = await startHooklineProcesses({
+      extraEnv: {
+        HOOKLINE_SMTP_URL: smtp.url,
+        HOOKLINE_MAIL_FROM: 'Hookline <alerts@hookline.test>',
+      },
+    });
     publisher = createEventPublisher({
       brokers: hl.topics.brokers,
       clientId: 'e2e-notifications',
@@ -39,14 +47,16 @@ describe('Telling people when their endpoint fails', () => {
     await publisher?.disconnect();
     await Promise.all(receivers.map((r) => r.close()));
     await hl?.stop();
+    await smtp?.close();
   });
 
-  it('should deliver webhook.disabled, signed, to the webhook of the project subscribed to it when an endpoint fails until disabled', async () => {
+  it('should deliver webhook.disabled, signed, to the webhook of the project subscribed to it, and mail its notification address, when an endpoint fails until disabled', async () => {
     const project = await admin.projects.create('Failing');
     const client = new HooklineClient({ baseUrl: hl.apiUrl, apiKey: project.api_key });
     const failing = await newReceiver();
     failing.answer({ status: 500 });
     const watcher = await newReceiver();
+    await client.notifications.set(['oncall@example.com']);
     const broken = await client.webhooks.create(failing.url, ['project.member.*']);
     const ops = await client.webhooks.create(watcher.url, ['webhook.disabled']);
 
@@ -73,5 +83,13 @@ describe('Telling people when their endpoint fails', () => {
     expect(watcher.requests.every((r) => JSON.parse(r.body).event === 'webhook.disabled')).toBe(
       true,
     );
+
+    const [mail] = await pollUntil(
+      () => smtp.to('oncall@example.com').length > 0 && smtp.to('oncall@example.com'),
+      { timeoutMs: 30_000, message: 'the webhook.disabled mail' },
+    );
+    expect(mail!.subject).toBe(`[Hookline] Webhook ${broken.id} disabled in project "Failing"`);
+    expect(mail!.text).toContain(`Webhook: ${broken.id} (${failing.url})`);
+    expect(mail!.text).toMatch(/Reason: +.*fail/);
   });
 });

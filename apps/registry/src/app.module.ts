@@ -8,6 +8,7 @@ import { EventsModule } from './events/events.module';
 import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PortalSessionsModule } from './portal-sessions/portal-sessions.module';
@@ -34,6 +35,7 @@ export class AppModule {
         DeliveriesModule,
         PortalSessionsModule,
         StatsModule,
+        NotificationsModule,
         GrpcModule,
       ],
     };

@@ -54,7 +54,7 @@ export function errorStatuses(route: ApiRouteSpec): number[] {
   const statuses = new Set<number>(route.errors ?? []);
   if (route.auth !== 'none') statuses.add(401);
   if (route.auth === 'admin') statuses.add(403);
-  if (route.method === 'post' || route.method === 'patch')
+  if (route.method === 'post' || route.method === 'put' || route.method === 'patch')
     [400, 413, 415].forEach((s) => statuses.add(s));
   if (route.query || hasPathParams) statuses.add(400);
   if (hasPathParams) statuses.add(404);
