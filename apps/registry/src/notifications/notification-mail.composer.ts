@@ -51,8 +51,8 @@ export const NotificationMails = {
         `Reason:  ${reason}`,
         `When:    ${event.occurred_at}`,
         '',
-        'No request is sent to it while it is disabled; events it is subscribed to are recorded',
-        'as skipped. Fix the endpoint, then enable the webhook again:',
+        'No request is sent to it while it is disabled (its events are recorded as skipped).',
+        'Fix the endpoint, then enable the webhook again:',
         `  PATCH /v1/webhooks/${String(event.data.webhook_id)} {"active": true}`,
       );
     } else {
