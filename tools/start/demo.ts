@@ -4,6 +4,7 @@ import { HooklineApiError, HooklineClient } from '@hookline/sdk';
 import { DATA_DIR } from '../stack/stack-paths';
 
 const FILE = join(DATA_DIR, 'demo.json');
+export const DEMO_NOTIFICATION_EMAIL = 'team@demo.hookline.localhost';
 
 export interface Demo {
   projectId: string;
@@ -40,6 +41,8 @@ export async function ensureDemo(
   const hook = await client.webhooks.create(receiverUrl, ['*'], {
     description: 'npm start demo receiver',
   });
+  // Mailed to the local mail catcher: a disabled demo webhook shows what a team would receive.
+  await client.notifications.set([DEMO_NOTIFICATION_EMAIL]);
   const demo: Demo = {
     projectId: project.id,
     apiKey: project.api_key,

@@ -1,9 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { runMigrations } from '@hookline/persistence';
-import { ensureConsoleBuilt, serviceExists, spawnService, waitForHttp } from '@hookline/testing';
+import { join } from 'node:path';
+import {
+  MailCatcher,
+  ensureConsoleBuilt,
+  serviceExists,
+  spawnService,
+  waitForHttp,
+} from '@hookline/testing';
 import { StackError, stackUp } from '../stack/stack';
-import { ensureDemo } from './demo';
+import { DATA_DIR } from '../stack/stack-paths';
+import { DEMO_NOTIFICATION_EMAIL, ensureDemo } from './demo';
 import { localSecrets } from './local-secrets';
 
 /** The services `npm start` runs, in start order, with the port of their /healthz. */
@@ -29,6 +37,18 @@ async function main() {
   const consoleBuild = await ensureConsoleBuilt();
   if (consoleBuild.built) say(`[console] built to dist/console in ${consoleBuild.ms} ms`);
 
+  // The services' e-mail goes to a catcher in this process, on a free port of 127.0.0.1 (a second
+  // copy of `npm start` gets its own), kept as .eml files; a real HOOKLINE_SMTP_URL wins.
+  const mailDir = join(DATA_DIR, 'mail');
+  const catcher = process.env.HOOKLINE_SMTP_URL
+    ? undefined
+    : await MailCatcher.start({
+        port: Number(process.env.HOOKLINE_MAIL_CATCHER_PORT || 0),
+        dir: mailDir,
+        onMail: (m) => say(`[mail] to ${m.to.join(', ')}: ${m.subject} (in ${mailDir})`),
+      });
+  const smtpUrl = process.env.HOOKLINE_SMTP_URL || catcher!.url;
+
   const { adminToken, encryptionKey } = localSecrets();
   const apiPort = process.env.HOOKLINE_API_PORT || '3000';
   const receiverPort = process.env.HOOKLINE_DEMO_RECEIVER_PORT || '4000';
@@ -42,12 +62,14 @@ async function main() {
     HOOKLINE_ENCRYPTION_KEY: encryptionKey,
     HOOKLINE_ALLOW_PRIVATE_URLS: process.env.HOOKLINE_ALLOW_PRIVATE_URLS ?? 'true',
     HOOKLINE_ALLOW_HTTP: process.env.HOOKLINE_ALLOW_HTTP ?? 'true',
+    HOOKLINE_SMTP_URL: smtpUrl,
   };
 
   const children: ChildProcess[] = [];
   let stopping = false;
   const stopAll = () => {
     stopping = true;
+    void catcher?.close();
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   };
   process.on('SIGINT', () => {
@@ -107,6 +129,11 @@ async function main() {
   say(`  demo webhook   ${demo.webhookId} → ${receiverUrl} (hookline listen)`);
   say(`  Postgres       ${state.databaseUrl}`);
   say(`  Kafka          ${state.kafkaBrokers}`);
+  say(
+    catcher
+      ? `  mail           ${catcher.url}: caught mail (to ${DEMO_NOTIFICATION_EMAIL} for the demo) as .eml files in ${mailDir}`
+      : `  mail           ${smtpUrl.replace(/\/\/[^@/]*@/, '//')} (HOOKLINE_SMTP_URL)`,
+  );
   say(`Try: curl -H "Authorization: Bearer ${demo.apiKey}" ${apiUrl}/v1/webhooks`);
   say(`Producer at ${rate} event/s to the demo project; deliveries appear below. Ctrl-C stops.`);
 }

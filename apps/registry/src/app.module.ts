@@ -9,6 +9,7 @@ import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { InfraModule } from './infra/infra.module';
 import { LimitsModule } from './limits/limits.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PortalSessionsModule } from './portal-sessions/portal-sessions.module';
@@ -36,6 +37,7 @@ export class AppModule {
         DeliveriesModule,
         PortalSessionsModule,
         StatsModule,
+        NotificationsModule,
         GrpcModule,
       ],
     };

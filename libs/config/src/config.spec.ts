@@ -126,6 +126,28 @@ describe('parseConfig', () => {
   });
 });
 
+describe('e-mail settings', () => {
+  it('should leave mail off without HOOKLINE_SMTP_URL and default the sender, limit and digest', () => {
+    const config = parseConfig({});
+    expect(config.HOOKLINE_SMTP_URL).toBeUndefined();
+    expect(config.HOOKLINE_MAIL_FROM).toBe('Hookline <hookline@localhost>');
+    expect(config.HOOKLINE_MAIL_MAX_PER_PROJECT_HOUR).toBe(10);
+    expect(config.HOOKLINE_MAIL_DIGEST_INTERVAL).toBe(3_600_000);
+  });
+
+  it('should accept smtp:// and smtps:// URLs and refuse anything else, naming the variable', () => {
+    for (const good of ['smtp://127.0.0.1:2525', 'smtps://user:pass@mail.example.com:465']) {
+      expect(parseConfig({ HOOKLINE_SMTP_URL: good }).HOOKLINE_SMTP_URL).toBe(good);
+    }
+    for (const bad of ['http://mail.example.com', 'mail.example.com:25', 'smtp://']) {
+      expect(() => parseConfig({ HOOKLINE_SMTP_URL: bad })).toThrow(/^HOOKLINE_SMTP_URL: /);
+    }
+    expect(() => parseConfig({ HOOKLINE_MAIL_MAX_PER_PROJECT_HOUR: '0' })).toThrow(
+      /^HOOKLINE_MAIL_MAX_PER_PROJECT_HOUR: /,
+    );
+  });
+});
+
 describe('placeholder secrets', () => {
   it('should refuse the manifests\' "change-me" values, naming the variable', () => {
     const cases: Record<string, string> = {
@@ -134,6 +156,7 @@ describe('placeholder secrets', () => {
       HOOKLINE_ENCRYPTION_KEYS: 'k1:changeme',
       DATABASE_URL: 'postgres://hookline:change-me@postgres:5432/hookline',
       HOOKLINE_KAFKA_SASL_PASSWORD: 'change-me',
+      HOOKLINE_SMTP_URL: 'smtps://hookline:change-me@smtp.example.com:465',
     };
     for (const [name, value] of Object.entries(cases)) {
       expect(() => parseConfig({ NODE_ENV: 'production', [name]: value })).toThrow(

@@ -39,6 +39,24 @@ const duration = (min: number, max: number) =>
       return z.NEVER;
     }
   });
+/** smtp:// (STARTTLS when the server offers it) or smtps:// (TLS from the start), with a host. */
+const smtpUrl = z.string().transform((v, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is not a URL (smtp://host:port or smtps://host:port)',
+    });
+    return z.NEVER;
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'must be smtp://host:port or smtps://host:port' });
+    return z.NEVER;
+  }
+  return v;
+});
 const retrySchedule = z.string().transform((v, ctx) => {
   try {
     const list = parseDurationList(v);
@@ -171,6 +189,14 @@ const EnvSchema = z.object({
    * the balancer's address in the failed-credential count.
    */
   HOOKLINE_TRUST_PROXY: z.string().min(1).optional(),
+  /** SMTP server of the e-mail notifications; unset: no mail is sent (said at start). */
+  HOOKLINE_SMTP_URL: smtpUrl.optional(),
+  /** The From of notification mails. */
+  HOOKLINE_MAIL_FROM: z.string().trim().min(3).max(300).default('Hookline <hookline@localhost>'),
+  /** Mails per project per rolling hour; what is over waits for the next digest or is dropped. */
+  HOOKLINE_MAIL_MAX_PER_PROJECT_HOUR: z.coerce.number().int().min(1).max(10_000).default(10),
+  /** How often dead deliveries are mailed, one digest per project. */
+  HOOKLINE_MAIL_DIGEST_INTERVAL: duration(1000, 7 * 86_400_000).default(3_600_000),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   ...KAFKA_ENV_SHAPE,
   /** retention.ms of the retry tiers Hookline creates: a waiting task must outlive its delay. */
@@ -202,6 +228,7 @@ export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'HOOKLINE_KAFKA_SASL_PASSWORD',
   'KAFKA_SASL_PASSWORD',
+  'HOOKLINE_SMTP_URL',
 ] as const;
 const PLACEHOLDER = /change-?me/i;
 

@@ -13,4 +13,6 @@ export const ADVISORY_LOCKS = {
   deliveryLogRetention: 7_201_107,
   /** The registry replica that relays event_type_changes to the catalog changelog topic. */
   catalogRelay: 7_201_108,
+  /** The registry replica that mails the digest of dead deliveries (never two digests). */
+  notificationDigest: 7_201_120,
 } as const;

@@ -4,6 +4,7 @@ export * from './delivery-log';
 export * from './entities';
 export * from './event-type-store/event-type-store';
 export { MIGRATIONS } from './migrations';
+export * from './notification-store/notification-store';
 export * from './secret-box';
 export { EventOutbox1764460800000 } from './migrations/1764460800000-event-outbox';
 export * from './outbox/ordered-relay';

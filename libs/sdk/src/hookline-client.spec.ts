@@ -108,6 +108,34 @@ describe(HooklineClient.name, () => {
     }
   });
 
+  it('should read and replace the notification addresses with GET and PUT /v1/notifications', async () => {
+    const settings = {
+      emails: ['ops@example.com'],
+      events: ['webhook.disabled'],
+      mail_enabled: true,
+    };
+    const api = await fakeApi(() => ({ status: 200, body: settings }));
+    try {
+      const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
+      expect(await sut.notifications.get()).toEqual(settings);
+      expect(await sut.notifications.set(['ops@example.com'], ['webhook.disabled'])).toEqual(
+        settings,
+      );
+      await sut.notifications.set(['ops@example.com']);
+      expect(api.seen.map((r) => [r.method, r.url, r.body])).toEqual([
+        ['GET', '/v1/notifications', ''],
+        [
+          'PUT',
+          '/v1/notifications',
+          JSON.stringify({ emails: ['ops@example.com'], events: ['webhook.disabled'] }),
+        ],
+        ['PUT', '/v1/notifications', JSON.stringify({ emails: ['ops@example.com'] })],
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('should stop requesting pages when the caller stops iterating', async () => {
     const api = await fakeApi(() => ({
       status: 200,

@@ -11,6 +11,7 @@ import type {
   CreateEventTypeInput,
   EventTypeInfo,
   UpdateEventTypeInput,
+  NotificationSettings,
   Page,
   Project,
   ProjectStats,
@@ -211,6 +212,16 @@ export class HooklineClient {
     revoke: (id: string, opts: { adminToken?: string } = {}): Promise<void> =>
       this.http.request('DELETE', `/v1/portal-sessions/${seg(id)}`, {
         token: opts.adminToken,
+      }),
+  };
+
+  readonly notifications = {
+    /** The project's notification addresses and the events that mail them. */
+    get: (): Promise<NotificationSettings> => this.http.request('GET', '/v1/notifications'),
+    /** Replaces the addresses; `events` defaults to webhook.disabled and the delivery.dead digest. */
+    set: (emails: string[], events?: string[]): Promise<NotificationSettings> =>
+      this.http.request('PUT', '/v1/notifications', {
+        body: events === undefined ? { emails } : { emails, events },
       }),
   };
 

@@ -200,3 +200,12 @@ export interface VerificationResult {
   error: string | null;
   webhook: Webhook;
 }
+
+/** Who is mailed about the project's webhooks: `notifications.get`, `notifications.set`. */
+export interface NotificationSettings {
+  emails: string[];
+  /** Operational event types that mail them (`delivery.dead` as an hourly digest). */
+  events: string[];
+  /** False when the deployment has no SMTP server configured: nothing is mailed. */
+  mail_enabled: boolean;
+}

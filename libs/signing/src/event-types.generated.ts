@@ -319,6 +319,7 @@ export interface EventDataMap {
     webhook_id: string;
     delivery_id: string;
     event_id: string;
+    event_type: string;
     attempts: number;
     last_error: string;
   };

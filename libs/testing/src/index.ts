@@ -12,3 +12,4 @@ export * from './kafka-quiescence';
 export * from './console-build';
 export * from './java-producer';
 export * from './otlp-receiver';
+export * from './mail-catcher';

@@ -211,6 +211,35 @@ describe('hookline API commands', () => {
     expect(again.json()).toMatchObject({ id: 'evt_cli_idem_1' });
   });
 
+  it("should set and print the project's notification addresses, naming a bad one", async () => {
+    const set = await hookline(
+      'notifications',
+      'set',
+      '--email',
+      'ops@example.com',
+      '--email',
+      'dev@example.com',
+    );
+    expect(set.code).toBe(0);
+    expect(set.io.stdout).toEqual([
+      'Emails: ops@example.com, dev@example.com',
+      'Events: webhook.disabled, delivery.dead',
+      'Mail is off on this deployment (no HOOKLINE_SMTP_URL).',
+    ]);
+    const got = await hookline('notifications', 'get', '--json');
+    expect(got.json()).toMatchObject({ emails: ['ops@example.com', 'dev@example.com'] });
+    const bad = await hookline(
+      'notifications',
+      'set',
+      '--email',
+      'ops@example.com',
+      '--email',
+      'nope',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.io.stderr.join('\n')).toContain('emails[1]');
+  });
+
   it('should list the event catalog without an API key', async () => {
     const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     expect(await runCli(['event-types'], { io })).toBe(0);

@@ -4,6 +4,7 @@ import { registerApiKeysCommand } from './api-keys.command';
 import { registerDeliveriesCommand } from './deliveries.command';
 import { registerEventTypesCommand } from './event-types.command';
 import { registerEventsCommands } from './events.command';
+import { registerNotificationsCommand } from './notifications.command';
 import { registerWebhooksCommand } from './webhooks.command';
 
 /** The commands over the registry API (libs/sdk). */
@@ -13,4 +14,5 @@ export function registerApiCommands(program: Command, io: CliIo): void {
   registerEventTypesCommand(program, io);
   registerDeliveriesCommand(program, io);
   registerApiKeysCommand(program, io);
+  registerNotificationsCommand(program, io);
 }

@@ -247,6 +247,7 @@ export class LifecycleExecutor {
           webhookId: webhook.id,
           deliveryId: task.delivery_id,
           eventId: task.event.id,
+          eventType: task.event.event,
           attempts: task.attempt,
           lastError,
         },

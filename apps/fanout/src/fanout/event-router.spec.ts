@@ -129,4 +129,58 @@ describe(EventRouter.name, () => {
       reasonOf(message({ event: 'project.member.created', data: { project_id: 'p', email: 'x' } })),
     ).toMatch(/^schema: data\.user_id: /);
   });
+
+  describe('platform events (hookline.operational)', () => {
+    const platform = () => {
+      const index = new SubscriptionIndex();
+      for (const [id, events] of [
+        ['wh_ops', ['webhook.disabled', 'delivery.dead']],
+        ['wh_other', ['ignite.*']],
+      ] as const) {
+        index.update(
+          id,
+          undefined,
+          index.subscriptionOf({ id, project_id: 'prj_1', events, active: true } as never),
+        );
+      }
+      return new EventRouter(index, topics, undefined, new EventTypeCatalog(), 'platform');
+    };
+
+    it('should deliver an operational event to the webhooks subscribed to its type, as an envelope', () => {
+      const routed = platform().route(
+        message({ event: 'webhook.disabled', data: { webhook_id: 'wh_x', reason: 'manual' } }),
+        0,
+      );
+      expect(routed.outcome).toBe('fanned_out');
+      const task = decodeDeliveryTask(String(routed.messages[0]!.message.value));
+      expect(task.webhook_id).toBe('wh_ops');
+      expect(task.event).toMatchObject({ event: 'webhook.disabled', project_id: 'prj_1' });
+    });
+
+    it('should not deliver the death of an operational delivery (no endless chain)', () => {
+      const dead = (eventType: string) =>
+        message({
+          event: 'delivery.dead',
+          data: {
+            webhook_id: 'wh_x',
+            delivery_id: 'msg_1',
+            event_id: 'evt_0',
+            event_type: eventType,
+            attempts: 6,
+            last_error: 'HTTP 500',
+          },
+        });
+      expect(platform().route(dead('ignite.deployment.created'), 0).messages).toHaveLength(1);
+      for (const type of ['delivery.dead', 'webhook.disabled', 'webhook.enabled']) {
+        const routed = platform().route(dead(type), 0);
+        expect(routed.outcome).toBe('unmatched');
+        expect(routed.messages).toEqual([]);
+      }
+    });
+
+    it('should dead-letter a message that is not an operational event', () => {
+      const routed = platform().route(message({ event: 'project.updated', data: {} }), 0);
+      expect(routed.outcome).toBe('dead_lettered');
+    });
+  });
 });

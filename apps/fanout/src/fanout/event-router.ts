@@ -6,6 +6,8 @@ import {
   EventEnvelopeSchema,
   EventTypeCatalog,
   KafkaHeaders,
+  OperationalEventSchema,
+  deliverableOverHttp,
   type EventEnvelope,
 } from '@hookline/contracts';
 import { currentTraceHeaders, extractTraceContext } from '@hookline/kafka';
@@ -15,6 +17,7 @@ import type { OutgoingMessage } from '@hookline/kafka';
 import type { SubscriptionIndex } from './subscription-index';
 
 export interface RouterTopics {
+  /** The topic the router reads: hookline.events, or hookline.operational for platform events. */
   events: string;
   deliveries: string;
   eventsDlq: string;
@@ -49,6 +52,13 @@ function poisonReason(error: unknown): string {
 }
 
 /**
+ * Who writes the topic read: `producers` (hookline.events, checked against the catalog, platform
+ * types refused) or `platform` (hookline.operational: Hookline's own events, of any operational
+ * kind, delivered like any event to the webhooks subscribed to their type).
+ */
+export type EventSource = 'producers' | 'platform';
+
+/**
  * Turns one consumed event into its delivery tasks (one per matching webhook), or a poison message
  * into its dead letter. No I/O: the consumer decides when to send and when to commit.
  */
@@ -59,6 +69,7 @@ export class EventRouter {
     private readonly observeMatch: (seconds: number) => void = () => undefined,
     /** The current catalog: built-in types and those read from the catalog changelog. */
     private readonly catalog = new EventTypeCatalog(),
+    private readonly source: EventSource = 'producers',
   ) {}
 
   route(message: KafkaMessage, partition: number): RoutedEvent {
@@ -87,7 +98,9 @@ export class EventRouter {
       extractTraceContext(message.headers, ROOT_CONTEXT),
     );
     const started = process.hrtime.bigint();
-    const webhookIds = this.index.match(envelope.project_id, envelope.event);
+    const webhookIds = this.deliverable(envelope)
+      ? this.index.match(envelope.project_id, envelope.event)
+      : [];
     this.observeMatch(Number(process.hrtime.bigint() - started) / 1e9);
     span.setAttribute('hookline.fanout.webhooks', webhookIds.length);
 
@@ -111,13 +124,22 @@ export class EventRouter {
     };
   }
 
+  private deliverable(envelope: EventEnvelope): boolean {
+    return this.source === 'producers' || deliverableOverHttp(envelope);
+  }
+
   private read(message: KafkaMessage): EventEnvelope {
     if (!message.value || message.value.length === 0)
       throw new PoisonMessage('empty_value: the message has no value');
     if (!message.key || message.key.length === 0) {
       throw new PoisonMessage('missing_key: events are keyed by project id');
     }
-    const envelope = EventEnvelopeSchema.parse(JSON.parse(message.value.toString('utf8')));
+    const json: unknown = JSON.parse(message.value.toString('utf8'));
+    // Platform events have their own contract and are not in the producers' catalog rules; the
+    // envelope schema still refuses text the delivery log could not store.
+    if (this.source === 'platform')
+      return EventEnvelopeSchema.parse(OperationalEventSchema.parse(json));
+    const envelope = EventEnvelopeSchema.parse(json);
     // The same catalog rules as the HTTP ingest: a raw Kafka producer may neither reach `*`
     // subscribers with a type nobody declared nor forge what only the platform emits.
     const check = this.catalog.check(envelope.event, envelope.data);

@@ -12,6 +12,8 @@ import type { EventRouter } from './event-router';
 import type { FanoutMetrics } from './fanout.metrics';
 
 export interface FanoutConsumerOptions {
+  /** The runner's name in logs and health: `events`, `operational`. */
+  name?: string;
   kafka: Kafka;
   topic: string;
   groupId: string;
@@ -39,6 +41,8 @@ export interface FanoutConsumerOptions {
   disconnectTimeoutMs?: number;
   /** Not consuming for longer than this makes the consumer not live. */
   unhealthyAfterMs?: number;
+  /** Reports the lag of hookline.events' partitions (one consumer per process does). */
+  reportLag?: boolean;
 }
 
 /**
@@ -50,8 +54,8 @@ export interface FanoutConsumerOptions {
 const COMMIT_EVERY_MS = 1000;
 
 /**
- * Consumes hookline.events, one consumer group shared by every fan-out process, on the shared
- * ConsumerRunner. Each event is routed when read, in offset order, and its tasks (or its dead
+ * Consumes hookline.events (or hookline.operational, with its own group and router), one consumer
+ * group shared by every fan-out process, on the shared ConsumerRunner. Each event is routed when read, in offset order, and its tasks (or its dead
  * letter) queued on the batching producer at once; the event counts as finished when Kafka
  * acknowledged them, and the runner commits only below finished events: a committed offset never
  * covers a task that could be lost, a crash repeats tasks (same delivery ids), never drops one.
@@ -67,7 +71,7 @@ export class FanoutConsumer {
     const o = options;
     const maxInFlightBytes = o.maxInFlightBytes ?? 2 * 1024 * 1024;
     this.runner = new ConsumerRunner({
-      name: 'events',
+      name: o.name ?? 'events',
       kafka: o.kafka,
       groupId: o.groupId,
       topics: [o.topic],
@@ -78,8 +82,8 @@ export class FanoutConsumer {
       },
       onAssignment: (assignment) => {
         // Partitions that moved elsewhere must not keep reporting their last lag from here.
-        o.metrics.consumerLag.reset();
-        o.log.info({ partitions: assignment[o.topic] }, 'hookline.events partitions assigned');
+        if (o.reportLag !== false) o.metrics.consumerLag.reset();
+        o.log.info({ partitions: assignment[o.topic] }, `${o.topic} partitions assigned`);
       },
       // Weighed in bytes of tasks: an event fanned out to thousands of webhooks counts as such.
       maxPendingPerPartition: maxInFlightBytes,
@@ -142,7 +146,7 @@ export class FanoutConsumer {
         metrics.eventsConsumed[routed.outcome].inc();
         if (routed.outcome === 'fanned_out') metrics.tasksProduced.inc(routed.messages.length);
         const highWatermark = this.highWatermarks.get(message.partition);
-        if (highWatermark !== undefined) {
+        if (highWatermark !== undefined && this.options.reportLag !== false) {
           const lag = Number(highWatermark - BigInt(message.offset) - 1n);
           metrics.consumerLag.set({ partition: String(message.partition) }, Math.max(0, lag));
         }

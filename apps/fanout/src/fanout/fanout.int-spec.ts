@@ -129,7 +129,12 @@ describe(FanoutService.name, () => {
     const res = await fetch(`${app.opsUrl}/readyz`);
     expect(await res.json()).toEqual({
       status: 'ready',
-      checks: { changelog_caught_up: true, catalog_caught_up: true, events_consumer: true },
+      checks: {
+        changelog_caught_up: true,
+        catalog_caught_up: true,
+        events_consumer: true,
+        operational_consumer: true,
+      },
     });
     expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
   });

@@ -55,6 +55,8 @@ export class FanoutService {
   private readonly catalogReader: ChangelogReader;
   private readonly producer: BatchingProducer;
   private readonly consumer: FanoutConsumer;
+  /** Platform events (webhook.disabled, delivery.dead, …) to the webhooks subscribed to them. */
+  private readonly operationalConsumer: FanoutConsumer;
 
   constructor(
     private readonly config: HooklineConfig,
@@ -105,17 +107,13 @@ export class FanoutService {
       (seconds) => this.metrics.matchSeconds.observe(seconds),
       this.catalog,
     );
-    this.consumer = new FanoutConsumer({
+    const common = {
       kafka: this.kafka,
-      topic: this.topics.events,
-      groupId: `${prefix}hookline.fanout`,
-      router,
       producer: this.producer,
       metrics: this.metrics,
       log,
       sessionTimeoutMs: config.HOOKLINE_KAFKA_SESSION_TIMEOUT,
       heartbeatIntervalMs: tuning.heartbeatIntervalMs,
-      partitionsConsumedConcurrently: config.HOOKLINE_TOPIC_PARTITIONS,
       maxInFlightBytes: tuning.maxInFlightBytes,
       drainTimeoutMs: 10_000,
       disconnectTimeoutMs: STOP_STEP_MS,
@@ -123,6 +121,30 @@ export class FanoutService {
       indexFresh: async () => {
         await Promise.all([this.reader.sync(), this.catalogReader.sync()]);
       },
+    };
+    this.consumer = new FanoutConsumer({
+      ...common,
+      topic: this.topics.events,
+      groupId: `${prefix}hookline.fanout`,
+      router,
+      partitionsConsumedConcurrently: config.HOOKLINE_TOPIC_PARTITIONS,
+    });
+    // The same index, producer and task factory: an operational event is delivered, signed,
+    // retried and logged like any event, to the webhooks subscribed to its type.
+    this.operationalConsumer = new FanoutConsumer({
+      ...common,
+      name: 'operational',
+      topic: this.topics.operational,
+      groupId: `${prefix}hookline.fanout.operational`,
+      router: new EventRouter(
+        this.index,
+        { ...this.topics, events: this.topics.operational },
+        (seconds) => this.metrics.matchSeconds.observe(seconds),
+        this.catalog,
+        'platform',
+      ),
+      partitionsConsumedConcurrently: 1,
+      reportLag: false,
     });
   }
 
@@ -134,6 +156,7 @@ export class FanoutService {
       this.topics.webhooksChangelog,
       this.topics.catalogChangelog,
       this.topics.deliveries,
+      this.topics.operational,
     ]);
     await provisionTopics(
       this.kafka,
@@ -158,7 +181,7 @@ export class FanoutService {
       'subscription index caught up with the changelog',
     );
     await this.producer.connect();
-    await this.consumer.start();
+    await Promise.all([this.consumer.start(), this.operationalConsumer.start()]);
   }
 
   /** Partitions of hookline.events this process owns. */
@@ -171,18 +194,24 @@ export class FanoutService {
       changelog_caught_up: this.reader.isCaughtUp,
       catalog_caught_up: this.catalogReader.isCaughtUp,
       events_consumer: this.consumer.consuming,
+      operational_consumer: this.operationalConsumer.consuming,
     };
   }
 
   /** Fails once the events consumer has been unable to consume (and to recover) for too long. */
   async liveness(): Promise<Record<string, boolean>> {
-    return { events_consumer: this.consumer.health().live };
+    return {
+      events_consumer: this.consumer.health().live,
+      operational_consumer: this.operationalConsumer.health().live,
+    };
   }
 
   async stop(): Promise<void> {
-    await this.consumer
-      .stop()
-      .catch((e) => this.log.warn({ err: e }, 'stopping the events consumer'));
+    await Promise.all(
+      [this.consumer, this.operationalConsumer].map((consumer) =>
+        consumer.stop().catch((e) => this.log.warn({ err: e }, 'stopping a consumer')),
+      ),
+    );
     await this.producer.close();
     await Promise.all(
       [this.reader, this.catalogReader].map((reader) =>

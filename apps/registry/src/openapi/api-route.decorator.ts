@@ -12,7 +12,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { parseBody, parseParam, parseQuery } from '../common/validation';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Everything about a route but its method and path: how it is checked and documented. */
 export interface ApiRouteOptions {
@@ -50,6 +50,7 @@ export const API_ROUTE = Symbol('hookline:api-route');
 const NEST_METHODS: Record<HttpMethod, RequestMethod> = {
   get: RequestMethod.GET,
   post: RequestMethod.POST,
+  put: RequestMethod.PUT,
   patch: RequestMethod.PATCH,
   delete: RequestMethod.DELETE,
 };

@@ -58,7 +58,7 @@ export function errorStatuses(route: ApiRouteSpec): number[] {
   // A `read` key may only read; every credentialed route may meet a limit (limits/, auth/).
   if (route.auth === 'api_key' && route.method !== 'get') statuses.add(403);
   if (route.auth !== 'none') statuses.add(429);
-  if (route.method === 'post' || route.method === 'patch')
+  if (route.method === 'post' || route.method === 'put' || route.method === 'patch')
     [400, 413, 415].forEach((s) => statuses.add(s));
   if (route.query || hasPathParams) statuses.add(400);
   if (hasPathParams) statuses.add(404);

@@ -115,23 +115,27 @@ export class ChangelogRelay implements OnApplicationBootstrap, BeforeApplication
     }));
   }
 
+  /**
+   * Every change of `active` is announced, whatever else changed with it: a disable or an enable
+   * alone is recorded as such, one made together with other fields is an update whose change
+   * carries `active` (a no-op disable records an empty change and announces nothing).
+   */
   private operationalMessages(rows: WebhookEventRow[]): OutgoingMessage[] {
-    return rows
-      .filter((r) => r.type === 'webhook.disabled' || r.type === 'webhook.enabled')
-      .filter((r) => Object.keys(r.change).length > 0)
-      .map((r) => {
-        const at = new Date(r.occurred_at);
-        const message =
-          r.type === 'webhook.disabled'
-            ? OperationalEvents.webhookDisabled(
-                r.project_id,
-                r.aggregate_id,
-                String(r.change.disabled_reason ?? 'manual'),
-                at,
-              )
-            : OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at);
-        return { topic: this.topics.operational, message };
-      });
+    return rows.flatMap((r) => {
+      const active = r.change.active;
+      if (typeof active !== 'boolean') return [];
+      if (!['webhook.disabled', 'webhook.enabled', 'webhook.updated'].includes(r.type)) return [];
+      const at = new Date(r.occurred_at);
+      const message = active
+        ? OperationalEvents.webhookEnabled(r.project_id, r.aggregate_id, at)
+        : OperationalEvents.webhookDisabled(
+            r.project_id,
+            r.aggregate_id,
+            String(r.change.disabled_reason ?? 'manual'),
+            at,
+          );
+      return [{ topic: this.topics.operational, message }];
+    });
   }
 
   /** Wakes the relay right after a commit in this process (NOTIFY does the same across replicas). */

@@ -294,6 +294,47 @@ describe('WebhooksController', () => {
     }
   });
 
+  it('should announce a change of active on hookline.operational even when the PATCH changes other fields too', async () => {
+    const collector = await TopicCollector.start(r.topics.kafka, [r.topics.topics.operational]);
+    try {
+      const w = (await create({ url: 'http://127.0.0.1/ops', events: ['*'] })).body;
+      const off = await r.call('PATCH', `/v1/webhooks/${w.id}`, {
+        token: key,
+        body: { active: false, url: 'http://127.0.0.1/ops-2' },
+      });
+      expect(off.status).toBe(200);
+      const mine = () =>
+        collector.messages
+          .filter((x) => x.value.includes(w.id))
+          .map((x) => JSON.parse(x.value) as { event: string });
+      const disabled = await pollUntil(() => mine().find((e) => e.event === 'webhook.disabled'));
+      expect(disabled).toMatchObject({
+        project_id: w.project_id,
+        event: 'webhook.disabled',
+        data: { webhook_id: w.id, reason: 'manual' },
+      });
+      await r.call('PATCH', `/v1/webhooks/${w.id}`, {
+        token: key,
+        body: { active: true, description: 'back' },
+      });
+      await pollUntil(() => mine().find((e) => e.event === 'webhook.enabled'));
+      // A PATCH that leaves `active` as it was announces nothing.
+      await r.call('PATCH', `/v1/webhooks/${w.id}`, {
+        token: key,
+        body: { active: true, description: 'same' },
+      });
+      await r.call('PATCH', `/v1/webhooks/${w.id}`, { token: key, body: { active: false } });
+      const all = await pollUntil(() => mine().length >= 3 && mine());
+      expect(all.map((e) => e.event)).toEqual([
+        'webhook.disabled',
+        'webhook.enabled',
+        'webhook.disabled',
+      ]);
+    } finally {
+      await collector.stop();
+    }
+  });
+
   it('should answer the event catalog and the OpenAPI document', async () => {
     const types = await r.call('GET', '/v1/event-types');
     expect(types.status).toBe(200);

@@ -120,6 +120,7 @@ export const BUILT_IN_EXAMPLES: Record<EventType, Record<string, unknown>> = {
     webhook_id: 'wh_MTkz',
     delivery_id: 'dlv_MTkz',
     event_id: 'evt_MTkz',
+    event_type: 'ignite.deployment.created',
     attempts: 6,
     last_error: 'HTTP 503',
   },

@@ -24,6 +24,7 @@ export const PLATFORM_EVENT_TYPES = [
       webhook_id: z.string(),
       delivery_id: z.string(),
       event_id: z.string(),
+      event_type: z.string(),
       attempts: z.number().int(),
       last_error: z.string(),
     }),

@@ -1,1 +1,2 @@
 export * from './operational-event';
+export * from './operational-loop';

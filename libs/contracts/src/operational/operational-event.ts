@@ -47,6 +47,8 @@ export const OperationalEvents = {
       webhookId: string;
       deliveryId: string;
       eventId: string;
+      /** The type of the event that died: tells an operational delivery's death apart. */
+      eventType: string;
       attempts: number;
       lastError: string;
     },
@@ -56,6 +58,7 @@ export const OperationalEvents = {
       webhook_id: dead.webhookId,
       delivery_id: dead.deliveryId,
       event_id: dead.eventId,
+      event_type: dead.eventType,
       attempts: dead.attempts,
       last_error: dead.lastError,
     }),

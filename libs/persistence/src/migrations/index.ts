@@ -6,6 +6,7 @@ import { WebhookDeliveryProfile1764892800000 } from './1764892800000-webhook-del
 import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
 import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
+import { Notifications1765200000000 } from './1765200000000-notifications';
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
@@ -18,5 +19,6 @@ export const MIGRATIONS = [
   DeliveryStats1764979200000,
   EventTypes1765065600000,
   WebhookBatch1765152000000,
+  Notifications1765200000000,
   ApiKeyScope1765230000000,
 ];
