@@ -31,6 +31,7 @@ import type { Resolver } from './dispatch/guarded-lookup';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
+import { WebhookThrottle } from './dispatch/webhook-throttle';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS } from './lifecycle/delivery-lifecycle';
 import { LifecycleExecutor } from './lifecycle/lifecycle.executor';
 import { RetentionJob, type RetentionOptions } from './retention/retention.job';
@@ -166,6 +167,8 @@ export class Dispatcher {
       log: this.log,
       urlHint: (id) => this.view.get(id)?.url,
       batchHint: (id) => this.view.get(id)?.batch ?? null,
+      throttleHint: (id) => this.view.get(id)?.throttle_per_second ?? null,
+      throttle: new WebhookThrottle(),
       settled: (id) => settled.get(id),
     });
     const settings = {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -30,6 +31,7 @@ import {
   type WebhookLookup,
 } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
+import type { WebhookThrottle } from './webhook-throttle';
 
 const VERSION = (require('../../package.json') as { version: string }).version;
 export const USER_AGENT = `Hookline/${VERSION}`;
@@ -47,6 +49,9 @@ export interface DeliveryServiceDeps {
   urlHint(webhookId: string): string | undefined;
   /** The view's batch setting of a webhook; null: its tasks are sent one by one. */
   batchHint(webhookId: string): DeliveryBatch | null;
+  /** The view's throttle of a webhook (deliveries per second); null: none. */
+  throttleHint(webhookId: string): number | null;
+  throttle: WebhookThrottle;
 }
 
 /** A task whose attempt is being made, alone or in a batch. */
@@ -120,12 +125,32 @@ export class DeliveryService {
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     if (!(await this.deps.lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
+    if (!(await this.paced(task, message, span))) return; // over its webhook's rate: held
     const pending = { task, message, span };
     // Manual attempts (redeliver, test) go alone; first attempts and retries of a batching webhook gather.
     const batch = task.manual ? null : this.deps.batchHint(task.webhook_id);
     if (!batch) return this.send([pending], false);
     span.setAttribute('hookline.batched', true);
     return this.gatherer.add(task.webhook_id, batch, pending);
+  }
+
+  /**
+   * The webhook's throttle (see WebhookThrottle): false when the task was held for a later slot.
+   * Manual attempts go at once: a person asked for them.
+   */
+  private async paced(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<boolean> {
+    const rate = task.manual ? null : this.deps.throttleHint(task.webhook_id);
+    if (!rate) return true;
+    const reserved =
+      task.throttle_slot && task.not_before ? Date.parse(task.not_before) : undefined;
+    const decision = this.deps.throttle.admit(task.webhook_id, rate, reserved);
+    if (decision.go) {
+      if (decision.waitMs > 0) await sleep(decision.waitMs);
+      return true;
+    }
+    span.setAttribute('hookline.held', 'throttled');
+    await this.deps.lifecycle.hold(task, message, decision.slot, 'throttled', true);
+    return false;
   }
 
   /**
@@ -166,7 +191,13 @@ export class DeliveryService {
         body: null,
         durationMs: 0,
       };
-      await this.finish(items, { ...e.webhook, consecutiveFailures: 0 }, result, {}, startedAt);
+      const webhook = {
+        ...e.webhook,
+        consecutiveFailures: 0,
+        retrySchedule: null,
+        disableAfter: null,
+      };
+      await this.finish(items, webhook, result, {}, startedAt);
       return;
     }
     const live = items.filter((item, i) => {
@@ -234,7 +265,10 @@ export class DeliveryService {
         s.end();
       }
     });
+    // The webhook's own headers first: every header Hookline sends wins over one of the same name
+    // (the API refuses those names; this holds for a state written before it did).
     const requestHeaders: Record<string, string> = {
+      ...ownHeaders(webhook.headers),
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       ...signature,
@@ -263,7 +297,7 @@ export class DeliveryService {
         }
       },
     );
-    return { result, requestHeaders };
+    return { result, requestHeaders: redactOwn(requestHeaders, webhook.headers) };
   }
 
   /** The same outcome to the lifecycle for each task (log row, retry tier, DLQ, disable). */
@@ -289,6 +323,29 @@ export class DeliveryService {
       ),
     );
   }
+}
+
+/** A webhook's custom headers, lower-cased so the headers Hookline sets replace them. */
+function ownHeaders(headers: Record<string, string> | null): Record<string, string> {
+  if (!headers) return {};
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/**
+ * The request headers as the delivery log keeps them: a custom header's value is often a
+ * credential of the receiver's (an Authorization token), readable by anyone who reads the log.
+ */
+function redactOwn(
+  sent: Record<string, string>,
+  own: Record<string, string> | null,
+): Record<string, string> {
+  if (!own) return sent;
+  const logged = { ...sent };
+  for (const name of Object.keys(own)) {
+    const key = name.toLowerCase();
+    if (key in logged && logged[key] === own[name]) logged[key] = '[redacted]';
+  }
+  return logged;
 }
 
 function busyResult(maxWaitMs: number): PostResult {

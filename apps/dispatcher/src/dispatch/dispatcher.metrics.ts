@@ -10,6 +10,7 @@ export class DispatcherMetrics {
   readonly inFlightRequests: Gauge;
   readonly pendingTasks: Gauge<'consumer'>;
   readonly tasksDropped: Counter<'reason'>;
+  readonly tasksHeld: Counter<'reason'>;
   readonly webhooksDisabled: Counter<'reason'>;
   readonly partitionsPaused: Gauge<'consumer' | 'why'>;
   readonly consumerRestarts: Counter<'consumer'>;
@@ -54,6 +55,12 @@ export class DispatcherMetrics {
     this.tasksDropped = new Counter({
       name: 'hookline_dispatcher_tasks_dropped_total',
       help: 'Tasks not attempted: webhook deleted or inactive, delivery already settled, or a message that is not a valid task (dead-lettered)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.tasksHeld = new Counter({
+      name: 'hookline_dispatcher_tasks_held_total',
+      help: "Tasks held on a retry tier without an attempt: over their webhook's throttle (throttled) or to an endpoint whose circuit is open (circuit_open)",
       labelNames: ['reason'],
       registers,
     });

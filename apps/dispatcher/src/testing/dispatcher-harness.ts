@@ -147,6 +147,10 @@ export class DispatcherHarness {
     signatureHeader?: string;
     format?: PayloadFormat;
     batch?: DeliveryBatch;
+    throttlePerSecond?: number;
+    retrySchedule?: number[];
+    disableAfterFailedDeliveries?: number;
+    headers?: Record<string, string>;
   }): Promise<{ row: WebhookEntity; secret: string }> {
     const projectId = input.projectId ?? 'prj_dispatch_test';
     await this.dataSource.query(
@@ -165,6 +169,10 @@ export class DispatcherHarness {
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
         batch: input.batch ?? null,
+        throttlePerSecond: input.throttlePerSecond ?? null,
+        retrySchedule: input.retrySchedule ?? null,
+        disableAfterFailedDeliveries: input.disableAfterFailedDeliveries ?? null,
+        headers: input.headers ?? null,
         secret,
       },
       'key_test',

@@ -16,6 +16,7 @@ import { EventTypesService } from '../event-types/event-types.service';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
+import { checkEndpointSettings } from './endpoint-settings.policy';
 import { EndpointVerifier, type HandshakeResult } from './endpoint-verifier';
 import { presentWebhook } from './webhook.presenter';
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookResponse } from './webhook.dto';
@@ -44,6 +45,10 @@ export class WebhooksService {
     await this.eventTypes.checkSubscriptions(body.events);
     const scheme = body.signature_scheme ?? 'standard';
     const secret = this.ownOrGenerated(body.secret, scheme);
+    checkEndpointSettings(body, this.config, {
+      scheme,
+      signatureHeader: body.signature_header ?? null,
+    });
     const url = await this.checkUrl(body.url, body.verify !== false);
     const row = await this.store.create(
       {
@@ -56,6 +61,10 @@ export class WebhooksService {
         signatureHeader: body.signature_header ?? null,
         format: body.format ?? 'envelope',
         batch: body.batch ?? null,
+        throttlePerSecond: body.throttle_per_second ?? null,
+        retrySchedule: body.retry_schedule ?? null,
+        disableAfterFailedDeliveries: body.disable_after_failed_deliveries ?? null,
+        headers: storedHeaders(body.headers) ?? null,
         verification: body.verification ?? null,
         secret,
       },
@@ -129,10 +138,25 @@ export class WebhooksService {
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
     if (body.events) await this.eventTypes.checkSubscriptions(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
+    const current =
+      body.active === true || body.headers !== undefined || body.signature_header !== undefined
+        ? await this.dataSource
+            .getRepository(WebhookEntity)
+            .findOneBy({ id, projectId: caller.projectId })
+        : null;
+    if (current) {
+      // Custom headers are checked against the signature header they will be sent with.
+      checkEndpointSettings(
+        { ...body, headers: body.headers === undefined ? current.headers : body.headers },
+        this.config,
+        {
+          scheme: current.signatureScheme,
+          signatureHeader:
+            body.signature_header === undefined ? current.signatureHeader : body.signature_header,
+        },
+      );
+    } else checkEndpointSettings(body, this.config, { scheme: 'standard', signatureHeader: null });
     if (body.active === true) {
-      const current = await this.dataSource
-        .getRepository(WebhookEntity)
-        .findOneBy({ id, projectId: caller.projectId });
       if (current?.disabledReason === PENDING_VERIFICATION) {
         const message = 'the endpoint has not passed its verification; retry it with POST /verify';
         throw ApiError.badRequest(`active: ${message}`, [{ field: 'active', message }]);
@@ -150,6 +174,10 @@ export class WebhooksService {
           signatureHeader: body.signature_header,
           format: body.format,
           batch: body.batch,
+          throttlePerSecond: body.throttle_per_second,
+          retrySchedule: body.retry_schedule,
+          disableAfterFailedDeliveries: body.disable_after_failed_deliveries,
+          headers: storedHeaders(body.headers),
         },
         caller.keyId,
       ),
@@ -214,4 +242,9 @@ export class WebhooksService {
       throw e;
     }
   }
+}
+
+/** An empty map of headers is stored as none (null), so that every API shows one value for it. */
+function storedHeaders<T extends Record<string, string> | null | undefined>(headers: T) {
+  return headers && Object.keys(headers).length === 0 ? null : headers;
 }
