@@ -150,7 +150,7 @@ const EnvSchema = z.object({
   HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER: z.coerce.number().int().min(0).default(0),
   HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER: z.coerce.number().int().min(1).default(100),
   /** Consecutive failed attempts to one endpoint origin that open its circuit; 0: no breaker. */
-  HOOKLINE_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(5),
+  HOOKLINE_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(10),
   /** How long an open circuit waits before one probe attempt goes through (half-open). */
   HOOKLINE_CIRCUIT_COOLDOWN: duration(100, 3_600_000).default(30_000),
   HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),

@@ -1,5 +1,6 @@
 import type {
   AttemptResource,
+  CircuitResource,
   DeliveryBatch,
   DeliveryResource,
   DeliveryStatus as ContractDeliveryStatus,
@@ -32,6 +33,8 @@ export interface Webhook {
   disable_after_failed_deliveries: number | null;
   /** Request headers sent on every attempt. */
   headers: Record<string, string> | null;
+  /** The endpoint origin's circuit breaker; in the answer of get only. */
+  circuit?: CircuitResource;
   /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
   verification: EndpointVerification | null;
   /** Only in the answers of create and rotate. */

@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
+  endpointOrigin,
   renderBatchPayload,
   renderPayload,
   type DeliveryBatch,
@@ -21,6 +22,7 @@ import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
 import { alreadySettled } from '../lifecycle/delivery-lifecycle';
 import type { FinishedAttempt, LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import { BatchGatherer } from './batch-gatherer';
+import { circuitOutcome } from './circuit-breaker';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from '@hookline/kafka';
@@ -59,15 +61,6 @@ interface PendingAttempt {
   task: DeliveryTask;
   message: ConsumedMessage;
   span: Span;
-}
-
-/** The limiter's key: requests are bounded per endpoint origin (a host:port receives one pool). */
-function endpointKey(url: string | undefined, webhookId: string): string {
-  try {
-    return url ? new URL(url).origin : webhookId;
-  } catch {
-    return webhookId;
-  }
 }
 
 /**
@@ -165,11 +158,22 @@ export class DeliveryService {
       items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
-    const key = endpointKey(this.deps.urlHint(webhookId), webhookId);
+    // Requests are bounded, and circuits broken, per endpoint origin (a host:port is one pool).
+    const key = endpointOrigin(this.deps.urlHint(webhookId), webhookId);
+    const admission = await limiter.admit(key, { bypassCircuit: items[0]!.task.manual });
+    if ('refused' in admission && admission.refused === 'open') {
+      // The endpoint is down: no attempt, the tasks wait out the cool-down (see CircuitBreaker).
+      for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');
+      await Promise.all(
+        items.map(({ task, message }) =>
+          lifecycle.hold(task, message, admission.retryAt, 'circuit_open'),
+        ),
+      );
+      return;
+    }
     // A stalled endpoint is not waited for: the attempt fails at once, into the task's retries.
-    const slot = await limiter.acquire(key);
-    const busy = !slot;
-    const release = slot ?? (() => undefined);
+    const busy = 'refused' in admission;
+    const release = 'release' in admission ? admission.release : () => undefined;
     const startedAt = new Date();
     let found: WebhookLookup;
     let settled: Awaited<typeof logged>;
@@ -223,13 +227,14 @@ export class DeliveryService {
       return;
     }
     const webhook = found.webhook;
-    let posted: { result: PostResult; requestHeaders: Record<string, string> };
+    let posted: { result: PostResult; requestHeaders: Record<string, string> } | undefined =
+      undefined;
     try {
       posted = busy
         ? { result: busyResult(limiter.maxWaitMs), requestHeaders: {} }
         : await this.post(webhook, live, batched);
     } finally {
-      release();
+      release(posted ? circuitOutcome(posted.result) : 'neutral');
     }
     const outcome = posted.result.errorClass ?? 'success';
     metrics.attempts.inc({ outcome }, live.length);

@@ -71,7 +71,7 @@ describe(`${WebhookThrottle.name} and the other per-webhook settings`, () => {
     // ... and it drains at about the rate, not far below it.
     expect(span).toBeLessThan(((N - 1) * 1000) / RATE + 3000);
     // Held tasks are not attempts: one attempt each, all succeeded.
-    const attempts = await Promise.all(backlog.map((t) => h.attempts(t.delivery_id)));
+    const attempts = await Promise.all(backlog.map((t) => h.waitForAttempts(t.delivery_id, 1)));
     expect(attempts.map((a) => a.length)).toEqual(backlog.map(() => 1));
   });
 

@@ -1,3 +1,4 @@
+import { EndpointCircuitRepository, createDataSource } from '@hookline/persistence';
 import { startRegistry, type RegistryHarness } from '../testing/registry-harness';
 
 /** throttle_per_second, retry_schedule, disable_after_failed_deliveries and headers on the resource. */
@@ -111,5 +112,33 @@ describe('WebhooksController per-webhook delivery settings', () => {
     const renamed = await patch(w.body.id, { signature_header: 'X-Mine' });
     expect(renamed.status).toBe(400);
     expect(fields(renamed)).toEqual(['headers.X-Mine']);
+  });
+
+  it("should show the endpoint origin's circuit on GET, as the dispatcher recorded it", async () => {
+    const w = await create({ url: 'http://127.0.0.1:4999/a' });
+    const get = () => r.call('GET', `/v1/webhooks/${w.body.id}`, { token: key });
+    expect((await get()).body.circuit).toEqual({ state: 'closed', opened_at: null, failures: 0 });
+
+    const dataSource = createDataSource({ url: r.db.url, poolSize: 1, applicationName: 'test' });
+    await dataSource.initialize();
+    try {
+      const openedAt = Date.parse('2026-12-02T07:00:00.000Z');
+      await new EndpointCircuitRepository(dataSource).record('http://127.0.0.1:4999', {
+        state: 'open',
+        failures: 7,
+        openedAt,
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+    expect((await get()).body.circuit).toEqual({
+      state: 'open',
+      opened_at: '2026-12-02T07:00:00.000Z',
+      failures: 7,
+    });
+    // Another origin's webhook is not concerned.
+    const other = await create({ url: 'http://127.0.0.1:4998/a' });
+    const got = await r.call('GET', `/v1/webhooks/${other.body.id}`, { token: key });
+    expect(got.body.circuit.state).toBe('closed');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CircuitResource,
   CustomHeadersSchema,
   DeliveryBatchSchema,
   DisableAfterSchema,
@@ -128,6 +129,8 @@ export const WebhookResponse = z.object({
   retry_schedule: z.array(z.number().int()).nullable(),
   disable_after_failed_deliveries: z.number().int().nullable(),
   headers: z.record(z.string(), z.string()).nullable(),
+  /** The endpoint origin's circuit breaker (GET of one webhook only). */
+  circuit: CircuitResource.optional(),
   verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),

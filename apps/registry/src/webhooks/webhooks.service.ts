@@ -3,12 +3,13 @@ import { DataSource, MoreThan } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import {
   ConcurrencyError,
+  EndpointCircuitRepository,
   SecretBox,
   WebhookEntity,
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import { PENDING_VERIFICATION, type SignatureScheme } from '@hookline/contracts';
+import { PENDING_VERIFICATION, endpointOrigin, type SignatureScheme } from '@hookline/contracts';
 import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
@@ -26,6 +27,7 @@ export class WebhooksService {
   private readonly store: WebhookEventStore;
   private readonly box: SecretBox;
   private readonly verifier: EndpointVerifier;
+  private readonly circuits: EndpointCircuitRepository;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,6 +37,7 @@ export class WebhooksService {
   ) {
     this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.store = new WebhookEventStore(dataSource, this.box);
+    this.circuits = new EndpointCircuitRepository(dataSource);
     this.verifier = new EndpointVerifier({
       allowHttp: config.HOOKLINE_ALLOW_HTTP,
       allowPrivate: config.HOOKLINE_ALLOW_PRIVATE_URLS,
@@ -132,7 +135,8 @@ export class WebhooksService {
       .getRepository(WebhookEntity)
       .findOneBy({ id, projectId: caller.projectId });
     if (!row) throw ApiError.notFound('webhook');
-    return presentWebhook(row);
+    const circuit = await this.circuits.forOrigin(endpointOrigin(row.url, row.id));
+    return { ...presentWebhook(row), circuit };
   }
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {

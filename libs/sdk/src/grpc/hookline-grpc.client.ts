@@ -128,6 +128,7 @@ export class HooklineGrpcClient {
     if (Array.isArray(webhook.retry_schedule) && webhook.retry_schedule.length === 0)
       webhook.retry_schedule = null;
     if (!webhook.headers || Object.keys(webhook.headers).length === 0) webhook.headers = null;
+    if (webhook.circuit === null) delete webhook.circuit;
     return webhook;
   }
 }
