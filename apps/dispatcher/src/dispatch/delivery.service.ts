@@ -248,6 +248,11 @@ export class DeliveryService {
     items: PendingAttempt[],
     batched: boolean,
   ): Promise<{ result: PostResult; requestHeaders: Record<string, string> }> {
+    const rate = items[0]!.task.manual ? null : webhook.throttlePerSecond;
+    if (rate) {
+      // The request itself, spaced (see WebhookThrottle.spacing); the wait is short: tasks come paced.
+      for (let wait; (wait = this.deps.throttle.spacing(webhook.id, rate)) > 0;) await sleep(wait);
+    }
     const events = items.map(({ task }) => task.event);
     const body = JSON.stringify(
       batched

