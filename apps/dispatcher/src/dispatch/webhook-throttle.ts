@@ -18,7 +18,9 @@ const SPACING = 0.97;
  * waited for here — a backlog held in memory is unfinished work of the consumer, which pauses the
  * partitions every other webhook shares once its limits fill — it is given the next free send
  * slot and the lifecycle holds it on a retry tier until then (as a far Retry-After is served, and
- * not counted as an attempt). It comes back marked with its slot and goes without taking another,
+ * not counted as an attempt; woken within what its tier holds, see decideHold, so it stands in
+ * front of that tier's other tasks no longer than a retry would, and the partition it came from
+ * moves on at once). It comes back marked with its slot and goes without taking another,
  * so a backlog drains at the rate, in order. A task that comes back a little early (a tier wakes
  * it within EARLY_TOLERANCE_MS of its slot) waits out the rest here.
  *
