@@ -15,6 +15,7 @@ import {
 } from '@hookline/kafka';
 import {
   DeliveryLogRepository,
+  EndpointCircuitRepository,
   SecretBox,
   WebhookEventStore,
   createDataSource,
@@ -23,6 +24,8 @@ import {
 import { createLogger, createMetricsRegistry, type Logger } from '@hookline/telemetry';
 import { AttemptLogWriter } from './dispatch/attempt-log.writer';
 import { BatchedLookup } from './dispatch/batched-lookup';
+import { CircuitBreaker } from './dispatch/circuit-breaker';
+import { CircuitStateWriter } from './dispatch/circuit-state.writer';
 import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
 import { createDispatchConsumer } from './dispatch/dispatch.consumer';
 import { DeliveryService } from './dispatch/delivery.service';
@@ -31,6 +34,7 @@ import type { Resolver } from './dispatch/guarded-lookup';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
+import { WebhookThrottle } from './dispatch/webhook-throttle';
 import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS } from './lifecycle/delivery-lifecycle';
 import { LifecycleExecutor } from './lifecycle/lifecycle.executor';
 import { RetentionJob, type RetentionOptions } from './retention/retention.job';
@@ -94,6 +98,7 @@ export class Dispatcher {
   private readonly publisher: BatchingProducer;
   private readonly client: WebhookHttpClient;
   private readonly consumers: ConsumerRunner[];
+  private readonly circuitWriter: CircuitStateWriter;
   private started = false;
 
   constructor(
@@ -153,6 +158,21 @@ export class Dispatcher {
       windowMs: 2,
       maxBatch: 500,
     });
+    this.circuitWriter = new CircuitStateWriter(
+      new EndpointCircuitRepository(this.dataSource),
+      this.log,
+    );
+    const circuit = new CircuitBreaker({
+      threshold: config.HOOKLINE_CIRCUIT_FAILURES,
+      cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
+      onTransition: (origin, next) => {
+        this.metrics.circuitTransitions.inc({ state: next.state });
+        this.circuitWriter.record(origin, next);
+        if (next.state !== 'half_open')
+          this.log.warn({ origin, failures: next.failures }, `endpoint circuit ${next.state}`);
+      },
+    });
+    this.metrics.observeCircuits(() => circuit.counts());
     const service = new DeliveryService({
       directory: new WebhookDirectory(this.view, this.dataSource, box),
       client: this.client,
@@ -160,12 +180,16 @@ export class Dispatcher {
         options.concurrency ?? 256,
         perEndpoint,
         options.maxEndpointWaitMs ?? DEFAULT_MAX_ENDPOINT_WAIT_MS,
+        undefined,
+        circuit,
       ),
       lifecycle,
       metrics: this.metrics,
       log: this.log,
       urlHint: (id) => this.view.get(id)?.url,
       batchHint: (id) => this.view.get(id)?.batch ?? null,
+      throttleHint: (id) => this.view.get(id)?.throttle_per_second ?? null,
+      throttle: new WebhookThrottle(),
       settled: (id) => settled.get(id),
     });
     const settings = {
@@ -249,6 +273,11 @@ export class Dispatcher {
     await this.retention.stop();
     await this.publisher.close();
     await this.attemptLog.close(STOP_STEP_MS).catch(() => undefined);
+    await withDeadline(
+      this.circuitWriter.flush(),
+      STOP_STEP_MS,
+      () => new Error('timed out'),
+    ).catch(() => undefined);
     await withDeadline(this.reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch(
       () => undefined,
     );

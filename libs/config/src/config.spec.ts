@@ -114,6 +114,38 @@ describe('parseConfig', () => {
     }
   });
 
+  it("should bound a webhook's own retry delays by the tiers' unless set, and refuse crossed bounds", () => {
+    const config = parseConfig({ HOOKLINE_RETRY_SCHEDULE: '5s,1m,1h' });
+    expect(config.HOOKLINE_WEBHOOK_MIN_RETRY_DELAY).toBe(5000);
+    expect(config.HOOKLINE_WEBHOOK_MAX_RETRY_DELAY).toBe(3_600_000);
+    expect(config.HOOKLINE_CIRCUIT_FAILURES).toBe(10);
+    expect(config.HOOKLINE_CIRCUIT_COOLDOWN).toBe(30_000);
+    expect(
+      parseConfig({
+        HOOKLINE_WEBHOOK_MIN_RETRY_DELAY: '1s',
+        HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: '6h',
+      }).HOOKLINE_WEBHOOK_MIN_RETRY_DELAY,
+    ).toBe(1000);
+    expect(() =>
+      parseConfig({
+        HOOKLINE_WEBHOOK_MIN_RETRY_DELAY: '3h',
+        HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: '2h',
+      }),
+    ).toThrow(/^HOOKLINE_WEBHOOK_MIN_RETRY_DELAY/);
+    expect(() =>
+      parseConfig({
+        HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: '24h',
+        HOOKLINE_KAFKA_RETRY_RETENTION: '1d',
+      }),
+    ).toThrow(/^HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: .*half/);
+    expect(() =>
+      parseConfig({
+        HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER: '5',
+        HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER: '3',
+      }),
+    ).toThrow(/^HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER/);
+  });
+
   it('should refuse a delivery timeout of zero or past 5 minutes', () => {
     expect(parseConfig({ HOOKLINE_DELIVERY_TIMEOUT: '5m' }).HOOKLINE_DELIVERY_TIMEOUT).toBe(
       300_000,

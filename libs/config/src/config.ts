@@ -156,6 +156,21 @@ const EnvSchema = z.object({
   HOOKLINE_RETRY_SCHEDULE: retrySchedule.default(parseDurationList('10s,60s,5m,30m,2h')),
   HOOKLINE_DELIVERY_TIMEOUT: duration(1, MAX_DELIVERY_TIMEOUT_MS).default(15_000),
   HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: z.coerce.number().int().min(0).default(1),
+  /** Bounds of a webhook's own `retry_schedule`: how many retries, and each delay's range. */
+  HOOKLINE_WEBHOOK_MAX_RETRIES: z.coerce.number().int().min(1).max(100).default(20),
+  /**
+   * Default: the shortest and the longest delay of HOOKLINE_RETRY_SCHEDULE (a shorter wait still
+   * queues behind the first tier's tasks; the tiers' retention was sized for the longest).
+   */
+  HOOKLINE_WEBHOOK_MIN_RETRY_DELAY: duration(1, MAX_RETRY_DELAY_MS).optional(),
+  HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: duration(1, MAX_RETRY_DELAY_MS).optional(),
+  /** Bounds of a webhook's own `disable_after_failed_deliveries` (0 is "never"). */
+  HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER: z.coerce.number().int().min(0).default(0),
+  HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER: z.coerce.number().int().min(1).default(100),
+  /** Consecutive failed attempts to one endpoint origin that open its circuit; 0: no breaker. */
+  HOOKLINE_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(10),
+  /** How long an open circuit waits before one probe attempt goes through (half-open). */
+  HOOKLINE_CIRCUIT_COOLDOWN: duration(100, 3_600_000).default(30_000),
   HOOKLINE_ALLOW_PRIVATE_URLS: bool.default(false),
   HOOKLINE_ALLOW_HTTP: bool.default(false),
   HOOKLINE_DELIVERY_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
@@ -212,6 +227,9 @@ export type HooklineConfig = z.infer<typeof EnvSchema> & {
    * when neither is set outside production.
    */
   HOOKLINE_ENCRYPTION_KEYS: EncryptionKey[];
+  /** Resolved: the shortest and the longest retry tier's delay unless set. */
+  HOOKLINE_WEBHOOK_MIN_RETRY_DELAY: number;
+  HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: number;
   /** TLS and SASL to the brokers, PEM files read (from the HOOKLINE_KAFKA_SSL_* and _SASL_* variables). */
   kafkaSecurity: KafkaSecurity;
 };
@@ -261,6 +279,27 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
       `must be at least twice the longest retry delay (${formatMs(2 * longestRetry)}), or tasks waiting on a tier could be deleted`,
     );
   }
+  const maxOwnDelay = config.HOOKLINE_WEBHOOK_MAX_RETRY_DELAY ?? longestRetry;
+  if (config.HOOKLINE_KAFKA_RETRY_RETENTION < 2 * maxOwnDelay) {
+    throw new ConfigError(
+      'HOOKLINE_WEBHOOK_MAX_RETRY_DELAY',
+      `must be at most half of HOOKLINE_KAFKA_RETRY_RETENTION, or tasks waiting on a tier could be deleted`,
+    );
+  }
+  const minOwnDelay =
+    config.HOOKLINE_WEBHOOK_MIN_RETRY_DELAY ?? Math.min(...config.HOOKLINE_RETRY_SCHEDULE);
+  if (minOwnDelay > maxOwnDelay) {
+    throw new ConfigError(
+      'HOOKLINE_WEBHOOK_MIN_RETRY_DELAY',
+      'is longer than HOOKLINE_WEBHOOK_MAX_RETRY_DELAY',
+    );
+  }
+  if (config.HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER > config.HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER) {
+    throw new ConfigError(
+      'HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER',
+      'is greater than HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER',
+    );
+  }
   const ring = [...(config.HOOKLINE_ENCRYPTION_KEYS ?? [])];
   if (config.HOOKLINE_ENCRYPTION_KEY) {
     if (ring.some((k) => k.id === DEFAULT_ENCRYPTION_KEY_ID)) {
@@ -279,7 +318,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): HooklineConfi
     // tools that start services (npm start, tests) always pass one; this is only a fallback.
     ring.push({ id: DEFAULT_ENCRYPTION_KEY_ID, key: randomBytes(32) });
   }
-  return { ...config, HOOKLINE_ENCRYPTION_KEYS: ring, kafkaSecurity };
+  return {
+    ...config,
+    HOOKLINE_ENCRYPTION_KEYS: ring,
+    HOOKLINE_WEBHOOK_MIN_RETRY_DELAY: minOwnDelay,
+    HOOKLINE_WEBHOOK_MAX_RETRY_DELAY: maxOwnDelay,
+    kafkaSecurity,
+  };
 }
 
 /** For a service's main(): parse or print one line naming the variable and exit at once. */

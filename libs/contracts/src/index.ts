@@ -2,6 +2,7 @@ export * from './catalog';
 export * from './catalog-state';
 export * from './delivery-log';
 export * from './delivery-task';
+export * from './endpoint-circuit';
 export * from './envelope';
 export * from './headers';
 export * from './ids';

@@ -1,6 +1,7 @@
 export * from './advisory-locks';
 export * from './data-source';
 export * from './delivery-log';
+export * from './endpoint-circuit';
 export * from './entities';
 export * from './event-type-store/event-type-store';
 export { MIGRATIONS } from './migrations';

@@ -1,6 +1,7 @@
 import type {
   ApiKeyScope,
   AttemptResource,
+  CircuitResource,
   DeliveryBatch,
   DeliveryResource,
   DeliveryStatus as ContractDeliveryStatus,
@@ -25,6 +26,16 @@ export interface Webhook {
   format: PayloadFormat;
   /** Events gathered into one POST of `{type: "messages", messages}`; null: one by one. */
   batch: DeliveryBatch | null;
+  /** Deliveries per second the endpoint receives at most; null: no limit. */
+  throttle_per_second: number | null;
+  /** The webhook's own retry delays in ms; null: the platform's schedule. */
+  retry_schedule: number[] | null;
+  /** Consecutive failed deliveries that disable the webhook (0: never); null: the platform's. */
+  disable_after_failed_deliveries: number | null;
+  /** Request headers sent on every attempt. */
+  headers: Record<string, string> | null;
+  /** The endpoint origin's circuit breaker; in the answer of get only. */
+  circuit?: CircuitResource;
   /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
   verification: EndpointVerification | null;
   /** Only in the answers of create and rotate. */
@@ -49,6 +60,10 @@ export interface CreateWebhookOptions {
   signature_header?: string | null;
   format?: PayloadFormat;
   batch?: DeliveryBatch | null;
+  throttle_per_second?: number | null;
+  retry_schedule?: number[] | null;
+  disable_after_failed_deliveries?: number | null;
+  headers?: Record<string, string> | null;
   /** Your own secret (length and entropy checked); otherwise one is generated. */
   secret?: string;
   verification?: EndpointVerification | null;
@@ -63,6 +78,10 @@ export interface UpdateWebhookInput {
   signature_header?: string | null;
   format?: PayloadFormat;
   batch?: DeliveryBatch | null;
+  throttle_per_second?: number | null;
+  retry_schedule?: number[] | null;
+  disable_after_failed_deliveries?: number | null;
+  headers?: Record<string, string> | null;
 }
 
 export interface RotatedSecret {

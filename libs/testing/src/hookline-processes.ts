@@ -77,6 +77,8 @@ export async function startHooklineProcesses(
     HOOKLINE_RETRY_SCHEDULE: schedule,
     HOOKLINE_DELIVERY_TIMEOUT: options.deliveryTimeout ?? '2s',
     HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: String(options.disableAfter ?? 1),
+    // Off unless a test sets it: suites share receivers (one origin) among unrelated webhooks.
+    HOOKLINE_CIRCUIT_FAILURES: '0',
     HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
     HOOKLINE_ALLOW_HTTP: 'true',
     HOOKLINE_LOG_LEVEL: options.logLevel ?? 'info',

@@ -41,3 +41,29 @@ export function oneOf<T extends string>(values: readonly T[]) {
     return value as T;
   };
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s,1m,5m` (units ms, s, m, h; a bare number is ms) as milliseconds. */
+export function durationList(value: string): number[] {
+  return value.split(',').map((item) => {
+    const m = /^\s*(\d+)(ms|s|m|h)?\s*$/.exec(item);
+    if (!m) throw new InvalidArgumentError('expected delays such as 10s,1m,5m (ms, s, m or h).');
+    return Number(m[1]) * UNIT_MS[m[2] ?? 'ms']!;
+  });
+}
+
+/** `Name: value`, repeated, accumulated into a map. */
+export function header(
+  value: string,
+  previous: Record<string, string> | undefined,
+): Record<string, string> {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new InvalidArgumentError('expected "Name: value".');
+  return { ...previous, [value.slice(0, colon).trim()]: value.slice(colon + 1).trim() };
+}
+
+/** The parser's value, or null for `word` (a setting cleared back to the default). */
+export function orNull<T>(word: string, parse: (value: string) => T) {
+  return (value: string): T | null => (value === word ? null : parse(value));
+}

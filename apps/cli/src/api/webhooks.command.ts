@@ -5,7 +5,7 @@ import type { CliIo } from '../cli-io';
 import { CliError, ExitCode, UsageError } from '../exit-codes';
 import { printJson, printRecord, printTable } from '../output';
 import { apiAction, type ApiContext } from './api-context';
-import { list, numberIn, oneOf } from './option-parsers';
+import { durationList, header, integerIn, list, numberIn, oneOf, orNull } from './option-parsers';
 
 function state(w: Webhook): string {
   if (w.active) return 'active';
@@ -22,7 +22,49 @@ function printWebhook({ io, json }: ApiContext, w: Webhook): void {
     );
 }
 
-interface CreateFlags {
+/** The per-webhook delivery settings, shared by create and update. */
+interface SettingsFlags {
+  throttle?: number | null;
+  retrySchedule?: number[] | null;
+  disableAfter?: number | null;
+  header?: Record<string, string>;
+  clearHeaders?: boolean;
+}
+
+function withSettingsOptions(command: Command): Command {
+  return command
+    .option(
+      '--throttle <per-second>',
+      'deliveries per second the endpoint receives at most ("none": no limit)',
+      orNull('none', numberIn(0.001, 10_000)),
+    )
+    .option(
+      '--retry-schedule <delays>',
+      'own retry delays, e.g. 10s,1m,5m ("default": the platform\'s)',
+      orNull('default', durationList),
+    )
+    .option(
+      '--disable-after <failures>',
+      'consecutive failed deliveries that disable it, 0 never ("default": the platform\'s)',
+      orNull('default', integerIn(0, 1_000_000)),
+    )
+    .option('--header <name: value>', 'a request header sent on every attempt (repeatable)', header)
+    .option('--clear-headers', 'send no custom headers');
+}
+
+function settingsOf(flags: SettingsFlags): UpdateWebhookInput {
+  return {
+    ...(flags.throttle !== undefined ? { throttle_per_second: flags.throttle } : {}),
+    ...(flags.retrySchedule !== undefined ? { retry_schedule: flags.retrySchedule } : {}),
+    ...(flags.disableAfter !== undefined
+      ? { disable_after_failed_deliveries: flags.disableAfter }
+      : {}),
+    ...(flags.header !== undefined ? { headers: flags.header } : {}),
+    ...(flags.clearHeaders ? { headers: null } : {}),
+  };
+}
+
+interface CreateFlags extends SettingsFlags {
   url: string;
   events: string[];
   description?: string;
@@ -31,7 +73,7 @@ interface CreateFlags {
   verify: boolean;
 }
 
-interface UpdateFlags {
+interface UpdateFlags extends SettingsFlags {
   url?: string;
   events?: string[];
   description?: string;
@@ -73,8 +115,7 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
       ),
     );
 
-  webhooks
-    .command('create')
+  withSettingsOptions(webhooks.command('create'))
     .description('create a webhook; prints its secret once')
     .requiredOption('--url <url>', 'the endpoint (https://…)')
     .requiredOption(
@@ -97,13 +138,13 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
           signature_scheme: flags.scheme,
           ...(flags.inactive ? { active: false } : {}),
           ...(flags.verify ? {} : { verify: false }),
+          ...settingsOf(flags),
         });
         printWebhook(ctx, created);
       }),
     );
 
-  webhooks
-    .command('update')
+  withSettingsOptions(webhooks.command('update'))
     .description('change a webhook; --enable re-enables a disabled one')
     .argument('<id>', 'webhook id (wh_…)')
     .option('--url <url>', 'a new endpoint')
@@ -123,10 +164,11 @@ export function registerWebhooksCommand(program: Command, io: CliIo): void {
             : {}),
           ...(flags.enable ? { active: true } : {}),
           ...(flags.disable ? { active: false } : {}),
+          ...settingsOf(flags),
         };
         if (Object.keys(patch).length === 0)
           throw new UsageError(
-            'nothing to change: give --url, --events, --description, --enable or --disable',
+            'nothing to change: give --url, --events, --description, --enable, --disable or a delivery setting',
           );
         printWebhook(ctx, await ctx.client.webhooks.update(id, patch));
       }),

@@ -1,3 +1,4 @@
+import { CircuitBreaker } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
 describe(ConcurrencyLimiter.name, () => {
@@ -58,5 +59,57 @@ describe(ConcurrencyLimiter.name, () => {
     await expect(sut.acquire('a')).resolves.toBeInstanceOf(Function);
     await expect(sut.acquire('a')).resolves.toBeInstanceOf(Function);
     expect(sut.inFlight).toBe(2);
+  });
+
+  describe('with a circuit breaker', () => {
+    const breaker = (at: () => number) =>
+      new CircuitBreaker({ threshold: 2, cooldownMs: 5000, now: at });
+
+    it("should give no slot while an origin's circuit is open, and report each attempt's outcome", async () => {
+      let wall = 1_000_000;
+      const sut = new ConcurrencyLimiter(
+        10,
+        2,
+        1000,
+        clock,
+        breaker(() => wall),
+      );
+      for (let i = 0; i < 2; i++) {
+        const slot = await sut.admit('a');
+        if (!('release' in slot)) throw new Error('expected a slot');
+        slot.release('failure');
+      }
+      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
+      expect(sut.inFlight).toBe(0);
+      // A manual attempt goes through anyway; other origins are not concerned.
+      expect(await sut.admit('a', { bypassCircuit: true })).toMatchObject({ probe: false });
+      expect(await sut.admit('b')).toMatchObject({ probe: false });
+
+      wall += 5000;
+      const probe = await sut.admit('a');
+      expect(probe).toMatchObject({ probe: true });
+      expect(await sut.admit('a')).toMatchObject({ refused: 'open' });
+      if ('release' in probe) probe.release('success');
+      expect(await sut.admit('a')).toMatchObject({ probe: false });
+    });
+
+    it('should free the probe of a half-open circuit when the endpoint is busy and no request was made', async () => {
+      let wall = 1_000_000;
+      const sut = new ConcurrencyLimiter(
+        10,
+        1,
+        1000,
+        clock,
+        breaker(() => wall),
+      );
+      const held = await sut.admit('a', { bypassCircuit: true });
+      for (let i = 0; i < 2; i++) sut.circuit!.record('a', 'failure', false);
+      wall += 5000;
+      now = 1001;
+      // The only connection hangs: the probe is turned away as busy, and the next task may probe.
+      expect(await sut.admit('a')).toEqual({ refused: 'busy' });
+      if ('release' in held) held.release();
+      expect(await sut.admit('a')).toMatchObject({ probe: true });
+    });
   });
 });

@@ -1,3 +1,5 @@
+import type { CircuitBreaker, CircuitOutcome } from './circuit-breaker';
+
 interface Waiter {
   start: () => void;
   turnAway: () => void;
@@ -15,6 +17,16 @@ interface KeyState {
 export type Release = () => void;
 
 /**
+ * A slot, released with what the attempt said of the endpoint; or no attempt: the endpoint is
+ * stalled (`busy`: fail it, into its retries) or its circuit is open (`open`: hold it until
+ * `retryAt`).
+ */
+export type Admission =
+  | { release: (outcome?: CircuitOutcome) => void; probe: boolean }
+  | { refused: 'busy' }
+  | { refused: 'open'; retryAt: number };
+
+/**
  * Bounds concurrent requests overall and per endpoint. Waiting work is served round-robin across
  * endpoints, so the queue of a slow endpoint (full up to its own limit) never stands in front of
  * another endpoint's work.
@@ -24,6 +36,11 @@ export type Release = () => void;
  * resolves undefined), and so is new work while it stays stalled. Waiting work is unfinished work
  * of the consumer, counted against its pending limits; unbounded, a stalled endpoint's queue grows
  * with its traffic until those limits pause the partitions every other endpoint's tasks share.
+ *
+ * With a CircuitBreaker, `admit` asks it first: an endpoint that keeps failing gets no slot at
+ * all while its circuit is open, and each released slot reports how the attempt went. A task
+ * turned away as busy made no request, so it tells the breaker nothing: the requests that hang
+ * are the ones that count, when they time out.
  */
 export class ConcurrencyLimiter {
   private active = 0;
@@ -37,6 +54,7 @@ export class ConcurrencyLimiter {
     readonly perKey: number,
     readonly maxWaitMs = Infinity,
     private readonly now: () => number = () => performance.now(),
+    readonly circuit?: CircuitBreaker,
   ) {
     if (total < 1 || perKey < 1) throw new Error('limits must be at least 1');
   }
@@ -49,6 +67,33 @@ export class ConcurrencyLimiter {
     let n = 0;
     for (const state of this.keys.values()) n += state.waiters.length;
     return n;
+  }
+
+  /**
+   * The breaker's leave (unless `bypassCircuit`: a manual attempt, which a person asked for), then
+   * a slot; see Admission.
+   */
+  async admit(key: string, options: { bypassCircuit?: boolean } = {}): Promise<Admission> {
+    const gate =
+      this.circuit && !options.bypassCircuit
+        ? this.circuit.admit(key)
+        : ({ ok: true, probe: false } as const);
+    if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt };
+    const release = await this.acquire(key);
+    if (!release) {
+      if (gate.probe) this.circuit?.record(key, 'neutral', true);
+      return { refused: 'busy' };
+    }
+    let released = false;
+    return {
+      probe: gate.probe,
+      release: (outcome = 'neutral') => {
+        if (released) return;
+        released = true;
+        release();
+        this.circuit?.record(key, outcome, gate.probe);
+      },
+    };
   }
 
   /** A slot for `key`, or undefined when its endpoint is stalled (see the class). */

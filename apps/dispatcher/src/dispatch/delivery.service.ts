@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -8,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
+  endpointOrigin,
   renderBatchPayload,
   renderPayload,
   type DeliveryBatch,
@@ -20,6 +22,7 @@ import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
 import { alreadySettled } from '../lifecycle/delivery-lifecycle';
 import type { FinishedAttempt, LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import { BatchGatherer } from './batch-gatherer';
+import { circuitOutcome } from './circuit-breaker';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from '@hookline/kafka';
@@ -30,6 +33,7 @@ import {
   type WebhookLookup,
 } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
+import type { WebhookThrottle } from './webhook-throttle';
 
 const VERSION = (require('../../package.json') as { version: string }).version;
 export const USER_AGENT = `Hookline/${VERSION}`;
@@ -47,6 +51,9 @@ export interface DeliveryServiceDeps {
   urlHint(webhookId: string): string | undefined;
   /** The view's batch setting of a webhook; null: its tasks are sent one by one. */
   batchHint(webhookId: string): DeliveryBatch | null;
+  /** The view's throttle of a webhook (deliveries per second); null: none. */
+  throttleHint(webhookId: string): number | null;
+  throttle: WebhookThrottle;
 }
 
 /** A task whose attempt is being made, alone or in a batch. */
@@ -54,15 +61,6 @@ interface PendingAttempt {
   task: DeliveryTask;
   message: ConsumedMessage;
   span: Span;
-}
-
-/** The limiter's key: requests are bounded per endpoint origin (a host:port receives one pool). */
-function endpointKey(url: string | undefined, webhookId: string): string {
-  try {
-    return url ? new URL(url).origin : webhookId;
-  } catch {
-    return webhookId;
-  }
 }
 
 /**
@@ -120,12 +118,32 @@ export class DeliveryService {
 
   private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
     if (!(await this.deps.lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
+    if (!(await this.paced(task, message, span))) return; // over its webhook's rate: held
     const pending = { task, message, span };
     // Manual attempts (redeliver, test) go alone; first attempts and retries of a batching webhook gather.
     const batch = task.manual ? null : this.deps.batchHint(task.webhook_id);
     if (!batch) return this.send([pending], false);
     span.setAttribute('hookline.batched', true);
     return this.gatherer.add(task.webhook_id, batch, pending);
+  }
+
+  /**
+   * The webhook's throttle (see WebhookThrottle): false when the task was held for a later slot.
+   * Manual attempts go at once: a person asked for them.
+   */
+  private async paced(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<boolean> {
+    const rate = task.manual ? null : this.deps.throttleHint(task.webhook_id);
+    if (!rate) return true;
+    const reserved =
+      task.throttle_slot && task.not_before ? Date.parse(task.not_before) : undefined;
+    const decision = this.deps.throttle.admit(task.webhook_id, rate, reserved);
+    if (decision.go) {
+      if (decision.waitMs > 0) await sleep(decision.waitMs);
+      return true;
+    }
+    span.setAttribute('hookline.held', 'throttled');
+    await this.deps.lifecycle.hold(task, message, decision.slot, 'throttled', true);
+    return false;
   }
 
   /**
@@ -140,11 +158,22 @@ export class DeliveryService {
       items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
-    const key = endpointKey(this.deps.urlHint(webhookId), webhookId);
+    // Requests are bounded, and circuits broken, per endpoint origin (a host:port is one pool).
+    const key = endpointOrigin(this.deps.urlHint(webhookId), webhookId);
+    const admission = await limiter.admit(key, { bypassCircuit: items[0]!.task.manual });
+    if ('refused' in admission && admission.refused === 'open') {
+      // The endpoint is down: no attempt, the tasks wait out the cool-down (see CircuitBreaker).
+      for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');
+      await Promise.all(
+        items.map(({ task, message }) =>
+          lifecycle.hold(task, message, admission.retryAt, 'circuit_open'),
+        ),
+      );
+      return;
+    }
     // A stalled endpoint is not waited for: the attempt fails at once, into the task's retries.
-    const slot = await limiter.acquire(key);
-    const busy = !slot;
-    const release = slot ?? (() => undefined);
+    const busy = 'refused' in admission;
+    const release = 'release' in admission ? admission.release : () => undefined;
     const startedAt = new Date();
     let found: WebhookLookup;
     let settled: Awaited<typeof logged>;
@@ -166,7 +195,13 @@ export class DeliveryService {
         body: null,
         durationMs: 0,
       };
-      await this.finish(items, { ...e.webhook, consecutiveFailures: 0 }, result, {}, startedAt);
+      const webhook = {
+        ...e.webhook,
+        consecutiveFailures: 0,
+        retrySchedule: null,
+        disableAfter: null,
+      };
+      await this.finish(items, webhook, result, {}, startedAt);
       return;
     }
     const live = items.filter((item, i) => {
@@ -192,13 +227,14 @@ export class DeliveryService {
       return;
     }
     const webhook = found.webhook;
-    let posted: { result: PostResult; requestHeaders: Record<string, string> };
+    let posted: { result: PostResult; requestHeaders: Record<string, string> } | undefined =
+      undefined;
     try {
       posted = busy
         ? { result: busyResult(limiter.maxWaitMs), requestHeaders: {} }
         : await this.post(webhook, live, batched);
     } finally {
-      release();
+      release(posted ? circuitOutcome(posted.result) : 'neutral');
     }
     const outcome = posted.result.errorClass ?? 'success';
     metrics.attempts.inc({ outcome }, live.length);
@@ -212,6 +248,11 @@ export class DeliveryService {
     items: PendingAttempt[],
     batched: boolean,
   ): Promise<{ result: PostResult; requestHeaders: Record<string, string> }> {
+    const rate = items[0]!.task.manual ? null : webhook.throttlePerSecond;
+    if (rate) {
+      // The request itself, spaced (see WebhookThrottle.spacing); the wait is short: tasks come paced.
+      for (let wait; (wait = this.deps.throttle.spacing(webhook.id, rate)) > 0;) await sleep(wait);
+    }
     const events = items.map(({ task }) => task.event);
     const body = JSON.stringify(
       batched
@@ -234,7 +275,10 @@ export class DeliveryService {
         s.end();
       }
     });
+    // The webhook's own headers first: every header Hookline sends wins over one of the same name
+    // (the API refuses those names; this holds for a state written before it did).
     const requestHeaders: Record<string, string> = {
+      ...ownHeaders(webhook.headers),
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
       ...signature,
@@ -263,7 +307,7 @@ export class DeliveryService {
         }
       },
     );
-    return { result, requestHeaders };
+    return { result, requestHeaders: redactOwn(requestHeaders, webhook.headers) };
   }
 
   /** The same outcome to the lifecycle for each task (log row, retry tier, DLQ, disable). */
@@ -289,6 +333,29 @@ export class DeliveryService {
       ),
     );
   }
+}
+
+/** A webhook's custom headers, lower-cased so the headers Hookline sets replace them. */
+function ownHeaders(headers: Record<string, string> | null): Record<string, string> {
+  if (!headers) return {};
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/**
+ * The request headers as the delivery log keeps them: a custom header's value is often a
+ * credential of the receiver's (an Authorization token), readable by anyone who reads the log.
+ */
+function redactOwn(
+  sent: Record<string, string>,
+  own: Record<string, string> | null,
+): Record<string, string> {
+  if (!own) return sent;
+  const logged = { ...sent };
+  for (const name of Object.keys(own)) {
+    const key = name.toLowerCase();
+    if (key in logged && logged[key] === own[name]) logged[key] = '[redacted]';
+  }
+  return logged;
 }
 
 function busyResult(maxWaitMs: number): PostResult {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CIRCUIT_STATES, type CircuitState } from '@hookline/contracts';
 
 /** What /metrics shows of delivery. */
 export class DispatcherMetrics {
@@ -10,9 +11,13 @@ export class DispatcherMetrics {
   readonly inFlightRequests: Gauge;
   readonly pendingTasks: Gauge<'consumer'>;
   readonly tasksDropped: Counter<'reason'>;
+  readonly tasksHeld: Counter<'reason'>;
   readonly webhooksDisabled: Counter<'reason'>;
   readonly partitionsPaused: Gauge<'consumer' | 'why'>;
   readonly consumerRestarts: Counter<'consumer'>;
+  readonly circuits: Gauge<'state'>;
+  readonly circuitTransitions: Counter<'state'>;
+  private circuitCounts?: () => Record<CircuitState, number>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -57,6 +62,12 @@ export class DispatcherMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.tasksHeld = new Counter({
+      name: 'hookline_dispatcher_tasks_held_total',
+      help: "Tasks held on a retry tier without an attempt: over their webhook's throttle (throttled) or to an endpoint whose circuit is open (circuit_open)",
+      labelNames: ['reason'],
+      registers,
+    });
     this.webhooksDisabled = new Counter({
       name: 'hookline_dispatcher_webhooks_disabled_total',
       help: 'Webhooks the dispatcher disabled (gone: 410; failed_deliveries: the disable rule)',
@@ -69,11 +80,32 @@ export class DispatcherMetrics {
       labelNames: ['consumer', 'why'],
       registers,
     });
+    this.circuits = new Gauge({
+      name: 'hookline_dispatcher_circuits',
+      help: 'Endpoint origins by circuit state in this process (closed: failures counted, not open)',
+      labelNames: ['state'],
+      registers,
+      collect: () => {
+        const counts = this.circuitCounts?.();
+        for (const state of CIRCUIT_STATES) this.circuits.set({ state }, counts?.[state] ?? 0);
+      },
+    });
+    this.circuitTransitions = new Counter({
+      name: 'hookline_dispatcher_circuit_transitions_total',
+      help: 'Endpoint circuits moving into a state (open, half_open, closed)',
+      labelNames: ['state'],
+      registers,
+    });
     this.consumerRestarts = new Counter({
       name: 'hookline_dispatcher_consumer_restarts_total',
       help: 'Consumers re-created after kafkajs gave up on them (a crash it does not restart)',
       labelNames: ['consumer'],
       registers,
     });
+  }
+
+  /** Where the circuits gauge reads its counts at each scrape. */
+  observeCircuits(counts: () => Record<CircuitState, number>): void {
+    this.circuitCounts = counts;
   }
 }

@@ -21,6 +21,13 @@ export interface DeliverableWebhook {
   format: PayloadFormat;
   /** Events sent together in one POST; null: one by one. */
   batch: DeliveryBatch | null;
+  /** Deliveries per second at most; null: no limit. */
+  throttlePerSecond: number | null;
+  /** The webhook's own retry delays (ms) and disable threshold; null: the operator's. */
+  retrySchedule: number[] | null;
+  disableAfter: number | null;
+  /** Custom request headers sent on every attempt. */
+  headers: Record<string, string> | null;
   /** Plaintext secrets valid now, current first. */
   secrets: string[];
   version: number;
@@ -64,16 +71,25 @@ interface FullRow extends GateRow {
   signature_header: string | null;
   format: PayloadFormat;
   batch: DeliveryBatch | null;
+  throttle_per_second: number | null;
+  retry_schedule: number[] | null;
+  disable_after_failed_deliveries: number | null;
+  headers: Record<string, string> | null;
   secrets: EncryptedSecret[];
 }
 
-/** What signing and the body need of a webhook, as the changelog or the table gives it. */
-interface Profile {
-  scheme: SignatureScheme;
-  signatureHeader: string | null;
-  format: PayloadFormat;
-  batch: DeliveryBatch | null;
-}
+/** What signing, the body and the request need of a webhook, as the changelog or the table gives it. */
+type Profile = Pick<
+  DeliverableWebhook,
+  | 'scheme'
+  | 'signatureHeader'
+  | 'format'
+  | 'batch'
+  | 'throttlePerSecond'
+  | 'retrySchedule'
+  | 'disableAfter'
+  | 'headers'
+>;
 
 interface DecryptedSecret {
   secret: string;
@@ -143,6 +159,10 @@ export class WebhookDirectory {
           signatureHeader: full.signature_header,
           format: full.format,
           batch: full.batch,
+          throttlePerSecond: full.throttle_per_second,
+          retrySchedule: full.retry_schedule,
+          disableAfter: full.disable_after_failed_deliveries,
+          headers: full.headers,
         },
         full.secrets,
         full.version,
@@ -161,6 +181,10 @@ export class WebhookDirectory {
         signatureHeader: state.signature_header ?? null,
         format: state.format ?? 'envelope',
         batch: state.batch ?? null,
+        throttlePerSecond: state.throttle_per_second ?? null,
+        retrySchedule: state.retry_schedule ?? null,
+        disableAfter: state.disable_after_failed_deliveries ?? null,
+        headers: state.headers ?? null,
       },
       state.secrets,
       state.version,
@@ -202,7 +226,7 @@ export class WebhookDirectory {
 
   private async readRow(id: string): Promise<FullRow | undefined> {
     const rows: FullRow[] = await this.dataSource.query(
-      `select id, project_id, url, signature_scheme, signature_header, format, batch, secrets, active, version, consecutive_failures from webhooks where id = $1`,
+      `select id, project_id, url, signature_scheme, signature_header, format, batch, throttle_per_second, retry_schedule, disable_after_failed_deliveries, headers, secrets, active, version, consecutive_failures from webhooks where id = $1`,
       [id],
     );
     return rows[0];

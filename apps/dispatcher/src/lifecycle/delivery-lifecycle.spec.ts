@@ -3,10 +3,12 @@ import {
   afterFailureCounted,
   alreadySettled,
   decideEarly,
+  decideHold,
   decide,
   decideUndeliverable,
   jittered,
   parseRetryAfter,
+  tierFor,
   type AttemptResult,
   type Effect,
   type LifecycleSettings,
@@ -261,6 +263,108 @@ describe('decide', () => {
   it('should never wait less than Retry-After, whatever the jitter', () => {
     const [retry] = run(task(), http(429, { retryAfterMs: 300 * S }), 0, () => 0);
     expect(retry).toMatchObject({ tier: 3, notBefore: NOW + 300 * S });
+  });
+});
+
+describe("decide with the webhook's own settings", () => {
+  const own = (retrySchedule: number[] | null, disableAfter: number | null = null) => ({
+    retrySchedule,
+    disableAfter,
+  });
+  const runOwn = (
+    t: DeliveryTask,
+    result: AttemptResult,
+    limits: ReturnType<typeof own>,
+    random = () => 0.5,
+  ) => decide({ task: t, result, consecutiveFailures: 0, limits, now: NOW, random }, settings);
+
+  it("should wait the webhook's delay on the longest tier not longer than it", () => {
+    // 90 s: tier 2 (60 s) holds 72 s, so the task hops once before it is due.
+    expect(runOwn(task({ attempt: 2 }), http(500), own([5 * S, 90 * S]))).toEqual([
+      {
+        kind: 'retry',
+        tier: 2,
+        attempt: 3,
+        notBefore: NOW + 90 * S,
+        wakeAt: NOW + 72 * S,
+        lastError: 'HTTP 500',
+      },
+      { kind: 'log', status: 'pending', nextAttemptAt: NOW + 90 * S },
+    ]);
+    // Shorter than every tier: the first one, woken at its time.
+    expect(runOwn(task(), http(500), own([2 * S]))[0]).toMatchObject({
+      tier: 1,
+      notBefore: NOW + 2 * S,
+      wakeAt: NOW + 2 * S,
+    });
+  });
+
+  it('should give up after the last delay of its own schedule, however many tiers there are', () => {
+    const effects = runOwn(task({ attempt: 2 }), http(500), own([S]));
+    expect(effects.map((e) => e.kind)).toEqual([
+      'dead_letter',
+      'count_failure',
+      'log',
+      'announce_dead',
+    ]);
+    // Longer than the operator's 5 retries: the 7th attempt is still retried.
+    const long = own([S, S, S, S, S, S, S, S]);
+    expect(runOwn(task({ attempt: 7 }), http(500), long)[0]).toMatchObject({
+      kind: 'retry',
+      attempt: 8,
+    });
+  });
+
+  it("should honour Retry-After by stepping up the webhook's own schedule", () => {
+    const [retry] = runOwn(
+      task(),
+      http(429, { retryAfterMs: 20 * S }),
+      own([5 * S, 30 * S, 600 * S]),
+      () => 0,
+    );
+    // Step 2 (30 s, jittered down to 24 s) is still at least the 20 s asked for.
+    expect(retry).toMatchObject({ tier: 1, attempt: 2, notBefore: NOW + 24 * S });
+  });
+
+  it("should use the operator's schedule where the webhook has none", () => {
+    expect(runOwn(task(), http(500), own(null))).toEqual(run(task(), http(500)));
+  });
+
+  it("should disable after the webhook's own count, or never with 0", () => {
+    expect(afterFailureCounted(2, true, { disableAfter: 1 }, { disableAfter: 3 })).toEqual([]);
+    expect(afterFailureCounted(3, true, { disableAfter: 1 }, { disableAfter: 3 })).toEqual([
+      { kind: 'disable', reason: '3 consecutive failed deliveries', cause: 'failed_deliveries' },
+    ]);
+    expect(afterFailureCounted(50, true, { disableAfter: 1 }, { disableAfter: 0 })).toEqual([]);
+    expect(afterFailureCounted(1, true, { disableAfter: 1 }, { disableAfter: null })).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe('tierFor and decideHold', () => {
+  it('should pick the longest tier whose delay is not longer than the wait', () => {
+    expect(tierFor(0, settings.schedule)).toBe(1);
+    expect(tierFor(10 * S, settings.schedule)).toBe(1);
+    expect(tierFor(299 * S, settings.schedule)).toBe(2);
+    expect(tierFor(86_400 * S, settings.schedule)).toBe(5);
+  });
+
+  it('should hold a task until its time, in hops of at most its tier can hold', () => {
+    expect(decideHold(NOW + 500, NOW, settings, true)).toEqual({
+      kind: 'hold',
+      tier: 1,
+      notBefore: NOW + 500,
+      wakeAt: NOW + 500,
+      throttleSlot: true,
+    });
+    expect(decideHold(NOW + 3600 * S, NOW, settings)).toEqual({
+      kind: 'hold',
+      tier: 4,
+      notBefore: NOW + 3600 * S,
+      wakeAt: NOW + 2160 * S,
+      throttleSlot: false,
+    });
   });
 });
 

@@ -18,6 +18,11 @@ import type { AttemptErrorClass, DeadLetterReason, DeliveryTask } from '@hooklin
  * - after the last tier the task is dead: dead-lettered, the delivery failed, `delivery.dead`
  *   announced, and the webhook's failure count goes up — `afterFailureCounted` then disables the
  *   webhook once the count reaches disableAfter (0: never).
+ *
+ * A webhook with its own `retry_schedule` and `disable_after_failed_deliveries` (WebhookLimits)
+ * follows them instead of the operator's. The tiers stay the operator's Kafka topics: a delay of
+ * the webhook's schedule waits on the longest tier whose delay is not longer (tierFor), woken at
+ * its time, and a delay longer than that tier holds is served in hops like a long Retry-After.
  */
 
 export interface AttemptResult {
@@ -36,7 +41,10 @@ export interface AttemptResult {
 }
 
 export interface LifecycleSettings {
-  /** HOOKLINE_RETRY_SCHEDULE in ms: the delay before retry n is schedule[n - 1]. */
+  /**
+   * HOOKLINE_RETRY_SCHEDULE in ms: the delay of retry tier n, and the delay before retry n of a
+   * webhook without its own schedule.
+   */
   schedule: readonly number[];
   /** ±fraction of random spread on each delay. */
   jitter: number;
@@ -44,6 +52,12 @@ export interface LifecycleSettings {
   maxRetryAfterMs: number;
   /** HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES (0: never). */
   disableAfter: number;
+}
+
+/** A webhook's own retry schedule and disable threshold; null: the operator's. */
+export interface WebhookLimits {
+  retrySchedule: readonly number[] | null;
+  disableAfter: number | null;
 }
 
 export const DEFAULT_JITTER = 0.2;
@@ -54,6 +68,8 @@ export interface AttemptContext {
   result: AttemptResult;
   /** The webhook's consecutive failed deliveries as last known (only whether it is 0 matters). */
   consecutiveFailures: number;
+  /** The webhook's own settings (absent: the operator's). */
+  limits?: WebhookLimits;
   now: number;
   /** Uniform in [0, 1), for the jitter. */
   random: () => number;
@@ -90,7 +106,12 @@ export type Effect =
   /** Disable the webhook (the event store's relay announces `webhook.disabled`). */
   | { kind: 'disable'; reason: string; cause: 'gone' | 'failed_deliveries' }
   /** Close a delivery the log shows pending as failed, with no attempt (see decideUndeliverable). */
-  | { kind: 'close_unattempted'; error: string };
+  | { kind: 'close_unattempted'; error: string }
+  /**
+   * Hold the task, not attempted and not counted as an attempt, on retry tier `tier` until
+   * `notBefore` (woken at `wakeAt`); `throttleSlot`: notBefore is its reserved send slot.
+   */
+  | { kind: 'hold'; tier: number; notBefore: number; wakeAt: number; throttleSlot: boolean };
 
 /** The text a failed attempt leaves in the log and the dead letter. */
 export function errorText(result: AttemptResult): string {
@@ -155,8 +176,10 @@ export function afterFailureCounted(
   count: number,
   active: boolean,
   settings: Pick<LifecycleSettings, 'disableAfter'>,
+  limits?: Pick<WebhookLimits, 'disableAfter'>,
 ): Effect[] {
-  if (!active || settings.disableAfter <= 0 || count < settings.disableAfter) return [];
+  const disableAfter = limits?.disableAfter ?? settings.disableAfter;
+  if (!active || disableAfter <= 0 || count < disableAfter) return [];
   const reason = `${count} consecutive failed deliver${count === 1 ? 'y' : 'ies'}`;
   return [{ kind: 'disable', reason, cause: 'failed_deliveries' }];
 }
@@ -164,12 +187,14 @@ export function afterFailureCounted(
 function nextRetry(
   attempt: number,
   result: AttemptResult,
-  ctx: Pick<AttemptContext, 'now' | 'random'>,
+  ctx: Pick<AttemptContext, 'now' | 'random' | 'limits'>,
   settings: LifecycleSettings,
 ): { tier: number; attempt: number; notBefore: number; wakeAt: number } | undefined {
-  const schedule = settings.schedule;
+  const own = ctx.limits?.retrySchedule ?? null;
+  const schedule = own ?? settings.schedule;
   if (attempt > schedule.length) return undefined;
-  let tier = attempt;
+  // The step of the schedule whose delay applies: retry n's, or a later one for a Retry-After.
+  let step = attempt;
   let floor = 0;
   const retryAfter = result.retryAfterMs;
   if (
@@ -178,9 +203,12 @@ function nextRetry(
     (result.status === 429 || result.status === 503)
   ) {
     floor = Math.min(retryAfter, settings.maxRetryAfterMs);
-    while (tier < schedule.length && schedule[tier - 1]! < floor) tier++;
+    while (step < schedule.length && schedule[step - 1]! < floor) step++;
   }
-  const delay = Math.max(jittered(schedule[tier - 1]!, settings.jitter, ctx.random), floor);
+  const base = schedule[step - 1]!;
+  // The operator's schedule is the tiers' own: step n waits on tier n.
+  const tier = own ? tierFor(Math.max(base, floor), settings.schedule) : step;
+  const delay = Math.max(jittered(base, settings.jitter, ctx.random), floor);
   const notBefore = ctx.now + delay;
   return {
     tier,
@@ -203,6 +231,37 @@ export function tierHoldMs(
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
 ): number {
   return Math.ceil(settings.schedule[tier - 1]! * (1 + settings.jitter));
+}
+
+/**
+ * The tier a wait of `delayMs` goes on: the longest tier whose delay is not longer, so the task
+ * waits behind others for no more than its own wait (a wait shorter than the first tier's goes
+ * on the first, behind it by at most that tier's delay).
+ */
+export function tierFor(delayMs: number, tiers: readonly number[]): number {
+  let tier = 1;
+  for (let t = 1; t <= tiers.length; t++) if (tiers[t - 1]! <= delayMs) tier = t;
+  return tier;
+}
+
+/**
+ * A task not attempted now and not counted as an attempt (its webhook's throttle, its endpoint's
+ * open circuit): held on the tier for its wait until `until`, in hops if that tier holds less.
+ */
+export function decideHold(
+  until: number,
+  now: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  throttleSlot = false,
+): Extract<Effect, { kind: 'hold' }> {
+  const tier = tierFor(Math.max(0, until - now), settings.schedule);
+  return {
+    kind: 'hold',
+    tier,
+    notBefore: until,
+    wakeAt: Math.min(until, now + tierHoldMs(tier, settings)),
+    throttleSlot,
+  };
 }
 
 /** How early a task may run: clocks of producing and consuming processes differ a little. */

@@ -20,6 +20,7 @@ import {
   afterFailureCounted,
   decide,
   decideEarly,
+  decideHold,
   decideUndeliverable,
   type AttemptResult,
   type Effect,
@@ -33,7 +34,10 @@ export const DISPATCHER_ACTOR = 'system:dispatcher';
 export interface FinishedAttempt {
   task: DeliveryTask;
   message: ConsumedMessage;
-  webhook: Pick<DeliverableWebhook, 'id' | 'projectId' | 'url' | 'consecutiveFailures'>;
+  webhook: Pick<
+    DeliverableWebhook,
+    'id' | 'projectId' | 'url' | 'consecutiveFailures' | 'retrySchedule' | 'disableAfter'
+  >;
   result: AttemptResult & { body: string | null; durationMs: number };
   requestHeaders: Record<string, string>;
   startedAt: Date;
@@ -85,6 +89,7 @@ export class LifecycleExecutor {
         task: a.task,
         result: a.result,
         consecutiveFailures: a.webhook.consecutiveFailures,
+        limits: a.webhook,
         now: this.now(),
         random: this.random,
       },
@@ -126,6 +131,26 @@ export class LifecycleExecutor {
     );
     for (const effect of effects) await this.runEarly(effect, task, message);
     return effects.length === 0;
+  }
+
+  /**
+   * A task not attempted now (its webhook's throttle, its endpoint's open circuit): held on a
+   * retry tier until `until` without counting as an attempt; `throttleSlot` marks `until` as the
+   * send slot the throttle reserved for it.
+   */
+  async hold(
+    task: DeliveryTask,
+    message: ConsumedMessage,
+    until: number,
+    reason: 'throttled' | 'circuit_open',
+    throttleSlot = false,
+  ): Promise<void> {
+    const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot);
+    await this.deps.publisher.send(
+      this.deps.topics.retry[effect.tier - 1]!,
+      DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
+    );
+    this.deps.metrics.tasksHeld.inc({ reason });
   }
 
   private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {
@@ -179,8 +204,8 @@ export class LifecycleExecutor {
       case 'count_failure': {
         const counted = await persistently(() => deps.eventStore.countFailedDelivery(webhook.id));
         if (!counted) return; // deleted meanwhile: nothing left to disable
-        for (const next of afterFailureCounted(counted.count, counted.active, deps.settings))
-          await this.run(next, a);
+        const disable = afterFailureCounted(counted.count, counted.active, deps.settings, webhook);
+        for (const next of disable) await this.run(next, a);
         return;
       }
       case 'reset_failures':
@@ -207,6 +232,8 @@ export class LifecycleExecutor {
         return persistently(() =>
           deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
         );
+      case 'hold':
+        return; // decided before an attempt, never after one (see hold)
     }
   }
 

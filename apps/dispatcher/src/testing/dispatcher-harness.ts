@@ -34,6 +34,12 @@ export interface HarnessOptions {
   schedule?: string;
   timeout?: string;
   disableAfter?: number;
+  /**
+   * HOOKLINE_CIRCUIT_FAILURES (default 0 here: suites share one receiver among their webhooks,
+   * whose failures would add up on its one origin) and HOOKLINE_CIRCUIT_COOLDOWN.
+   */
+  circuitFailures?: number;
+  circuitCooldown?: string;
   dispatcher?: DispatcherOptions;
   /** Start an in-process dispatcher (default true). */
   startDispatcher?: boolean;
@@ -97,6 +103,8 @@ export class DispatcherHarness {
       HOOKLINE_RETRY_SCHEDULE: schedule,
       HOOKLINE_DELIVERY_TIMEOUT: options.timeout ?? '1s',
       HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES: String(options.disableAfter ?? 1),
+      HOOKLINE_CIRCUIT_FAILURES: String(options.circuitFailures ?? 0),
+      HOOKLINE_CIRCUIT_COOLDOWN: options.circuitCooldown ?? '30s',
       HOOKLINE_ALLOW_PRIVATE_URLS: 'true',
       HOOKLINE_ALLOW_HTTP: 'true',
       HOOKLINE_LOG_LEVEL: 'warn',
@@ -147,6 +155,10 @@ export class DispatcherHarness {
     signatureHeader?: string;
     format?: PayloadFormat;
     batch?: DeliveryBatch;
+    throttlePerSecond?: number;
+    retrySchedule?: number[];
+    disableAfterFailedDeliveries?: number;
+    headers?: Record<string, string>;
   }): Promise<{ row: WebhookEntity; secret: string }> {
     const projectId = input.projectId ?? 'prj_dispatch_test';
     await this.dataSource.query(
@@ -165,6 +177,10 @@ export class DispatcherHarness {
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
         batch: input.batch ?? null,
+        throttlePerSecond: input.throttlePerSecond ?? null,
+        retrySchedule: input.retrySchedule ?? null,
+        disableAfterFailedDeliveries: input.disableAfterFailedDeliveries ?? null,
+        headers: input.headers ?? null,
         secret,
       },
       'key_test',

@@ -152,6 +152,35 @@ describe('registry gRPC API', () => {
     }
   });
 
+  it('should carry the per-webhook delivery settings and the circuit as the HTTP API does', async () => {
+    const created = await hl.webhooks.create(url, ['project.*'], {
+      throttle_per_second: 2.5,
+      retry_schedule: [1000, 3000],
+      disable_after_failed_deliveries: 0,
+      headers: { Authorization: 'Bearer t', 'X-Tenant': 'acme' },
+    });
+    expect(created).toMatchObject({
+      throttle_per_second: 2.5,
+      retry_schedule: [1000, 3000],
+      disable_after_failed_deliveries: 0,
+      headers: { Authorization: 'Bearer t', 'X-Tenant': 'acme' },
+    });
+    const overHttp = await r.call('GET', `/v1/webhooks/${created.id}`, { token: key });
+    expect(overHttp.body.circuit).toEqual({ state: 'closed', opened_at: null, failures: 0 });
+    expect(await hl.webhooks.get(created.id)).toEqual(overHttp.body);
+    const cleared = await hl.webhooks.update(created.id, {
+      throttle_per_second: null,
+      retry_schedule: null,
+      disable_after_failed_deliveries: null,
+      headers: null,
+    });
+    expect(cleared).toMatchObject({
+      throttle_per_second: null,
+      retry_schedule: null,
+      disable_after_failed_deliveries: null,
+      headers: null,
+    });
+  });
   it('should publish an event once when the same id is published twice', async () => {
     const id = newId('event');
     const data = BUILT_IN_EXAMPLES['project.updated'] as never;

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import {
+  CircuitResource,
+  CustomHeadersSchema,
   DeliveryBatchSchema,
+  DisableAfterSchema,
+  RetryScheduleSchema,
+  ThrottleSchema,
   EVENT_TYPE_NAMES,
   EndpointVerificationSchema,
   HEADER_NAME_PATTERN,
@@ -43,6 +48,22 @@ const format = z.enum(PAYLOAD_FORMATS);
  */
 const secret = z.string().min(1).max(512);
 
+/**
+ * Per-webhook delivery settings; null: the operator's (no throttle, no headers). The ranges of
+ * `retry_schedule` and `disable_after_failed_deliveries` are the operator's (HOOKLINE_WEBHOOK_*),
+ * checked by the service: a 400 naming the field.
+ */
+const endpointSettings = {
+  /** Deliveries per second the endpoint receives at most. */
+  throttle_per_second: ThrottleSchema.nullable().optional(),
+  /** Delays of the retries in ms: retry n waits retry_schedule[n-1] (±20 %). */
+  retry_schedule: RetryScheduleSchema.max(100).nullable().optional(),
+  /** Consecutive failed deliveries that disable the webhook; 0: never. */
+  disable_after_failed_deliveries: DisableAfterSchema.nullable().optional(),
+  /** Request headers sent on every attempt (not hop-by-hop nor Hookline's own headers). */
+  headers: CustomHeadersSchema.nullable().optional(),
+};
+
 export const CreateWebhookBody = z
   .object({
     url,
@@ -54,6 +75,7 @@ export const CreateWebhookBody = z
     format: format.optional(),
     /** Up to max_events events, or what gathered in max_wait_ms, in one POST; null: one by one. */
     batch: DeliveryBatchSchema.nullable().optional(),
+    ...endpointSettings,
     secret: secret.optional(),
     /** A handshake before any delivery; the webhook is pending_verification until it passes. */
     verification: EndpointVerificationSchema.nullable().optional(),
@@ -73,6 +95,7 @@ export const UpdateWebhookBody = z
     format: format.optional(),
     /** Up to max_events events, or what gathered in max_wait_ms, in one POST; null: one by one. */
     batch: DeliveryBatchSchema.nullable().optional(),
+    ...endpointSettings,
   })
   .strict();
 export type UpdateWebhookBody = z.infer<typeof UpdateWebhookBody>;
@@ -102,6 +125,12 @@ export const WebhookResponse = z.object({
   signature_header: z.string().nullable(),
   format,
   batch: DeliveryBatchSchema.nullable(),
+  throttle_per_second: z.number().nullable(),
+  retry_schedule: z.array(z.number().int()).nullable(),
+  disable_after_failed_deliveries: z.number().int().nullable(),
+  headers: z.record(z.string(), z.string()).nullable(),
+  /** The endpoint origin's circuit breaker (GET of one webhook only). */
+  circuit: CircuitResource.optional(),
   verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),
   old_secret_expires_at: z.string().nullable(),

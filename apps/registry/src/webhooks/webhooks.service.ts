@@ -3,12 +3,13 @@ import { DataSource, MoreThan } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
 import {
   ConcurrencyError,
+  EndpointCircuitRepository,
   SecretBox,
   WebhookEntity,
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import { PENDING_VERIFICATION, type SignatureScheme } from '@hookline/contracts';
+import { PENDING_VERIFICATION, endpointOrigin, type SignatureScheme } from '@hookline/contracts';
 import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
@@ -16,6 +17,7 @@ import { EventTypesService } from '../event-types/event-types.service';
 import { CONFIG } from '../infra/tokens';
 import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
+import { checkEndpointSettings } from './endpoint-settings.policy';
 import { EndpointVerifier, type HandshakeResult } from './endpoint-verifier';
 import { presentWebhook } from './webhook.presenter';
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookResponse } from './webhook.dto';
@@ -25,6 +27,7 @@ export class WebhooksService {
   private readonly store: WebhookEventStore;
   private readonly box: SecretBox;
   private readonly verifier: EndpointVerifier;
+  private readonly circuits: EndpointCircuitRepository;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,6 +37,7 @@ export class WebhooksService {
   ) {
     this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.store = new WebhookEventStore(dataSource, this.box);
+    this.circuits = new EndpointCircuitRepository(dataSource);
     this.verifier = new EndpointVerifier({
       allowHttp: config.HOOKLINE_ALLOW_HTTP,
       allowPrivate: config.HOOKLINE_ALLOW_PRIVATE_URLS,
@@ -45,6 +49,10 @@ export class WebhooksService {
     await this.eventTypes.checkSubscriptions(body.events);
     const scheme = body.signature_scheme ?? 'standard';
     const secret = this.ownOrGenerated(body.secret, scheme);
+    checkEndpointSettings(body, this.config, {
+      scheme,
+      signatureHeader: body.signature_header ?? null,
+    });
     const url = await this.checkUrl(body.url, body.verify !== false);
     const row = await this.store.create(
       {
@@ -57,6 +65,10 @@ export class WebhooksService {
         signatureHeader: body.signature_header ?? null,
         format: body.format ?? 'envelope',
         batch: body.batch ?? null,
+        throttlePerSecond: body.throttle_per_second ?? null,
+        retrySchedule: body.retry_schedule ?? null,
+        disableAfterFailedDeliveries: body.disable_after_failed_deliveries ?? null,
+        headers: storedHeaders(body.headers) ?? null,
         verification: body.verification ?? null,
         secret,
       },
@@ -140,16 +152,32 @@ export class WebhooksService {
       .getRepository(WebhookEntity)
       .findOneBy({ id, projectId: caller.projectId });
     if (!row) throw ApiError.notFound('webhook');
-    return presentWebhook(row);
+    const circuit = await this.circuits.forOrigin(endpointOrigin(row.url, row.id));
+    return { ...presentWebhook(row), circuit };
   }
 
   async update(caller: CallerKey, id: string, body: UpdateWebhookBody): Promise<WebhookResponse> {
     if (body.events) await this.eventTypes.checkSubscriptions(body.events);
     const url = body.url === undefined ? undefined : await this.checkUrl(body.url, true);
+    const current =
+      body.active === true || body.headers !== undefined || body.signature_header !== undefined
+        ? await this.dataSource
+            .getRepository(WebhookEntity)
+            .findOneBy({ id, projectId: caller.projectId })
+        : null;
+    if (current) {
+      // Custom headers are checked against the signature header they will be sent with.
+      checkEndpointSettings(
+        { ...body, headers: body.headers === undefined ? current.headers : body.headers },
+        this.config,
+        {
+          scheme: current.signatureScheme,
+          signatureHeader:
+            body.signature_header === undefined ? current.signatureHeader : body.signature_header,
+        },
+      );
+    } else checkEndpointSettings(body, this.config, { scheme: 'standard', signatureHeader: null });
     if (body.active === true) {
-      const current = await this.dataSource
-        .getRepository(WebhookEntity)
-        .findOneBy({ id, projectId: caller.projectId });
       if (current?.disabledReason === PENDING_VERIFICATION) {
         const message = 'the endpoint has not passed its verification; retry it with POST /verify';
         throw ApiError.badRequest(`active: ${message}`, [{ field: 'active', message }]);
@@ -167,6 +195,10 @@ export class WebhooksService {
           signatureHeader: body.signature_header,
           format: body.format,
           batch: body.batch,
+          throttlePerSecond: body.throttle_per_second,
+          retrySchedule: body.retry_schedule,
+          disableAfterFailedDeliveries: body.disable_after_failed_deliveries,
+          headers: storedHeaders(body.headers),
         },
         caller.keyId,
       ),
@@ -231,4 +263,9 @@ export class WebhooksService {
       throw e;
     }
   }
+}
+
+/** An empty map of headers is stored as none (null), so that every API shows one value for it. */
+function storedHeaders<T extends Record<string, string> | null | undefined>(headers: T) {
+  return headers && Object.keys(headers).length === 0 ? null : headers;
 }

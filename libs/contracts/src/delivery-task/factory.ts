@@ -92,6 +92,7 @@ export const DeliveryTasks = {
     return message(
       {
         ...task,
+        throttle_slot: undefined,
         attempt: next.attempt,
         not_before: new Date(next.notBefore).toISOString(),
         last_error: clip(next.lastError, MAX_ERROR),
@@ -106,6 +107,26 @@ export const DeliveryTasks = {
   /** The same task back on its tier, woken again at `wakeAt` (ms): a long wait served in hops. */
   repark(task: DeliveryTask, wakeAt: number, trace?: TraceHeaders): TaskMessage {
     return message(task, { ...withTrace(trace), [KafkaHeaders.notBefore]: String(wakeAt) });
+  },
+
+  /**
+   * The same attempt held back without being made (its webhook's throttle, its endpoint's open
+   * circuit), for a retry tier: due at `notBefore` (ms), woken at `wakeAt` (ms). A throttle's
+   * hold marks `notBefore` as the task's reserved send slot.
+   */
+  hold(
+    task: DeliveryTask,
+    held: { notBefore: number; wakeAt: number; throttleSlot: boolean },
+    trace?: TraceHeaders,
+  ): TaskMessage {
+    return message(
+      {
+        ...task,
+        not_before: new Date(held.notBefore).toISOString(),
+        throttle_slot: held.throttleSlot ? true : undefined,
+      },
+      { ...withTrace(trace), [KafkaHeaders.notBefore]: String(held.wakeAt) },
+    );
   },
 
   /** A task that will not be attempted again, for `hookline.deliveries.dlq`. */

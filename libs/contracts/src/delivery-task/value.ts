@@ -21,6 +21,11 @@ export const DeliveryTaskSchema = z
      * log lets only a later chain replace a final status (succeeded, failed).
      */
     chain: z.number().int().min(0).optional(),
+    /**
+     * Set on a task held back by its webhook's throttle: `not_before` is the send slot reserved
+     * for it, so when it falls due it goes without taking another.
+     */
+    throttle_slot: z.literal(true).optional(),
     event: EventEnvelopeSchema,
   })
   .strict();

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  CustomHeadersSchema,
+  DisableAfterSchema,
+  RetryScheduleSchema,
+  ThrottleSchema,
+} from './endpoint-settings';
 
 /** As libs/signing's SCHEMES (`sha256-timestamped` is the old name of `hostwares`). */
 export const SIGNATURE_SCHEMES = [
@@ -76,6 +82,14 @@ export const WebhookStateSchema = z
     format: PayloadFormatSchema.optional(),
     /** Absent or null: each event is POSTed alone. */
     batch: DeliveryBatchSchema.nullable().optional(),
+    /** Deliveries per second the endpoint receives at most; absent or null: no limit. */
+    throttle_per_second: ThrottleSchema.nullable().optional(),
+    /** The webhook's own retry delays in ms; absent or null: the operator's schedule. */
+    retry_schedule: RetryScheduleSchema.nullable().optional(),
+    /** The webhook's own disable threshold; absent or null: the operator's. */
+    disable_after_failed_deliveries: DisableAfterSchema.nullable().optional(),
+    /** Sent on every attempt; absent or null: none. */
+    headers: CustomHeadersSchema.nullable().optional(),
     /** Current secret first; during a rotation's transition the old one follows with its expiry. */
     secrets: z.array(EncryptedSecretSchema).min(1),
     /** Version of the aggregate in the event store; consumers ignore a state older than one seen. */

@@ -46,6 +46,22 @@ export class WebhookEntity {
   @Column({ type: 'jsonb', nullable: true })
   batch!: DeliveryBatch | null;
 
+  /** Deliveries per second the endpoint receives at most; null: no limit. */
+  @Column({ name: 'throttle_per_second', type: 'double precision', nullable: true })
+  throttlePerSecond!: number | null;
+
+  /** The webhook's own retry delays (ms); null: the operator's schedule. */
+  @Column({ name: 'retry_schedule', type: 'jsonb', nullable: true })
+  retrySchedule!: number[] | null;
+
+  /** The webhook's own disable threshold; null: the operator's. */
+  @Column({ name: 'disable_after_failed_deliveries', type: 'int', nullable: true })
+  disableAfterFailedDeliveries!: number | null;
+
+  /** Custom request headers sent on every attempt; null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  headers!: Record<string, string> | null;
+
   /** The handshake the endpoint must pass; until it does the webhook is inactive (pending_verification). */
   @Column({ type: 'jsonb', nullable: true })
   verification!: EndpointVerification | null;

@@ -7,6 +7,8 @@ import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
 import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
 import { Notifications1765200000000 } from './1765200000000-notifications';
+import { WebhookEndpointSettings1765220000000 } from './1765220000000-webhook-endpoint-settings';
+import { EndpointCircuits1765221000000 } from './1765221000000-endpoint-circuits';
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
@@ -20,5 +22,7 @@ export const MIGRATIONS = [
   EventTypes1765065600000,
   WebhookBatch1765152000000,
   Notifications1765200000000,
+  WebhookEndpointSettings1765220000000,
+  EndpointCircuits1765221000000,
   ApiKeyScope1765230000000,
 ];

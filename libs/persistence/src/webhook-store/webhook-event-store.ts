@@ -53,6 +53,10 @@ export interface CreateWebhookInput {
   signatureHeader?: string | null;
   format?: PayloadFormat;
   batch?: DeliveryBatch | null;
+  throttlePerSecond?: number | null;
+  retrySchedule?: number[] | null;
+  disableAfterFailedDeliveries?: number | null;
+  headers?: Record<string, string> | null;
   /** When set, the webhook starts inactive (pending_verification) until its handshake passes. */
   verification?: EndpointVerification | null;
   /** Plaintext; stored encrypted. */
@@ -67,7 +71,21 @@ export interface WebhookPatch {
   signatureHeader?: string | null;
   format?: PayloadFormat;
   batch?: DeliveryBatch | null;
+  throttlePerSecond?: number | null;
+  retrySchedule?: number[] | null;
+  disableAfterFailedDeliveries?: number | null;
+  headers?: Record<string, string> | null;
 }
+
+/** The per-webhook delivery settings: entity field → changelog/event field. */
+const ENDPOINT_SETTINGS = {
+  throttlePerSecond: 'throttle_per_second',
+  retrySchedule: 'retry_schedule',
+  disableAfterFailedDeliveries: 'disable_after_failed_deliveries',
+  headers: 'headers',
+} as const;
+type EndpointSettingKey = keyof typeof ENDPOINT_SETTINGS;
+const ENDPOINT_SETTING_KEYS = Object.keys(ENDPOINT_SETTINGS) as EndpointSettingKey[];
 
 export interface WriteOptions {
   /**
@@ -128,6 +146,10 @@ export class WebhookEventStore {
         signatureHeader: input.signatureHeader ?? null,
         format: input.format ?? 'envelope',
         batch: input.batch ?? null,
+        throttlePerSecond: input.throttlePerSecond ?? null,
+        retrySchedule: input.retrySchedule ?? null,
+        disableAfterFailedDeliveries: input.disableAfterFailedDeliveries ?? null,
+        headers: input.headers ?? null,
         verification: input.verification ?? null,
         secrets: [{ ciphertext: this.box.encrypt(id, input.secret), expires_at: null }],
         version: 1,
@@ -147,6 +169,7 @@ export class WebhookEventStore {
         signature_header: row.signatureHeader,
         format: row.format,
         batch: row.batch,
+        ...Object.fromEntries(ENDPOINT_SETTING_KEYS.map((k) => [ENDPOINT_SETTINGS[k], row[k]])),
         verification: row.verification ? { type: row.verification.type } : null,
       });
       return row;
@@ -173,6 +196,13 @@ export class WebhookEventStore {
         next.format = change.format = patch.format;
       if (patch.batch !== undefined && !sameBatch(patch.batch, current.batch))
         next.batch = change.batch = patch.batch;
+      for (const key of ENDPOINT_SETTING_KEYS) {
+        const value = patch[key];
+        // Values are JSON (numbers, lists, maps of strings): equal when they serialise alike.
+        if (value === undefined || JSON.stringify(value) === JSON.stringify(current[key])) continue;
+        (next as unknown as Record<string, unknown>)[key] = value;
+        change[ENDPOINT_SETTINGS[key]] = value;
+      }
       const active = patch.active;
       const activeChanged = active !== undefined && active !== current.active;
       if (activeChanged) {
@@ -357,6 +387,10 @@ export class WebhookEventStore {
               signatureHeader: updated.signatureHeader,
               format: updated.format,
               batch: updated.batch,
+              throttlePerSecond: updated.throttlePerSecond,
+              retrySchedule: updated.retrySchedule,
+              disableAfterFailedDeliveries: updated.disableAfterFailedDeliveries,
+              headers: updated.headers,
               active: updated.active,
               disabledReason: updated.disabledReason,
               secrets: updated.secrets,

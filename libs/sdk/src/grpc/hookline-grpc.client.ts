@@ -16,7 +16,15 @@ import { GrpcTransport, type GrpcTransportOptions } from './grpc-transport';
 export type HooklineGrpcClientOptions = GrpcTransportOptions;
 
 /** Nullable fields of UpdateWebhookInput, which the proto clears by name (`clear`). */
-const CLEARABLE = ['description', 'signature_header', 'batch'] as const;
+const CLEARABLE = [
+  'description',
+  'signature_header',
+  'batch',
+  'throttle_per_second',
+  'retry_schedule',
+  'disable_after_failed_deliveries',
+  'headers',
+] as const;
 
 /**
  * A typed client of the registry's internal gRPC API (`hookline.v1`, protos in
@@ -51,7 +59,7 @@ export class HooklineGrpcClient {
       const page = await this.grpc.call<Page<Webhook>>('WebhooksService', 'ListWebhooks', opts);
       return { ...page, data: page.data.map((w) => this.webhook(w)) };
     },
-    /** `null` clears description, signature_header or batch; re-enable with `{ active: true }`. */
+    /** `null` clears a nullable field (description, batch, headers, …); re-enable with `{ active: true }`. */
     update: async (id: string, patch: UpdateWebhookInput): Promise<Webhook> => {
       const fields: Record<string, unknown> = { ...patch };
       const clear = CLEARABLE.filter((name) => fields[name] === null);
@@ -116,6 +124,11 @@ export class HooklineGrpcClient {
   /** `secret` is in the answers of create and rotate only, absent (not null) elsewhere. */
   private webhook(webhook: Webhook): Webhook {
     if (webhook.secret === null) delete webhook.secret;
+    // The proto has no null list or map: empty is null (the API never stores an empty one).
+    if (Array.isArray(webhook.retry_schedule) && webhook.retry_schedule.length === 0)
+      webhook.retry_schedule = null;
+    if (!webhook.headers || Object.keys(webhook.headers).length === 0) webhook.headers = null;
+    if (webhook.circuit === null) delete webhook.circuit;
     return webhook;
   }
 }

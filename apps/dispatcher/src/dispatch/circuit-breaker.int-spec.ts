@@ -1,0 +1,97 @@
+import type { DeliveryTask } from '@hookline/contracts';
+import { EndpointCircuitRepository } from '@hookline/persistence';
+import { LoopbackReceiver, pollUntil } from '@hookline/testing';
+import { DispatcherHarness } from '../testing/dispatcher-harness';
+import { CircuitBreaker } from './circuit-breaker';
+
+describe(`${CircuitBreaker.name} in the dispatcher`, () => {
+  let h: DispatcherHarness;
+  let receiver: LoopbackReceiver;
+  let down = true;
+
+  const metric = async (name: string, state: string) => {
+    const m = await h.dispatcher!.registry.getSingleMetric(name)!.get();
+    return m.values.find((v) => v.labels.state === state)?.value ?? 0;
+  };
+
+  beforeAll(async () => {
+    receiver = await LoopbackReceiver.start();
+    receiver.answer(() => (down ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }));
+    h = await DispatcherHarness.start({
+      schedule: '200ms,400ms,600ms',
+      disableAfter: 1,
+      circuitFailures: 3,
+      circuitCooldown: '2s',
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await receiver?.close();
+  });
+
+  it('should open after consecutive failures, attempt nothing while open, probe after the cool-down and close when the endpoint recovers', async () => {
+    const origin = new URL(receiver.url).origin;
+    const circuits = new EndpointCircuitRepository(h.dataSource);
+    const { row } = await h.webhook({ url: receiver.url });
+    const first: DeliveryTask[] = [];
+    for (let i = 0; i < 3; i++) first.push(await h.task(row.id));
+
+    await pollUntil(async () => (await circuits.forOrigin(origin)).state === 'open', {
+      timeoutMs: 10_000,
+      message: 'circuit open',
+    });
+    const opened = await circuits.forOrigin(origin);
+    expect(opened).toMatchObject({ state: 'open', failures: 3, opened_at: expect.any(String) });
+    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(1);
+    const requestsWhenOpened = receiver.requests.length;
+    expect(requestsWhenOpened).toBe(3);
+
+    // While open: new tasks and the first ones' retries are held, not attempted.
+    const during: DeliveryTask[] = [];
+    for (let i = 0; i < 3; i++) during.push(await h.task(row.id));
+    await pollUntil(
+      async () =>
+        ((
+          await h
+            .dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!
+            .get()
+        ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0) >= 6,
+      { timeoutMs: 5000, message: 'tasks held' },
+    );
+    expect(receiver.requests.length).toBe(requestsWhenOpened);
+    const openedAt = Date.parse(opened.opened_at!);
+
+    down = false;
+    await pollUntil(async () => (await circuits.forOrigin(origin)).state === 'closed', {
+      timeoutMs: 15_000,
+      message: 'circuit closed',
+    });
+    // Nothing went to the endpoint before the cool-down ended: the first request after is the probe.
+    const after = receiver.requests.slice(requestsWhenOpened);
+    expect(after[0]!.receivedAt).toBeGreaterThanOrEqual(openedAt + 2000 - 50);
+    expect(await metric('hookline_dispatcher_circuit_transitions_total', 'half_open')).toBe(1);
+    expect(await circuits.forOrigin(origin)).toEqual({
+      state: 'closed',
+      opened_at: null,
+      failures: 0,
+    });
+
+    // Every delivery arrives; held tasks were no attempts, and no failure counted toward the
+    // disable rule (disable after 1), so the webhook is still active.
+    await pollUntil(
+      async () => {
+        const rows = await Promise.all([...first, ...during].map((t) => h.delivery(t.delivery_id)));
+        return rows.every((r) => r?.status === 'succeeded');
+      },
+      { timeoutMs: 20_000, message: 'all delivered' },
+    );
+    for (const t of during) expect(await h.attempts(t.delivery_id)).toHaveLength(1);
+    for (const t of first)
+      expect((await h.attempts(t.delivery_id)).map((a) => a.response_status)).toEqual([503, 200]);
+    const [webhook] = await h.dataSource.query('select active from webhooks where id = $1', [
+      row.id,
+    ]);
+    expect(webhook).toEqual({ active: true });
+    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(0);
+  });
+});

@@ -1,0 +1,76 @@
+import { CircuitBreaker, circuitOutcome, type CircuitSnapshot } from './circuit-breaker';
+
+describe(CircuitBreaker.name, () => {
+  const O = 'https://a.example';
+  let now = 0;
+  let moves: [string, CircuitSnapshot['state']][];
+  let sut: CircuitBreaker;
+
+  beforeEach(() => {
+    now = 1_000_000;
+    moves = [];
+    sut = new CircuitBreaker({
+      threshold: 3,
+      cooldownMs: 5000,
+      now: () => now,
+      onTransition: (origin, next) => moves.push([origin, next.state]),
+    });
+  });
+  const fail = (n: number) => {
+    for (let i = 0; i < n; i++) sut.record(O, 'failure', false);
+  };
+
+  it('should open after the threshold of consecutive failures, and a success in between resets the count', () => {
+    fail(2);
+    sut.record(O, 'success', false);
+    fail(2);
+    expect(sut.admit(O)).toEqual({ ok: true, probe: false });
+    fail(1);
+    expect(sut.state(O)).toEqual({ state: 'open', failures: 3, openedAt: now });
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+    expect(moves).toEqual([[O, 'open']]);
+    // Other origins are not concerned.
+    expect(sut.admit('https://b.example')).toEqual({ ok: true, probe: false });
+  });
+
+  it('should let one probe through after the cool-down and close on its success', () => {
+    fail(3);
+    now += 5000;
+    expect(sut.admit(O)).toEqual({ ok: true, probe: true });
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+    sut.record(O, 'success', true);
+    expect(sut.state(O).state).toBe('closed');
+    expect(sut.admit(O)).toEqual({ ok: true, probe: false });
+    expect(moves.map(([, s]) => s)).toEqual(['open', 'half_open', 'closed']);
+  });
+
+  it('should open again for another cool-down when the probe fails, and free the probe when none was made', () => {
+    fail(3);
+    now += 5000;
+    sut.admit(O);
+    sut.record(O, 'neutral', true);
+    expect(sut.admit(O)).toEqual({ ok: true, probe: true });
+    sut.record(O, 'failure', true);
+    expect(sut.state(O)).toMatchObject({ state: 'open', openedAt: now, failures: 4 });
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+  });
+
+  it('should never open with a threshold of 0', () => {
+    const off = new CircuitBreaker({ threshold: 0, cooldownMs: 1000 });
+    for (let i = 0; i < 100; i++) off.record(O, 'failure', false);
+    expect(off.admit(O)).toEqual({ ok: true, probe: false });
+  });
+
+  it.each([
+    [{ status: null, errorClass: 'timeout' }, 'failure'],
+    [{ status: null, errorClass: 'connection_refused' }, 'failure'],
+    [{ status: 503, errorClass: 'http_status' }, 'failure'],
+    [{ status: 429, errorClass: 'http_status' }, 'failure'],
+    [{ status: 404, errorClass: 'http_status' }, 'success'],
+    [{ status: 200, errorClass: null }, 'success'],
+    [{ status: null, errorClass: 'endpoint_busy' }, 'neutral'],
+    [{ status: null, errorClass: 'secret_unreadable' }, 'neutral'],
+  ])('should read %j as %s', (result, outcome) => {
+    expect(circuitOutcome(result)).toBe(outcome);
+  });
+});

@@ -1,0 +1,131 @@
+import type { CircuitState } from '@hookline/contracts';
+
+/** What an attempt says of its endpoint's health; `neutral`: nothing (no request was made). */
+export type CircuitOutcome = 'success' | 'failure' | 'neutral';
+
+export interface CircuitSnapshot {
+  state: CircuitState;
+  failures: number;
+  /** ms since epoch; null while closed. */
+  openedAt: number | null;
+}
+
+/** May an attempt go to this origin now: a probe is the one attempt of a half-open circuit. */
+export type CircuitGate = { ok: true; probe: boolean } | { ok: false; retryAt: number };
+
+interface Circuit extends CircuitSnapshot {
+  probing: boolean;
+}
+
+export interface CircuitBreakerOptions {
+  /** Consecutive failed attempts that open a circuit; 0: never opens. */
+  threshold: number;
+  /** How long an open circuit waits before it lets one probe through. */
+  cooldownMs: number;
+  now?: () => number;
+  /** Every change of state, to record and to count (never awaited: not on the attempt's path). */
+  onTransition?: (origin: string, next: CircuitSnapshot, previous: CircuitState) => void;
+}
+
+/**
+ * A circuit breaker per endpoint origin. `threshold` consecutive failed attempts (no answer, 5xx,
+ * 429) open it; while open no attempt is made — the ConcurrencyLimiter answers `open` and the
+ * lifecycle holds the task on a retry tier until the cool-down ends, not counted as an attempt nor
+ * toward disabling the webhook: the endpoint is known to be down, so an attempt would only spend
+ * the task's retries (and the webhook's failure budget) on an outage the breaker already saw.
+ * After the cool-down one probe goes through (half-open); its success closes the circuit, its
+ * failure opens it again for another cool-down. Any answer from the endpoint other than 5xx or
+ * 429 (a 2xx, a 4xx) shows it is up and closes the circuit.
+ *
+ * Kept per dispatcher process: each replica learns an outage from its own attempts (the origin's
+ * row in endpoint_circuits, which the API shows, is the last transition any replica recorded).
+ */
+export class CircuitBreaker {
+  private readonly circuits = new Map<string, Circuit>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CircuitBreakerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  admit(origin: string): CircuitGate {
+    const c = this.circuits.get(origin);
+    if (!c || c.state === 'closed') return { ok: true, probe: false };
+    const now = this.now();
+    if (c.state === 'open') {
+      const due = c.openedAt! + this.options.cooldownMs;
+      if (now < due) return { ok: false, retryAt: due };
+      this.move(origin, c, 'half_open');
+      c.probing = true;
+      return { ok: true, probe: true };
+    }
+    // Half-open: one probe at a time; the others wait as long as a cool-down.
+    if (c.probing) return { ok: false, retryAt: now + this.options.cooldownMs };
+    c.probing = true;
+    return { ok: true, probe: true };
+  }
+
+  record(origin: string, outcome: CircuitOutcome, probe: boolean): void {
+    if (this.options.threshold <= 0) return;
+    let c = this.circuits.get(origin);
+    if (probe && c) c.probing = false;
+    if (outcome === 'neutral') return;
+    if (outcome === 'success') {
+      if (!c) return;
+      if (c.state !== 'closed') {
+        c.failures = 0;
+        c.openedAt = null;
+        this.move(origin, c, 'closed');
+      }
+      this.circuits.delete(origin);
+      return;
+    }
+    if (!c) {
+      c = { state: 'closed', failures: 0, openedAt: null, probing: false };
+      this.circuits.set(origin, c);
+    }
+    c.failures++;
+    const reopen = c.state === 'half_open' && probe;
+    if (reopen || (c.state === 'closed' && c.failures >= this.options.threshold)) {
+      c.openedAt = this.now();
+      this.move(origin, c, 'open');
+    }
+  }
+
+  /** How many origins are in each state (closed: those with failures counted, not yet open). */
+  counts(): Record<CircuitState, number> {
+    const counts = { closed: 0, open: 0, half_open: 0 };
+    for (const c of this.circuits.values()) counts[c.state]++;
+    return counts;
+  }
+
+  state(origin: string): CircuitSnapshot {
+    const c = this.circuits.get(origin);
+    return c
+      ? { state: c.state, failures: c.failures, openedAt: c.openedAt }
+      : { state: 'closed', failures: 0, openedAt: null };
+  }
+
+  private move(origin: string, c: Circuit, next: CircuitState): void {
+    const previous = c.state;
+    c.state = next;
+    this.options.onTransition?.(
+      origin,
+      { state: next, failures: c.failures, openedAt: c.openedAt },
+      previous,
+    );
+  }
+}
+
+/** What an attempt's result says of the endpoint: no answer, 5xx and 429 are failures. */
+export function circuitOutcome(result: {
+  status: number | null;
+  errorClass: string | null;
+}): CircuitOutcome {
+  if (result.errorClass === 'secret_unreadable' || result.errorClass === 'endpoint_busy')
+    return 'neutral';
+  if (result.errorClass === 'blocked_address' || result.errorClass === 'invalid_url')
+    return 'neutral';
+  if (result.status === null) return 'failure';
+  return result.status >= 500 || result.status === 429 ? 'failure' : 'success';
+}

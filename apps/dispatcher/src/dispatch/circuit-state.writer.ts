@@ -1,0 +1,35 @@
+import type { EndpointCircuitRepository } from '@hookline/persistence';
+import type { Logger } from '@hookline/telemetry';
+import type { CircuitSnapshot } from './circuit-breaker';
+
+/**
+ * Records circuit transitions in endpoint_circuits for the API, off the attempt's path: the
+ * breaker calls it synchronously and nothing awaits the write. Writes of one origin are chained so
+ * they land in the order the transitions happened; a failed write is logged and the next
+ * transition overwrites the row anyway.
+ */
+export class CircuitStateWriter {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly repository: EndpointCircuitRepository,
+    private readonly log: Logger,
+  ) {}
+
+  record(origin: string, next: CircuitSnapshot): void {
+    const tail = (this.tails.get(origin) ?? Promise.resolve())
+      .then(() => this.repository.record(origin, next))
+      .catch((err: unknown) =>
+        this.log.warn({ err, origin, state: next.state }, 'circuit state not recorded'),
+      )
+      .finally(() => {
+        if (this.tails.get(origin) === tail) this.tails.delete(origin);
+      });
+    this.tails.set(origin, tail);
+  }
+
+  /** Waits for the writes in progress (at shutdown, before the database closes). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+}
