@@ -19,7 +19,10 @@ import type { DeliveryEntity } from '../entities/delivery.entity';
  * toAttemptResource (one mapping).
  */
 
-/** One attempt and the state of its delivery after it, as the dispatcher records it. */
+/**
+ * One attempt and the state of its delivery after it, as the dispatcher records it; with status
+ * `skipped`, a delivery that was not attempted (its webhook was disabled): no attempt row.
+ */
 export interface AttemptRecord {
   deliveryId: string;
   webhookId: string;
@@ -153,24 +156,26 @@ export class DeliveryLogRepository {
       const seen = deliveries.get(r.deliveryId);
       deliveries.set(r.deliveryId, {
         row: r,
-        count: (seen?.count ?? 0) + 1,
+        count: (seen?.count ?? 0) + (isAttempt(r) ? 1 : 0),
         createdAt: seen && seen.createdAt < r.startedAt ? seen.createdAt : r.startedAt,
       });
     }
     const d = [...deliveries.values()];
+    // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
+    const attempts = rows.filter(isAttempt);
     await this.dataSource.query(WRITE_ATTEMPTS_SQL, [
-      rows.map((r) => r.deliveryId),
-      rows.map((r) => r.webhookId),
-      rows.map((r) => r.attempt),
-      rows.map((r) => r.trigger),
-      rows.map((r) => r.url),
-      rows.map((r) => JSON.stringify(r.requestHeaders)),
-      rows.map((r) => r.responseStatus),
-      rows.map((r) => r.responseBody),
-      rows.map((r) => r.durationMs),
-      rows.map((r) => r.errorClass),
-      rows.map((r) => r.error),
-      rows.map((r) => r.startedAt.toISOString()),
+      attempts.map((r) => r.deliveryId),
+      attempts.map((r) => r.webhookId),
+      attempts.map((r) => r.attempt),
+      attempts.map((r) => r.trigger),
+      attempts.map((r) => r.url),
+      attempts.map((r) => JSON.stringify(r.requestHeaders)),
+      attempts.map((r) => r.responseStatus),
+      attempts.map((r) => r.responseBody),
+      attempts.map((r) => r.durationMs),
+      attempts.map((r) => r.errorClass),
+      attempts.map((r) => r.error),
+      attempts.map((r) => r.startedAt.toISOString()),
       d.map((x) => x.row.deliveryId),
       d.map((x) => x.row.webhookId),
       d.map((x) => x.row.projectId),
@@ -183,7 +188,7 @@ export class DeliveryLogRepository {
       d.map((x) => JSON.stringify(x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
-      ...statsColumns(rows),
+      ...statsColumns(attempts),
     ]);
   }
 
@@ -346,6 +351,9 @@ export class DeliveryLogRepository {
     return n;
   }
 }
+
+/** Whether a record is an attempt that was made (a `skipped` one records the delivery alone). */
+const isAttempt = (r: AttemptRecord): boolean => r.status !== 'skipped';
 
 export function toDeliveryResource(d: DeliveryRow): DeliveryResource {
   return {

@@ -6,6 +6,7 @@ import { WebhookDeliveryProfile1764892800000 } from './1764892800000-webhook-del
 import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
 import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
+import { SkippedDeliveries1765210000000 } from './1765210000000-skipped-deliveries';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   DeliveryStats1764979200000,
   EventTypes1765065600000,
   WebhookBatch1765152000000,
+  SkippedDeliveries1765210000000,
 ];
