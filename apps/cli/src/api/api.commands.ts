@@ -3,6 +3,7 @@ import type { CliIo } from '../cli-io';
 import { registerDeliveriesCommand } from './deliveries.command';
 import { registerEventTypesCommand } from './event-types.command';
 import { registerEventsCommands } from './events.command';
+import { registerRecoveriesCommand } from './recoveries.command';
 import { registerWebhooksCommand } from './webhooks.command';
 
 /** The commands over the registry API (libs/sdk). */
@@ -11,4 +12,5 @@ export function registerApiCommands(program: Command, io: CliIo): void {
   registerEventsCommands(program, io);
   registerEventTypesCommand(program, io);
   registerDeliveriesCommand(program, io);
+  registerRecoveriesCommand(program, io);
 }

@@ -8,9 +8,11 @@ import {
   type DeliveryResource,
   type DeliveryStatus,
   type EventEnvelope,
+  type PublishedEventResource,
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import type { DeliveryEntity } from '../entities/delivery.entity';
+import type { RecoveryFilter } from '../recovery/recovery-job.repository';
 
 /**
  * The only code that reads or writes `deliveries` and `delivery_attempts`: the dispatcher writes
@@ -66,6 +68,25 @@ export class InvalidCursorError extends Error {
 }
 
 export type DeliveryRow = Omit<DeliveryEntity, 'event'>;
+
+/** A delivery as a recovery re-sends it; createdUs is its position (see recoverable). */
+export interface RecoverableDelivery {
+  id: string;
+  webhookId: string;
+  attempts: number;
+  event: unknown;
+  createdUs: string;
+}
+
+/** An event as published_events keeps it: no payload (the deliveries carry it). */
+export interface PublishedEventRow {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  createdAt: Date;
+}
+
+const EVENT_COLUMNS = `e.id, e.type, e.occurred_at as "occurredAt", e.created_at as "createdAt"`;
 export type DeliveryWithEvent = DeliveryEntity;
 
 // Status is monotonic within a chain of attempts: a final one (succeeded, failed) stays, whatever
@@ -76,7 +97,8 @@ const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = del
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
 // The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
-// logged, and a batch refused and retried in halves is never counted twice.
+// logged, and a batch refused and retried in halves is never counted twice. So does the compact
+// record of each event (published_events, for GET /v1/events), from the first delivery of each.
 const WRITE_ATTEMPTS_SQL = `
 with attempts as (
   insert into delivery_attempts
@@ -94,6 +116,10 @@ with attempts as (
     retried = s.retried + excluded.retried,
     latency = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(s.latency, excluded.latency) as u(a, b)),
     last_attempt_at = greatest(s.last_attempt_at, excluded.last_attempt_at)
+), events as (
+  insert into published_events (project_id, id, type, occurred_at, created_at)
+  select * from unnest($33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[])
+  on conflict do nothing
 )
 insert into deliveries
   (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
@@ -189,6 +215,7 @@ export class DeliveryLogRepository {
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
+      ...eventColumns(rows),
     ]);
   }
 
@@ -327,13 +354,93 @@ export class DeliveryLogRepository {
     return { attempt, status };
   }
 
+  /** How many deliveries a recovery's filter selects now (its `total`). */
+  async countRecoverable(f: RecoveryFilter): Promise<number> {
+    const { where, params } = recoverableWhere(f);
+    const [{ n }] = (await this.dataSource.query(
+      `select count(*)::int as n from deliveries d where ${where}`,
+      params,
+    )) as [{ n: number }];
+    return n;
+  }
+
   /**
-   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at) or per-minute stats
-   * rows (by minute) older than `cutoff`; answers how many. Run in `manager` when given (the
+   * The next deliveries of a recovery after `after`, oldest first — the order of their events —
+   * with what a redeliver task needs. Deliveries of disabled webhooks are passed over.
+   */
+  async recoverable(
+    f: RecoveryFilter,
+    after: { us: string; id: string } | null,
+    limit: number,
+    manager?: EntityManager,
+  ): Promise<RecoverableDelivery[]> {
+    const { where, params } = recoverableWhere(f);
+    let clause = where;
+    if (after) {
+      params.push(after.us, after.id);
+      clause += ` and (d.created_at, d.id) > (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`;
+    }
+    params.push(limit);
+    return (manager ?? this.dataSource.manager).query(
+      `select d.id, d.webhook_id as "webhookId", d.attempts, d.event, ${CREATED_US}
+       from deliveries d where ${clause}
+       order by d.created_at, d.id limit $${params.length}`,
+      params,
+    );
+  }
+
+  /** A project's recorded events, newest first (by occurred_at); keyset pagination like list. */
+  async listEvents(
+    projectId: string,
+    q: { type?: string; since?: string; until?: string; cursor?: string; limit: number },
+  ): Promise<{ rows: PublishedEventRow[]; nextCursor: string | null }> {
+    const where = ['e.project_id = $1'];
+    const params: unknown[] = [projectId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.type) add('e.type = ?', q.type);
+    if (q.since) add('e.occurred_at >= ?', q.since);
+    if (q.until) add('e.occurred_at < ?', q.until);
+    if (q.cursor) {
+      const [us, id] = decodeCursor(q.cursor, 'evt_');
+      params.push(us, id);
+      where.push(
+        `(e.occurred_at, e.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
+      );
+    }
+    params.push(q.limit + 1);
+    const rows: (PublishedEventRow & { occurredUs: string })[] = await this.dataSource.query(
+      `select ${EVENT_COLUMNS}, (extract(epoch from e.occurred_at) * 1000000)::bigint::text as "occurredUs"
+       from published_events e where ${where.join(' and ')}
+       order by e.occurred_at desc, e.id desc limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      rows: page.map(({ occurredUs: _, ...row }) => row),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurredUs, last.id) : null,
+    };
+  }
+
+  /** One recorded event of a project; null when there is none. */
+  async findEvent(projectId: string, id: string): Promise<PublishedEventRow | null> {
+    const [row]: PublishedEventRow[] = await this.dataSource.query(
+      `select ${EVENT_COLUMNS} from published_events e where e.project_id = $1 and e.id = $2`,
+      [projectId, id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at), per-minute stats
+   * rows (by minute) or event records (by created_at) older than `cutoff`; answers how many. Run in `manager` when given (the
    * retention job's locked session).
    */
   async deleteOlderThan(
-    what: 'attempts' | 'deliveries' | 'stats',
+    what: 'attempts' | 'deliveries' | 'stats' | 'events',
     cutoff: Date,
     batch: number,
     manager?: EntityManager,
@@ -342,6 +449,7 @@ export class DeliveryLogRepository {
       attempts: ['delivery_attempts', 'started_at', 'id'],
       deliveries: ['deliveries', 'created_at', 'id'],
       stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
+      events: ['published_events', 'created_at', 'project_id, id'],
     }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
       `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} where ${column} < $1 limit $2) returning 1)
@@ -427,12 +535,62 @@ function statsColumns(rows: readonly AttemptRecord[]): unknown[] {
   ];
 }
 
+/**
+ * The event records of a batch: one per event, from the first automatic attempt of a delivery's
+ * first chain, or its skipped row — later attempts, redeliveries and test pings add none.
+ */
+function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
+  const events = new Map<string, AttemptRecord>();
+  for (const r of rows) {
+    const first = r.chain === 0 && r.trigger === 'automatic' && r.attempt === 1;
+    if (first) events.set(`${r.projectId}|${r.event.id}`, r);
+  }
+  const e = [...events.values()];
+  return [
+    e.map((r) => r.projectId),
+    e.map((r) => r.event.id),
+    e.map((r) => r.event.event),
+    e.map((r) => r.event.occurred_at),
+    e.map((r) => r.startedAt.toISOString()),
+  ];
+}
+
+/** The WHERE of a recovery's deliveries (alias d), with its parameters. */
+function recoverableWhere(f: RecoveryFilter): { where: string; params: unknown[] } {
+  const params: unknown[] = [f.projectId, f.statuses, f.since, f.until];
+  const where = [
+    'd.project_id = $1',
+    'd.status = any($2)',
+    'd.created_at >= $3',
+    'd.created_at < $4',
+    'exists (select 1 from webhooks w where w.id = d.webhook_id and w.active)',
+  ];
+  if (f.webhookId !== null) {
+    params.push(f.webhookId);
+    where.push(`d.webhook_id = $${params.length}`);
+  }
+  if (f.eventType !== null) {
+    params.push(f.eventType);
+    where.push(`d.event_type = $${params.length}`);
+  }
+  return { where: where.join(' and '), params };
+}
+
+export function toPublishedEventResource(e: PublishedEventRow): PublishedEventResource {
+  return {
+    id: e.id,
+    type: e.type,
+    occurred_at: e.occurredAt.toISOString(),
+    recorded_at: e.createdAt.toISOString(),
+  };
+}
+
 function encodeCursor(createdUs: string, id: string): string {
   return Buffer.from(`${createdUs}|${id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string, prefix = 'msg_'): [string, string] {
   const [us, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith('msg_')) throw new InvalidCursorError();
+  if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith(prefix)) throw new InvalidCursorError();
   return [us, id];
 }

@@ -7,6 +7,7 @@ import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
 import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
 import { SkippedDeliveries1765210000000 } from './1765210000000-skipped-deliveries';
+import { RecoveriesAndEventRecords1765210001000 } from './1765210001000-recoveries-and-event-records';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   EventTypes1765065600000,
   WebhookBatch1765152000000,
   SkippedDeliveries1765210000000,
+  RecoveriesAndEventRecords1765210001000,
 ];
