@@ -550,9 +550,19 @@ function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
     e.map((r) => r.projectId),
     e.map((r) => r.event.id),
     e.map((r) => r.event.event),
-    e.map((r) => r.event.occurred_at),
+    e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
     e.map((r) => r.startedAt.toISOString()),
   ];
+}
+
+/** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
+const EARLIEST_MS = Date.UTC(1, 0, 1);
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** An envelope's `occurred_at` as Postgres takes it, or undefined when it would refuse it. */
+function storableTime(text: string): string | undefined {
+  const ms = Date.parse(text);
+  return ms >= EARLIEST_MS && ms <= LATEST_MS ? new Date(ms).toISOString() : undefined;
 }
 
 /** The WHERE of a recovery's deliveries (alias d), with its parameters. */
