@@ -19,7 +19,11 @@ import { LOGGER } from '../infra/tokens';
 
 /** Deliveries read from the log, and tasks published, per batch (one transaction each). */
 export const RECOVERY_BATCH = 200;
-const IDLE_POLL_MS = 1000;
+/**
+ * A new job wakes its replica's runner at once; the poll only finds jobs left running by a
+ * replica that stopped (or jobs made on another replica, which that one works).
+ */
+const IDLE_POLL_MS = 5000;
 const ERROR_PAUSE_MS = 2000;
 
 /**

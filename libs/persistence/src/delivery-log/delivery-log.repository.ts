@@ -8,11 +8,11 @@ import {
   type DeliveryResource,
   type DeliveryStatus,
   type EventEnvelope,
-  type PublishedEventResource,
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import type { DeliveryEntity } from '../entities/delivery.entity';
 import type { RecoveryFilter } from '../recovery/recovery-job.repository';
+import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published-event.mapper';
 
 /**
  * The only code that reads or writes `deliveries` and `delivery_attempts`: the dispatcher writes
@@ -78,15 +78,6 @@ export interface RecoverableDelivery {
   createdUs: string;
 }
 
-/** An event as published_events keeps it: no payload (the deliveries carry it). */
-export interface PublishedEventRow {
-  id: string;
-  type: string;
-  occurredAt: Date;
-  createdAt: Date;
-}
-
-const EVENT_COLUMNS = `e.id, e.type, e.occurred_at as "occurredAt", e.created_at as "createdAt"`;
 export type DeliveryWithEvent = DeliveryEntity;
 
 // Status is monotonic within a chain of attempts: a final one (succeeded, failed) stays, whatever
@@ -535,36 +526,6 @@ function statsColumns(rows: readonly AttemptRecord[]): unknown[] {
   ];
 }
 
-/**
- * The event records of a batch: one per event, from the first automatic attempt of a delivery's
- * first chain, or its skipped row — later attempts, redeliveries and test pings add none.
- */
-function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
-  const events = new Map<string, AttemptRecord>();
-  for (const r of rows) {
-    const first = r.chain === 0 && r.trigger === 'automatic' && r.attempt === 1;
-    if (first) events.set(`${r.projectId}|${r.event.id}`, r);
-  }
-  const e = [...events.values()];
-  return [
-    e.map((r) => r.projectId),
-    e.map((r) => r.event.id),
-    e.map((r) => r.event.event),
-    e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
-    e.map((r) => r.startedAt.toISOString()),
-  ];
-}
-
-/** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
-const EARLIEST_MS = Date.UTC(1, 0, 1);
-const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-/** An envelope's `occurred_at` as Postgres takes it, or undefined when it would refuse it. */
-function storableTime(text: string): string | undefined {
-  const ms = Date.parse(text);
-  return ms >= EARLIEST_MS && ms <= LATEST_MS ? new Date(ms).toISOString() : undefined;
-}
-
 /** The WHERE of a recovery's deliveries (alias d), with its parameters. */
 function recoverableWhere(f: RecoveryFilter): { where: string; params: unknown[] } {
   const params: unknown[] = [f.projectId, f.statuses, f.since, f.until];
@@ -584,15 +545,6 @@ function recoverableWhere(f: RecoveryFilter): { where: string; params: unknown[]
     where.push(`d.event_type = $${params.length}`);
   }
   return { where: where.join(' and '), params };
-}
-
-export function toPublishedEventResource(e: PublishedEventRow): PublishedEventResource {
-  return {
-    id: e.id,
-    type: e.type,
-    occurred_at: e.occurredAt.toISOString(),
-    recorded_at: e.createdAt.toISOString(),
-  };
 }
 
 function encodeCursor(createdUs: string, id: string): string {
