@@ -4,6 +4,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuthModule } from './auth/auth.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { EventTypesModule } from './event-types/event-types.module';
+import { EventLogModule } from './event-log/event-log.module';
 import { EventsModule } from './events/events.module';
 import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
@@ -14,6 +15,7 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { PortalSessionsModule } from './portal-sessions/portal-sessions.module';
 import { ProjectsModule } from './projects/projects.module';
+import { RecoveriesModule } from './recoveries/recoveries.module';
 import { StatsModule } from './stats/stats.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -35,6 +37,8 @@ export class AppModule {
         EventTypesModule,
         EventsModule,
         DeliveriesModule,
+        RecoveriesModule,
+        EventLogModule,
         PortalSessionsModule,
         StatsModule,
         NotificationsModule,

@@ -7,6 +7,7 @@ export const ID_PREFIXES = {
   event: 'evt_',
   message: 'msg_',
   portalSession: 'ps_',
+  recovery: 'rec_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -9,4 +9,5 @@ export * from './notification-store/notification-store';
 export * from './secret-box';
 export { EventOutbox1764460800000 } from './migrations/1764460800000-event-outbox';
 export * from './outbox/ordered-relay';
+export * from './recovery';
 export * from './webhook-store';

@@ -51,6 +51,27 @@ async function fakeApi(
 }
 
 describe(HooklineClient.name, () => {
+  it('should call the recovery and event-log routes with their bodies and filters', async () => {
+    const api = await fakeApi(() => ({ status: 202, body: { id: 'rec_1', data: [] } }));
+    try {
+      const sut = new HooklineClient({ baseUrl: api.url, apiKey: 'hlk_abc' });
+      await sut.recoveries.recover('wh_1', { since: '2026-12-01T00:00:00Z' });
+      await sut.recoveries.redeliver({ status: 'failed', since: '2026-12-01T00:00:00Z' });
+      await sut.recoveries.get('rec_1');
+      await sut.events.page({ type: 'project.updated', limit: 2 });
+      await sut.events.deliveries('evt_1');
+      expect(api.seen.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual([
+        'POST /v1/webhooks/wh_1/recover {"since":"2026-12-01T00:00:00Z"}',
+        'POST /v1/deliveries/redeliver {"status":"failed","since":"2026-12-01T00:00:00Z"}',
+        'GET /v1/recoveries/rec_1 ',
+        'GET /v1/events?type=project.updated&limit=2 ',
+        'GET /v1/events/evt_1/deliveries ',
+      ]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('should send the API key, a JSON body and the create fields', async () => {
     const api = await fakeApi(() => ({ status: 201, body: { id: 'wh_1', secret: 'whsec_x' } }));
     try {

@@ -3,8 +3,13 @@ import { HttpTransport } from './http-transport';
 import { PageIterator } from './page-iterator';
 import type {
   ApiKey,
+  BulkRedeliverFilter,
   CreateApiKeyOptions,
   CreateWebhookOptions,
+  EventFilters,
+  PublishedEvent,
+  Recovery,
+  RecoverWindow,
   Delivery,
   DeliveryFilters,
   DeliveryWithAttempts,
@@ -191,6 +196,31 @@ export class HooklineClient {
       opts: PublishOptions = {},
     ): Promise<{ id: string }> =>
       this.http.request('POST', '/v1/events', { body: ingestRequest(type, data, opts) }),
+    /** One page of the project's published events (those that matched a webhook), newest first. */
+    page: (filters: EventFilters = {}): Promise<Page<PublishedEvent>> =>
+      this.http.request('GET', '/v1/events', { query: { ...filters } }),
+    list: (filters: Omit<EventFilters, 'cursor'> = {}): PageIterator<PublishedEvent> =>
+      new PageIterator((cursor) => this.events.page({ ...filters, cursor })),
+    /** Which webhooks got the event, and how each delivery went. */
+    deliveries: (
+      eventId: string,
+      opts: { limit?: number; cursor?: string } = {},
+    ): Promise<Page<Delivery>> =>
+      this.http.request('GET', `/v1/events/${seg(eventId)}/deliveries`, { query: { ...opts } }),
+  };
+
+  readonly recoveries = {
+    /**
+     * Re-sends the webhook's failed and skipped deliveries of the window, in event order, each
+     * once; asking again with the same window answers the same recovery.
+     */
+    recover: (webhookId: string, window: RecoverWindow): Promise<Recovery> =>
+      this.http.request('POST', `/v1/webhooks/${seg(webhookId)}/recover`, { body: window }),
+    /** Re-sends the deliveries a filter selects, as a recovery. */
+    redeliver: (filter: BulkRedeliverFilter): Promise<Recovery> =>
+      this.http.request('POST', '/v1/deliveries/redeliver', { body: filter }),
+    /** A recovery's progress. */
+    get: (id: string): Promise<Recovery> => this.http.request('GET', `/v1/recoveries/${seg(id)}`),
   };
 
   readonly portalSessions = {

@@ -5,6 +5,8 @@ import type {
   DeliveryBatch,
   DeliveryResource,
   DeliveryStatus as ContractDeliveryStatus,
+  PublishedEventResource,
+  RecoveryResource,
   EndpointVerification,
   EventData,
   EventType,
@@ -227,4 +229,32 @@ export interface NotificationSettings {
   events: string[];
   /** False when the deployment has no SMTP server configured: nothing is mailed. */
   mail_enabled: boolean;
+}
+
+/** A recovery or bulk redelivery and its progress (see RecoveryResource in @hookline/contracts). */
+export type Recovery = RecoveryResource;
+/** An event as `GET /v1/events` lists it (no payload). */
+export type PublishedEvent = PublishedEventResource;
+
+/** `POST /v1/webhooks/{id}/recover`: the window of deliveries; `until` defaults to now. */
+export interface RecoverWindow {
+  since: string;
+  until?: string;
+}
+
+/** `POST /v1/deliveries/redeliver`: which deliveries to send again. */
+export interface BulkRedeliverFilter extends RecoverWindow {
+  status: 'failed' | 'skipped' | 'succeeded';
+  webhook_id?: string;
+  event_type?: string;
+}
+
+export interface EventFilters {
+  /** An exact event type. */
+  type?: string;
+  /** Occurred at or after / before (ISO). */
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
 }

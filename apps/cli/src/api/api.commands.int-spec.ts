@@ -240,6 +240,47 @@ describe('hookline API commands', () => {
     expect(bad.io.stderr.join('\n')).toContain('emails[1]');
   });
 
+  it('should recover, redeliver by filter, show progress, and list events and their deliveries', async () => {
+    const hook = (
+      await hookline(
+        'webhooks',
+        'create',
+        '--url',
+        'http://127.0.0.1:4000/recover',
+        '--events',
+        '*',
+        '--json',
+      )
+    ).json() as { id: string };
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const recovered = await hookline('recover', hook.id, '--since', since, '--wait', '--json');
+    expect(recovered.code).toBe(0);
+    const recovery = recovered.json() as { id: string };
+    expect(recovery).toMatchObject({ webhook_id: hook.id, status: 'done', total: 0, sent: 0 });
+    const shown = await hookline('recoveries', 'show', recovery.id);
+    expect(shown.io.stdout).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^id\\s+${recovery.id}$`))]),
+    );
+    const bulk = await hookline(
+      'redeliver',
+      '--status',
+      'skipped',
+      '--since',
+      since,
+      '--event-type',
+      'project.updated',
+      '--json',
+    );
+    expect(bulk.json()).toMatchObject({ webhook_id: null, statuses: ['skipped'] });
+    expect((await hookline('redeliver', '--status', 'pending', '--since', since)).code).toBe(2);
+
+    const listed = await hookline('events', 'list', '--type', 'project.updated', '--json');
+    expect([listed.code, listed.json()]).toEqual([0, []]);
+    const unknown = await hookline('events', 'deliveries', 'evt_cli_unknown');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.io.stderr.join('\n')).toMatch(/event not found/);
+  });
+
   it('should list the event catalog without an API key', async () => {
     const io = new CapturedIo({ HOOKLINE_API_URL: apiUrl });
     expect(await runCli(['event-types'], { io })).toBe(0);

@@ -5,6 +5,7 @@ import { registerDeliveriesCommand } from './deliveries.command';
 import { registerEventTypesCommand } from './event-types.command';
 import { registerEventsCommands } from './events.command';
 import { registerNotificationsCommand } from './notifications.command';
+import { registerRecoveriesCommand } from './recoveries.command';
 import { registerWebhooksCommand } from './webhooks.command';
 
 /** The commands over the registry API (libs/sdk). */
@@ -15,4 +16,5 @@ export function registerApiCommands(program: Command, io: CliIo): void {
   registerDeliveriesCommand(program, io);
   registerApiKeysCommand(program, io);
   registerNotificationsCommand(program, io);
+  registerRecoveriesCommand(program, io);
 }

@@ -5,7 +5,7 @@ import { printJson, printRecord, printTable } from '../output';
 import { apiAction } from './api-context';
 import { integerIn, isoTime, oneOf } from './option-parsers';
 
-const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'skipped'];
 
 interface ListFlags {
   status?: DeliveryStatus;

@@ -2,7 +2,7 @@ import type { DeliveryFilters } from '@hookline/sdk';
 
 /** The delivery log's filters as the form holds them (datetime-local values, local time). */
 export interface DeliveryFilterValues {
-  status: '' | 'pending' | 'succeeded' | 'failed';
+  status: '' | 'pending' | 'succeeded' | 'failed' | 'skipped';
   event: string;
   since: string;
   until: string;

@@ -85,6 +85,7 @@ export function DeliveryLog({ webhookId }: { webhookId?: string }) {
             <option value="succeeded">succeeded</option>
             <option value="failed">failed</option>
             <option value="pending">pending</option>
+            <option value="skipped">skipped</option>
           </select>
         </div>
         <div>

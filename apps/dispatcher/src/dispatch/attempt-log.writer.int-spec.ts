@@ -134,4 +134,22 @@ describe(AttemptLogWriter.name, () => {
       await blocker.destroy();
     }
   });
+
+  it('should record each event once, with its first delivery, even when its occurred_at is out of Postgres range', async () => {
+    const first = record('msg_evt_a');
+    const odd = record('msg_evt_b');
+    odd.event = { ...odd.event, occurred_at: '0000-01-01T00:00:00Z' };
+    const sameEventOtherHook = { ...record('msg_evt_c'), event: first.event, webhookId: 'wh_2' };
+    const retry = { ...record('msg_evt_d'), attempt: 2 };
+    await Promise.all([first, odd, sameEventOtherHook, retry].map((r) => sut.record(r)));
+    const events = (await dataSource.query(
+      'select id, occurred_at from published_events where id = any($1)',
+      [[first.event.id, odd.event.id, retry.event.id]],
+    )) as { id: string; occurred_at: Date }[];
+    expect(events.map((e) => e.id).sort()).toEqual([first.event.id, odd.event.id].sort());
+    expect(events.find((e) => e.id === odd.event.id)!.occurred_at.getTime()).toBe(
+      odd.startedAt.getTime(),
+    );
+    expect(await statuses()).toMatchObject({ msg_evt_b: 'succeeded' });
+  });
 });

@@ -1,4 +1,4 @@
-import type { DeliveryTask } from '@hookline/contracts';
+import type { DeliveryStatus, DeliveryTask } from '@hookline/contracts';
 import {
   afterFailureCounted,
   alreadySettled,
@@ -415,18 +415,14 @@ describe('afterFailureCounted', () => {
 
 describe('alreadySettled', () => {
   it.each<
-    [
-      string,
-      Partial<DeliveryTask>,
-      { status: 'pending' | 'succeeded' | 'failed'; chain: number } | undefined,
-      boolean,
-    ]
+    [string, Partial<DeliveryTask>, { status: DeliveryStatus; chain: number } | undefined, boolean]
   >([
     ['nothing logged yet', {}, undefined, false],
     ['still pending', { attempt: 2 }, { status: 'pending', chain: 0 }, false],
     ['succeeded in its chain', {}, { status: 'succeeded', chain: 0 }, true],
     ['failed in its chain', { attempt: 3 }, { status: 'failed', chain: 0 }, true],
     ['ended in a later chain', {}, { status: 'succeeded', chain: 5 }, true],
+    ['skipped while its webhook was disabled', {}, { status: 'skipped', chain: 0 }, true],
     ['a replay after the old chain failed', { chain: 9 }, { status: 'failed', chain: 0 }, false],
     [
       'a manual attempt, whatever the state',
@@ -440,8 +436,14 @@ describe('alreadySettled', () => {
 });
 
 describe('decideUndeliverable', () => {
-  it('should leave no row for a first automatic attempt', () => {
+  it('should leave no row for a first automatic attempt to a deleted webhook', () => {
     expect(decideUndeliverable(task(), 'deleted')).toEqual([]);
+  });
+
+  it('should record a first automatic attempt to a disabled webhook as skipped, to be recovered', () => {
+    expect(decideUndeliverable(task(), 'inactive')).toEqual([
+      { kind: 'log_skipped', error: 'not attempted: webhook disabled' },
+    ]);
   });
 
   it('should close a retry or a manual attempt as failed, with the reason', () => {

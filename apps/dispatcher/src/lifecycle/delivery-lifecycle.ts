@@ -1,4 +1,9 @@
-import type { AttemptErrorClass, DeadLetterReason, DeliveryTask } from '@hookline/contracts';
+import type {
+  AttemptErrorClass,
+  DeadLetterReason,
+  DeliveryStatus,
+  DeliveryTask,
+} from '@hookline/contracts';
 
 /**
  * What happens after an attempt, decided in one pure function: no I/O, no clock, no randomness of
@@ -111,7 +116,9 @@ export type Effect =
    * Hold the task, not attempted and not counted as an attempt, on retry tier `tier` until
    * `notBefore` (woken at `wakeAt`); `throttleSlot`: notBefore is its reserved send slot.
    */
-  | { kind: 'hold'; tier: number; notBefore: number; wakeAt: number; throttleSlot: boolean };
+  | { kind: 'hold'; tier: number; notBefore: number; wakeAt: number; throttleSlot: boolean }
+  /** Record the delivery as `skipped`, with no attempt: its webhook is disabled (see decideUndeliverable). */
+  | { kind: 'log_skipped'; error: string };
 
 /** The text a failed attempt leaves in the log and the dead letter. */
 export function errorText(result: AttemptResult): string {
@@ -309,7 +316,7 @@ export function parseRetryAfter(
  */
 export function alreadySettled(
   task: DeliveryTask,
-  logged: { status: 'pending' | 'succeeded' | 'failed'; chain: number } | undefined,
+  logged: { status: DeliveryStatus; chain: number } | undefined,
 ): boolean {
   if (task.manual || !logged || logged.status === 'pending') return false;
   return logged.chain >= (task.chain ?? 0);
@@ -317,11 +324,16 @@ export function alreadySettled(
 
 /**
  * A task whose webhook was deleted or disabled before its attempt: nothing is sent. A delivery
- * the log already shows pending (a retry, a manual attempt) is closed as failed with the reason;
- * a first automatic attempt has no row yet and leaves none.
+ * the log already shows pending (a retry, a manual attempt) is closed as failed with the reason.
+ * A first automatic attempt has no row yet: to a disabled webhook it leaves a `skipped` one, so
+ * that the event can be recovered once the webhook is enabled again; to a deleted webhook it
+ * leaves none (there is nothing to recover to).
  */
 export function decideUndeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Effect[] {
-  if (task.attempt === 1 && !task.manual) return [];
   const what = reason === 'deleted' ? 'deleted' : 'disabled';
+  if (task.attempt === 1 && !task.manual)
+    return reason === 'inactive'
+      ? [{ kind: 'log_skipped', error: `not attempted: webhook ${what}` }]
+      : [];
   return [{ kind: 'close_unattempted', error: `not attempted: webhook ${what}` }];
 }

@@ -169,7 +169,31 @@ export class LifecycleExecutor {
         await persistently(() =>
           this.deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
         );
+      else if (effect.kind === 'log_skipped') await this.logSkipped(task, effect.error);
     }
+  }
+
+  /** A delivery row with no attempt, through the batched writer like every other row. */
+  private logSkipped(task: DeliveryTask, error: string): Promise<void> {
+    return this.deps.attemptLog.record({
+      deliveryId: task.delivery_id,
+      webhookId: task.webhook_id,
+      projectId: task.event.project_id,
+      event: task.event,
+      attempt: task.attempt,
+      trigger: 'automatic',
+      url: '',
+      requestHeaders: {},
+      responseStatus: null,
+      responseBody: null,
+      durationMs: 0,
+      errorClass: null,
+      error,
+      startedAt: new Date(this.now()),
+      status: 'skipped',
+      nextAttemptAt: null,
+      chain: task.chain ?? 0,
+    });
   }
 
   private async run(effect: Effect, a: FinishedAttempt): Promise<void> {
@@ -234,6 +258,8 @@ export class LifecycleExecutor {
         );
       case 'hold':
         return; // decided before an attempt, never after one (see hold)
+      case 'log_skipped':
+        return this.logSkipped(task, effect.error);
     }
   }
 

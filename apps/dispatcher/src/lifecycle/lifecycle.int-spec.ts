@@ -240,7 +240,7 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect(h.dispatcher!.view.get(row.id)).toBeDefined();
   });
 
-  it('should drop tasks of a disabled webhook and attempt a manual redelivery once, never retrying it', async () => {
+  it('should record tasks of a disabled webhook as skipped, unsent, and attempt a manual redelivery once, never retrying it', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const manual = await h.task(row.id, { manual: true, attempt: 5 });
     script.set(manual.event.id, [{ status: 500 }]);
@@ -257,5 +257,21 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     );
     expect(receiver.forEvent(dropped.event.id)).toHaveLength(0);
     expect(tiers.messages.filter((m) => m.key === row.id)).toHaveLength(0);
+    // Recorded, to be recovered: a delivery with no attempt, counted nowhere in the stats.
+    const skipped = await pollUntil(async () => {
+      const d = await h.delivery(dropped.delivery_id);
+      return d?.status === 'skipped' && d;
+    });
+    expect(skipped).toMatchObject({ attempts: 0, last_error: 'not attempted: webhook disabled' });
+    expect(
+      await h.dataSource.query('select 1 from delivery_attempts where delivery_id = $1', [
+        dropped.delivery_id,
+      ]),
+    ).toHaveLength(0);
+    const [stats] = (await h.dataSource.query(
+      'select coalesce(sum(succeeded + failed + retried), 0)::int as n from delivery_stats_minute where webhook_id = $1',
+      [row.id],
+    )) as { n: number }[];
+    expect(stats!.n).toBe(1); // the manual attempt alone
   });
 });

@@ -38,7 +38,7 @@ describe(RetentionJob.name, () => {
     await db?.drop();
   });
 
-  it('should delete, in small batches, the deliveries, attempts and stats older than the retention and keep the rest', async () => {
+  it('should delete, in small batches, the deliveries, attempts, stats, event records and finished recoveries older than the retention and keep the rest', async () => {
     for (let i = 0; i < 5; i++) await addDelivery(`msg_old${i}`, daysAgo(31 + i));
     for (const [webhook, at] of [
       ['wh_old', daysAgo(31)],
@@ -50,13 +50,37 @@ describe(RetentionJob.name, () => {
       );
     await addDelivery('msg_recent', daysAgo(29));
     await addDelivery('msg_today', now);
+    for (const [id, at] of [
+      ['evt_old', daysAgo(40)],
+      ['evt_recent', daysAgo(2)],
+    ] as const)
+      await dataSource.query(
+        `insert into published_events (project_id, id, type, occurred_at, created_at) values ('prj_r', $1, 'project.updated', $2, $2)`,
+        [id, at],
+      );
+    for (const [id, status, at] of [
+      ['rec_old_done', 'done', daysAgo(40)],
+      ['rec_old_running', 'running', daysAgo(40)],
+      ['rec_recent', 'done', daysAgo(2)],
+    ] as const)
+      await dataSource.query(
+        `insert into recovery_jobs (id, project_id, request_key, statuses, since, until, status, total, created_at) values ($1, 'prj_r', $1, '{failed}', $2, $2, $3, 0, $2)`,
+        [id, at, status],
+      );
 
     const result = await new RetentionJob(dataSource, log, {
       retentionDays: 30,
       batchSize: 2,
     }).runOnce(now);
 
-    expect(result).toEqual({ attempts: 5, deliveries: 5, stats: 1 });
+    expect(result).toEqual({ attempts: 5, deliveries: 5, stats: 1, events: 1, recoveries: 1 });
+    expect(await dataSource.query('select id from published_events')).toEqual([
+      { id: 'evt_recent' },
+    ]);
+    expect(await dataSource.query('select id from recovery_jobs order by id')).toEqual([
+      { id: 'rec_old_running' },
+      { id: 'rec_recent' },
+    ]);
     expect(await dataSource.query('select webhook_id from delivery_stats_minute')).toEqual([
       { webhook_id: 'wh_recent' },
     ]);

@@ -1,5 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { ADVISORY_LOCKS, DeliveryLogRepository } from '@hookline/persistence';
+import {
+  ADVISORY_LOCKS,
+  DeliveryLogRepository,
+  RecoveryJobRepository,
+} from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 
 export interface RetentionOptions {
@@ -16,12 +20,14 @@ const RETENTION_LOCK = ADVISORY_LOCKS.deliveryLogRetention;
 
 /**
  * Enforces HOOKLINE_DELIVERY_RETENTION_DAYS on the delivery log: attempts by started_at,
- * deliveries by created_at (both indexed), deleted in bounded batches until none is older.
+ * deliveries (skipped ones included) and event records by created_at (all indexed), deleted in
+ * bounded batches until none is older; finished recovery jobs go with them.
  */
 export class RetentionJob {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private readonly deliveryLog: DeliveryLogRepository;
+  private readonly recoveries: RecoveryJobRepository;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -29,6 +35,7 @@ export class RetentionJob {
     private readonly options: RetentionOptions,
   ) {
     this.deliveryLog = new DeliveryLogRepository(dataSource);
+    this.recoveries = new RecoveryJobRepository(dataSource);
   }
 
   start(): void {
@@ -50,9 +57,13 @@ export class RetentionJob {
   }
 
   /** One pass; answers the rows deleted (null when another process holds the lock). */
-  async runOnce(
-    now = new Date(),
-  ): Promise<{ attempts: number; deliveries: number; stats: number } | null> {
+  async runOnce(now = new Date()): Promise<{
+    attempts: number;
+    deliveries: number;
+    stats: number;
+    events: number;
+    recoveries: number;
+  } | null> {
     const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     const batch = this.options.batchSize ?? 5000;
     const runner = this.dataSource.createQueryRunner();
@@ -66,9 +77,14 @@ export class RetentionJob {
         const attempts = await this.deleteOlder('attempts', cutoff, batch, runner.manager);
         const deliveries = await this.deleteOlder('deliveries', cutoff, batch, runner.manager);
         const stats = await this.deleteOlder('stats', cutoff, batch, runner.manager);
-        if (attempts || deliveries || stats)
-          this.log.info({ attempts, deliveries, stats, cutoff }, 'delivery log retention');
-        return { attempts, deliveries, stats };
+        const events = await this.deleteOlder('events', cutoff, batch, runner.manager);
+        let recoveries = 0;
+        for (let n = batch; n === batch; recoveries += n)
+          n = await this.recoveries.deleteFinishedOlderThan(cutoff, batch, runner.manager);
+        const deleted = { attempts, deliveries, stats, events, recoveries };
+        if (Object.values(deleted).some((n) => n > 0))
+          this.log.info({ ...deleted, cutoff }, 'delivery log retention');
+        return deleted;
       } finally {
         await runner.query('select pg_advisory_unlock($1)', [RETENTION_LOCK]);
       }
@@ -79,7 +95,7 @@ export class RetentionJob {
 
   /** Deletes in bounded batches until none is older: each statement holds its locks briefly. */
   private async deleteOlder(
-    what: 'attempts' | 'deliveries' | 'stats',
+    what: 'attempts' | 'deliveries' | 'stats' | 'events',
     cutoff: Date,
     batch: number,
     manager: EntityManager,

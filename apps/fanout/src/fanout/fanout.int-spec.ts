@@ -3,6 +3,7 @@ import {
   CatalogChangelog,
   DeliveryTaskSchema,
   KafkaHeaders,
+  PENDING_VERIFICATION,
   deliveryId,
   type DeliveryTask,
   type EventEnvelope,
@@ -46,13 +47,19 @@ describe(FanoutService.name, () => {
   const everything = hook('prj_a', ['*']);
   const projectOnly = hook('prj_a', ['project.*', 'project.updated']);
   const otherProject = hook('prj_b', ['*']);
-  const inactive = hook('prj_a', ['*'], { active: false });
-  const disabled = hook('prj_a', ['*'], { active: false, disabled_reason: 'deliveries failed' });
+  const unverified = hook('prj_a', ['*'], {
+    active: false,
+    disabled_reason: PENDING_VERIFICATION,
+  });
+  const disabled = hook('prj_a', ['project.updated'], {
+    active: false,
+    disabled_reason: 'deliveries failed',
+  });
   const deleted = hook('prj_a', ['*']);
   const fillers = Array.from({ length: 300 }, (_, i) =>
     hook(`prj_filler_${i % 30}`, ['ignite.*', 'project.member.*']),
   );
-  const indexedAtBoot = 5 + fillers.length;
+  const indexedAtBoot = 6 + fillers.length;
 
   const tasksOf = (event: EventEnvelope) =>
     tasks.json<DeliveryTask>().filter((t) => t.event.id === event.id);
@@ -82,7 +89,7 @@ describe(FanoutService.name, () => {
       everything,
       projectOnly,
       otherProject,
-      inactive,
+      unverified,
       disabled,
       deleted,
       ...fillers,
@@ -168,11 +175,11 @@ describe(FanoutService.name, () => {
     expect(webhooksOf(inC)).toEqual([]);
   });
 
-  it('should skip inactive, disabled and deleted webhooks', async () => {
+  it('should route to disabled webhooks (recorded skipped downstream), not to unverified or deleted ones', async () => {
     const event = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
     await publish(event);
-    // Each of the three subscribes to `*`; only the active subscribers get a task, once each.
-    expect(webhooksOf(event)).toEqual([everything.id, projectOnly.id].sort());
+    // The active subscribers and the disabled one get a task, once each; unverified and deleted none.
+    expect(webhooksOf(event)).toEqual([everything.id, projectOnly.id, disabled.id].sort());
   });
 
   it("should continue the producer's trace: a fan-out span per event, its traceparent on every task", async () => {
@@ -272,7 +279,8 @@ describe(FanoutService.name, () => {
       event: 'ignite.deployment.rollout.updated',
     });
     await publish(whileInactive);
-    expect(webhooksOf(whileInactive)).toEqual([]);
+    // Disabled, it still gets the task: the dispatcher records it skipped, to be recovered.
+    expect(webhooksOf(whileInactive)).toEqual([changing.id]);
 
     await writer.webhook(changelog, { ...changing, events: ['*'], active: true, version: 4 });
     await writer.tombstone(changelog, changing.id);
@@ -309,7 +317,8 @@ describe(FanoutService.name, () => {
           { partition: 0, key: 'prj_a', value: JSON.stringify(next) },
         ],
       });
-      await pollUntil(() => tasksOf(next).length === 2, {
+      // everything, projectOnly and the disabled subscriber of project.updated
+      await pollUntil(() => tasksOf(next).length === 3, {
         message: 'the event after the poison fanned out',
       });
       const dead = await dlq.waitFor((m) => m.length >= 3);

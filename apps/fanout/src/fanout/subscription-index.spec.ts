@@ -1,4 +1,9 @@
-import { EVENT_TYPE_NAMES, matchesSubscription, type WebhookState } from '@hookline/contracts';
+import {
+  EVENT_TYPE_NAMES,
+  PENDING_VERIFICATION,
+  matchesSubscription,
+  type WebhookState,
+} from '@hookline/contracts';
 import { SubscriptionIndex, normaliseSubscriptions, type Subscription } from './subscription-index';
 
 const state = (
@@ -81,13 +86,16 @@ describe(SubscriptionIndex.name, () => {
     expect(sut.match('prj_c', 'project.updated')).toEqual([]);
   });
 
-  it('should skip inactive and disabled webhooks and index them again once re-enabled', () => {
-    hook('wh_off', 'prj_1', ['*'], { active: false });
+  it('should route to disabled webhooks (their deliveries are recorded skipped), not to unverified ones', () => {
     hook('wh_disabled', 'prj_1', ['*'], { active: false, disabled_reason: 'endpoint failing' });
-    expect(sut.match('prj_1', 'project.updated')).toEqual([]);
-    expect(sut.size).toBe(0);
-    hook('wh_off', 'prj_1', ['*'], { version: 2 });
-    expect(sut.match('prj_1', 'project.updated')).toEqual(['wh_off']);
+    hook('wh_unverified', 'prj_1', ['*'], {
+      active: false,
+      disabled_reason: PENDING_VERIFICATION,
+    });
+    expect(sut.match('prj_1', 'project.updated')).toEqual(['wh_disabled']);
+    expect(sut.size).toBe(1);
+    hook('wh_unverified', 'prj_1', ['*'], { version: 2 });
+    expect(sorted(sut.match('prj_1', 'project.updated'))).toEqual(['wh_disabled', 'wh_unverified']);
   });
 
   it('should apply a changed event list and forget deleted webhooks', () => {
@@ -127,7 +135,11 @@ describe(SubscriptionIndex.name, () => {
       );
       const project = `prj_${random(3)}`;
       subscribed.set(`wh_${i}`, { project, events });
-      hook(`wh_${i}`, project, events, { active: random(10) > 0 });
+      const active = random(10) > 0;
+      hook(`wh_${i}`, project, events, {
+        active,
+        disabled_reason: active ? null : random(2) ? PENDING_VERIFICATION : 'manual',
+      });
     }
     for (const project of ['prj_0', 'prj_1', 'prj_2']) {
       for (const type of EVENT_TYPE_NAMES) {

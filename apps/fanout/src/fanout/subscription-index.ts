@@ -1,10 +1,15 @@
-import { isWildcard, wildcardPrefix, type WebhookState } from '@hookline/contracts';
+import {
+  PENDING_VERIFICATION,
+  isWildcard,
+  wildcardPrefix,
+  type WebhookState,
+} from '@hookline/contracts';
 
 /** What fan-out keeps of a webhook: enough to index it, nothing of its URL or secrets. */
 export interface Subscription {
   version: number;
   project_id: string;
-  /** Normalised patterns; empty when the webhook is inactive (it then matches nothing). */
+  /** Normalised patterns; empty when the webhook is not routed to (it then matches nothing). */
   events: readonly string[];
 }
 
@@ -51,7 +56,15 @@ function remove(map: Map<string, Set<string>>, key: string, id: string) {
 }
 
 /**
- * Active subscriptions by project and event type. Matching an event looks up its exact type and
+ * Whether events are routed to a webhook. A disabled one still gets its tasks: the dispatcher
+ * records them as `skipped` deliveries, which can be recovered once it is enabled again. One that
+ * never passed its verification handshake has nothing to recover and gets none.
+ */
+export const isRouted = (state: WebhookState): boolean =>
+  state.active || state.disabled_reason !== PENDING_VERIFICATION;
+
+/**
+ * Routed subscriptions (see isRouted) by project and event type. Matching an event looks up its exact type and
  * each of its prefixes (`ignite.deployment.container.metrics_update` → `ignite.deployment.container.*`,
  * `ignite.deployment.*`, `ignite.*`, `*`), so it costs in proportion to the type's depth and the
  * webhooks that match, never to the number of webhooks.
@@ -66,7 +79,7 @@ export class SubscriptionIndex {
   private webhooks = 0;
   private entries = 0;
 
-  /** Webhooks that match at least one event type (the active ones). */
+  /** Webhooks that match at least one event type (the routed ones). */
   get size(): number {
     return this.webhooks;
   }
@@ -81,7 +94,7 @@ export class SubscriptionIndex {
     return {
       version: state.version,
       project_id: state.project_id,
-      events: state.active
+      events: isRouted(state)
         ? normaliseSubscriptions(state.events).map((p) => this.intern(p))
         : NOTHING,
     };

@@ -7,6 +7,6 @@ import { DeliveryTaskPublisher } from './delivery-task.publisher';
 @Module({
   controllers: [DeliveriesController],
   providers: [DeliveriesService, DeliveryTaskPublisher],
-  exports: [DeliveriesService],
+  exports: [DeliveriesService, DeliveryTaskPublisher],
 })
 export class DeliveriesModule {}

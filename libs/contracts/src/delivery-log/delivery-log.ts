@@ -5,7 +5,11 @@ import { z } from 'zod';
  * /v1/deliveries/{id}`): one shape, read by the registry, the SDK's types and the console, and
  * produced from the database rows by the delivery-log repository alone.
  */
-export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+/**
+ * `skipped`: the event matched the webhook while it was disabled; nothing was sent (no attempt),
+ * and it is recoverable (`POST /v1/webhooks/{id}/recover`) like a failed delivery.
+ */
+export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed', 'skipped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export const ATTEMPT_TRIGGERS = ['automatic', 'redeliver', 'test'] as const;

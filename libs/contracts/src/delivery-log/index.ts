@@ -1,2 +1,3 @@
 export * from './delivery-log';
 export * from './delivery-stats';
+export * from './recovery';

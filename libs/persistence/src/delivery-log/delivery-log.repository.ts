@@ -11,6 +11,8 @@ import {
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import type { DeliveryEntity } from '../entities/delivery.entity';
+import type { RecoveryFilter } from '../recovery/recovery-job.repository';
+import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published-event.mapper';
 
 /**
  * The only code that reads or writes `deliveries` and `delivery_attempts`: the dispatcher writes
@@ -19,7 +21,10 @@ import type { DeliveryEntity } from '../entities/delivery.entity';
  * toAttemptResource (one mapping).
  */
 
-/** One attempt and the state of its delivery after it, as the dispatcher records it. */
+/**
+ * One attempt and the state of its delivery after it, as the dispatcher records it; with status
+ * `skipped`, a delivery that was not attempted (its webhook was disabled): no attempt row.
+ */
 export interface AttemptRecord {
   deliveryId: string;
   webhookId: string;
@@ -63,6 +68,16 @@ export class InvalidCursorError extends Error {
 }
 
 export type DeliveryRow = Omit<DeliveryEntity, 'event'>;
+
+/** A delivery as a recovery re-sends it; createdUs is its position (see recoverable). */
+export interface RecoverableDelivery {
+  id: string;
+  webhookId: string;
+  attempts: number;
+  event: unknown;
+  createdUs: string;
+}
+
 export type DeliveryWithEvent = DeliveryEntity;
 
 // Status is monotonic within a chain of attempts: a final one (succeeded, failed) stays, whatever
@@ -73,7 +88,8 @@ const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = del
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
 // The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
-// logged, and a batch refused and retried in halves is never counted twice.
+// logged, and a batch refused and retried in halves is never counted twice. So does the compact
+// record of each event (published_events, for GET /v1/events), from the first delivery of each.
 const WRITE_ATTEMPTS_SQL = `
 with attempts as (
   insert into delivery_attempts
@@ -91,6 +107,10 @@ with attempts as (
     retried = s.retried + excluded.retried,
     latency = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(s.latency, excluded.latency) as u(a, b)),
     last_attempt_at = greatest(s.last_attempt_at, excluded.last_attempt_at)
+), events as (
+  insert into published_events (project_id, id, type, occurred_at, created_at)
+  select * from unnest($33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[])
+  on conflict do nothing
 )
 insert into deliveries
   (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
@@ -153,24 +173,26 @@ export class DeliveryLogRepository {
       const seen = deliveries.get(r.deliveryId);
       deliveries.set(r.deliveryId, {
         row: r,
-        count: (seen?.count ?? 0) + 1,
+        count: (seen?.count ?? 0) + (isAttempt(r) ? 1 : 0),
         createdAt: seen && seen.createdAt < r.startedAt ? seen.createdAt : r.startedAt,
       });
     }
     const d = [...deliveries.values()];
+    // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
+    const attempts = rows.filter(isAttempt);
     await this.dataSource.query(WRITE_ATTEMPTS_SQL, [
-      rows.map((r) => r.deliveryId),
-      rows.map((r) => r.webhookId),
-      rows.map((r) => r.attempt),
-      rows.map((r) => r.trigger),
-      rows.map((r) => r.url),
-      rows.map((r) => JSON.stringify(r.requestHeaders)),
-      rows.map((r) => r.responseStatus),
-      rows.map((r) => r.responseBody),
-      rows.map((r) => r.durationMs),
-      rows.map((r) => r.errorClass),
-      rows.map((r) => r.error),
-      rows.map((r) => r.startedAt.toISOString()),
+      attempts.map((r) => r.deliveryId),
+      attempts.map((r) => r.webhookId),
+      attempts.map((r) => r.attempt),
+      attempts.map((r) => r.trigger),
+      attempts.map((r) => r.url),
+      attempts.map((r) => JSON.stringify(r.requestHeaders)),
+      attempts.map((r) => r.responseStatus),
+      attempts.map((r) => r.responseBody),
+      attempts.map((r) => r.durationMs),
+      attempts.map((r) => r.errorClass),
+      attempts.map((r) => r.error),
+      attempts.map((r) => r.startedAt.toISOString()),
       d.map((x) => x.row.deliveryId),
       d.map((x) => x.row.webhookId),
       d.map((x) => x.row.projectId),
@@ -183,7 +205,8 @@ export class DeliveryLogRepository {
       d.map((x) => JSON.stringify(x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
-      ...statsColumns(rows),
+      ...statsColumns(attempts),
+      ...eventColumns(rows),
     ]);
   }
 
@@ -322,13 +345,93 @@ export class DeliveryLogRepository {
     return { attempt, status };
   }
 
+  /** How many deliveries a recovery's filter selects now (its `total`). */
+  async countRecoverable(f: RecoveryFilter): Promise<number> {
+    const { where, params } = recoverableWhere(f);
+    const [{ n }] = (await this.dataSource.query(
+      `select count(*)::int as n from deliveries d where ${where}`,
+      params,
+    )) as [{ n: number }];
+    return n;
+  }
+
   /**
-   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at) or per-minute stats
-   * rows (by minute) older than `cutoff`; answers how many. Run in `manager` when given (the
+   * The next deliveries of a recovery after `after`, oldest first — the order of their events —
+   * with what a redeliver task needs. Deliveries of disabled webhooks are passed over.
+   */
+  async recoverable(
+    f: RecoveryFilter,
+    after: { us: string; id: string } | null,
+    limit: number,
+    manager?: EntityManager,
+  ): Promise<RecoverableDelivery[]> {
+    const { where, params } = recoverableWhere(f);
+    let clause = where;
+    if (after) {
+      params.push(after.us, after.id);
+      clause += ` and (d.created_at, d.id) > (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`;
+    }
+    params.push(limit);
+    return (manager ?? this.dataSource.manager).query(
+      `select d.id, d.webhook_id as "webhookId", d.attempts, d.event, ${CREATED_US}
+       from deliveries d where ${clause}
+       order by d.created_at, d.id limit $${params.length}`,
+      params,
+    );
+  }
+
+  /** A project's recorded events, newest first (by occurred_at); keyset pagination like list. */
+  async listEvents(
+    projectId: string,
+    q: { type?: string; since?: string; until?: string; cursor?: string; limit: number },
+  ): Promise<{ rows: PublishedEventRow[]; nextCursor: string | null }> {
+    const where = ['e.project_id = $1'];
+    const params: unknown[] = [projectId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.type) add('e.type = ?', q.type);
+    if (q.since) add('e.occurred_at >= ?', q.since);
+    if (q.until) add('e.occurred_at < ?', q.until);
+    if (q.cursor) {
+      const [us, id] = decodeCursor(q.cursor, 'evt_');
+      params.push(us, id);
+      where.push(
+        `(e.occurred_at, e.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
+      );
+    }
+    params.push(q.limit + 1);
+    const rows: (PublishedEventRow & { occurredUs: string })[] = await this.dataSource.query(
+      `select ${EVENT_COLUMNS}, (extract(epoch from e.occurred_at) * 1000000)::bigint::text as "occurredUs"
+       from published_events e where ${where.join(' and ')}
+       order by e.occurred_at desc, e.id desc limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      rows: page.map(({ occurredUs: _, ...row }) => row),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.occurredUs, last.id) : null,
+    };
+  }
+
+  /** One recorded event of a project; null when there is none. */
+  async findEvent(projectId: string, id: string): Promise<PublishedEventRow | null> {
+    const [row]: PublishedEventRow[] = await this.dataSource.query(
+      `select ${EVENT_COLUMNS} from published_events e where e.project_id = $1 and e.id = $2`,
+      [projectId, id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at), per-minute stats
+   * rows (by minute) or event records (by created_at) older than `cutoff`; answers how many. Run in `manager` when given (the
    * retention job's locked session).
    */
   async deleteOlderThan(
-    what: 'attempts' | 'deliveries' | 'stats',
+    what: 'attempts' | 'deliveries' | 'stats' | 'events',
     cutoff: Date,
     batch: number,
     manager?: EntityManager,
@@ -337,6 +440,7 @@ export class DeliveryLogRepository {
       attempts: ['delivery_attempts', 'started_at', 'id'],
       deliveries: ['deliveries', 'created_at', 'id'],
       stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
+      events: ['published_events', 'created_at', 'project_id, id'],
     }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
       `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} where ${column} < $1 limit $2) returning 1)
@@ -346,6 +450,9 @@ export class DeliveryLogRepository {
     return n;
   }
 }
+
+/** Whether a record is an attempt that was made (a `skipped` one records the delivery alone). */
+const isAttempt = (r: AttemptRecord): boolean => r.status !== 'skipped';
 
 export function toDeliveryResource(d: DeliveryRow): DeliveryResource {
   return {
@@ -419,12 +526,33 @@ function statsColumns(rows: readonly AttemptRecord[]): unknown[] {
   ];
 }
 
+/** The WHERE of a recovery's deliveries (alias d), with its parameters. */
+function recoverableWhere(f: RecoveryFilter): { where: string; params: unknown[] } {
+  const params: unknown[] = [f.projectId, f.statuses, f.since, f.until];
+  const where = [
+    'd.project_id = $1',
+    'd.status = any($2)',
+    'd.created_at >= $3',
+    'd.created_at < $4',
+    'exists (select 1 from webhooks w where w.id = d.webhook_id and w.active)',
+  ];
+  if (f.webhookId !== null) {
+    params.push(f.webhookId);
+    where.push(`d.webhook_id = $${params.length}`);
+  }
+  if (f.eventType !== null) {
+    params.push(f.eventType);
+    where.push(`d.event_type = $${params.length}`);
+  }
+  return { where: where.join(' and '), params };
+}
+
 function encodeCursor(createdUs: string, id: string): string {
   return Buffer.from(`${createdUs}|${id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string, prefix = 'msg_'): [string, string] {
   const [us, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith('msg_')) throw new InvalidCursorError();
+  if (!us || !/^\d{1,19}$/.test(us) || !id?.startsWith(prefix)) throw new InvalidCursorError();
   return [us, id];
 }

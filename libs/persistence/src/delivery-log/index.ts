@@ -1,2 +1,3 @@
 export * from './delivery-log.repository';
 export * from './postgres-safe';
+export { toPublishedEventResource, type PublishedEventRow } from './published-event.mapper';

@@ -7,6 +7,8 @@ import { DeliveryStats1764979200000 } from './1764979200000-delivery-stats';
 import { EventTypes1765065600000 } from './1765065600000-event-types';
 import { WebhookBatch1765152000000 } from './1765152000000-webhook-batch';
 import { Notifications1765200000000 } from './1765200000000-notifications';
+import { SkippedDeliveries1765210000000 } from './1765210000000-skipped-deliveries';
+import { RecoveriesAndEventRecords1765210001000 } from './1765210001000-recoveries-and-event-records';
 import { WebhookEndpointSettings1765220000000 } from './1765220000000-webhook-endpoint-settings';
 import { EndpointCircuits1765221000000 } from './1765221000000-endpoint-circuits';
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
@@ -22,6 +24,8 @@ export const MIGRATIONS = [
   EventTypes1765065600000,
   WebhookBatch1765152000000,
   Notifications1765200000000,
+  SkippedDeliveries1765210000000,
+  RecoveriesAndEventRecords1765210001000,
   WebhookEndpointSettings1765220000000,
   EndpointCircuits1765221000000,
   ApiKeyScope1765230000000,

@@ -1,0 +1,56 @@
+import type { PublishedEventResource } from '@hookline/contracts';
+import type { AttemptRecord } from './delivery-log.repository';
+
+/**
+ * `published_events` rows, as DeliveryLogRepository writes them (in the same statement as the
+ * attempts) and reads them back: one compact row per event, no payload.
+ */
+
+/** An event as published_events keeps it: no payload (the deliveries carry it). */
+export interface PublishedEventRow {
+  id: string;
+  type: string;
+  occurredAt: Date;
+  createdAt: Date;
+}
+
+export const EVENT_COLUMNS = `e.id, e.type, e.occurred_at as "occurredAt", e.created_at as "createdAt"`;
+
+/**
+ * The event records of a batch: one per event, from the first automatic attempt of a delivery's
+ * first chain, or its skipped row — later attempts, redeliveries and test pings add none.
+ */
+export function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
+  const events = new Map<string, AttemptRecord>();
+  for (const r of rows) {
+    const first = r.chain === 0 && r.trigger === 'automatic' && r.attempt === 1;
+    if (first) events.set(`${r.projectId}|${r.event.id}`, r);
+  }
+  const e = [...events.values()];
+  return [
+    e.map((r) => r.projectId),
+    e.map((r) => r.event.id),
+    e.map((r) => r.event.event),
+    e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
+    e.map((r) => r.startedAt.toISOString()),
+  ];
+}
+
+/** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
+const EARLIEST_MS = Date.UTC(1, 0, 1);
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** An envelope's `occurred_at` as Postgres takes it, or undefined when it would refuse it. */
+function storableTime(text: string): string | undefined {
+  const ms = Date.parse(text);
+  return ms >= EARLIEST_MS && ms <= LATEST_MS ? new Date(ms).toISOString() : undefined;
+}
+
+export function toPublishedEventResource(e: PublishedEventRow): PublishedEventResource {
+  return {
+    id: e.id,
+    type: e.type,
+    occurred_at: e.occurredAt.toISOString(),
+    recorded_at: e.createdAt.toISOString(),
+  };
+}
