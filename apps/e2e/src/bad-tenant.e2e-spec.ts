@@ -189,12 +189,15 @@ describe('a bad tenant', () => {
         ),
       { timeoutMs: 60_000, message: "every one of A's events delivered (and retried once)" },
     );
+    // Bounds that tell "on time" from "held up behind B" (which took minutes, or forever), not
+    // speed: a loaded 2-core CI machine takes seconds for a hop that takes milliseconds when
+    // quiet. Latency is measured by the bench, not asserted here.
     for (const [id, at] of published) {
       const first = healthy.forEvent(id)[0]!;
-      expect(first.receivedAt - at).toBeLessThan(5_000);
+      expect(first.receivedAt - at).toBeLessThan(15_000);
       const [failed, retried] = flaky.forEvent(id);
-      // Retry 1 waits 300 ms ±20 %; a second of slack for the trip through the retry tier.
-      expect(retried!.receivedAt - failed!.receivedAt).toBeLessThan(SCHEDULE_MS[0]! * 1.2 + 1_000);
+      // Retry 1 waits 300 ms ±20 %, plus the trip through the retry tier.
+      expect(retried!.receivedAt - failed!.receivedAt).toBeLessThan(SCHEDULE_MS[0]! * 1.2 + 5_000);
     }
 
     // ... and logged: every delivery of A succeeded in the delivery log.
