@@ -47,7 +47,7 @@ export interface ChaosScenario {
   /** Overrides the run's load (e.g. a longer stream). */
   load?: Partial<ChaosLoad>;
   /**
-   * Run the same load first without the fault, to the owed endpoints only, and report both runs'
+   * Run the same load to the same endpoints first without the fault, and report both runs'
    * latencies (publish → receipt at the owed endpoints).
    */
   baseline?: boolean;
