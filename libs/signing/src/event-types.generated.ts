@@ -37,6 +37,9 @@ export const EVENT_TYPES = [
   'webhook.disabled',
   'webhook.enabled',
   'delivery.dead',
+  'webhook.circuit_opened',
+  'webhook.circuit_closed',
+  'webhook.throttled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -322,6 +325,26 @@ export interface EventDataMap {
     event_type: string;
     attempts: number;
     last_error: string;
+  };
+  /** The circuit breaker of a webhook's endpoint origin opened after its failures: no attempt goes to the origin until retry_at. */
+  'webhook.circuit_opened': {
+    webhook_id: string;
+    origin: string;
+    failures: number;
+    opened_at: string;
+    retry_at: string;
+  };
+  /** The circuit breaker of a webhook's endpoint origin closed: a probe succeeded and attempts go again. */
+  'webhook.circuit_closed': {
+    webhook_id: string;
+    origin: string;
+    opened_at: string | null;
+  };
+  /** A webhook's throttle_per_second began holding a backlog: deliveries over the rate wait for their send slot. */
+  'webhook.throttled': {
+    webhook_id: string;
+    throttle_per_second: number;
+    held_until: string;
   };
 }
 
