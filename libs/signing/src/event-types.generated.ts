@@ -40,6 +40,7 @@ export const EVENT_TYPES = [
   'webhook.circuit_opened',
   'webhook.circuit_closed',
   'webhook.throttled',
+  'webhook.verification_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -345,6 +346,13 @@ export interface EventDataMap {
     webhook_id: string;
     throttle_per_second: number;
     held_until: string;
+  };
+  /** A webhook's endpoint verification handshake failed: a pending webhook stays pending, an active one stays active. */
+  'webhook.verification_failed': {
+    webhook_id: string;
+    url: string;
+    status: number | null;
+    error: string;
   };
 }
 

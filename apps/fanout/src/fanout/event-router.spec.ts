@@ -161,16 +161,18 @@ describe(EventRouter.name, () => {
       expect(task.event).toMatchObject({ event: 'webhook.disabled', project_id: 'prj_1' });
     });
 
-    it.each(['webhook.circuit_opened', 'webhook.circuit_closed', 'webhook.throttled'] as const)(
-      'should deliver %s, its catalog example, to a webhook.* subscriber',
-      (type) => {
-        const routed = platform().route(message({ event: type, data: BUILT_IN_EXAMPLES[type] }), 0);
-        expect(routed.outcome).toBe('fanned_out');
-        expect(
-          routed.messages.map((m) => decodeDeliveryTask(String(m.message.value)).webhook_id),
-        ).toEqual(['wh_all_webhook']);
-      },
-    );
+    it.each([
+      'webhook.circuit_opened',
+      'webhook.circuit_closed',
+      'webhook.throttled',
+      'webhook.verification_failed',
+    ] as const)('should deliver %s, its catalog example, to a webhook.* subscriber', (type) => {
+      const routed = platform().route(message({ event: type, data: BUILT_IN_EXAMPLES[type] }), 0);
+      expect(routed.outcome).toBe('fanned_out');
+      expect(
+        routed.messages.map((m) => decodeDeliveryTask(String(m.message.value)).webhook_id),
+      ).toEqual(['wh_all_webhook']);
+    });
 
     it('should not deliver the death of an operational delivery (no endless chain)', () => {
       const dead = (eventType: string) =>

@@ -141,4 +141,10 @@ export const BUILT_IN_EXAMPLES: Record<EventType, Record<string, unknown>> = {
     throttle_per_second: 10,
     held_until: '2025-01-01T12:00:02.300Z',
   },
+  'webhook.verification_failed': {
+    webhook_id: 'wh_MTkz',
+    url: 'https://hooks.example.com/hookline',
+    status: 200,
+    error: 'the body did not echo the verification code',
+  },
 };

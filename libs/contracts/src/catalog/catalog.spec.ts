@@ -33,6 +33,7 @@ const PLATFORM_TYPES = [
   'webhook.circuit_opened',
   'webhook.circuit_closed',
   'webhook.throttled',
+  'webhook.verification_failed',
 ];
 
 describe('EVENT_CATALOG', () => {

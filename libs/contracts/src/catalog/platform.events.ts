@@ -54,4 +54,14 @@ export const PLATFORM_EVENT_TYPES = [
       held_until: z.string(),
     }),
   ),
+  defineEventType(
+    'webhook.verification_failed',
+    "A webhook's endpoint verification handshake failed: a pending webhook stays pending, an active one stays active.",
+    z.object({
+      webhook_id: z.string(),
+      url: z.string(),
+      status: z.number().int().nullable(),
+      error: z.string(),
+    }),
+  ),
 ] as const;

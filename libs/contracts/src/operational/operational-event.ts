@@ -13,6 +13,7 @@ export const OperationalEventSchema = z
       'webhook.circuit_opened',
       'webhook.circuit_closed',
       'webhook.throttled',
+      'webhook.verification_failed',
     ]),
     occurred_at: z.iso.datetime({ offset: true }),
     data: z.record(z.string(), z.unknown()),
@@ -109,5 +110,17 @@ export const OperationalEvents = {
       webhook_id: throttled.webhookId,
       throttle_per_second: throttled.perSecond,
       held_until: throttled.heldUntil.toISOString(),
+    }),
+  /** The endpoint verification handshake of a webhook failed (see EndpointVerifier). */
+  webhookVerificationFailed: (
+    projectId: string,
+    failed: { webhookId: string; url: string; status: number | null; error: string },
+    at: Date,
+  ) =>
+    operational(projectId, 'webhook.verification_failed', at, {
+      webhook_id: failed.webhookId,
+      url: failed.url,
+      status: failed.status,
+      error: failed.error,
     }),
 } as const;
