@@ -24,6 +24,7 @@ import {
 import { createLogger, createMetricsRegistry, type Logger } from '@hookline/telemetry';
 import { AttemptLogWriter } from './dispatch/attempt-log.writer';
 import { BatchedLookup } from './dispatch/batched-lookup';
+import { CircuitEventAnnouncer } from './dispatch/circuit-event.announcer';
 import { CircuitBreaker } from './dispatch/circuit-breaker';
 import { CircuitStateWriter } from './dispatch/circuit-state.writer';
 import { ConcurrencyLimiter } from './dispatch/concurrency-limiter';
@@ -32,6 +33,7 @@ import { DeliveryService } from './dispatch/delivery.service';
 import { DispatcherMetrics } from './dispatch/dispatcher.metrics';
 import type { Resolver } from './dispatch/guarded-lookup';
 import { createRetryTierConsumer } from './dispatch/retry-tier.consumer';
+import { ThrottleEventAnnouncer } from './dispatch/throttle-event.announcer';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
 import { WebhookThrottle } from './dispatch/webhook-throttle';
@@ -162,12 +164,19 @@ export class Dispatcher {
       new EndpointCircuitRepository(this.dataSource),
       this.log,
     );
+    const announcer = new CircuitEventAnnouncer({
+      publisher: this.publisher,
+      topic: this.topics.operational,
+      cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
+      log: this.log,
+    });
     const circuit = new CircuitBreaker({
       threshold: config.HOOKLINE_CIRCUIT_FAILURES,
       cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
-      onTransition: (origin, next) => {
+      onTransition: (origin, next, previous, cause) => {
         this.metrics.circuitTransitions.inc({ state: next.state });
         this.circuitWriter.record(origin, next);
+        announcer.announce(origin, next, previous, cause);
         if (next.state !== 'half_open')
           this.log.warn({ origin, failures: next.failures }, `endpoint circuit ${next.state}`);
       },
@@ -190,6 +199,11 @@ export class Dispatcher {
       batchHint: (id) => this.view.get(id)?.batch ?? null,
       throttleHint: (id) => this.view.get(id)?.throttle_per_second ?? null,
       throttle: new WebhookThrottle(),
+      throttled: new ThrottleEventAnnouncer({
+        publisher: this.publisher,
+        topic: this.topics.operational,
+        log: this.log,
+      }),
       settled: (id) => settled.get(id),
     });
     const settings = {

@@ -37,6 +37,10 @@ export const EVENT_TYPES = [
   'webhook.disabled',
   'webhook.enabled',
   'delivery.dead',
+  'webhook.circuit_opened',
+  'webhook.circuit_closed',
+  'webhook.throttled',
+  'webhook.verification_failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -322,6 +326,33 @@ export interface EventDataMap {
     event_type: string;
     attempts: number;
     last_error: string;
+  };
+  /** The circuit breaker of a webhook's endpoint origin opened after its failures: no attempt goes to the origin until retry_at. */
+  'webhook.circuit_opened': {
+    webhook_id: string;
+    origin: string;
+    failures: number;
+    opened_at: string;
+    retry_at: string;
+  };
+  /** The circuit breaker of a webhook's endpoint origin closed: a probe succeeded and attempts go again. */
+  'webhook.circuit_closed': {
+    webhook_id: string;
+    origin: string;
+    opened_at: string | null;
+  };
+  /** A webhook's throttle_per_second began holding a backlog: deliveries over the rate wait for their send slot. */
+  'webhook.throttled': {
+    webhook_id: string;
+    throttle_per_second: number;
+    held_until: string;
+  };
+  /** A webhook's endpoint verification handshake failed: a pending webhook stays pending, an active one stays active. */
+  'webhook.verification_failed': {
+    webhook_id: string;
+    url: string;
+    status: number | null;
+    error: string;
   };
 }
 

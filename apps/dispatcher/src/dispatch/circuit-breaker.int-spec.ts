@@ -1,13 +1,17 @@
-import type { DeliveryTask } from '@hookline/contracts';
+import type { DeliveryTask, OperationalEvent } from '@hookline/contracts';
 import { EndpointCircuitRepository } from '@hookline/persistence';
-import { LoopbackReceiver, pollUntil } from '@hookline/testing';
+import { LoopbackReceiver, pollUntil, TopicCollector } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { CircuitBreaker } from './circuit-breaker';
 
 describe(`${CircuitBreaker.name} in the dispatcher`, () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
+  let operational: TopicCollector;
   let down = true;
+
+  const circuitEvents = () =>
+    operational.json<OperationalEvent>().filter((e) => e.event.startsWith('webhook.circuit_'));
 
   const metric = async (name: string, state: string) => {
     const m = await h.dispatcher!.registry.getSingleMetric(name)!.get();
@@ -23,8 +27,10 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
       circuitFailures: 3,
       circuitCooldown: '2s',
     });
+    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
   });
   afterAll(async () => {
+    await operational?.stop();
     await h?.stop();
     await receiver?.close();
   });
@@ -60,6 +66,24 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     );
     expect(receiver.requests.length).toBe(requestsWhenOpened);
     const openedAt = Date.parse(opened.opened_at!);
+    // The opening is announced to the webhook's project, once, however many tasks it holds.
+    await pollUntil(async () => circuitEvents().length > 0, {
+      timeoutMs: 5000,
+      message: 'circuit_opened announced',
+    });
+    expect(circuitEvents()).toEqual([
+      expect.objectContaining({
+        event: 'webhook.circuit_opened',
+        project_id: 'prj_dispatch_test',
+        data: {
+          webhook_id: row.id,
+          origin,
+          failures: 3,
+          opened_at: new Date(openedAt).toISOString(),
+          retry_at: new Date(openedAt + 2000).toISOString(),
+        },
+      }),
+    ]);
 
     down = false;
     await pollUntil(async () => (await circuits.forOrigin(origin)).state === 'closed', {
@@ -93,5 +117,19 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     ]);
     expect(webhook).toEqual({ active: true });
     expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(0);
+    // Opened and closed once each: half-open is not announced, nor is any held task.
+    await pollUntil(async () => circuitEvents().length >= 2, {
+      timeoutMs: 5000,
+      message: 'circuit_closed announced',
+    });
+    expect(circuitEvents().map((e) => e.event)).toEqual([
+      'webhook.circuit_opened',
+      'webhook.circuit_closed',
+    ]);
+    expect(circuitEvents()[1]).toMatchObject({
+      project_id: 'prj_dispatch_test',
+      data: { webhook_id: row.id, origin, opened_at: new Date(openedAt).toISOString() },
+    });
+    expect(operational.byKey('prj_dispatch_test').length).toBe(operational.messages.length);
   });
 });

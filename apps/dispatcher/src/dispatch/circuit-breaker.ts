@@ -10,6 +10,12 @@ export interface CircuitSnapshot {
   openedAt: number | null;
 }
 
+/** The webhook whose attempt's outcome is recorded: a transition it causes is announced to it. */
+export interface CircuitCause {
+  webhookId: string;
+  projectId: string;
+}
+
 /** May an attempt go to this origin now: a probe is the one attempt of a half-open circuit. */
 export type CircuitGate = { ok: true; probe: boolean } | { ok: false; retryAt: number };
 
@@ -24,7 +30,12 @@ export interface CircuitBreakerOptions {
   cooldownMs: number;
   now?: () => number;
   /** Every change of state, to record and to count (never awaited: not on the attempt's path). */
-  onTransition?: (origin: string, next: CircuitSnapshot, previous: CircuitState) => void;
+  onTransition?: (
+    origin: string,
+    next: CircuitSnapshot,
+    previous: CircuitState,
+    cause?: CircuitCause,
+  ) => void;
 }
 
 /**
@@ -65,7 +76,7 @@ export class CircuitBreaker {
     return { ok: true, probe: true };
   }
 
-  record(origin: string, outcome: CircuitOutcome, probe: boolean): void {
+  record(origin: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {
     if (this.options.threshold <= 0) return;
     let c = this.circuits.get(origin);
     if (probe && c) c.probing = false;
@@ -75,7 +86,7 @@ export class CircuitBreaker {
       if (c.state !== 'closed') {
         c.failures = 0;
         c.openedAt = null;
-        this.move(origin, c, 'closed');
+        this.move(origin, c, 'closed', cause);
       }
       this.circuits.delete(origin);
       return;
@@ -88,7 +99,7 @@ export class CircuitBreaker {
     const reopen = c.state === 'half_open' && probe;
     if (reopen || (c.state === 'closed' && c.failures >= this.options.threshold)) {
       c.openedAt = this.now();
-      this.move(origin, c, 'open');
+      this.move(origin, c, 'open', cause);
     }
   }
 
@@ -106,13 +117,14 @@ export class CircuitBreaker {
       : { state: 'closed', failures: 0, openedAt: null };
   }
 
-  private move(origin: string, c: Circuit, next: CircuitState): void {
+  private move(origin: string, c: Circuit, next: CircuitState, cause?: CircuitCause): void {
     const previous = c.state;
     c.state = next;
     this.options.onTransition?.(
       origin,
       { state: next, failures: c.failures, openedAt: c.openedAt },
       previous,
+      cause,
     );
   }
 }

@@ -1,4 +1,4 @@
-import type { CircuitBreaker, CircuitOutcome } from './circuit-breaker';
+import type { CircuitBreaker, CircuitCause, CircuitOutcome } from './circuit-breaker';
 
 interface Waiter {
   start: () => void;
@@ -22,7 +22,7 @@ export type Release = () => void;
  * `retryAt`).
  */
 export type Admission =
-  | { release: (outcome?: CircuitOutcome) => void; probe: boolean }
+  | { release: (outcome?: CircuitOutcome, cause?: CircuitCause) => void; probe: boolean }
   | { refused: 'busy' }
   | { refused: 'open'; retryAt: number };
 
@@ -87,11 +87,11 @@ export class ConcurrencyLimiter {
     let released = false;
     return {
       probe: gate.probe,
-      release: (outcome = 'neutral') => {
+      release: (outcome = 'neutral', cause) => {
         if (released) return;
         released = true;
         release();
-        this.circuit?.record(key, outcome, gate.probe);
+        this.circuit?.record(key, outcome, gate.probe, cause);
       },
     };
   }

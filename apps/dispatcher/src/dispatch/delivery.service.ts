@@ -33,6 +33,7 @@ import {
   type WebhookLookup,
 } from './webhook-directory';
 import type { PostResult, WebhookHttpClient } from './webhook-http.client';
+import type { ThrottleEventAnnouncer } from './throttle-event.announcer';
 import type { WebhookThrottle } from './webhook-throttle';
 
 const VERSION = (require('../../package.json') as { version: string }).version;
@@ -54,6 +55,8 @@ export interface DeliveryServiceDeps {
   /** The view's throttle of a webhook (deliveries per second); null: none. */
   throttleHint(webhookId: string): number | null;
   throttle: WebhookThrottle;
+  /** Tells the project when a webhook's throttle begins holding a backlog. */
+  throttled: ThrottleEventAnnouncer;
 }
 
 /** A task whose attempt is being made, alone or in a batch. */
@@ -142,6 +145,11 @@ export class DeliveryService {
       return true;
     }
     span.setAttribute('hookline.held', 'throttled');
+    this.deps.throttled.held(
+      { id: task.webhook_id, projectId: task.event.project_id },
+      rate,
+      decision.slot,
+    );
     await this.deps.lifecycle.hold(task, message, decision.slot, 'throttled', true);
     return false;
   }
@@ -234,7 +242,10 @@ export class DeliveryService {
         ? { result: busyResult(limiter.maxWaitMs), requestHeaders: {} }
         : await this.post(webhook, live, batched);
     } finally {
-      release(posted ? circuitOutcome(posted.result) : 'neutral');
+      release(posted ? circuitOutcome(posted.result) : 'neutral', {
+        webhookId: webhook.id,
+        projectId: webhook.projectId,
+      });
     }
     const outcome = posted.result.errorClass ?? 'success';
     metrics.attempts.inc({ outcome }, live.length);

@@ -1,6 +1,6 @@
-import type { DeliveryTask } from '@hookline/contracts';
+import type { DeliveryTask, OperationalEvent } from '@hookline/contracts';
 import { murmur2 } from '@hookline/kafka';
-import { LoopbackReceiver, pollUntil } from '@hookline/testing';
+import { LoopbackReceiver, pollUntil, TopicCollector } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { WebhookThrottle } from './webhook-throttle';
 
@@ -12,6 +12,7 @@ describe(`${WebhookThrottle.name} and the other per-webhook settings`, () => {
   let slow: LoopbackReceiver;
   let other: LoopbackReceiver;
   let failing: LoopbackReceiver;
+  let operational: TopicCollector;
 
   const requestsFor = (r: LoopbackReceiver, eventId: string, n: number, timeoutMs = 15_000) =>
     pollUntil(() => r.forEvent(eventId).length >= n && r.forEvent(eventId), {
@@ -27,8 +28,10 @@ describe(`${WebhookThrottle.name} and the other per-webhook settings`, () => {
     ]);
     failing.answer({ status: 500, body: 'down' });
     h = await DispatcherHarness.start({ schedule: SCHEDULE.map((ms) => `${ms}ms`).join(',') });
+    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
   });
   afterAll(async () => {
+    await operational?.stop();
     await h?.stop();
     await Promise.all([slow?.close(), other?.close(), failing?.close()]);
   });
@@ -74,6 +77,23 @@ describe(`${WebhookThrottle.name} and the other per-webhook settings`, () => {
     // Held tasks are not attempts: one attempt each, all succeeded.
     const attempts = await Promise.all(backlog.map((t) => h.waitForAttempts(t.delivery_id, 1)));
     expect(attempts.map((a) => a.length)).toEqual(backlog.map(() => 1));
+    // The backlog is announced to the webhook's project once, not once per held task.
+    const throttledEvents = () =>
+      operational.json<OperationalEvent>().filter((e) => e.event === 'webhook.throttled');
+    await pollUntil(() => throttledEvents().length > 0, {
+      timeoutMs: 5000,
+      message: 'webhook.throttled announced',
+    });
+    expect(throttledEvents()).toEqual([
+      expect.objectContaining({
+        project_id: 'prj_dispatch_test',
+        data: {
+          webhook_id: throttled.id,
+          throttle_per_second: RATE,
+          held_until: expect.any(String),
+        },
+      }),
+    ]);
   });
 
   it("should retry on the webhook's own schedule and disable it after its own threshold", async () => {

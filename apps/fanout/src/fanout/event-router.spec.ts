@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import {
   BRIEF_PAYLOADS,
+  BUILT_IN_EXAMPLES,
   EventTypeCatalog,
   KafkaHeaders,
   decodeDeliveryTask,
@@ -136,6 +137,7 @@ describe(EventRouter.name, () => {
       for (const [id, events] of [
         ['wh_ops', ['webhook.disabled', 'delivery.dead']],
         ['wh_other', ['ignite.*']],
+        ['wh_all_webhook', ['webhook.*']],
       ] as const) {
         index.update(
           id,
@@ -153,8 +155,23 @@ describe(EventRouter.name, () => {
       );
       expect(routed.outcome).toBe('fanned_out');
       const task = decodeDeliveryTask(String(routed.messages[0]!.message.value));
-      expect(task.webhook_id).toBe('wh_ops');
+      expect(
+        routed.messages.map((m) => decodeDeliveryTask(String(m.message.value)).webhook_id),
+      ).toEqual(expect.arrayContaining(['wh_ops', 'wh_all_webhook']));
       expect(task.event).toMatchObject({ event: 'webhook.disabled', project_id: 'prj_1' });
+    });
+
+    it.each([
+      'webhook.circuit_opened',
+      'webhook.circuit_closed',
+      'webhook.throttled',
+      'webhook.verification_failed',
+    ] as const)('should deliver %s, its catalog example, to a webhook.* subscriber', (type) => {
+      const routed = platform().route(message({ event: type, data: BUILT_IN_EXAMPLES[type] }), 0);
+      expect(routed.outcome).toBe('fanned_out');
+      expect(
+        routed.messages.map((m) => decodeDeliveryTask(String(m.message.value)).webhook_id),
+      ).toEqual(['wh_all_webhook']);
     });
 
     it('should not deliver the death of an operational delivery (no endless chain)', () => {

@@ -155,4 +155,20 @@ describe('hostile input', () => {
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
   });
+
+  it('should read an instant whose offset Postgres cannot carry as the UTC instant it names', async () => {
+    // ISO 8601 allows offsets up to ±23:59; Postgres refuses more than ±15:59.
+    const far = encodeURIComponent('0194-07-30T03:02:03-18:33');
+    for (const path of [
+      `/v1/events?until=${far}`,
+      `/v1/deliveries?since=${far}`,
+      `/v1/webhooks/${webhookId}/deliveries?until=${far}`,
+    ])
+      expect([path, (await raw('GET', path)).status]).toEqual([path, 200]);
+    // Before year 1 in UTC: no instant Postgres holds.
+    expectRefused(
+      await raw('GET', `/v1/events?since=${encodeURIComponent('0001-01-01T00:00:00+05:00')}`),
+      'since',
+    );
+  });
 });

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { AttemptResource, DELIVERY_STATUSES, DeliveryResource } from '@hookline/contracts';
-const instant = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z',
-});
+import { instant } from '../common/instant.schema';
 
 export const ListDeliveriesQuery = z
   .object({

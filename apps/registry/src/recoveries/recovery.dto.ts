@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import { RecoveryResource } from '@hookline/contracts';
-
-const instant = z.iso.datetime({
-  offset: true,
-  error: 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z',
-});
+import { instant } from '../common/instant.schema';
 
 /** The window of deliveries (by creation time): since inclusive, until exclusive (default now). */
 const window = { since: instant, until: instant.optional() };

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { LoopbackReceiver } from '@hookline/testing';
+import type { OperationalEvent } from '@hookline/contracts';
+import { LoopbackReceiver, pollUntil, TopicCollector } from '@hookline/testing';
 import { startRegistry, type RegistryHarness } from '../testing/registry-harness';
 import { VALIDATE_BODY } from './endpoint-verifier';
 
@@ -85,6 +86,59 @@ describe('WebhooksController endpoint verification', () => {
       });
     },
   );
+
+  it('should announce a failed handshake on save and a failure after a pass, not a pending retry failing again', async () => {
+    const operational = await TopicCollector.start(r.topics.kafka, [r.topics.topics.operational]);
+    try {
+      receiver.answer({ status: 204, body: code });
+      const created = await create();
+      expect(created.body).toMatchObject({ disabled_reason: 'pending_verification' });
+      const id = created.body.id as string;
+      const mine = () =>
+        operational
+          .json<OperationalEvent>()
+          .filter((e) => e.data.webhook_id === id && e.event !== 'webhook.enabled');
+      const first = await pollUntil(() => mine()[0], {
+        timeoutMs: 5000,
+        message: 'webhook.verification_failed on save',
+      });
+      expect(first).toMatchObject({
+        event: 'webhook.verification_failed',
+        project_id: created.body.project_id,
+        data: {
+          webhook_id: id,
+          url: receiver.url,
+          status: 204,
+          error: 'answered 204, not 200',
+        },
+      });
+      // Still pending, failing the same way: no change, nothing announced.
+      await r.call('POST', `/v1/webhooks/${id}/verify`, { token: key });
+      receiver.answer({ status: 200, body: code });
+      const passed = await r.call('POST', `/v1/webhooks/${id}/verify`, { token: key });
+      expect(passed.body).toMatchObject({ passed: true, webhook: { active: true } });
+      // A pass announces the enable (the relay's); a failure after it is a change again.
+      await pollUntil(
+        () =>
+          operational
+            .json<OperationalEvent>()
+            .some((e) => e.event === 'webhook.enabled' && e.data.webhook_id === id),
+        { timeoutMs: 5000, message: 'webhook.enabled on pass' },
+      );
+      receiver.answer({ status: 200, body: 'nope' });
+      await r.call('POST', `/v1/webhooks/${id}/verify`, { token: key });
+      const all = await pollUntil(() => mine().length >= 2 && mine(), {
+        timeoutMs: 5000,
+        message: 'webhook.verification_failed after a pass',
+      });
+      expect(all.map((e) => [e.event, e.data.status])).toEqual([
+        ['webhook.verification_failed', 204],
+        ['webhook.verification_failed', 200],
+      ]);
+    } finally {
+      await operational.stop();
+    }
+  });
 
   it('should answer 409 for /verify on a webhook without verification', async () => {
     const plain = await r.call('POST', '/v1/webhooks', {

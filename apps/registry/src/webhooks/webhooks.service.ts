@@ -19,6 +19,7 @@ import { ChangelogRelay } from '../outbox/changelog-relay';
 import type { CallerKey } from '../auth/current-key.decorator';
 import { checkEndpointSettings } from './endpoint-settings.policy';
 import { EndpointVerifier, type HandshakeResult } from './endpoint-verifier';
+import { VerificationEventPublisher } from './verification-event.publisher';
 import { presentWebhook } from './webhook.presenter';
 import type { CreateWebhookBody, UpdateWebhookBody, WebhookResponse } from './webhook.dto';
 
@@ -34,6 +35,7 @@ export class WebhooksService {
     @Inject(CONFIG) private readonly config: HooklineConfig,
     private readonly relay: ChangelogRelay,
     private readonly eventTypes: EventTypesService,
+    private readonly verificationEvents: VerificationEventPublisher,
   ) {
     this.box = new SecretBox(config.HOOKLINE_ENCRYPTION_KEYS);
     this.store = new WebhookEventStore(dataSource, this.box);
@@ -77,7 +79,7 @@ export class WebhooksService {
     await this.relay.awaitPublished(row.id);
     if (row.disabledReason !== PENDING_VERIFICATION) return presentWebhook(row, secret);
     // The handshake runs on save; a failure leaves the webhook pending, to retry with /verify.
-    const { webhook } = await this.handshake(caller, row);
+    const { webhook } = await this.handshake(caller, row, true);
     return presentWebhook(webhook, secret);
   }
 
@@ -104,13 +106,14 @@ export class WebhooksService {
       .findOneBy({ id, projectId: caller.projectId });
     if (!row) throw ApiError.notFound('webhook');
     if (!row.verification) throw ApiError.conflict('the webhook has no verification configured');
-    const { result, webhook } = await this.handshake(caller, row);
+    const { result, webhook } = await this.handshake(caller, row, false);
     return { ...result, webhook: presentWebhook(webhook) };
   }
 
   private async handshake(
     caller: CallerKey,
     row: WebhookEntity,
+    first: boolean,
   ): Promise<{ result: HandshakeResult; webhook: WebhookEntity }> {
     const now = Date.now();
     const secrets = row.secrets
@@ -123,6 +126,12 @@ export class WebhooksService {
       secrets,
       verification: row.verification!,
     });
+    // A failure is announced when the outcome changes: on save (the first handshake) and for a
+    // webhook not pending (it had passed, or never ran one); a pending webhook's retry that fails
+    // again is not. A failure is not stored, so an active webhook's repeated failed /verify is
+    // announced each time (one per request a person makes).
+    if (!result.passed && (first || row.disabledReason !== PENDING_VERIFICATION))
+      await this.verificationEvents.failed(row, result);
     if (!result.passed || row.disabledReason !== PENDING_VERIFICATION)
       return { result, webhook: row };
     const webhook = await this.guard(() =>

@@ -124,4 +124,27 @@ export const BUILT_IN_EXAMPLES: Record<EventType, Record<string, unknown>> = {
     attempts: 6,
     last_error: 'HTTP 503',
   },
+  'webhook.circuit_opened': {
+    webhook_id: 'wh_MTkz',
+    origin: 'https://hooks.example.com',
+    failures: 5,
+    opened_at: '2025-01-01T12:00:00.000Z',
+    retry_at: '2025-01-01T12:00:30.000Z',
+  },
+  'webhook.circuit_closed': {
+    webhook_id: 'wh_MTkz',
+    origin: 'https://hooks.example.com',
+    opened_at: '2025-01-01T12:00:00.000Z',
+  },
+  'webhook.throttled': {
+    webhook_id: 'wh_MTkz',
+    throttle_per_second: 10,
+    held_until: '2025-01-01T12:00:02.300Z',
+  },
+  'webhook.verification_failed': {
+    webhook_id: 'wh_MTkz',
+    url: 'https://hooks.example.com/hookline',
+    status: 200,
+    error: 'the body did not echo the verification code',
+  },
 };

@@ -25,7 +25,16 @@ const DESIGN_TYPES = [
   ...['created', 'updated', 'deleted'].map((a) => `project.secrets.${a}`),
   'project.finance.transaction',
 ];
-const PLATFORM_TYPES = ['webhook.ping', 'webhook.disabled', 'webhook.enabled', 'delivery.dead'];
+const PLATFORM_TYPES = [
+  'webhook.ping',
+  'webhook.disabled',
+  'webhook.enabled',
+  'delivery.dead',
+  'webhook.circuit_opened',
+  'webhook.circuit_closed',
+  'webhook.throttled',
+  'webhook.verification_failed',
+];
 
 describe('EVENT_CATALOG', () => {
   it('should hold every type of the design and nothing else', () => {

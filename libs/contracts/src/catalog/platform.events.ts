@@ -29,4 +29,39 @@ export const PLATFORM_EVENT_TYPES = [
       last_error: z.string(),
     }),
   ),
+  defineEventType(
+    'webhook.circuit_opened',
+    "The circuit breaker of a webhook's endpoint origin opened after its failures: no attempt goes to the origin until retry_at.",
+    z.object({
+      webhook_id: z.string(),
+      origin: z.string(),
+      failures: z.number().int(),
+      opened_at: z.string(),
+      retry_at: z.string(),
+    }),
+  ),
+  defineEventType(
+    'webhook.circuit_closed',
+    "The circuit breaker of a webhook's endpoint origin closed: a probe succeeded and attempts go again.",
+    z.object({ webhook_id: z.string(), origin: z.string(), opened_at: z.string().nullable() }),
+  ),
+  defineEventType(
+    'webhook.throttled',
+    "A webhook's throttle_per_second began holding a backlog: deliveries over the rate wait for their send slot.",
+    z.object({
+      webhook_id: z.string(),
+      throttle_per_second: z.number(),
+      held_until: z.string(),
+    }),
+  ),
+  defineEventType(
+    'webhook.verification_failed',
+    "A webhook's endpoint verification handshake failed: a pending webhook stays pending, an active one stays active.",
+    z.object({
+      webhook_id: z.string(),
+      url: z.string(),
+      status: z.number().int().nullable(),
+      error: z.string(),
+    }),
+  ),
 ] as const;

@@ -6,7 +6,15 @@ export const OperationalEventSchema = z
   .object({
     id: z.string().startsWith('evt_'),
     project_id: z.string().startsWith('prj_'),
-    event: z.enum(['webhook.disabled', 'webhook.enabled', 'delivery.dead']),
+    event: z.enum([
+      'webhook.disabled',
+      'webhook.enabled',
+      'delivery.dead',
+      'webhook.circuit_opened',
+      'webhook.circuit_closed',
+      'webhook.throttled',
+      'webhook.verification_failed',
+    ]),
     occurred_at: z.iso.datetime({ offset: true }),
     data: z.record(z.string(), z.unknown()),
   })
@@ -61,5 +69,58 @@ export const OperationalEvents = {
       event_type: dead.eventType,
       attempts: dead.attempts,
       last_error: dead.lastError,
+    }),
+  /**
+   * The circuit of the webhook's endpoint origin opened after its failures: no attempt is made to
+   * the origin until `retry_at`, when one probe goes. Announced to the project of the webhook
+   * whose attempt opened it (other webhooks at that origin are held too, and not told).
+   */
+  webhookCircuitOpened: (
+    projectId: string,
+    opened: { webhookId: string; origin: string; failures: number; openedAt: Date; retryAt: Date },
+  ) =>
+    operational(projectId, 'webhook.circuit_opened', opened.openedAt, {
+      webhook_id: opened.webhookId,
+      origin: opened.origin,
+      failures: opened.failures,
+      opened_at: opened.openedAt.toISOString(),
+      retry_at: opened.retryAt.toISOString(),
+    }),
+  /** A probe of an open circuit's origin succeeded: attempts to it go again. */
+  webhookCircuitClosed: (
+    projectId: string,
+    closed: { webhookId: string; origin: string; openedAt: Date | null },
+    at: Date,
+  ) =>
+    operational(projectId, 'webhook.circuit_closed', at, {
+      webhook_id: closed.webhookId,
+      origin: closed.origin,
+      opened_at: closed.openedAt?.toISOString() ?? null,
+    }),
+  /**
+   * A webhook's `throttle_per_second` began holding a backlog: tasks over the rate wait on the
+   * retry tiers for their send slot; `held_until` is the slot of the task that began it.
+   */
+  webhookThrottled: (
+    projectId: string,
+    throttled: { webhookId: string; perSecond: number; heldUntil: Date },
+    at: Date,
+  ) =>
+    operational(projectId, 'webhook.throttled', at, {
+      webhook_id: throttled.webhookId,
+      throttle_per_second: throttled.perSecond,
+      held_until: throttled.heldUntil.toISOString(),
+    }),
+  /** The endpoint verification handshake of a webhook failed (see EndpointVerifier). */
+  webhookVerificationFailed: (
+    projectId: string,
+    failed: { webhookId: string; url: string; status: number | null; error: string },
+    at: Date,
+  ) =>
+    operational(projectId, 'webhook.verification_failed', at, {
+      webhook_id: failed.webhookId,
+      url: failed.url,
+      status: failed.status,
+      error: failed.error,
     }),
 } as const;
