@@ -105,7 +105,7 @@ export class OrderedRelay<Row extends OutboxRow = OutboxRow> {
           this.options.onError?.(failedPublish ? e.cause : e);
           // A database error may have cost the session (and the lock with it): start over. A failed
           // publish keeps both, and the same rows are tried again.
-          if (!failedPublish) await this.releaseConnection();
+          if (!failedPublish) await this.releaseConnection(e);
           delay = this.retryDelayMs;
         }
         await this.sleep(delay);
@@ -144,9 +144,9 @@ export class OrderedRelay<Row extends OutboxRow = OutboxRow> {
       };
       client.on('notification', () => this.wake());
       // A dropped connection also drops the lock: stand down and reconnect.
-      client.on('error', () => {
+      client.on('error', (e) => {
         this.leader = false;
-        void runner.release().catch(() => undefined);
+        void releaseToPool(runner, e).catch(() => undefined);
       });
       if (this.options.channel) await runner.query(`listen ${this.options.channel}`);
     } catch (e) {
@@ -164,21 +164,24 @@ export class OrderedRelay<Row extends OutboxRow = OutboxRow> {
     return row?.locked === true;
   }
 
-  private async releaseConnection(): Promise<void> {
+  /** `failure`: what went wrong on this connection, if anything (it is then not reused). */
+  private async releaseConnection(failure?: unknown): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
     if (!runner || runner.isReleased) {
       this.leader = false;
       return;
     }
+    let broken = failure;
     try {
       if (this.leader) await runner.query('select pg_advisory_unlock($1)', [this.options.lockKey]);
       if (this.options.channel) await runner.query(`unlisten ${this.options.channel}`);
-    } catch {
+    } catch (e) {
       // The connection is going away anyway; Postgres drops the lock and the listener with it.
+      broken ??= e;
     } finally {
       this.leader = false;
-      await runner.release().catch(() => undefined);
+      await releaseToPool(runner, broken).catch(() => undefined);
     }
   }
 
@@ -197,4 +200,18 @@ export class OrderedRelay<Row extends OutboxRow = OutboxRow> {
       this.wakeUp = done;
     });
   }
+}
+
+/**
+ * Gives the connection back to the pool, or with an error, out of it: a session Postgres has just
+ * ended answers the failed query before the socket closes, and a plain release in between puts
+ * the dying connection back in the pool for the next request to fail on.
+ */
+function releaseToPool(runner: QueryRunner, failure: unknown): Promise<void> {
+  const postgres = runner as QueryRunner & { releasePostgresConnection?(e?: Error): Promise<void> };
+  if (failure !== undefined && postgres.releasePostgresConnection)
+    return postgres.releasePostgresConnection(
+      failure instanceof Error ? failure : new Error(String(failure)),
+    );
+  return runner.release();
 }
