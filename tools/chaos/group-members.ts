@@ -37,7 +37,10 @@ export class GroupMembers {
     const env = {
       ...this.hl.env,
       HOOKLINE_METRICS_PORT: String(port),
-      ...(service === 'registry' ? { HOOKLINE_API_PORT: String(port) } : {}),
+      // A replica of the registry needs gRPC on a port of its own too.
+      ...(service === 'registry'
+        ? { HOOKLINE_API_PORT: String(port), HOOKLINE_GRPC_PORT: String(await freePort()) }
+        : {}),
     };
     const readyUrl = `http://127.0.0.1:${port}/readyz`;
     this.members.set(name, { child: this.spawn(service, env, n), env, readyUrl });
