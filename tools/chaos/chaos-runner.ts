@@ -27,6 +27,13 @@ export const DEFAULT_LOAD: ChaosLoad = { rate: 200, seconds: 12, webhooks: 2, se
  * the endpoint policy (one timed-out chain would otherwise disable a webhook, and every later event
  * would count as missing).
  */
+/**
+ * The one type the scenarios publish, and all their webhooks subscribe to: a `*` subscriber also
+ * gets the platform's own events (webhook.disabled, delivery.dead when a scenario makes deliveries
+ * die), which the ledger did not publish.
+ */
+const CHAOS_EVENT_TYPE = 'project.updated';
+
 export const CHAOS_PROCESS_OPTIONS: StartOptions = {
   logPrefix: 'chaos',
   logLevel: 'warn',
@@ -147,7 +154,7 @@ export class ChaosRunner {
         const endpoint = `${scenario.name}-${webhooks.length}-${Date.now().toString(36)}`;
         const created = await new HooklineClient({ baseUrl: apiUrl, apiKey }).webhooks.create(
           this.receiver.url(endpoint),
-          ['*'],
+          [CHAOS_EVENT_TYPE],
         );
         this.receiver.accept(endpoint, created.secret);
         webhooks.push({ id: created.id, endpoint, since: Date.now(), owed: true, checked: true });
@@ -260,10 +267,10 @@ export class ChaosRunner {
     });
     if (scenario.ingest === 'http') {
       const api = new HooklineClient({ baseUrl: this.hl.apiUrl, apiKey, timeoutMs: 30_000 });
-      return async (name) => (await api.events.publish('project.updated', data(name))).id;
+      return async (name) => (await api.events.publish(CHAOS_EVENT_TYPE, data(name))).id;
     }
     return async (name) =>
-      (await this.publisher.publish('project.updated', data(name), { projectId })).id;
+      (await this.publisher.publish(CHAOS_EVENT_TYPE, data(name), { projectId })).id;
   }
 
   /**
@@ -298,7 +305,7 @@ export class ChaosRunner {
     for (let i = 0; i < Math.max(count, special.length); i++) {
       const endpoint = `${name}-${i}-${Date.now().toString(36)}`;
       const url = special[i]?.url?.() ?? this.receiver.url(endpoint);
-      const created = await client.webhooks.create(url, ['*']);
+      const created = await client.webhooks.create(url, [CHAOS_EVENT_TYPE]);
       this.receiver.accept(endpoint, created.secret);
       if (special[i]) this.receiver.answerWith(endpoint, special[i]!.answer);
       if (!special[i]?.url) served.push(endpoint);
@@ -313,7 +320,7 @@ export class ChaosRunner {
     await pollUntil(
       async () => {
         const { id } = await this.publisher.publish(
-          'project.updated',
+          CHAOS_EVENT_TYPE,
           { project_id: project.id, name: 'warm-up', tier: 'pro', region: 'eu-west-1' },
           { projectId: project.id },
         );
