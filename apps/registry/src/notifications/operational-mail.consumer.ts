@@ -60,6 +60,9 @@ export class OperationalMailConsumer implements OnApplicationBootstrap, BeforeAp
       commitIntervalMs: 1000,
       drainTimeoutMs: 5000,
       sessionTimeoutMs: this.config.HOOKLINE_KAFKA_SESSION_TIMEOUT,
+      // Mail is not in a hurry, and a record answers a waiting fetch at once: a long wait only
+      // saves idle polling (the runner's default, 50 ms, is for consumers that pause and hold).
+      maxWaitMs: 1000,
       log: this.log,
     });
     // Not awaited: the API starts while Kafka is away; the runner keeps trying to join.
