@@ -80,7 +80,10 @@ describe('console in a browser', () => {
     await screenshot(page, '01-sign-in');
     await page.getByLabel('Project API key').fill('hlk_not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').getByText('missing, invalid, revoked or expired API key').waitFor();
+    await page
+      .getByRole('alert')
+      .getByText('missing, invalid, revoked or expired API key')
+      .waitFor();
 
     await page.getByLabel('Project API key').fill(apiKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
