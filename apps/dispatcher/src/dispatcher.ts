@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { HooklineConfig } from '@hookline/config';
-import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
+import { endpointOrigin, topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import {
   BatchingProducer,
   ChangelogReader,
@@ -173,12 +173,20 @@ export class Dispatcher {
     const circuit = new CircuitBreaker({
       threshold: config.HOOKLINE_CIRCUIT_FAILURES,
       cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
-      onTransition: (origin, next, previous, cause) => {
+      onTransition: (endpoint, next, previous, cause) => {
         this.metrics.circuitTransitions.inc({ state: next.state });
-        this.circuitWriter.record(origin, next);
-        announcer.announce(origin, next, previous, cause);
+        this.circuitWriter.record(endpoint, next);
+        announcer.announce(endpoint, next, previous, cause);
+        // The endpoint's URL may hold a credential: logged are its origin and the webhook.
         if (next.state !== 'half_open')
-          this.log.warn({ origin, failures: next.failures }, `endpoint circuit ${next.state}`);
+          this.log.warn(
+            {
+              origin: endpointOrigin(endpoint, endpoint),
+              webhookId: cause?.webhookId,
+              failures: next.failures,
+            },
+            `endpoint circuit ${next.state}`,
+          );
       },
     });
     this.metrics.observeCircuits(() => circuit.counts());

@@ -167,7 +167,7 @@ const EnvSchema = z.object({
   /** Bounds of a webhook's own `disable_after_failed_deliveries` (0 is "never"). */
   HOOKLINE_WEBHOOK_MIN_DISABLE_AFTER: z.coerce.number().int().min(0).default(0),
   HOOKLINE_WEBHOOK_MAX_DISABLE_AFTER: z.coerce.number().int().min(1).default(100),
-  /** Consecutive failed attempts to one endpoint origin that open its circuit; 0: no breaker. */
+  /** Consecutive failed attempts to one endpoint (webhook URL) that open its circuit; 0: no breaker. */
   HOOKLINE_CIRCUIT_FAILURES: z.coerce.number().int().min(0).default(10),
   /** How long an open circuit waits before one probe attempt goes through (half-open). */
   HOOKLINE_CIRCUIT_COOLDOWN: duration(100, 3_600_000).default(30_000),

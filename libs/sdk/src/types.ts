@@ -36,7 +36,7 @@ export interface Webhook {
   disable_after_failed_deliveries: number | null;
   /** Request headers sent on every attempt. */
   headers: Record<string, string> | null;
-  /** The endpoint origin's circuit breaker; in the answer of get only. */
+  /** The circuit breaker of the webhook's endpoint URL; in the answer of get only. */
   circuit?: CircuitResource;
   /** The endpoint's handshake; until it passes the webhook is inactive (`pending_verification`). */
   verification: EndpointVerification | null;

@@ -327,7 +327,7 @@ export interface EventDataMap {
     attempts: number;
     last_error: string;
   };
-  /** The circuit breaker of a webhook's endpoint origin opened after its failures: no attempt goes to the origin until retry_at. */
+  /** The circuit breaker of a webhook's endpoint (its URL) opened after its failures: no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned. */
   'webhook.circuit_opened': {
     webhook_id: string;
     origin: string;
@@ -335,7 +335,7 @@ export interface EventDataMap {
     opened_at: string;
     retry_at: string;
   };
-  /** The circuit breaker of a webhook's endpoint origin closed: a probe succeeded and attempts go again. */
+  /** The circuit breaker of a webhook's endpoint (its URL) closed: a probe succeeded and attempts go again. */
   'webhook.circuit_closed': {
     webhook_id: string;
     origin: string;

@@ -8,6 +8,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
   let operational: TopicCollector;
+  let tiers: TopicCollector;
   let down = true;
 
   const circuitEvents = () =>
@@ -28,9 +29,11 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
       circuitCooldown: '2s',
     });
     operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
+    tiers = await TopicCollector.start(h.topics.kafka, h.topics.topics.retry);
   });
   afterAll(async () => {
     await operational?.stop();
+    await tiers?.stop();
     await h?.stop();
     await receiver?.close();
   });
@@ -39,14 +42,15 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     const origin = new URL(receiver.url).origin;
     const circuits = new EndpointCircuitRepository(h.dataSource);
     const { row } = await h.webhook({ url: receiver.url });
+    const endpoint = receiver.url;
     const first: DeliveryTask[] = [];
     for (let i = 0; i < 3; i++) first.push(await h.task(row.id));
 
-    await pollUntil(async () => (await circuits.forOrigin(origin)).state === 'open', {
+    await pollUntil(async () => (await circuits.forEndpoint(endpoint)).state === 'open', {
       timeoutMs: 10_000,
       message: 'circuit open',
     });
-    const opened = await circuits.forOrigin(origin);
+    const opened = await circuits.forEndpoint(endpoint);
     expect(opened).toMatchObject({ state: 'open', failures: 3, opened_at: expect.any(String) });
     expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(1);
     const requestsWhenOpened = receiver.requests.length;
@@ -86,7 +90,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     ]);
 
     down = false;
-    await pollUntil(async () => (await circuits.forOrigin(origin)).state === 'closed', {
+    await pollUntil(async () => (await circuits.forEndpoint(endpoint)).state === 'closed', {
       timeoutMs: 15_000,
       message: 'circuit closed',
     });
@@ -94,7 +98,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     const after = receiver.requests.slice(requestsWhenOpened);
     expect(after[0]!.receivedAt).toBeGreaterThanOrEqual(openedAt + 2000 - 50);
     expect(await metric('hookline_dispatcher_circuit_transitions_total', 'half_open')).toBe(1);
-    expect(await circuits.forOrigin(origin)).toEqual({
+    expect(await circuits.forEndpoint(endpoint)).toEqual({
       state: 'closed',
       opened_at: null,
       failures: 0,
@@ -131,5 +135,58 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
       data: { webhook_id: row.id, origin, opened_at: new Date(openedAt).toISOString() },
     });
     expect(operational.byKey('prj_dispatch_test').length).toBe(operational.messages.length);
+  });
+
+  it("should break the circuit of the failing endpoint only, never holding another endpoint's deliveries on the same origin", async () => {
+    const circuits = new EndpointCircuitRepository(h.dataSource);
+    const origin = new URL(receiver.url).origin;
+    // One receiver, two paths: one tenant's endpoint fails everything, another's is healthy.
+    receiver.answer((req) =>
+      req.path.startsWith('/failing') ? { status: 500, body: 'no' } : { status: 200, body: 'ok' },
+    );
+    const failing = await h.webhook({
+      url: `${origin}/failing?token=s3cr3t`,
+      disableAfterFailedDeliveries: 1000,
+    });
+    const healthy = await h.webhook({ url: `${origin}/healthy` });
+    const flood = () => Promise.all(Array.from({ length: 5 }, () => h.task(failing.row.id)));
+
+    await flood();
+    await pollUntil(async () => (await circuits.forEndpoint(failing.row.url)).state === 'open', {
+      timeoutMs: 10_000,
+      message: "failing endpoint's circuit open",
+    });
+    // The flood goes on while the healthy endpoint's deliveries are due.
+    const due: DeliveryTask[] = [];
+    for (let i = 0; i < 5; i++) {
+      await flood();
+      due.push(await h.task(healthy.row.id));
+    }
+    await pollUntil(
+      async () => {
+        const rows = await Promise.all(due.map((t) => h.delivery(t.delivery_id)));
+        return rows.every((r) => r?.status === 'succeeded');
+      },
+      { timeoutMs: 20_000, message: 'healthy deliveries arrived' },
+    );
+    for (const t of due) expect(await h.attempts(t.delivery_id)).toHaveLength(1);
+    // None of them was held (a hold parks the task on a retry tier); the failing ones were.
+    const parked = tiers.json<DeliveryTask>();
+    expect(parked.filter((t) => t.webhook_id === healthy.row.id)).toEqual([]);
+    expect(parked.some((t) => t.webhook_id === failing.row.id)).toBe(true);
+    expect(await circuits.forEndpoint(healthy.row.url)).toEqual({
+      state: 'closed',
+      opened_at: null,
+      failures: 0,
+    });
+    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(1);
+    // Announced for the failing webhook, with its origin; never the URL (it may hold a secret).
+    const announced = circuitEvents().filter((e) => e.data.webhook_id === failing.row.id);
+    expect(announced[0]).toMatchObject({
+      event: 'webhook.circuit_opened',
+      data: { webhook_id: failing.row.id, origin },
+    });
+    expect(JSON.stringify(circuitEvents())).not.toContain('s3cr3t');
+    expect(circuitEvents().some((e) => e.data.webhook_id === healthy.row.id)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { endpointCircuitKey } from '@hookline/contracts';
 import { CircuitBreaker, circuitOutcome, type CircuitSnapshot } from './circuit-breaker';
 
 describe(CircuitBreaker.name, () => {
@@ -29,8 +30,24 @@ describe(CircuitBreaker.name, () => {
     expect(sut.state(O)).toEqual({ state: 'open', failures: 3, openedAt: now });
     expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
     expect(moves).toEqual([[O, 'open']]);
-    // Other origins are not concerned.
+    // Other endpoints are not concerned.
     expect(sut.admit('https://b.example')).toEqual({ ok: true, probe: false });
+  });
+
+  it("should keep apart the circuits of endpoints that share an origin (one tenant's failing path holds no other's)", () => {
+    const failing = endpointCircuitKey('https://hooks.example/t1?token=x', 'wh_1');
+    const healthy = endpointCircuitKey('https://hooks.example/t2', 'wh_2');
+    for (let i = 0; i < 5; i++) sut.record(failing, 'failure', false);
+    sut.record(healthy, 'success', false);
+
+    expect(sut.admit(failing)).toEqual({ ok: false, retryAt: now + 5000 });
+    expect(sut.admit(healthy)).toEqual({ ok: true, probe: false });
+    // After the cool-down the probe is the failing endpoint's own: its failure reopens only it.
+    now += 5000;
+    expect(sut.admit(failing)).toEqual({ ok: true, probe: true });
+    sut.record(failing, 'failure', true);
+    expect(sut.admit(healthy)).toEqual({ ok: true, probe: false });
+    expect(sut.counts()).toEqual({ closed: 0, open: 1, half_open: 0 });
   });
 
   it('should let one probe through after the cool-down and close on its success', () => {

@@ -16,7 +16,7 @@ export interface CircuitCause {
   projectId: string;
 }
 
-/** May an attempt go to this origin now: a probe is the one attempt of a half-open circuit. */
+/** May an attempt go to this endpoint now: a probe is the one attempt of a half-open circuit. */
 export type CircuitGate = { ok: true; probe: boolean } | { ok: false; retryAt: number };
 
 interface Circuit extends CircuitSnapshot {
@@ -31,7 +31,7 @@ export interface CircuitBreakerOptions {
   now?: () => number;
   /** Every change of state, to record and to count (never awaited: not on the attempt's path). */
   onTransition?: (
-    origin: string,
+    endpoint: string,
     next: CircuitSnapshot,
     previous: CircuitState,
     cause?: CircuitCause,
@@ -39,7 +39,8 @@ export interface CircuitBreakerOptions {
 }
 
 /**
- * A circuit breaker per endpoint origin. `threshold` consecutive failed attempts (no answer, 5xx,
+ * A circuit breaker per endpoint (its URL, see endpointCircuitKey: not its origin, which many
+ * tenants' endpoints share, so that one failing endpoint holds no other's deliveries). `threshold` consecutive failed attempts (no answer, 5xx,
  * 429) open it; while open no attempt is made — the ConcurrencyLimiter answers `open` and the
  * lifecycle holds the task on a retry tier until the cool-down ends, not counted as an attempt nor
  * toward disabling the webhook: the endpoint is known to be down, so an attempt would only spend
@@ -48,7 +49,7 @@ export interface CircuitBreakerOptions {
  * failure opens it again for another cool-down. Any answer from the endpoint other than 5xx or
  * 429 (a 2xx, a 4xx) shows it is up and closes the circuit.
  *
- * Kept per dispatcher process: each replica learns an outage from its own attempts (the origin's
+ * Kept per dispatcher process: each replica learns an outage from its own attempts (the endpoint's
  * row in endpoint_circuits, which the API shows, is the last transition any replica recorded).
  */
 export class CircuitBreaker {
@@ -59,14 +60,14 @@ export class CircuitBreaker {
     this.now = options.now ?? Date.now;
   }
 
-  admit(origin: string): CircuitGate {
-    const c = this.circuits.get(origin);
+  admit(endpoint: string): CircuitGate {
+    const c = this.circuits.get(endpoint);
     if (!c || c.state === 'closed') return { ok: true, probe: false };
     const now = this.now();
     if (c.state === 'open') {
       const due = c.openedAt! + this.options.cooldownMs;
       if (now < due) return { ok: false, retryAt: due };
-      this.move(origin, c, 'half_open');
+      this.move(endpoint, c, 'half_open');
       c.probing = true;
       return { ok: true, probe: true };
     }
@@ -76,9 +77,9 @@ export class CircuitBreaker {
     return { ok: true, probe: true };
   }
 
-  record(origin: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {
+  record(endpoint: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {
     if (this.options.threshold <= 0) return;
-    let c = this.circuits.get(origin);
+    let c = this.circuits.get(endpoint);
     if (probe && c) c.probing = false;
     if (outcome === 'neutral') return;
     if (outcome === 'success') {
@@ -86,42 +87,42 @@ export class CircuitBreaker {
       if (c.state !== 'closed') {
         c.failures = 0;
         c.openedAt = null;
-        this.move(origin, c, 'closed', cause);
+        this.move(endpoint, c, 'closed', cause);
       }
-      this.circuits.delete(origin);
+      this.circuits.delete(endpoint);
       return;
     }
     if (!c) {
       c = { state: 'closed', failures: 0, openedAt: null, probing: false };
-      this.circuits.set(origin, c);
+      this.circuits.set(endpoint, c);
     }
     c.failures++;
     const reopen = c.state === 'half_open' && probe;
     if (reopen || (c.state === 'closed' && c.failures >= this.options.threshold)) {
       c.openedAt = this.now();
-      this.move(origin, c, 'open', cause);
+      this.move(endpoint, c, 'open', cause);
     }
   }
 
-  /** How many origins are in each state (closed: those with failures counted, not yet open). */
+  /** How many endpoints are in each state (closed: those with failures counted, not yet open). */
   counts(): Record<CircuitState, number> {
     const counts = { closed: 0, open: 0, half_open: 0 };
     for (const c of this.circuits.values()) counts[c.state]++;
     return counts;
   }
 
-  state(origin: string): CircuitSnapshot {
-    const c = this.circuits.get(origin);
+  state(endpoint: string): CircuitSnapshot {
+    const c = this.circuits.get(endpoint);
     return c
       ? { state: c.state, failures: c.failures, openedAt: c.openedAt }
       : { state: 'closed', failures: 0, openedAt: null };
   }
 
-  private move(origin: string, c: Circuit, next: CircuitState, cause?: CircuitCause): void {
+  private move(endpoint: string, c: Circuit, next: CircuitState, cause?: CircuitCause): void {
     const previous = c.state;
     c.state = next;
     this.options.onTransition?.(
-      origin,
+      endpoint,
       { state: next, failures: c.failures, openedAt: c.openedAt },
       previous,
       cause,

@@ -4,6 +4,8 @@ import { CircuitBreaker } from './circuit-breaker';
 import { CircuitEventAnnouncer } from './circuit-event.announcer';
 
 describe(CircuitEventAnnouncer.name, () => {
+  // An endpoint's circuit key is its URL, which may hold a credential.
+  const E = 'https://a.example/hook?token=s3cr3t';
   const O = 'https://a.example';
   const cause = { webhookId: 'wh_a', projectId: 'prj_a' };
   let now: number;
@@ -36,18 +38,18 @@ describe(CircuitEventAnnouncer.name, () => {
     });
   });
 
-  it('should announce an outage once, when it opens and when it closes, not each failed probe', () => {
-    for (let i = 0; i < 5; i++) breaker.record(O, 'failure', false, cause);
+  it("should announce an outage once, when it opens and when it closes, not each failed probe, naming the endpoint's origin only", () => {
+    for (let i = 0; i < 5; i++) breaker.record(E, 'failure', false, cause);
     const opened = now;
     // Two failed probes: the circuit opens again each time, one outage all along.
     for (let i = 0; i < 2; i++) {
       now += 5000;
-      expect(breaker.admit(O)).toEqual({ ok: true, probe: true });
-      breaker.record(O, 'failure', true, cause);
+      expect(breaker.admit(E)).toEqual({ ok: true, probe: true });
+      breaker.record(E, 'failure', true, cause);
     }
     now += 5000;
-    breaker.admit(O);
-    breaker.record(O, 'success', true, { webhookId: 'wh_b', projectId: 'prj_b' });
+    breaker.admit(E);
+    breaker.record(E, 'success', true, { webhookId: 'wh_b', projectId: 'prj_b' });
 
     expect(sent.map((s) => [s.topic, s.key, s.event.event])).toEqual([
       ['hookline.operational', 'prj_a', 'webhook.circuit_opened'],
@@ -65,11 +67,12 @@ describe(CircuitEventAnnouncer.name, () => {
       origin: O,
       opened_at: new Date(opened).toISOString(),
     });
+    expect(JSON.stringify(sent)).not.toContain('s3cr3t');
   });
 
   it('should announce nothing for a transition no attempt of a webhook caused', () => {
-    for (let i = 0; i < 2; i++) breaker.record(O, 'failure', false);
-    expect(breaker.state(O).state).toBe('open');
+    for (let i = 0; i < 2; i++) breaker.record(E, 'failure', false);
+    expect(breaker.state(E).state).toBe('open');
     expect(sent).toEqual([]);
   });
 });

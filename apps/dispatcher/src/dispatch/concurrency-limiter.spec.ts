@@ -93,6 +93,37 @@ describe(ConcurrencyLimiter.name, () => {
       expect(await sut.admit('a')).toMatchObject({ probe: false });
     });
 
+    it("should break the circuit of an endpoint's own key while bounding slots by the shared one", async () => {
+      const wall = 1_000_000;
+      const sut = new ConcurrencyLimiter(
+        10,
+        1,
+        1000,
+        clock,
+        breaker(() => wall),
+      );
+      const failing = { circuitKey: 'https://h.example/a' };
+      const healthy = { circuitKey: 'https://h.example/b' };
+      for (let i = 0; i < 2; i++) {
+        const slot = await sut.admit('https://h.example', failing);
+        if (!('release' in slot)) throw new Error('expected a slot');
+        slot.release('failure');
+      }
+      expect(sut.circuit!.state('https://h.example/a').state).toBe('open');
+      expect(sut.circuit!.state('https://h.example').state).toBe('closed');
+      expect(await sut.admit('https://h.example', failing)).toEqual({
+        refused: 'open',
+        retryAt: wall + 5000,
+      });
+      // The other endpoint on the same origin is admitted, and takes the origin's one slot.
+      const slot = await sut.admit('https://h.example', healthy);
+      expect(slot).toMatchObject({ probe: false });
+      const queued = sut.admit('https://h.example', { circuitKey: 'https://h.example/c' });
+      expect(sut.waiting).toBe(1);
+      if ('release' in slot) slot.release('success');
+      await expect(queued).resolves.toMatchObject({ probe: false });
+    });
+
     it('should free the probe of a half-open circuit when the endpoint is busy and no request was made', async () => {
       let wall = 1_000_000;
       const sut = new ConcurrencyLimiter(

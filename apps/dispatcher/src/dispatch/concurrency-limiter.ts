@@ -37,8 +37,8 @@ export type Admission =
  * of the consumer, counted against its pending limits; unbounded, a stalled endpoint's queue grows
  * with its traffic until those limits pause the partitions every other endpoint's tasks share.
  *
- * With a CircuitBreaker, `admit` asks it first: an endpoint that keeps failing gets no slot at
- * all while its circuit is open, and each released slot reports how the attempt went. A task
+ * With a CircuitBreaker, `admit` asks it first (by the circuit key, which may be finer than the
+ * slot key): an endpoint that keeps failing gets no slot at all while its circuit is open, and each released slot reports how the attempt went. A task
  * turned away as busy made no request, so it tells the breaker nothing: the requests that hang
  * are the ones that count, when they time out.
  */
@@ -70,18 +70,23 @@ export class ConcurrencyLimiter {
   }
 
   /**
-   * The breaker's leave (unless `bypassCircuit`: a manual attempt, which a person asked for), then
-   * a slot; see Admission.
+   * The breaker's leave for `circuitKey` (default `key`; skipped with `bypassCircuit`: a manual
+   * attempt, which a person asked for), then a slot of `key`; see Admission. The two differ when
+   * endpoints share a pool of connections (an origin) but each has a circuit of its own.
    */
-  async admit(key: string, options: { bypassCircuit?: boolean } = {}): Promise<Admission> {
+  async admit(
+    key: string,
+    options: { bypassCircuit?: boolean; circuitKey?: string } = {},
+  ): Promise<Admission> {
+    const circuitKey = options.circuitKey ?? key;
     const gate =
       this.circuit && !options.bypassCircuit
-        ? this.circuit.admit(key)
+        ? this.circuit.admit(circuitKey)
         : ({ ok: true, probe: false } as const);
     if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt };
     const release = await this.acquire(key);
     if (!release) {
-      if (gate.probe) this.circuit?.record(key, 'neutral', true);
+      if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);
       return { refused: 'busy' };
     }
     let released = false;
@@ -91,7 +96,7 @@ export class ConcurrencyLimiter {
         if (released) return;
         released = true;
         release();
-        this.circuit?.record(key, outcome, gate.probe, cause);
+        this.circuit?.record(circuitKey, outcome, gate.probe, cause);
       },
     };
   }

@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
+  endpointCircuitKey,
   endpointOrigin,
   renderBatchPayload,
   renderPayload,
@@ -166,9 +167,13 @@ export class DeliveryService {
       items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
-    // Requests are bounded, and circuits broken, per endpoint origin (a host:port is one pool).
-    const key = endpointOrigin(this.deps.urlHint(webhookId), webhookId);
-    const admission = await limiter.admit(key, { bypassCircuit: items[0]!.task.manual });
+    // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits
+    // broken per endpoint URL: one tenant's failing path must not hold others' on the same host.
+    const url = this.deps.urlHint(webhookId);
+    const admission = await limiter.admit(endpointOrigin(url, webhookId), {
+      bypassCircuit: items[0]!.task.manual,
+      circuitKey: endpointCircuitKey(url, webhookId),
+    });
     if ('refused' in admission && admission.refused === 'open') {
       // The endpoint is down: no attempt, the tasks wait out the cool-down (see CircuitBreaker).
       for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');

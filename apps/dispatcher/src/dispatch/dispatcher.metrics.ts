@@ -82,7 +82,7 @@ export class DispatcherMetrics {
     });
     this.circuits = new Gauge({
       name: 'hookline_dispatcher_circuits',
-      help: 'Endpoint origins by circuit state in this process (closed: failures counted, not open)',
+      help: 'Endpoints (webhook URLs) by circuit state in this process (closed: failures counted, not open)',
       labelNames: ['state'],
       registers,
       collect: () => {

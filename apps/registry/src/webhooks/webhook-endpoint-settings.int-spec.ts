@@ -114,7 +114,7 @@ describe('WebhooksController per-webhook delivery settings', () => {
     expect(fields(renamed)).toEqual(['headers.X-Mine']);
   });
 
-  it("should show the endpoint origin's circuit on GET, as the dispatcher recorded it", async () => {
+  it("should show the endpoint's circuit on GET, as the dispatcher recorded it", async () => {
     const w = await create({ url: 'http://127.0.0.1:4999/a' });
     const get = () => r.call('GET', `/v1/webhooks/${w.body.id}`, { token: key });
     expect((await get()).body.circuit).toEqual({ state: 'closed', opened_at: null, failures: 0 });
@@ -123,7 +123,7 @@ describe('WebhooksController per-webhook delivery settings', () => {
     await dataSource.initialize();
     try {
       const openedAt = Date.parse('2026-12-02T07:00:00.000Z');
-      await new EndpointCircuitRepository(dataSource).record('http://127.0.0.1:4999', {
+      await new EndpointCircuitRepository(dataSource).record('http://127.0.0.1:4999/a', {
         state: 'open',
         failures: 7,
         openedAt,
@@ -136,9 +136,11 @@ describe('WebhooksController per-webhook delivery settings', () => {
       opened_at: '2026-12-02T07:00:00.000Z',
       failures: 7,
     });
-    // Another origin's webhook is not concerned.
-    const other = await create({ url: 'http://127.0.0.1:4998/a' });
-    const got = await r.call('GET', `/v1/webhooks/${other.body.id}`, { token: key });
-    expect(got.body.circuit.state).toBe('closed');
+    // Another endpoint is not concerned, even on the same origin.
+    for (const url of ['http://127.0.0.1:4999/b', 'http://127.0.0.1:4999/a?x=1']) {
+      const other = await create({ url });
+      const got = await r.call('GET', `/v1/webhooks/${other.body.id}`, { token: key });
+      expect(got.body.circuit.state).toBe('closed');
+    }
   });
 });

@@ -129,7 +129,7 @@ export const WebhookResponse = z.object({
   retry_schedule: z.array(z.number().int()).nullable(),
   disable_after_failed_deliveries: z.number().int().nullable(),
   headers: z.record(z.string(), z.string()).nullable(),
-  /** The endpoint origin's circuit breaker (GET of one webhook only). */
+  /** The circuit breaker of the webhook's endpoint URL (GET of one webhook only). */
   circuit: CircuitResource.optional(),
   verification: EndpointVerificationSchema.nullable(),
   secret: z.string().optional(),

@@ -9,7 +9,11 @@ import {
   WebhookEventStore,
   WebhookNotFoundError,
 } from '@hookline/persistence';
-import { PENDING_VERIFICATION, endpointOrigin, type SignatureScheme } from '@hookline/contracts';
+import {
+  PENDING_VERIFICATION,
+  endpointCircuitKey,
+  type SignatureScheme,
+} from '@hookline/contracts';
 import { generateSecret, secretProblem } from '@hookline/signing';
 import { UrlPolicyError, resolveAndCheck } from '@hookline/url-policy';
 import { ApiError } from '../common/api-error';
@@ -161,7 +165,7 @@ export class WebhooksService {
       .getRepository(WebhookEntity)
       .findOneBy({ id, projectId: caller.projectId });
     if (!row) throw ApiError.notFound('webhook');
-    const circuit = await this.circuits.forOrigin(endpointOrigin(row.url, row.id));
+    const circuit = await this.circuits.forEndpoint(endpointCircuitKey(row.url, row.id));
     return { ...presentWebhook(row), circuit };
   }
 

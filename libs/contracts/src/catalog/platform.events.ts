@@ -31,7 +31,7 @@ export const PLATFORM_EVENT_TYPES = [
   ),
   defineEventType(
     'webhook.circuit_opened',
-    "The circuit breaker of a webhook's endpoint origin opened after its failures: no attempt goes to the origin until retry_at.",
+    "The circuit breaker of a webhook's endpoint (its URL) opened after its failures: no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned.",
     z.object({
       webhook_id: z.string(),
       origin: z.string(),
@@ -42,7 +42,7 @@ export const PLATFORM_EVENT_TYPES = [
   ),
   defineEventType(
     'webhook.circuit_closed',
-    "The circuit breaker of a webhook's endpoint origin closed: a probe succeeded and attempts go again.",
+    "The circuit breaker of a webhook's endpoint (its URL) closed: a probe succeeded and attempts go again.",
     z.object({ webhook_id: z.string(), origin: z.string(), opened_at: z.string().nullable() }),
   ),
   defineEventType(

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The circuit breaker of an endpoint origin (scheme, host and port: every webhook on it shares
- * one), as the dispatcher records its transitions and the API shows it on the webhook resource.
+ * The circuit breaker of an endpoint (a webhook's URL: every webhook registered with that same URL
+ * shares one), as the dispatcher records its transitions and the API shows it on the webhook
+ * resource.
  */
 export const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 export type CircuitState = (typeof CIRCUIT_STATES)[number];
@@ -16,10 +17,29 @@ export const CircuitResource = z.object({
 });
 export type CircuitResource = z.infer<typeof CircuitResource>;
 
-/** The origin a webhook's URL is limited and broken by (its own id when the URL does not parse). */
+/** The origin a webhook's URL is limited by (its own id when the URL does not parse). */
 export function endpointOrigin(url: string | undefined, fallback: string): string {
   try {
     return url ? new URL(url).origin : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * The endpoint a webhook's circuit breaker is kept for: its whole URL, path and query included, as
+ * normalized by the URL parser (its own id when the URL does not parse). Not its origin: many
+ * tenants' endpoints share one (hooks.slack.com, a customer's API host), and one failing endpoint
+ * must not hold the others' deliveries. The fragment is never sent, so it is left out. The key may
+ * hold a credential (in the query, or the path of a Slack-style URL): never log it nor make it a
+ * metric label.
+ */
+export function endpointCircuitKey(url: string | undefined, fallback: string): string {
+  try {
+    if (!url) return fallback;
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return parsed.href;
   } catch {
     return fallback;
   }

@@ -71,9 +71,9 @@ export const OperationalEvents = {
       last_error: dead.lastError,
     }),
   /**
-   * The circuit of the webhook's endpoint origin opened after its failures: no attempt is made to
-   * the origin until `retry_at`, when one probe goes. Announced to the project of the webhook
-   * whose attempt opened it (other webhooks at that origin are held too, and not told).
+   * The circuit of the webhook's endpoint (its URL) opened after its failures: no attempt is made
+   * to it until `retry_at`, when one probe goes. Announced to the project of the webhook whose
+   * attempt opened it. `origin` locates the endpoint; its URL is left out (it may hold a secret).
    */
   webhookCircuitOpened: (
     projectId: string,
@@ -86,7 +86,7 @@ export const OperationalEvents = {
       opened_at: opened.openedAt.toISOString(),
       retry_at: opened.retryAt.toISOString(),
     }),
-  /** A probe of an open circuit's origin succeeded: attempts to it go again. */
+  /** A probe of an open circuit's endpoint succeeded: attempts to it go again. */
   webhookCircuitClosed: (
     projectId: string,
     closed: { webhookId: string; origin: string; openedAt: Date | null },
