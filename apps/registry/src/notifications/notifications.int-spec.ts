@@ -188,4 +188,44 @@ describe(NotificationsController.name, () => {
       await replica.stop();
     }
   });
+
+  it('should keep a dead delivery whose announcement carries NUL, a lone surrogate, a huge error or a non-number', async () => {
+    const p = await project('Hostile Dead Project', ['hostile@example.com']);
+    const hostile = {
+      id: 'evt_hostiledead1',
+      project_id: p.id,
+      event: 'delivery.dead',
+      occurred_at: new Date().toISOString(),
+      data: {
+        webhook_id: 'wh_hostile\u0000',
+        delivery_id: 'msg_hostile\ud800',
+        event_id: 'evt_x',
+        event_type: 'project.updated',
+        attempts: 'many',
+        last_error: `boom\u0000\ud800${'x'.repeat(200_000)}`,
+      },
+    };
+    await producer.send({
+      topic: r.topics.topics.operational,
+      messages: [{ key: p.id, value: JSON.stringify(hostile) }],
+    });
+    // The group may still be settling after the replica of the test before left it.
+    await pollUntil(async () => (await pending(p.id)) === 1, {
+      message: 'the hostile death recorded',
+      timeoutMs: 45_000,
+    });
+    const [row] = (await r.app
+      .get(DataSource)
+      .query(
+        'select webhook_id, delivery_id, attempts, length(last_error) as n from notification_dead_deliveries where project_id = $1',
+        [p.id],
+      )) as { webhook_id: string; delivery_id: string; attempts: number; n: number }[];
+    expect(row).toEqual({
+      webhook_id: 'wh_hostile\ufffd',
+      delivery_id: 'msg_hostile\ufffd',
+      attempts: 0,
+      n: expect.any(Number),
+    });
+    expect(row!.n).toBeLessThanOrEqual(4096);
+  });
 });

@@ -5,7 +5,12 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { OperationalEventSchema, topicNames, type OperationalEvent } from '@hookline/contracts';
+import {
+  OperationalEventSchema,
+  replaceUnportableText,
+  topicNames,
+  type OperationalEvent,
+} from '@hookline/contracts';
 import type { HooklineConfig } from '@hookline/config';
 import { ConsumerRunner, type ConsumedMessage } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
@@ -79,15 +84,17 @@ export class OperationalMailConsumer implements OnApplicationBootstrap, BeforeAp
       return;
     }
     if (event.event === 'delivery.dead') {
+      const { data } = event;
+      const attempts = Number(data.attempts);
       await this.sender.store.recordDead({
         eventId: event.id,
         projectId: event.project_id,
-        webhookId: String(event.data.webhook_id),
-        deliveryId: String(event.data.delivery_id),
-        deadEventId: String(event.data.event_id),
-        eventType: String(event.data.event_type ?? 'unknown'),
-        attempts: Number(event.data.attempts ?? 0),
-        lastError: String(event.data.last_error ?? ''),
+        webhookId: storable(data.webhook_id, 128),
+        deliveryId: storable(data.delivery_id, 128),
+        deadEventId: storable(data.event_id, 256),
+        eventType: storable(data.event_type ?? 'unknown', 200),
+        attempts: Number.isInteger(attempts) && attempts >= 0 && attempts < 2 ** 31 ? attempts : 0,
+        lastError: storable(data.last_error ?? '', MAX_ERROR_TEXT),
         diedAt: new Date(event.occurred_at),
       });
       return;
@@ -109,4 +116,17 @@ export class OperationalMailConsumer implements OnApplicationBootstrap, BeforeAp
   async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
   }
+}
+
+/** The most of a dead delivery's error kept for the digest (the dispatcher's own are short). */
+const MAX_ERROR_TEXT = 4096;
+
+/**
+ * `data` of an operational event is any JSON a producer of the topic wrote: text Postgres cannot
+ * store (NUL, lone surrogates) is replaced and length bounded, so one such event cannot fail its
+ * row (and be skipped after retries) or fill the table.
+ */
+function storable(value: unknown, max: number): string {
+  // Cut first: a cut through a surrogate pair leaves a lone one, which is then replaced too.
+  return replaceUnportableText(String(value).slice(0, max));
 }
