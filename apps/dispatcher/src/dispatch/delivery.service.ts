@@ -9,8 +9,7 @@ import {
 } from '@opentelemetry/api';
 import {
   decodeDeliveryTask,
-  endpointCircuitKey,
-  endpointOrigin,
+  endpointKeys,
   renderBatchPayload,
   renderPayload,
   type DeliveryBatch,
@@ -169,10 +168,10 @@ export class DeliveryService {
     logged.catch(() => undefined); // awaited below, with the webhook's check
     // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits
     // broken per endpoint URL: one tenant's failing path must not hold others' on the same host.
-    const url = this.deps.urlHint(webhookId);
-    const admission = await limiter.admit(endpointOrigin(url, webhookId), {
+    const keys = endpointKeys(this.deps.urlHint(webhookId), webhookId);
+    const admission = await limiter.admit(keys.origin, {
       bypassCircuit: items[0]!.task.manual,
-      circuitKey: endpointCircuitKey(url, webhookId),
+      circuitKey: keys.circuit,
     });
     if ('refused' in admission && admission.refused === 'open') {
       // The endpoint is down: no attempt, the tasks wait out the cool-down (see CircuitBreaker).

@@ -176,11 +176,7 @@ export class LifecycleExecutor {
   /** A delivery row with no attempt, through the batched writer like every other row. */
   private logSkipped(task: DeliveryTask, error: string): Promise<void> {
     return this.deps.attemptLog.record({
-      deliveryId: task.delivery_id,
-      webhookId: task.webhook_id,
-      projectId: task.event.project_id,
-      event: task.event,
-      attempt: task.attempt,
+      ...taskRow(task),
       trigger: 'automatic',
       url: '',
       requestHeaders: {},
@@ -266,11 +262,7 @@ export class LifecycleExecutor {
   private log(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', next: number | null) {
     const { task, result } = a;
     return this.deps.attemptLog.record({
-      deliveryId: task.delivery_id,
-      webhookId: task.webhook_id,
-      projectId: task.event.project_id,
-      event: task.event,
-      attempt: task.attempt,
+      ...taskRow(task),
       trigger: task.manual
         ? task.event.event === 'webhook.ping'
           ? 'test'
@@ -313,4 +305,15 @@ export class LifecycleExecutor {
 function ignoreDeleted(e: unknown): undefined {
   if (e instanceof WebhookNotFoundError) return undefined;
   throw e;
+}
+
+/** The fields of a delivery-log row that the task alone decides. */
+function taskRow(task: DeliveryTask) {
+  return {
+    deliveryId: task.delivery_id,
+    webhookId: task.webhook_id,
+    projectId: task.event.project_id,
+    event: task.event,
+    attempt: task.attempt,
+  };
 }

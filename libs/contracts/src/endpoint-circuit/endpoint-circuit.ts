@@ -17,13 +17,28 @@ export const CircuitResource = z.object({
 });
 export type CircuitResource = z.infer<typeof CircuitResource>;
 
+/**
+ * A webhook URL's two keys from one parse (the dispatcher needs both for every send): `origin`,
+ * which its connections are limited by, and `circuit`, which its circuit breaker is kept for (see
+ * endpointCircuitKey). Both are `fallback` (the webhook's id) when the URL does not parse.
+ */
+export function endpointKeys(
+  url: string | undefined,
+  fallback: string,
+): { origin: string; circuit: string } {
+  try {
+    if (!url) return { origin: fallback, circuit: fallback };
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return { origin: parsed.origin, circuit: parsed.href };
+  } catch {
+    return { origin: fallback, circuit: fallback };
+  }
+}
+
 /** The origin a webhook's URL is limited by (its own id when the URL does not parse). */
 export function endpointOrigin(url: string | undefined, fallback: string): string {
-  try {
-    return url ? new URL(url).origin : fallback;
-  } catch {
-    return fallback;
-  }
+  return endpointKeys(url, fallback).origin;
 }
 
 /**
@@ -35,12 +50,5 @@ export function endpointOrigin(url: string | undefined, fallback: string): strin
  * metric label.
  */
 export function endpointCircuitKey(url: string | undefined, fallback: string): string {
-  try {
-    if (!url) return fallback;
-    const parsed = new URL(url);
-    parsed.hash = '';
-    return parsed.href;
-  } catch {
-    return fallback;
-  }
+  return endpointKeys(url, fallback).circuit;
 }
