@@ -17,7 +17,7 @@ import type { FanoutTuning } from '../fanout/fanout.service';
 /**
  * Fan-out throughput on the real broker (KAFKA_BROKERS, default the local stack): events are
  * written to a fresh topic first, then one fan-out process is started and timed until it has
- * fanned every event out (tasks acknowledged with acks=all, gzip, idempotent producer).
+ * fanned every event out (tasks acknowledged with acks=all, lz4, idempotent producer).
  *
  *   node -r ./tools/register.js apps/fanout/src/bench/fanout.bench.ts [--events 20000] [--partitions 6]
  */
@@ -218,7 +218,7 @@ function argument(name: string, fallback: number): number {
 async function main() {
   const partitions = argument('partitions', 6);
   const say = (line: string) => process.stdout.write(`[fanout bench] ${line}\n`);
-  say(`node ${process.version}, ${partitions} partitions, acks=all, gzip, idempotent producer`);
+  say(`node ${process.version}, ${partitions} partitions, acks=all, lz4, idempotent producer`);
   for (const scenario of [
     manyProjectsScenario(argument('events', 20_000)),
     wideFanoutScenario(argument('wide-events', 20)),
