@@ -160,6 +160,9 @@ export async function runOnOwnStack(
       retrySchedule: '1s,2s,4s',
       disableAfter: 1,
       logPrefix: `${CHAOS_PROCESS_OPTIONS.logPrefix}-${scenario.name}`,
+      // No circuit breaker: stop-postgres's endpoint fails every delivery's first two attempts,
+      // which would (rightly) open its circuit and hold its deliveries past the ledger's wait.
+      extraEnv: { ...CHAOS_PROCESS_OPTIONS.extraEnv, HOOKLINE_CIRCUIT_FAILURES: '0' },
       stack: stack.env,
       serviceBrokers: stack.serviceBrokers,
     });
