@@ -275,8 +275,10 @@ async function launchBroker(layout: StackLayout, port: number): Promise<number> 
   const child = spawn(
     'java',
     [
+      // One local broker's working set (request buffers, index caches, the controller's metadata)
+      // fits well in this; the log itself lives in the OS page cache, outside the heap.
       '-Xms256m',
-      '-Xmx768m',
+      '-Xmx384m',
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
       '-Djava.awt.headless=true',
