@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { NotFoundException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { HooklineConfig } from '@hookline/config';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@hookline/telemetry';
@@ -42,11 +43,16 @@ function trustProxy(value: string | undefined): boolean | number | string {
  * Fastify, and the gRPC server, which binds on startGrpcServer.
  */
 export async function createRegistryApp(config: HooklineConfig): Promise<NestFastifyApplication> {
+  // Refusals Fastify makes before any route (a URL that is not valid percent-encoding) are
+  // answered as every other error; the filter needs the app's logger, so it is set once made.
+  let errors: ApiExceptionFilter | undefined;
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: trustProxy(config.HOOKLINE_TRUST_PROXY),
     keepAliveTimeout: KEEP_ALIVE_MS,
     genReqId: (req: IncomingMessage) => requestIdOf(req.headers),
+    frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
+      errors!.write(req, reply, error),
     // No Nest middleware here: every cross-cutting step is a Fastify hook below.
     skipMiddie: true,
     // As Express routed: a trailing slash and the path's case do not matter; ids may be long.
@@ -58,7 +64,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestFas
   });
   const log = app.get<Logger>(LOGGER);
   const fastify = app.getHttpAdapter().getInstance();
-  const errors = new ApiExceptionFilter(log);
+  const filter = (errors = new ApiExceptionFilter(log));
   // Only JSON is read; any other body is refused (415) before it is parsed.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
@@ -78,7 +84,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestFas
     framing(path, reply);
     // Served on the ops port (startRegistryOpsServer), which no public Service exposes.
     if (ownOpsPort && (path === '/metrics' || path.startsWith('/metrics/')))
-      return errors.write(req, reply, new NotFoundException());
+      return filter.write(req, reply, new NotFoundException());
     if (context.onRequest(req, reply)) return;
     if (refuseMethod(req, reply, path)) return;
     done();
@@ -90,7 +96,7 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestFas
   });
   serveStatic(fastify, '/docs/assets', dirname(require.resolve('swagger-ui-dist/package.json')));
   serveConsole(fastify, config.HOOKLINE_CONSOLE_DIR);
-  app.useGlobalFilters(errors);
+  app.useGlobalFilters(filter);
   connectGrpcServer(app, config);
   const server = app.getHttpServer();
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
