@@ -86,7 +86,8 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestFas
     if (ownOpsPort && (path === '/metrics' || path.startsWith('/metrics/')))
       return filter.write(req, reply, new NotFoundException());
     if (context.onRequest(req, reply)) return;
-    if (refuseMethod(req, reply, path)) return;
+    // Only a request no route took can be one for a method its path does not serve.
+    if (req.routeOptions.url === undefined && refuseMethod(req, reply, path)) return;
     done();
   });
   fastify.addHook('onResponse', (req, reply, done) => {
