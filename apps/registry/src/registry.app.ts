@@ -50,6 +50,9 @@ export async function createRegistryApp(config: HooklineConfig): Promise<NestFas
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: trustProxy(config.HOOKLINE_TRUST_PROXY),
     keepAliveTimeout: KEEP_ALIVE_MS,
+    // Node's own bound on receiving a whole request (Fastify would lift it): a client that sends
+    // its body slowly cannot hold a connection for ever.
+    requestTimeout: 300_000,
     genReqId: (req: IncomingMessage) => requestIdOf(req.headers),
     frameworkErrors: (error: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
       errors!.write(req, reply, error),
