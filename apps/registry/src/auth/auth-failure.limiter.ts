@@ -1,5 +1,5 @@
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiError } from '../common/api-error';
 import { CONFIG } from '../infra/tokens';
@@ -19,8 +19,8 @@ interface Failures {
  * HOOKLINE_AUTH_FAILURES_PER_MINUTE bad API keys, portal links or admin tokens is answered 429 on
  * every credential it presents for HOOKLINE_AUTH_LOCKOUT, good ones included — a lockout that let a
  * right guess through would still answer which guess was right. Other addresses are untouched,
- * and requests that present no credential are not counted. HTTP only; the address is Express's
- * `req.ip` (HOOKLINE_TRUST_PROXY decides whether X-Forwarded-For names it).
+ * and requests that present no credential are not counted. HTTP only; the address is Fastify's
+ * `request.ip` (HOOKLINE_TRUST_PROXY decides whether X-Forwarded-For names it).
  */
 @Injectable()
 export class AuthFailureLimiter {
@@ -70,5 +70,5 @@ export class AuthFailureLimiter {
 
 function addressOf(ctx: ExecutionContext): string | undefined {
   if (ctx.getType() !== 'http') return undefined;
-  return ctx.switchToHttp().getRequest<Request>().ip;
+  return ctx.switchToHttp().getRequest<FastifyRequest>().ip;
 }

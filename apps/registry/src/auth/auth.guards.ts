@@ -2,6 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { Metadata } from '@grpc/grpc-js';
 import type { HooklineConfig } from '@hookline/config';
 import { ApiError } from '../common/api-error';
+import { pathOf } from '../common/request-path';
 import { CONFIG } from '../infra/tokens';
 import { PORTAL_TOKEN_PREFIX } from '../portal-sessions/portal-session.token';
 import { PortalSessionsService } from '../portal-sessions/portal-sessions.service';
@@ -64,8 +65,8 @@ export class ApiKeyGuard implements CanActivate {
     if (key.startsWith(PORTAL_TOKEN_PREFIX) && ctx.getType() === 'http') {
       const req = ctx
         .switchToHttp()
-        .getRequest<{ method: string; path: string; caller: CallerKey }>();
-      req.caller = await this.portal.authenticate(key, req.method, req.path);
+        .getRequest<{ method: string; url: string; caller: CallerKey }>();
+      req.caller = await this.portal.authenticate(key, req.method, pathOf(req.url));
       return;
     }
     if (!key.startsWith(API_KEY_PREFIX)) throw ApiError.unauthorized();

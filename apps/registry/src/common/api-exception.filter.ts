@@ -1,12 +1,13 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { Logger } from '@hookline/telemetry';
 import { ApiError } from './api-error';
 
-interface BodyParserError extends Error {
-  type?: string;
-  status?: number;
+/** An error Fastify raised itself (body too large, bad URL, bad Content-Length, …). */
+interface FastifyError extends Error {
+  code?: string;
+  statusCode?: number;
 }
 
 /** Writes every error as `{error: {code, message, details[]}}`; bad input never becomes a 500. */
@@ -16,37 +17,38 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const res = http.getResponse<Response>();
-    const req = http.getRequest<Request & { id?: string }>();
-    this.write(req, res, exception);
+    this.write(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception);
   }
 
-  write(req: Request & { id?: string }, res: Response, exception: unknown): void {
+  write(req: FastifyRequest, reply: FastifyReply, exception: unknown): void {
     const error = this.toApiError(exception);
     if (error.status >= 500)
-      this.log.error({ err: exception, requestId: req.id, path: req.path }, 'request failed');
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res.status(error.status).json(error.toBody());
+      this.log.error({ err: exception, requestId: req.id, path: req.url }, 'request failed');
+    if (reply.sent) return;
+    void reply.code(error.status).headers(error.headers).send(error.toBody());
   }
 
   toApiError(exception: unknown): ApiError {
     if (exception instanceof ApiError) return exception;
     if (exception instanceof ZodError) return ApiError.fromZod(exception);
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.parse.failed')
-      return ApiError.badRequest('the body is not valid JSON', [
-        { field: 'body', message: 'not valid JSON' },
-      ]);
-    if (parserError?.type === 'entity.too.large')
+    // Fastify's own refusals (body too large, unsupported type, bad URL or Content-Length) reach
+    // here as HttpExceptions made by Nest of their status and message.
+    const status =
+      exception instanceof HttpException
+        ? exception.getStatus()
+        : (exception as FastifyError)?.code?.startsWith('FST_')
+          ? (exception as FastifyError).statusCode
+          : undefined;
+    if (status === 413)
       return new ApiError(413, 'payload_too_large', 'the body is larger than 256 KiB');
-    if (
-      parserError?.type === 'encoding.unsupported' ||
-      parserError?.type === 'charset.unsupported'
-    ) {
-      return new ApiError(415, 'unsupported_media_type', parserError.message);
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
+    if (status === 415)
+      return new ApiError(
+        415,
+        'unsupported_media_type',
+        'the body must be sent as application/json',
+        [{ field: 'content-type', message: 'must be application/json' }],
+      );
+    if (status !== undefined) {
       const code =
         status === 404
           ? 'not_found'
@@ -55,7 +57,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
             : status < 500
               ? 'invalid_request'
               : 'internal';
-      return new ApiError(status, code, status === 404 ? 'route not found' : exception.message);
+      const message = status === 404 ? 'route not found' : (exception as Error).message;
+      return new ApiError(status, code, message);
     }
     return new ApiError(500, 'internal', 'internal error');
   }

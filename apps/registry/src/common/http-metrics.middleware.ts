@@ -1,9 +1,10 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 /**
- * Request count and latency per route. The label is the route pattern (`/v1/webhooks/:id`), never
- * the raw path, so ids do not explode the series; a request no route matched counts as `unmatched`.
+ * Request count and latency per route, recorded once the answer is sent. The label is the route
+ * pattern (`/v1/webhooks/:id`), never the raw path, so ids do not explode the series; a request no
+ * route matched counts as `unmatched`.
  */
 export function httpMetrics(registry: Registry) {
   const requests = new Counter({
@@ -19,14 +20,9 @@ export function httpMetrics(registry: Registry) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return (req: Request, res: Response, next: NextFunction) => {
-    const stop = duration.startTimer();
-    res.on('finish', () => {
-      const pattern = (req.route as { path?: string } | undefined)?.path;
-      const route = pattern ? `${req.baseUrl}${pattern}` : 'unmatched';
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      stop({ method: req.method, route });
-    });
-    next();
+  return (req: FastifyRequest, reply: FastifyReply): void => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   };
 }

@@ -1,5 +1,5 @@
 import { Controller, HttpStatus, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { METRICS } from '../infra/tokens';
@@ -37,10 +37,10 @@ export class HealthController {
     response: Readiness,
     status: [200, 503],
   })
-  async readyz(@Res({ passthrough: true }) res: Response) {
+  async readyz(@Res({ passthrough: true }) res: FastifyReply) {
     const checks = await this.health.readiness();
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    void res.code(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: ready ? 'ready' : 'not_ready', checks };
   }
 

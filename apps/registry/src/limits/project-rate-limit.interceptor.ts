@@ -5,7 +5,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, throwError, type Observable } from 'rxjs';
 import { ApiError } from '../common/api-error';
 import { callerOf } from '../auth/current-key.decorator';
@@ -52,8 +52,8 @@ export class ProjectRateLimitInterceptor implements NestInterceptor {
     if (!caller) return next.handle();
     // gRPC answers carry no headers here: a refusal is RESOURCE_EXHAUSTED naming the wait.
     const http = type === 'http' ? ctx.switchToHttp() : undefined;
-    const req = http?.getRequest<Request>();
-    const res = http?.getResponse<Response>();
+    const req = http?.getRequest<FastifyRequest<{ Params: Record<string, string | undefined> }>>();
+    const res = http?.getResponse<FastifyReply>();
     const now = Date.now();
     const bucket = this.reflector.get<RateBucketName>(RATE_BUCKET, ctx.getHandler()) ?? 'api';
     const rate = this.limits.request(bucket, caller.projectId, now);
@@ -66,11 +66,11 @@ export class ProjectRateLimitInterceptor implements NestInterceptor {
             headers,
           ),
         );
-      res?.set(headers);
+      res?.headers(headers);
     }
     const name = this.reflector.get<ActionLimitName>(ACTION_LIMIT, ctx.getHandler());
     if (!name) return next.handle();
-    const id = typeof req?.params.id === 'string' ? req.params.id : undefined;
+    const id = typeof req?.params?.id === 'string' ? req.params.id : undefined;
     const action = this.limits.action(name, caller.projectId, id, now);
     if (!action) return next.handle();
     if (!action.verdict.allowed)

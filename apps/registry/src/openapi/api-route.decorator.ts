@@ -8,7 +8,7 @@ import {
   createParamDecorator,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { parseBody, parseParam, parseQuery } from '../common/validation';
 
@@ -89,7 +89,7 @@ export const RouteBody = createParamDecorator((_: unknown, ctx: ExecutionContext
   const spec = routeOf(ctx);
   if (!spec.body)
     throw new Error(`${spec.method} ${spec.path}: @RouteBody() without a body schema`);
-  const body = ctx.switchToHttp().getRequest<Request>().body as unknown;
+  const body = ctx.switchToHttp().getRequest<FastifyRequest>().body as unknown;
   return parseBody(spec.body, body === undefined && spec.bodyOptional ? {} : body);
 });
 
@@ -97,12 +97,13 @@ export const RouteBody = createParamDecorator((_: unknown, ctx: ExecutionContext
 export const RouteQuery = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
   const spec = routeOf(ctx);
   if (!spec.query) throw new Error(`${spec.method} ${spec.path}: @RouteQuery() without a schema`);
-  return parseQuery(spec.query, ctx.switchToHttp().getRequest<Request>().query);
+  return parseQuery(spec.query, ctx.switchToHttp().getRequest<FastifyRequest>().query);
 });
 
 /** A path parameter, refused (400) when it holds text that cannot be stored. */
 export const RouteParam = createParamDecorator((name: string, ctx: ExecutionContext) => {
   routeOf(ctx);
-  const value = ctx.switchToHttp().getRequest<Request>().params[name];
+  const value = ctx.switchToHttp().getRequest<FastifyRequest<{ Params: Record<string, unknown> }>>()
+    .params[name];
   return parseParam(name, typeof value === 'string' ? value : undefined);
 });

@@ -1,6 +1,6 @@
 import { Controller, Req, UseGuards } from '@nestjs/common';
 import type { z } from 'zod';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyGuard } from '../auth/auth.guards';
 import { CurrentKey, type CallerKey } from '../auth/current-key.decorator';
 import { ApiError } from '../common/api-error';
@@ -15,7 +15,7 @@ import { ProjectOrAdminGuard, type PortalIssuer } from './project-or-admin.guard
 
 const tag = 'Portal sessions';
 
-type IssuerRequest = Request & { issuer: PortalIssuer };
+type IssuerRequest = FastifyRequest & { issuer: PortalIssuer };
 
 @Controller()
 export class PortalSessionsController {
@@ -42,7 +42,7 @@ export class PortalSessionsController {
     if (!issuer.admin && input.project_id && input.project_id !== issuer.projectId)
       throw ApiError.notFound('project');
     const projectId = issuer.admin ? input.project_id! : issuer.projectId;
-    const origin = `${req.protocol}://${req.get('host')}`;
+    const origin = `${req.protocol}://${req.headers.host}`;
     return this.sessions.create(projectId, input, issuer.admin ? 'admin' : issuer.keyId, origin);
   }
 
