@@ -1,7 +1,6 @@
 import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
@@ -16,22 +15,27 @@ let sdk: NodeSDK | undefined;
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * HTTP and gRPC server spans, Express and Nest handler spans, Postgres and Kafka producer spans.
- * Outgoing webhook POSTs go through undici and carry the dispatcher's own CLIENT span.
+ * What each service traces. Exporting: HTTP and gRPC server spans, Nest handler spans, Postgres
+ * and Kafka spans. Outgoing webhook POSTs go through undici and carry the dispatcher's own CLIENT
+ * span. With nothing exported only what carries a trace between processes stays: the HTTP
+ * server's (an ingest request's `traceparent`) and Kafka's: a span per handler or query that
+ * nobody sees is CPU spent on the request's path for nothing.
  */
-function instrumentations(): Instrumentation[] {
-  return [
+function instrumentations(exported: boolean): Instrumentation[] {
+  const carriers = [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => PROBE_PATHS.has((req.url ?? '/').split('?')[0]!),
     }),
-    // One span per middleware would outnumber the rest of a request's spans.
-    new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+    new HooklineKafkaJsInstrumentation(),
+  ];
+  if (!exported) return carriers;
+  return [
+    ...carriers,
     new NestInstrumentation(),
     new GrpcInstrumentation(),
     // Background work (relays, purges, the delivery-log writer's flushes) queries on a timer: only
     // queries made inside a trace get a span. Parameters are never recorded (they carry secrets).
     new PgInstrumentation({ requireParentSpan: true }),
-    new HooklineKafkaJsInstrumentation(),
   ];
 }
 
@@ -70,12 +74,13 @@ export function startTracing(serviceName: string): void {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     return;
   }
+  const exported = exporting(env);
   sdk = new NodeSDK({
     serviceName: defaultServiceName(env, serviceName),
     // Without a span processor the SDK registers no tracer provider, and a span started here would
     // have no trace id to propagate; a no-op processor keeps spans real without exporting them.
-    spanProcessors: exporting(env) ? undefined : [new NoopSpanProcessor()],
-    instrumentations: instrumentations(),
+    spanProcessors: exported ? undefined : [new NoopSpanProcessor()],
+    instrumentations: instrumentations(exported),
   });
   sdk.start();
 }
