@@ -26,7 +26,15 @@ export interface BatchingProducerOptions {
   maxRequestMessages?: number;
   /** How long the first send waits for others to share its request (default 1 ms). */
   lingerMs?: number;
+  /** Codec of requests of at least `compressFromBytes` (default gzip). */
   compression?: CompressionTypes;
+  /**
+   * Requests smaller than this (before compression) go uncompressed; default 16 KiB. At a trickle
+   * each request holds a few small messages: compressing them saves few bytes on the wire and
+   * costs a codec run here, the broker's decompression to validate the batch and every
+   * consumer's decompression, for each request.
+   */
+  compressFromBytes?: number;
   /** Delay between attempts of a failed request: initialMs doubling up to maxMs (100 ms, 5 s). */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** How long close() still tries to send what is queued before rejecting it (default 5 s). */
@@ -43,6 +51,7 @@ export class ProducerClosedError extends Error {
 }
 
 const HEADER_ALLOWANCE = 256;
+const COMPRESS_FROM_BYTES = 16 * 1024;
 
 /**
  * The one Kafka producer of the apps: idempotent, acks=all, one request in flight (a retried
@@ -161,9 +170,12 @@ export class BatchingProducer {
 
   private async produce(items: OutgoingMessage[]): Promise<void> {
     await this.connect();
+    let bytes = 0;
+    for (const item of items) bytes += item.bytes ?? estimateBytes(item.message);
+    const compressFrom = this.options.compressFromBytes ?? COMPRESS_FROM_BYTES;
     await this.producer.sendBatch({
       acks: -1,
-      compression: this.compression,
+      compression: bytes >= compressFrom ? this.compression : CompressionTypes.None,
       topicMessages: byTopic(items),
     });
   }
