@@ -28,12 +28,7 @@ export interface BatchingProducerOptions {
   lingerMs?: number;
   /** Codec of requests of at least `compressFromBytes` (default gzip). */
   compression?: CompressionTypes;
-  /**
-   * Requests smaller than this (before compression) go uncompressed; default 16 KiB. At a trickle
-   * each request holds a few small messages: compressing them saves few bytes on the wire and
-   * costs a codec run here, the broker's decompression to validate the batch and every
-   * consumer's decompression, for each request.
-   */
+  /** Requests smaller than this (before compression) go uncompressed (requestCompression). */
   compressFromBytes?: number;
   /** Delay between attempts of a failed request: initialMs doubling up to maxMs (100 ms, 5 s). */
   retryBackoff?: { initialMs?: number; maxMs?: number };
@@ -51,7 +46,23 @@ export class ProducerClosedError extends Error {
 }
 
 const HEADER_ALLOWANCE = 256;
-const COMPRESS_FROM_BYTES = 16 * 1024;
+
+/** Below this many bytes (before compression) a produce request goes uncompressed. */
+export const COMPRESS_FROM_BYTES = 16 * 1024;
+
+/**
+ * The codec of one produce request: `codec` from `compressFromBytes` up, none below. At a trickle a
+ * request holds a few small messages: compressing them saves few bytes on the wire and costs a
+ * codec run here, the broker's decompression to validate the batch and every consumer's
+ * decompression, per request.
+ */
+export function requestCompression(
+  bytes: number,
+  codec: CompressionTypes,
+  compressFromBytes = COMPRESS_FROM_BYTES,
+): CompressionTypes {
+  return bytes >= compressFromBytes ? codec : CompressionTypes.None;
+}
 
 /**
  * The one Kafka producer of the apps: idempotent, acks=all, one request in flight (a retried
@@ -172,10 +183,9 @@ export class BatchingProducer {
     await this.connect();
     let bytes = 0;
     for (const item of items) bytes += item.bytes ?? estimateBytes(item.message);
-    const compressFrom = this.options.compressFromBytes ?? COMPRESS_FROM_BYTES;
     await this.producer.sendBatch({
       acks: -1,
-      compression: bytes >= compressFrom ? this.compression : CompressionTypes.None,
+      compression: requestCompression(bytes, this.compression, this.options.compressFromBytes),
       topicMessages: byTopic(items),
     });
   }

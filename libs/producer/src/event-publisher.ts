@@ -13,6 +13,7 @@ import {
   createKafka,
   extractTraceContext,
   injectTraceHeaders,
+  requestCompression,
   withDeadline,
 } from '@hookline/kafka';
 import { prepareEvent, type PublishOptions } from './envelope-builder';
@@ -35,6 +36,7 @@ export interface EventPublisherOptions {
   connectTimeoutMs?: number;
   /** Bound on one produce request until acks=all (default 15 s); then BrokerUnavailableError. */
   sendTimeoutMs?: number;
+  /** gzip (default) compresses requests of 16 KiB and more; smaller ones go as they are. */
   compression?: 'gzip' | 'none';
   logLevel?: logLevel;
 }
@@ -149,7 +151,9 @@ export class EventPublisher {
           acks: -1,
           timeout: timeoutMs,
           compression:
-            this.options.compression === 'none' ? CompressionTypes.None : CompressionTypes.GZIP,
+            this.options.compression === 'none'
+              ? CompressionTypes.None
+              : requestCompression(batchBytes(batch), CompressionTypes.GZIP),
           topicMessages: [{ topic: this.topic, messages: batch }],
         }),
         timeoutMs,
@@ -219,4 +223,10 @@ export class EventPublisher {
 
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
   return new EventPublisher(options);
+}
+
+function batchBytes(batch: Message[]): number {
+  let bytes = 0;
+  for (const m of batch) bytes += (m.value as Buffer).length + String(m.key).length;
+  return bytes;
 }
