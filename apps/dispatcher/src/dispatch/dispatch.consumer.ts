@@ -37,10 +37,6 @@ export function runnerOptions(
     drainTimeoutMs: s.drainTimeoutMs,
     disconnectTimeoutMs: s.disconnectTimeoutMs,
     unhealthyAfterMs: s.unhealthyAfterMs,
-    // New tasks answer a waiting fetch at once; the wait only bounds idle polling (two consumers
-    // at 50 ms were 40 fetches a second with nothing to do) and how late a partition held until
-    // due, or for room, is read again: a retry falls due up to this late, well inside its jitter.
-    maxWaitMs: 200,
     log: s.log,
     metrics: {
       pending: (units) => s.metrics.pendingTasks.set({ consumer: name }, units),
