@@ -155,6 +155,10 @@ function writeServerConfig(
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
+    // The controller appends a no-op record to the metadata log every 500 ms by default (a raft
+    // append and its flush, then the broker loading it): most of an idle broker's work here, and
+    // a single node has no peer that would use it to notice a stalled controller sooner.
+    'metadata.max.idle.interval.ms=5000',
     'log.cleaner.backoff.ms=1000',
     'log.retention.hours=168',
     'message.max.bytes=4194304',

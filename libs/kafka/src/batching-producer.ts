@@ -26,7 +26,10 @@ export interface BatchingProducerOptions {
   maxRequestMessages?: number;
   /** How long the first send waits for others to share its request (default 1 ms). */
   lingerMs?: number;
+  /** Codec of requests of at least `compressFromBytes` (default lz4). */
   compression?: CompressionTypes;
+  /** Requests smaller than this (before compression) go uncompressed (requestCompression). */
+  compressFromBytes?: number;
   /** Delay between attempts of a failed request: initialMs doubling up to maxMs (100 ms, 5 s). */
   retryBackoff?: { initialMs?: number; maxMs?: number };
   /** How long close() still tries to send what is queued before rejecting it (default 5 s). */
@@ -43,6 +46,23 @@ export class ProducerClosedError extends Error {
 }
 
 const HEADER_ALLOWANCE = 256;
+
+/** Below this many bytes (before compression) a produce request goes uncompressed. */
+export const COMPRESS_FROM_BYTES = 16 * 1024;
+
+/**
+ * The codec of one produce request: `codec` from `compressFromBytes` up, none below. At a trickle a
+ * request holds a few small messages: compressing them saves few bytes on the wire and costs a
+ * codec run here, the broker's decompression to validate the batch and every consumer's
+ * decompression, per request.
+ */
+export function requestCompression(
+  bytes: number,
+  codec: CompressionTypes,
+  compressFromBytes = COMPRESS_FROM_BYTES,
+): CompressionTypes {
+  return bytes >= compressFromBytes ? codec : CompressionTypes.None;
+}
 
 /**
  * The one Kafka producer of the apps: idempotent, acks=all, one request in flight (a retried
@@ -164,9 +184,11 @@ export class BatchingProducer {
 
   private async produce(items: OutgoingMessage[]): Promise<void> {
     await this.connect();
+    let bytes = 0;
+    for (const item of items) bytes += item.bytes ?? estimateBytes(item.message);
     await this.producer.sendBatch({
       acks: -1,
-      compression: this.compression,
+      compression: requestCompression(bytes, this.compression, this.options.compressFromBytes),
       topicMessages: byTopic(items),
     });
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { ChangelogSync } from './changelog-sync';
 import { settledTopicOffsets } from './topic-admin';
 
 export interface ChangelogRecordMeta {
@@ -33,10 +34,9 @@ export class ChangelogReader {
   private pending = new Map<number, bigint>();
   /** Partition → the offset after the last record applied. */
   private readonly applied = new Map<number, bigint>();
-  /** The sync whose end offsets are not fetched yet: callers until then share it. */
-  private queuedSync?: Promise<void>;
   private readonly syncWaiters: { targets: Map<number, bigint>; resolve: () => void }[] = [];
-  private admin?: Admin;
+  /** sync() of this reader alone; readers synced together share a ChangelogSync instead. */
+  private ownSync?: ChangelogSync;
 
   constructor(private readonly options: ChangelogReaderOptions) {
     this.groupId = `${options.groupPrefix}.${randomBytes(6).toString('hex')}`;
@@ -45,6 +45,10 @@ export class ChangelogReader {
 
   get isCaughtUp(): boolean {
     return this.caught;
+  }
+
+  get topic(): string {
+    return this.options.topic;
   }
 
   async start(): Promise<void> {
@@ -100,32 +104,16 @@ export class ChangelogReader {
    * share one fetch of the end offsets.
    */
   sync(): Promise<void> {
-    this.queuedSync ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        this.queuedSync = undefined; // callers from now on need end offsets fetched after them
-        this.endOffsets().then((targets) => {
-          this.syncWaiters.push({ targets, resolve });
-          this.releaseSyncWaiters();
-        }, reject);
-      });
-    });
-    return this.queuedSync;
+    this.ownSync ??= new ChangelogSync(this.options.kafka, [this]);
+    return this.ownSync.sync();
   }
 
-  private async endOffsets(): Promise<Map<number, bigint>> {
-    if (!this.admin) {
-      const admin = this.options.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
-    try {
-      const offsets = await settledTopicOffsets(this.admin, this.options.topic);
-      return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
-    } catch (e) {
-      await this.admin.disconnect().catch(() => undefined);
-      this.admin = undefined;
-      throw e;
-    }
+  /** Resolves once the records below these end offsets (partition → offset) have been applied. */
+  reached(targets: Map<number, bigint>): Promise<void> {
+    return new Promise((resolve) => {
+      this.syncWaiters.push({ targets, resolve });
+      this.releaseSyncWaiters();
+    });
   }
 
   private releaseSyncWaiters(): void {
@@ -150,8 +138,8 @@ export class ChangelogReader {
   }
 
   async stop(): Promise<void> {
-    await this.admin?.disconnect().catch(() => undefined);
-    this.admin = undefined;
+    await this.ownSync?.close();
+    this.ownSync = undefined;
     const consumer = this.consumer;
     this.consumer = undefined;
     if (!consumer) return;

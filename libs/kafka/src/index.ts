@@ -1,4 +1,6 @@
 export * from './changelog-reader';
+export * from './changelog-sync';
+export * from './end-offsets';
 export * from './kafka-client';
 export * from './compression-codecs';
 export * from './topic-admin';

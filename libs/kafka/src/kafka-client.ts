@@ -8,6 +8,7 @@ import {
 } from 'kafkajs';
 import type { HooklineConfig, KafkaSecurity } from '@hookline/config';
 import { registerCompressionCodecs } from './compression-codecs';
+import { patchKafkajsRequestQueue } from './request-queue-patch';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -34,6 +35,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   // The codecs are process-wide in kafkajs: every client made here reads every compression type.
   registerCompressionCodecs();
+  patchKafkajsRequestQueue();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,

@@ -55,10 +55,10 @@ export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void
 }
 
 /** How long a fetch of end offsets waits for partitions whose leadership is still settling. */
-const SETTLING_RETRY_MS = 30_000;
+export const SETTLING_RETRY_MS = 30_000;
 
 /** Errors of a partition whose leader is still being set up (a fresh topic, an election). */
-function isLeadershipSettling(e: unknown): boolean {
+export function isLeadershipSettling(e: unknown): boolean {
   const type = (e as { type?: unknown } | undefined)?.type;
   return (
     type === 'NOT_LEADER_FOR_PARTITION' ||

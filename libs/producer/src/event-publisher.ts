@@ -13,6 +13,7 @@ import {
   createKafka,
   extractTraceContext,
   injectTraceHeaders,
+  requestCompression,
   withDeadline,
 } from '@hookline/kafka';
 import { prepareEvent, type PublishOptions } from './envelope-builder';
@@ -35,7 +36,7 @@ export interface EventPublisherOptions {
   connectTimeoutMs?: number;
   /** Bound on one produce request until acks=all (default 15 s); then BrokerUnavailableError. */
   sendTimeoutMs?: number;
-  /** Default lz4: the cheapest for producer and broker; every Hookline consumer reads all codecs. */
+  /** Codec of requests of 16 KiB and more (default lz4; every Hookline consumer reads all codecs); smaller ones go as they are. */
   compression?: 'lz4' | 'gzip' | 'none';
   logLevel?: logLevel;
 }
@@ -155,7 +156,10 @@ export class EventPublisher {
         producer.sendBatch({
           acks: -1,
           timeout: timeoutMs,
-          compression: COMPRESSION[this.options.compression ?? 'lz4'],
+          compression: requestCompression(
+            batchBytes(batch),
+            COMPRESSION[this.options.compression ?? 'lz4'],
+          ),
           topicMessages: [{ topic: this.topic, messages: batch }],
         }),
         timeoutMs,
@@ -225,4 +229,10 @@ export class EventPublisher {
 
 export function createEventPublisher(options: EventPublisherOptions): EventPublisher {
   return new EventPublisher(options);
+}
+
+function batchBytes(batch: Message[]): number {
+  let bytes = 0;
+  for (const m of batch) bytes += (m.value as Buffer).length + String(m.key).length;
+  return bytes;
 }

@@ -217,6 +217,27 @@ describe(FanoutService.name, () => {
     expect(webhooksOf(event)).toEqual([late.id]);
   });
 
+  it('should route an event published right after its webhook was written, however far the index lags', async () => {
+    const justCreated = hook('prj_ryw', ['project.member.created']);
+    // An index that takes its time to apply the create (a backlog, a slow process): the event
+    // below is read long before it would have caught up on its own.
+    const view = app.service.view;
+    const apply = view.apply.bind(view);
+    view.apply = async (key, value) => {
+      if (key === justCreated.id) await new Promise((r) => setTimeout(r, 1000));
+      apply(key, value);
+    };
+    try {
+      // Acknowledged (what the registry's answer to the create stands for), then published at once.
+      await writer.webhook(topics.topics.webhooksChangelog, justCreated);
+      const event = eventEnvelope({ project_id: 'prj_ryw', event: 'project.member.created' });
+      await publish(event);
+      expect(webhooksOf(event)).toEqual([justCreated.id]);
+    } finally {
+      view.apply = apply;
+    }
+  });
+
   it('should deliver a type added on the catalog changelog, without a restart', async () => {
     const type = 'deployment.completed';
     const data = { site_id: 'cm1234abcd', site_name: 'my-nextjs-app', duration_seconds: 12.5 };

@@ -11,6 +11,7 @@ import type { HooklineConfig } from '@hookline/config';
 import {
   BatchingProducer,
   ChangelogReader,
+  ChangelogSync,
   WebhookView,
   kafkaFromConfig,
   provisionTopics,
@@ -53,6 +54,8 @@ export class FanoutService {
   readonly catalog = new EventTypeCatalog();
   private readonly reader: ChangelogReader;
   private readonly catalogReader: ChangelogReader;
+  /** Both changelogs' end offsets in one request before each batch of events. */
+  private readonly changelogs: ChangelogSync;
   private readonly producer: BatchingProducer;
   private readonly consumer: FanoutConsumer;
   /** Platform events (webhook.disabled, delivery.dead, …) to the webhooks subscribed to them. */
@@ -96,6 +99,8 @@ export class FanoutService {
       },
     });
 
+    this.changelogs = new ChangelogSync(this.kafka, [this.reader, this.catalogReader]);
+
     this.producer = new BatchingProducer(this.kafka, {
       maxRequestBytes: tuning.maxRequestBytes,
       closeTimeoutMs: STOP_STEP_MS,
@@ -118,9 +123,7 @@ export class FanoutService {
       drainTimeoutMs: 10_000,
       disconnectTimeoutMs: STOP_STEP_MS,
       unhealthyAfterMs: tuning.unhealthyAfterMs,
-      indexFresh: async () => {
-        await Promise.all([this.reader.sync(), this.catalogReader.sync()]);
-      },
+      indexFresh: () => this.changelogs.sync(),
     };
     this.consumer = new FanoutConsumer({
       ...common,
@@ -213,6 +216,7 @@ export class FanoutService {
       ),
     );
     await this.producer.close();
+    await this.changelogs.close();
     await Promise.all(
       [this.reader, this.catalogReader].map((reader) =>
         withDeadline(reader.stop(), STOP_STEP_MS, () => new Error('timed out')).catch((e) =>
