@@ -9,8 +9,12 @@ const TABLES = [
   { parent: 'delivery_attempts', key: 'delivery_created_at' },
 ] as const;
 
-/** How long DDL on the log waits for a lock before giving up until the next run. */
-const LOCK_TIMEOUT = '5s';
+/**
+ * How long DDL on the log waits for its lock before giving up until the next run. Attaching and
+ * dropping a partition lock out the log's readers for as long as they wait (the default
+ * partition rules out DETACH … CONCURRENTLY), so never long.
+ */
+const LOCK_TIMEOUT = '2s';
 
 /** `deliveries_p20261202`: the partition of one UTC day. */
 export function partitionName(parent: string, day: Date): string {
@@ -22,6 +26,9 @@ function dayOf(name: string): Date | null {
   const m = /_p(\d{4})(\d{2})(\d{2})$/.exec(name);
   return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
 }
+
+/** SQLSTATE of a lock not had within lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 const startOfDay = (t: Date) => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
 
@@ -103,10 +110,15 @@ export class DeliveryLogPartitions {
     for (const { name } of await this.list(m)) {
       const day = dayOf(name);
       if (!day || day.getTime() + DAY_MS > cutoff.getTime()) continue;
-      await m.transaction(async (tx) => {
-        await tx.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
-        await tx.query(`drop table if exists ${name}`);
-      });
+      try {
+        await m.transaction(async (tx) => {
+          await tx.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+          await tx.query(`drop table if exists ${name}`);
+        });
+      } catch (e) {
+        if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) break; // busy: the rest waits for the next run
+        throw e;
+      }
       dropped.push(name);
     }
     return dropped;

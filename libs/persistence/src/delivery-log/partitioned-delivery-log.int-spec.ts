@@ -91,6 +91,11 @@ describe('the partitioned delivery log', () => {
     const [found] = [await sut.find('prj_p', id)];
     expect(found).toMatchObject({ id, status: 'succeeded', createdAt });
     expect((await sut.attempts(id, found!.createdAt)).map((a) => a.attempt)).toEqual([1, 2]);
+    // The dispatcher's `settled` lookup, by the task's time or (an older task) by id alone.
+    for (const at of [createdAt, null])
+      expect(await sut.finished([{ id, createdAt: at }])).toEqual(
+        new Map([[id, { status: 'succeeded', chain: 0 }]]),
+      );
     expect(await sut.firstAttempt(id, createdAt)).toMatchObject({
       status: 'succeeded',
       attempt: { attempt: 1 },
@@ -174,6 +179,60 @@ describe('the partitioned delivery log', () => {
       { partition: 'delivery_attempts_p20270301', attempt: 1 },
     ]);
     expect(await partitions.ensure(createdAt, 1)).toEqual([]);
+  });
+
+  it('should page a webhook newest first across days, windows and partitions, every row once', async () => {
+    const now = Date.now();
+    const ages = [0, 1, 2, 3 * 24, 3 * 24 + 1, 30 * 24, 30 * 24 + 5].map((h) => now - h * HOUR);
+    const ids = ages.map((_, i) => deliveryId(`evt_page_${i}`, 'wh_pages'));
+    await sut.writeAttempts(
+      ages.map((t, i) =>
+        attempt({
+          deliveryId: ids[i]!,
+          webhookId: 'wh_pages',
+          event: event(`evt_page_${i}`),
+          createdAt: new Date(t),
+          startedAt: new Date(t),
+        }),
+      ),
+    );
+    for (const limit of [1, 2, 3, 7, 50]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sut.list('prj_p', 'wh_pages', { limit, cursor });
+        seen.push(...page.rows.map((r) => r.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(ids);
+    }
+    const until = new Date(now - 2 * 24 * HOUR).toISOString();
+    expect((await sut.list('prj_p', 'wh_pages', { limit: 1, until })).rows[0]!.id).toBe(ids[3]);
+  });
+
+  it('should leave a partition it cannot lock soon (a long query on the log) for the next run', async () => {
+    const partitions = new DeliveryLogPartitions(ds);
+    await partitions.ensure(new Date('2026-06-10T12:00:00Z'), 0);
+    const reader = ds.createQueryRunner();
+    await reader.connect();
+    try {
+      await reader.query('begin');
+      await reader.query(
+        'select (select count(*) from deliveries), (select count(*) from delivery_attempts)',
+      );
+      const t0 = Date.now();
+      expect(await partitions.dropOlderThan(new Date('2026-06-11T00:00:00Z'))).toEqual([]);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await reader.query('rollback');
+      await reader.release();
+    }
+    expect(await partitions.dropOlderThan(new Date('2026-06-11T00:00:00Z'))).toEqual([
+      'delivery_attempts_p20260609',
+      'deliveries_p20260609',
+      'delivery_attempts_p20260610',
+      'deliveries_p20260610',
+    ]);
   });
 });
 
