@@ -246,11 +246,12 @@ describe(PartitionedDeliveryLog1765270000000.name, () => {
   })();
   const upTo = MIGRATIONS.indexOf(PartitionedDeliveryLog1765270000000);
 
-  const migrate = async (migrations: typeof MIGRATIONS) => {
+  const migrate = async (migrations: typeof MIGRATIONS, undoLast = false) => {
     const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations });
     await ds.initialize();
     try {
-      await ds.runMigrations({ transaction: 'all' });
+      if (undoLast) await ds.undoLastMigration({ transaction: 'all' });
+      else await ds.runMigrations({ transaction: 'all' });
     } finally {
       await ds.destroy();
     }
@@ -299,7 +300,7 @@ describe(PartitionedDeliveryLog1765270000000.name, () => {
       );
       const before = (await c.query(`select id from delivery_attempts order by id`)).rows;
 
-      await migrate(MIGRATIONS);
+      await migrate(MIGRATIONS.slice(0, upTo + 1));
 
       const deliveries = (
         await c.query(
@@ -358,6 +359,20 @@ describe(PartitionedDeliveryLog1765270000000.name, () => {
         ])
       ).rows;
       expect(ahead).toEqual([{ ok: true }]);
+
+      // And back: one plain table each, every row (the one added above too).
+      await migrate(MIGRATIONS.slice(0, upTo + 1), true);
+      const back = (
+        await c.query(
+          `select c.relname, c.relkind, (select count(*)::int from deliveries) as deliveries,
+             (select count(*)::int from delivery_attempts) as attempts
+           from pg_class c where c.relname in ('deliveries', 'delivery_attempts') order by 1`,
+        )
+      ).rows;
+      expect(back).toEqual([
+        { relname: 'deliveries', relkind: 'r', deliveries: 3, attempts: 5 },
+        { relname: 'delivery_attempts', relkind: 'r', deliveries: 3, attempts: 5 },
+      ]);
     } finally {
       await c.end();
     }
