@@ -22,6 +22,7 @@ import {
 import { BenchProgress } from './bench-progress';
 import { compareReports, readReport } from './bench-compare';
 import { scaleOut, scaleOutFigures, scaleOutTable } from './scale-out';
+import { LOG_SCALE_SIZES, logScale } from './log-scale';
 
 /**
  * `npm run bench [-- --quick]`: the whole pipeline on the local stack — registry, fanout and
@@ -40,6 +41,7 @@ const SCENARIOS = [
   'ingest',
   'ingest-fanout',
   'scale-out',
+  'log-scale',
 ] as const;
 const only = process.argv.includes('--scale-out')
   ? ['scale-out']
@@ -52,8 +54,13 @@ if (unknownScenario) {
   process.stderr.write(`unknown scenario "${unknownScenario}"; one of ${SCENARIOS.join(', ')}\n`);
   process.exit(2);
 }
-/** Scale-out (its own stacks of 1–3 members, minutes) runs only when named. */
-const selected = (s: (typeof SCENARIOS)[number]) => (only ? only.includes(s) : s !== 'scale-out');
+/**
+ * Scale-out (its own stacks of 1–3 members, minutes) and log-scale (a log of 10 million attempts
+ * generated, minutes) run only when named.
+ */
+const NAMED_ONLY: readonly string[] = ['scale-out', 'log-scale'];
+const selected = (s: (typeof SCENARIOS)[number]) =>
+  only ? only.includes(s) : !NAMED_ONLY.includes(s);
 /** `--compare <result.json>` (or `--compare=<file>`): print each figure's change against that run. */
 const compareWith = (() => {
   const i = process.argv.findIndex((a) => a === '--compare' || a.startsWith('--compare='));
@@ -177,6 +184,34 @@ async function main() {
   const { state } = await stackUp('dev', (l) => say(`[stack] ${l}`));
   process.env.HOOKLINE_TEST_DATABASE_URL = state.testDatabaseUrl;
   process.env.HOOKLINE_TEST_KAFKA_BROKERS = state.kafkaBrokers;
+  const postgresPid = 'pid' in state.postgres ? state.postgres.pid : undefined;
+  const logScaleSizes = quick ? LOG_SCALE_SIZES.quick : LOG_SCALE_SIZES.full;
+  const logScaleName = `log scale: the log's writer and the console's queries, empty and with ${logScaleSizes.attempts.toLocaleString('en')} attempts`;
+
+  // The log-scale scenario needs Postgres alone: without the others, no build and no services.
+  if (only?.every((s) => s === 'log-scale')) {
+    say(`\n[bench] ${logScaleName}…`);
+    const before = postgresPid === undefined ? undefined : processTreeStats(postgresPid);
+    const figures = await logScale(state.databaseUrl, logScaleSizes, say);
+    const after = postgresPid === undefined ? undefined : processTreeStats(postgresPid);
+    const result: ScenarioResult = {
+      scenario: 'log-scale',
+      name: logScaleName,
+      figures,
+      services:
+        before && after
+          ? {
+              postgres: {
+                cpuSeconds: +(after.cpuSeconds - before.cpuSeconds).toFixed(1),
+                peakRssMb: +after.peakRssMb.toFixed(0),
+              },
+            }
+          : {},
+    };
+    results.push(result);
+    printScenario(result);
+    return writeReport(say);
+  }
 
   // The services run as production runs them: compiled, not through the on-the-fly compiler.
   const compiled = await build();
@@ -586,8 +621,17 @@ async function main() {
     return { figures: scaleOutFigures(rows) };
   });
 
+  await runScenario('log-scale', logScaleName, async () => ({
+    figures: await logScale(state.databaseUrl, logScaleSizes, say),
+  }));
+
   farm.stop();
   await hl.stop();
+  return writeReport(say);
+}
+
+/** Writes bench/results/<time>.json and prints the comparison asked for; answers the exit code. */
+function writeReport(say: (line: string) => void): number {
   const report = {
     date: new Date().toISOString(),
     quick,

@@ -4,10 +4,11 @@ import { percentile } from './process-stats';
 
 /**
  * Where the publish→receipt time goes, from what the pipeline already records: the envelope's
- * occurred_at, the record timestamps of the event and of each delivery task (CreateTime: set by
- * the producing client when it sends, so a hop includes the producer's linger and the round trip
- * to the broker; every clock here is the same machine's), and the attempt row's started_at and
- * duration. Each hop's p50/p99 tells which stage to profile.
+ * occurred_at, the record timestamps of the event (LogAppendTime: when the broker appended it)
+ * and of each delivery task (CreateTime: set by the producing client when it sends, so a hop
+ * includes the producer's linger and the round trip to the broker; every clock here is the same
+ * machine's), and the attempt row's started_at and duration. Each hop's p50/p99 tells which stage
+ * to profile.
  */
 export async function hopLatency(
   kafka: Kafka,

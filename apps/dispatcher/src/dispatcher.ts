@@ -156,10 +156,20 @@ export class Dispatcher {
       metrics: this.metrics,
       log: this.log,
     });
-    const settled = new BatchedLookup((ids: string[]) => deliveryLog.finished(ids), {
-      windowMs: 2,
-      maxBatch: 500,
-    });
+    // Keyed by delivery id and birth time (the task's), which narrows the lookup to its partitions.
+    const settled = new BatchedLookup(
+      async (keys: string[]) => {
+        const deliveries = keys.map(fromSettledKey);
+        const found = await deliveryLog.finished(deliveries);
+        const byKey = new Map<string, NonNullable<ReturnType<typeof found.get>>>();
+        keys.forEach((k, i) => {
+          const logged = found.get(deliveries[i]!.id);
+          if (logged) byKey.set(k, logged);
+        });
+        return byKey;
+      },
+      { windowMs: 2, maxBatch: 500 },
+    );
     this.circuitWriter = new CircuitStateWriter(
       new EndpointCircuitRepository(this.dataSource),
       this.log,
@@ -212,7 +222,7 @@ export class Dispatcher {
         topic: this.topics.operational,
         log: this.log,
       }),
-      settled: (id) => settled.get(id),
+      settled: (id, createdAt) => settled.get(`${id} ${createdAt ?? ''}`),
     });
     const settings = {
       kafka: this.kafka,
@@ -313,4 +323,10 @@ export function createDispatcher(
   options: DispatcherOptions = {},
 ): Dispatcher {
   return new Dispatcher(config, options);
+}
+
+/** A `settled` lookup's key back into the delivery id and the task's birth time (if any). */
+function fromSettledKey(key: string): { id: string; createdAt: Date | null } {
+  const [id, createdAt] = key.split(' ');
+  return { id: id!, createdAt: createdAt ? new Date(createdAt) : null };
 }

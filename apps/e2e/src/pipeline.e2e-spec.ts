@@ -1,4 +1,5 @@
 import { context, trace } from '@opentelemetry/api';
+import { Client } from 'pg';
 import {
   LoopbackReceiver,
   TopicCollector,
@@ -204,6 +205,27 @@ describe('Hookline end to end', () => {
       return d.status === 'succeeded' && d;
     });
     expect(delivery.attempts).toBe(3);
+    // Born when its event reached hookline.events (the time every retry carried): before its
+    // first attempt, and filed in that day's partition of the log.
+    expect(Date.parse(delivery.created_at)).toBeLessThanOrEqual(
+      Date.parse(delivery.attempts_log[0]!.started_at),
+    );
+    const db = new Client({ connectionString: hl.db.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `select tableoid::regclass::text as partition from deliveries where id = $1
+         union all select tableoid::regclass::text from delivery_attempts where delivery_id = $1`,
+        [deliveryId],
+      );
+      const day = delivery.created_at.slice(0, 10).replaceAll('-', '');
+      expect(rows.map((r) => r.partition)).toEqual([
+        `deliveries_p${day}`,
+        ...Array(3).fill(`delivery_attempts_p${day}`),
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 
   it('should dead-letter after the last retry, mark failed, disable the webhook and say so', async () => {

@@ -66,6 +66,8 @@ export const LOCAL_TOPIC_POLICY: TopicPolicy = {
   dlqRetentionMs: 14 * DAY_MS,
 };
 
+const LOG_APPEND_TIME = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+
 const COMPACTED = [
   { name: 'cleanup.policy', value: 'compact' },
   { name: 'min.compaction.lag.ms', value: '0' },
@@ -83,7 +85,9 @@ export function topicSpecs(
 ): TopicSpec[] {
   const retention = (ms: number) => [{ name: 'retention.ms', value: String(ms) }];
   const specs: TopicSpec[] = [
-    { topic: topics.events, numPartitions: partitions },
+    // The broker's time on each event record, not the producer's clock: it is the birth time
+    // of the event's deliveries (their delivery log partition).
+    { topic: topics.events, numPartitions: partitions, configEntries: LOG_APPEND_TIME },
     { topic: topics.eventsDlq, numPartitions: 1, configEntries: retention(policy.dlqRetentionMs) },
     {
       topic: topics.webhooksChangelog,
@@ -103,7 +107,7 @@ export function topicSpecs(
       numPartitions: partitions,
       configEntries: retention(policy.dlqRetentionMs),
     },
-    { topic: topics.operational, numPartitions: 1 },
+    { topic: topics.operational, numPartitions: 1, configEntries: LOG_APPEND_TIME },
   ];
   const minIsr = { name: 'min.insync.replicas', value: String(policy.minInsyncReplicas) };
   return specs.map((s) => ({

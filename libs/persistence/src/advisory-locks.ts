@@ -15,4 +15,6 @@ export const ADVISORY_LOCKS = {
   catalogRelay: 7_201_108,
   /** The registry replica that mails the digest of dead deliveries (never two digests). */
   notificationDigest: 7_201_120,
+  /** Serialises the creation of the delivery log's daily partitions across dispatchers. */
+  deliveryLogPartitions: 7_201_130,
 } as const;

@@ -28,6 +28,7 @@ describe(AttemptLogWriter.name, () => {
     status: 'succeeded',
     nextAttemptAt: null,
     chain: 0,
+    createdAt: new Date(),
   });
   const statuses = async () =>
     Object.fromEntries(

@@ -46,8 +46,14 @@ export interface DeliveryServiceDeps {
   lifecycle: LifecycleExecutor;
   metrics: DispatcherMetrics;
   log: Logger;
-  /** The delivery's final status as logged, if it has one (see alreadySettled). */
-  settled(deliveryId: string): Promise<{ status: DeliveryStatus; chain: number } | undefined>;
+  /**
+   * The delivery's final status as logged, if it has one (see alreadySettled); `createdAt`, the
+   * task's, finds its row in the log's partitions of that time.
+   */
+  settled(
+    deliveryId: string,
+    createdAt: string | undefined,
+  ): Promise<{ status: DeliveryStatus; chain: number } | undefined>;
   /** The view's URL of a webhook, to queue a task behind its endpoint before the final check. */
   urlHint(webhookId: string): string | undefined;
   /** The view's batch setting of a webhook; null: its tasks are sent one by one. */
@@ -163,7 +169,9 @@ export class DeliveryService {
     const webhookId = items[0]!.task.webhook_id;
     // Looked up while the tasks wait for their slot; both lookups batch with other tasks'.
     const logged = Promise.all(
-      items.map(({ task }) => (task.manual ? undefined : this.deps.settled(task.delivery_id))),
+      items.map(({ task }) =>
+        task.manual ? undefined : this.deps.settled(task.delivery_id, task.created_at),
+      ),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
     // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits

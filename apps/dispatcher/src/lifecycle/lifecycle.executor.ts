@@ -167,7 +167,7 @@ export class LifecycleExecutor {
     for (const effect of decideUndeliverable(task, reason)) {
       if (effect.kind === 'close_unattempted')
         await persistently(() =>
-          this.deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
+          this.deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error, createdAtOf(task)),
         );
       else if (effect.kind === 'log_skipped') await this.logSkipped(task, effect.error);
     }
@@ -250,7 +250,7 @@ export class LifecycleExecutor {
         return this.runEarly(effect, task, message);
       case 'close_unattempted':
         return persistently(() =>
-          deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error),
+          deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error, createdAtOf(task)),
         );
       case 'hold':
         return; // decided before an attempt, never after one (see hold)
@@ -315,5 +315,11 @@ function taskRow(task: DeliveryTask) {
     projectId: task.event.project_id,
     event: task.event,
     attempt: task.attempt,
+    createdAt: createdAtOf(task),
   };
+}
+
+/** The delivery's birth time (its log partition); null on a task from before tasks carried it. */
+function createdAtOf(task: DeliveryTask): Date | null {
+  return task.created_at ? new Date(task.created_at) : null;
 }

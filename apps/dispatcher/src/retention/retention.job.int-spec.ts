@@ -1,4 +1,4 @@
-import { ADVISORY_LOCKS, createDataSource } from '@hookline/persistence';
+import { ADVISORY_LOCKS, createDataSource, DeliveryLogPartitions } from '@hookline/persistence';
 import { createLogger } from '@hookline/telemetry';
 import { createTestDatabase, type TestDatabase } from '@hookline/testing';
 import type { DataSource } from 'typeorm';
@@ -17,7 +17,7 @@ describe(RetentionJob.name, () => {
       [id, `evt_${id}`, at],
     );
     await dataSource.query(
-      `insert into delivery_attempts (delivery_id, webhook_id, attempt, url, request_headers, response_status, duration_ms, started_at) values ($1, 'wh_r', 1, 'https://example.test/', '{}', 200, 5, $2)`,
+      `insert into delivery_attempts (delivery_id, webhook_id, attempt, url, request_headers, response_status, duration_ms, started_at, delivery_created_at) values ($1, 'wh_r', 1, 'https://example.test/', '{}', 200, 5, $2, $2)`,
       [id, at],
     );
   };
@@ -38,8 +38,23 @@ describe(RetentionJob.name, () => {
     await db?.drop();
   });
 
-  it('should delete, in small batches, the deliveries, attempts, stats, event records and finished recoveries older than the retention and keep the rest', async () => {
-    for (let i = 0; i < 5; i++) await addDelivery(`msg_old${i}`, daysAgo(31 + i));
+  const partitionOf = async (id: string) =>
+    (
+      (await dataSource.query(
+        `select tableoid::regclass::text as p from deliveries where id = $1`,
+        [id],
+      )) as { p: string }[]
+    ).map((r) => r.p);
+
+  it('should drop the daily partitions older than the retention whole, delete the older rows of the default partition, stats, event records and finished recoveries in small batches, and keep the rest', async () => {
+    // Days that had their partitions (made ahead around then) and days that had none: the
+    // rows of the latter wait in the default partition.
+    const partitions = new DeliveryLogPartitions(dataSource);
+    await partitions.ensure(daysAgo(32), 2);
+    for (let i = 0; i < 3; i++) await addDelivery(`msg_old${i}`, daysAgo(31 + i));
+    for (let i = 3; i < 5; i++) await addDelivery(`msg_old${i}`, daysAgo(37 + i));
+    expect(await partitionOf('msg_old0')).toEqual(['deliveries_p20261030']);
+    expect(await partitionOf('msg_old3')).toEqual(['deliveries_default']);
     for (const [webhook, at] of [
       ['wh_old', daysAgo(31)],
       ['wh_recent', daysAgo(1)],
@@ -50,6 +65,8 @@ describe(RetentionJob.name, () => {
       );
     await addDelivery('msg_recent', daysAgo(29));
     await addDelivery('msg_today', now);
+    // On the cutoff's own day: its partition is kept until the whole day is past the retention.
+    await addDelivery('msg_cutoff_day', new Date(daysAgo(30).getTime() + 3_600_000));
     for (const [id, at] of [
       ['evt_old', daysAgo(40)],
       ['evt_recent', daysAgo(2)],
@@ -73,7 +90,21 @@ describe(RetentionJob.name, () => {
       batchSize: 2,
     }).runOnce(now);
 
-    expect(result).toEqual({ attempts: 5, deliveries: 5, stats: 1, events: 1, recoveries: 1 });
+    expect(result).toEqual({
+      partitions: [
+        'delivery_attempts_p20261028',
+        'deliveries_p20261028',
+        'delivery_attempts_p20261029',
+        'deliveries_p20261029',
+        'delivery_attempts_p20261030',
+        'deliveries_p20261030',
+      ],
+      attempts: 2,
+      deliveries: 2,
+      stats: 1,
+      events: 1,
+      recoveries: 1,
+    });
     expect(await dataSource.query('select id from published_events')).toEqual([
       { id: 'evt_recent' },
     ]);
@@ -84,8 +115,11 @@ describe(RetentionJob.name, () => {
     expect(await dataSource.query('select webhook_id from delivery_stats_minute')).toEqual([
       { webhook_id: 'wh_recent' },
     ]);
-    expect(await ids('deliveries')).toEqual(['msg_recent', 'msg_today']);
-    expect(await ids('delivery_attempts')).toEqual(['msg_recent', 'msg_today']);
+    expect(await ids('deliveries')).toEqual(['msg_cutoff_day', 'msg_recent', 'msg_today']);
+    expect(await ids('delivery_attempts')).toEqual(['msg_cutoff_day', 'msg_recent', 'msg_today']);
+    expect(await partitionOf('msg_cutoff_day')).toEqual(['deliveries_p20261031']);
+    // The run made the days around `now` and moved their rows out of the default partition.
+    expect(await partitionOf('msg_today')).toEqual(['deliveries_p20261130']);
   });
 
   it('should leave the work to the process that holds the lock', async () => {

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ADVISORY_LOCKS,
+  DeliveryLogPartitions,
   DeliveryLogRepository,
   RecoveryJobRepository,
 } from '@hookline/persistence';
@@ -13,20 +14,25 @@ export interface RetentionOptions {
   intervalMs?: number;
   /** First run after start (not at once: a fleet restarting together need not pile on). */
   initialDelayMs?: number;
+  /** Days of the delivery log's partitions created ahead of today. */
+  partitionDaysAhead?: number;
 }
 
 // With several dispatchers, one of them enforces retention at a time.
 const RETENTION_LOCK = ADVISORY_LOCKS.deliveryLogRetention;
 
 /**
- * Enforces HOOKLINE_DELIVERY_RETENTION_DAYS on the delivery log: attempts by started_at,
- * deliveries (skipped ones included) and event records by created_at (all indexed), deleted in
- * bounded batches until none is older; finished recovery jobs go with them.
+ * Keeps the delivery log's daily partitions (created a few days ahead, at start and on every run)
+ * and enforces HOOKLINE_DELIVERY_RETENTION_DAYS on it: a day's deliveries and attempts are
+ * dropped as whole partitions once the day is older than the retention (so a row lives up to a
+ * day longer); rows of the default partition, the per-minute stats and the event records are
+ * deleted in bounded batches until none is older; finished recovery jobs go with them.
  */
 export class RetentionJob {
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
   private readonly deliveryLog: DeliveryLogRepository;
+  private readonly partitions: DeliveryLogPartitions;
   private readonly recoveries: RecoveryJobRepository;
 
   constructor(
@@ -35,10 +41,15 @@ export class RetentionJob {
     private readonly options: RetentionOptions,
   ) {
     this.deliveryLog = new DeliveryLogRepository(dataSource);
+    this.partitions = new DeliveryLogPartitions(dataSource);
     this.recoveries = new RecoveryJobRepository(dataSource);
   }
 
   start(): void {
+    // Today's and the next days' partitions at once: rows must not wait for the first run.
+    this.running = this.ensurePartitions(new Date())
+      .catch((e) => this.log.error({ err: e }, 'delivery log partitions not created'))
+      .finally(() => (this.running = undefined));
     const interval = this.options.intervalMs ?? 3_600_000;
     const tick = () => {
       this.running ??= this.runOnce()
@@ -56,8 +67,19 @@ export class RetentionJob {
     await this.running;
   }
 
-  /** One pass; answers the rows deleted (null when another process holds the lock). */
+  /** Creates the log's partitions of the next days; answers those it created. */
+  async ensurePartitions(now: Date): Promise<string[]> {
+    const created = await this.partitions.ensure(now, this.options.partitionDaysAhead ?? 3);
+    if (created.length > 0) this.log.info({ created }, 'delivery log partitions created');
+    return created;
+  }
+
+  /**
+   * One pass; answers the partitions dropped and the rows deleted (null when another process
+   * holds the lock).
+   */
   async runOnce(now = new Date()): Promise<{
+    partitions: string[];
     attempts: number;
     deliveries: number;
     stats: number;
@@ -66,6 +88,8 @@ export class RetentionJob {
   } | null> {
     const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
     const batch = this.options.batchSize ?? 5000;
+    // Every dispatcher, lock or not: creating is idempotent and serialised by its own lock.
+    await this.ensurePartitions(now);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -74,6 +98,7 @@ export class RetentionJob {
       ])) as [{ locked: boolean }];
       if (!locked) return null;
       try {
+        const partitions = await this.partitions.dropOlderThan(cutoff, runner.manager);
         const attempts = await this.deleteOlder('attempts', cutoff, batch, runner.manager);
         const deliveries = await this.deleteOlder('deliveries', cutoff, batch, runner.manager);
         const stats = await this.deleteOlder('stats', cutoff, batch, runner.manager);
@@ -82,9 +107,9 @@ export class RetentionJob {
         for (let n = batch; n === batch; recoveries += n)
           n = await this.recoveries.deleteFinishedOlderThan(cutoff, batch, runner.manager);
         const deleted = { attempts, deliveries, stats, events, recoveries };
-        if (Object.values(deleted).some((n) => n > 0))
-          this.log.info({ ...deleted, cutoff }, 'delivery log retention');
-        return deleted;
+        if (partitions.length > 0 || Object.values(deleted).some((n) => n > 0))
+          this.log.info({ ...deleted, partitions, cutoff }, 'delivery log retention');
+        return { partitions, ...deleted };
       } finally {
         await runner.query('select pg_advisory_unlock($1)', [RETENTION_LOCK]);
       }

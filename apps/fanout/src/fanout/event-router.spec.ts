@@ -55,6 +55,23 @@ describe(EventRouter.name, () => {
     return String(routed.messages[0]!.message.headers![KafkaHeaders.dlqReason]);
   };
 
+  it("should stamp every task with the time of the event's record, the same when the record is read again", () => {
+    const record = {
+      ...message({
+        event: 'project.updated',
+        data: { project_id: 'prj_1', name: 'Demo', tier: 'pro', region: 'eu-west-1' },
+      }),
+      timestamp: '1764633599999',
+    };
+    const bornOf = (m: KafkaMessage) =>
+      sut.route(m, 0).messages.map((x) => decodeDeliveryTask(String(x.message.value)).created_at);
+    expect(bornOf(record)).toEqual(['2025-12-01T23:59:59.999Z']);
+    expect(bornOf({ ...record })).toEqual(bornOf(record));
+    // A producer's broken clock: no stamp (the log falls back to the attempt's time).
+    for (const timestamp of ['0', '-1', '99999999999999999', 'x'])
+      expect(bornOf({ ...record, timestamp })).toEqual([undefined]);
+  });
+
   it('should fan out a catalog event whose data fits its schema', () => {
     const routed = sut.route(
       message({

@@ -42,6 +42,22 @@ const MAX_REASON = 1000;
 
 class PoisonMessage extends Error {}
 
+// A record time outside these years is a producer's broken clock, not a time to file under.
+const RECORD_TIME_MIN = Date.UTC(2000, 0, 1);
+const RECORD_TIME_MAX = Date.UTC(10000, 0, 1) - 1;
+
+/**
+ * The time of the event's record: the birth time of its deliveries (their log partition), the
+ * same whenever the record is read again. Undefined when the record has none usable (the
+ * dispatcher's log then falls back to the attempt's time).
+ */
+function recordTime(message: KafkaMessage): Date | undefined {
+  const ms = Number(message.timestamp);
+  return Number.isSafeInteger(ms) && ms >= RECORD_TIME_MIN && ms <= RECORD_TIME_MAX
+    ? new Date(ms)
+    : undefined;
+}
+
 function poisonReason(error: unknown): string {
   if (error instanceof PoisonMessage) return error.message;
   if (error instanceof SyntaxError) return `invalid_json: ${error.message}`;
@@ -109,7 +125,13 @@ export class EventRouter {
     if (webhookIds.length > 0) {
       // One headers object and one serialised envelope shared by every task of the event.
       const traceHeaders = currentTraceHeaders(trace.setSpan(ROOT_CONTEXT, span));
-      for (const task of DeliveryTasks.firstAttempts(envelope, webhookIds, traceHeaders)) {
+      const tasks = DeliveryTasks.firstAttempts(
+        envelope,
+        webhookIds,
+        traceHeaders,
+        recordTime(message),
+      );
+      for (const task of tasks) {
         const size = task.value.length + task.key.length + HEADER_BYTES;
         messages.push({ topic: this.topics.deliveries, message: task, bytes: size });
         bytes += size;

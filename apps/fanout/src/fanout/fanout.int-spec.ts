@@ -151,6 +151,7 @@ describe(FanoutService.name, () => {
       project_id: 'prj_a',
       event: 'ignite.deployment.created',
     });
+    const before = Date.now();
     await publish(event);
     expect(webhooksOf(event)).toEqual([exact.id, wildcard.id, everything.id].sort());
     for (const task of tasksOf(event)) {
@@ -159,9 +160,16 @@ describe(FanoutService.name, () => {
         delivery_id: deliveryId(event.id, task.webhook_id),
         webhook_id: task.webhook_id,
         attempt: 1,
+        created_at: expect.any(String),
         event,
       });
     }
+    // Born at the time of the event's record (the broker's): one time for every task of it.
+    const born = new Set(tasksOf(event).map((t) => t.created_at));
+    expect(born.size).toBe(1);
+    const at = Date.parse([...born][0]!);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now());
     const messages = tasks.messages.filter((m) => m.value.includes(event.id));
     expect(messages.map((m) => m.key).sort()).toEqual(webhooksOf(event));
     expect(messages.every((m) => m.headers[KafkaHeaders.eventType] === event.event)).toBe(true);

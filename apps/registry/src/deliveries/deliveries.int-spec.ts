@@ -57,8 +57,8 @@ describe('DeliveriesController', () => {
     for (let n = 1; n <= attempts; n++) {
       const ok = n === attempts && o.status !== 'failed';
       await pg.query(
-        `insert into delivery_attempts (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
-         values ($1, $2, $3, 'automatic', 'http://127.0.0.1:4000/hook', $4, $5, $6, 12, $7, $8, $9)`,
+        `insert into delivery_attempts (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at, delivery_created_at)
+         values ($1, $2, $3, 'automatic', 'http://127.0.0.1:4000/hook', $4, $5, $6, 12, $7, $8, $9, $9)`,
         [
           id,
           webhookId,
@@ -297,15 +297,15 @@ describe('DeliveriesController', () => {
         data: { message: expect.any(String) },
       },
     });
-    // What the dispatcher writes after the attempt.
+    // What the dispatcher writes after the attempt: the row born at the task's time.
     await pg.query(
-      `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, attempts, event) values ($1, $2, $3, $4, 'webhook.ping', 'succeeded', 1, $5)`,
-      [task.delivery_id, wh, projectId, task.event.id, JSON.stringify(task.event)],
+      `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, attempts, event, created_at) values ($1, $2, $3, $4, 'webhook.ping', 'succeeded', 1, $5, $6)`,
+      [task.delivery_id, wh, projectId, task.event.id, JSON.stringify(task.event), task.created_at],
     );
     await pg.query(
-      `insert into delivery_attempts (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, started_at)
-       values ($1, $2, 1, 'test', 'http://127.0.0.1:4000/hook', '{}', 204, '', 7, now())`,
-      [task.delivery_id, wh],
+      `insert into delivery_attempts (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, started_at, delivery_created_at)
+       values ($1, $2, 1, 'test', 'http://127.0.0.1:4000/hook', '{}', 204, '', 7, now(), $3)`,
+      [task.delivery_id, wh, task.created_at],
     );
     const res = await answer;
     expect(res.status).toBe(200);

@@ -59,7 +59,7 @@ export class DeliveriesService {
 
   async get(caller: CallerKey, id: string): Promise<DeliveryWithAttemptsResponse> {
     const delivery = await this.deliveryOf(caller, id);
-    const attempts = await this.deliveryLog.attempts(id);
+    const attempts = await this.deliveryLog.attempts(id, delivery.createdAt);
     return {
       ...toDeliveryResource(delivery),
       attempts_log: attempts.map(toAttemptResource),
@@ -74,7 +74,12 @@ export class DeliveriesService {
     const attempt = delivery.attempts + 1;
     await this.publisher.publish(
       DeliveryTasks.redeliver(
-        { id: delivery.id, webhookId: delivery.webhookId, event: delivery.event as EventEnvelope },
+        {
+          id: delivery.id,
+          webhookId: delivery.webhookId,
+          event: delivery.event as EventEnvelope,
+          createdAt: delivery.createdAt,
+        },
         attempt,
       ),
     );
@@ -92,7 +97,10 @@ export class DeliveriesService {
     const deadline = Date.now() + this.config.HOOKLINE_DELIVERY_TIMEOUT + 10_000;
     const base = { delivery_id: task.delivery_id, event_id: task.event.id };
     while (Date.now() < deadline) {
-      const done = await this.deliveryLog.firstAttempt(task.delivery_id);
+      const done = await this.deliveryLog.firstAttempt(
+        task.delivery_id,
+        new Date(task.created_at!),
+      );
       if (done) {
         return {
           ...base,

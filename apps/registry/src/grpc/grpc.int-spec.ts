@@ -231,6 +231,7 @@ describe('registry gRPC API', () => {
         status: 'failed',
         nextAttemptAt: null,
         chain: 0,
+        createdAt: null,
       },
     ]);
 

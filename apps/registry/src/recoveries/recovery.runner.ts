@@ -123,7 +123,12 @@ export class RecoveryRunner implements OnApplicationBootstrap, BeforeApplication
       byEvent.map((d) =>
         this.publisher.publish(
           DeliveryTasks.redeliver(
-            { id: d.id, webhookId: d.webhookId, event: d.event as EventEnvelope },
+            {
+              id: d.id,
+              webhookId: d.webhookId,
+              event: d.event as EventEnvelope,
+              createdAt: d.createdAt,
+            },
             d.attempts + 1,
             undefined,
             now,

@@ -53,6 +53,7 @@ describe(StatsController.name, () => {
       status: o.status,
       nextAttemptAt: null,
       chain: 0,
+      createdAt: null,
     };
   };
 

@@ -29,7 +29,7 @@ describe('DeliveryTasks', () => {
         at: new Date(0),
       }),
       DeliveryTasks.replay({ ...task, manual: true, last_error: 'x' }),
-      DeliveryTasks.redeliver({ id: 'msg_1', webhookId: 'wh_1', event }, 7),
+      DeliveryTasks.redeliver({ id: 'msg_1', webhookId: 'wh_1', event, createdAt: new Date(0) }, 7),
       DeliveryTasks.testPing('prj_1', 'wh_1').message,
     ];
     for (const m of messages) {
@@ -58,6 +58,34 @@ describe('DeliveryTasks', () => {
     });
   });
 
+  it('should carry the birth time the fan-out stamped through every later task of the delivery', () => {
+    const createdAt = new Date('2026-12-01T23:59:59.999Z');
+    const [first] = DeliveryTasks.firstAttempts(event, ['wh_a'], undefined, createdAt);
+    const born = decodeDeliveryTask(first!.value);
+    expect(born.created_at).toBe(createdAt.toISOString());
+    const retry = decodeDeliveryTask(
+      DeliveryTasks.retry(born, { attempt: 2, notBefore: Date.now(), lastError: 'e' }).value,
+    );
+    const dead = decodeDeliveryTask(
+      DeliveryTasks.deadLetter(retry, {
+        reason: 'retries_exhausted',
+        lastError: 'e',
+        sourceTopic: 't',
+        at: new Date(),
+      }).value,
+    );
+    const replay = decodeDeliveryTask(DeliveryTasks.replay(dead).value);
+    const redeliver = decodeDeliveryTask(
+      DeliveryTasks.redeliver({ id: born.delivery_id, webhookId: 'wh_a', event, createdAt }, 9)
+        .value,
+    );
+    for (const t of [retry, dead, replay, redeliver])
+      expect(t.created_at).toBe(createdAt.toISOString());
+    expect(DeliveryTasks.testPing('prj_1', 'wh_1', undefined, createdAt).task.created_at).toBe(
+      createdAt.toISOString(),
+    );
+  });
+
   it('should carry when a retry falls due in the value and in a header', () => {
     const m = DeliveryTasks.retry(task, {
       attempt: 3,
@@ -74,7 +102,9 @@ describe('DeliveryTasks', () => {
 
   it('should refuse to build a task the schema refuses', () => {
     expect(() => DeliveryTasks.firstAttempts(event, ['not-a-webhook'])).toThrow();
-    expect(() => DeliveryTasks.redeliver({ id: 'x', webhookId: 'wh_1', event }, 0)).toThrow();
+    expect(() =>
+      DeliveryTasks.redeliver({ id: 'x', webhookId: 'wh_1', event, createdAt: new Date(0) }, 0),
+    ).toThrow();
   });
 
   it('should put the reason and the last error of a dead letter in headers', () => {

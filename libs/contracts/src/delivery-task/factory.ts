@@ -64,8 +64,10 @@ export const DeliveryTasks = {
     event: EventEnvelope,
     webhookIds: readonly string[],
     trace?: TraceHeaders,
+    createdAt?: Date,
   ): TaskMessage[] {
     const eventJson = JSON.stringify(event);
+    const created_at = createdAt?.toISOString();
     const shared = { ...withTrace(trace), [KafkaHeaders.eventType]: event.event };
     return webhookIds.map((webhookId) => {
       const head = FirstAttemptHead.parse({
@@ -74,7 +76,7 @@ export const DeliveryTasks = {
       });
       return {
         key: deliveryTaskKey(webhookId),
-        value: encodeDeliveryTask({ ...head, attempt: 1 }, eventJson),
+        value: encodeDeliveryTask({ ...head, attempt: 1, created_at }, eventJson),
         headers: shared,
       };
     });
@@ -178,13 +180,16 @@ export const DeliveryTasks = {
    * is not carried into a new chain unexamined.
    */
   replay(task: DeliveryTask, trace?: TraceHeaders, now = Date.now()): TaskMessage {
-    const { delivery_id, webhook_id, event } = task;
-    return message({ delivery_id, webhook_id, attempt: 1, chain: now, event }, withTrace(trace));
+    const { delivery_id, webhook_id, created_at, event } = task;
+    return message(
+      { delivery_id, webhook_id, attempt: 1, chain: now, created_at, event },
+      withTrace(trace),
+    );
   },
 
   /** A person asked for one more attempt of a logged delivery, now; never retried. */
   redeliver(
-    delivery: { id: string; webhookId: string; event: EventEnvelope },
+    delivery: { id: string; webhookId: string; event: EventEnvelope; createdAt: Date },
     attempt: number,
     trace?: TraceHeaders,
     now = Date.now(),
@@ -196,6 +201,7 @@ export const DeliveryTasks = {
         attempt,
         manual: true,
         chain: now,
+        created_at: delivery.createdAt.toISOString(),
         event: delivery.event,
       },
       withTrace(trace),
@@ -221,6 +227,7 @@ export const DeliveryTasks = {
       webhook_id: webhookId,
       attempt: 1,
       manual: true,
+      created_at: now.toISOString(),
       event,
     };
     return { task, message: message(task, withTrace(trace)) };

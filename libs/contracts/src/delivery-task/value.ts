@@ -26,6 +26,13 @@ export const DeliveryTaskSchema = z
      * for it, so when it falls due it goes without taking another.
      */
     throttle_slot: z.literal(true).optional(),
+    /**
+     * When the delivery was born (ISO): the timestamp of its event's record on hookline.events,
+     * stamped by the fan-out — the same on a replay of that record — and carried unchanged by
+     * every retry, dead letter, replay and redeliver. The delivery log's `created_at` and
+     * partition key. Absent on tasks written before it existed (the log then finds the row by id).
+     */
+    created_at: z.iso.datetime({ offset: true }).optional(),
     event: EventEnvelopeSchema,
   })
   .strict();

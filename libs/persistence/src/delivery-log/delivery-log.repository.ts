@@ -44,6 +44,12 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
   /** The task's chain (0: the first); see DeliveryTask `chain`. */
   chain: number;
+  /**
+   * The delivery's birth time from its task (DeliveryTask `created_at`); null for a task written
+   * before tasks carried it: the row logged for the id is found whatever its day, and a delivery
+   * not logged yet is born at its first attempt.
+   */
+  createdAt: Date | null;
 }
 
 export interface DeliveryQuery {
@@ -75,6 +81,7 @@ export interface RecoverableDelivery {
   webhookId: string;
   attempts: number;
   event: unknown;
+  createdAt: Date;
   createdUs: string;
 }
 
@@ -85,16 +92,38 @@ export type DeliveryWithEvent = DeliveryEntity;
 // chain (a replay, a redeliver) starts over.
 const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = deliveries.chain and deliveries.status <> 'pending'))`;
 
+// The log is partitioned by day on the delivery's birth time, which every task of a delivery
+// carries unchanged, so a retry finds its row by (id, created_at). One event published twice
+// (two records, two times) gives two birth times for one id: a row already logged within this
+// window of the task's time is the delivery's row (a few index probes, in the partitions the
+// window covers).
+const SAME_DELIVERY_WINDOW = `interval '1 day'`;
+
+/** The windows a page of the log is first looked for in (see list). */
+const LIST_WINDOWS_MS = [86_400_000, 8 * 86_400_000];
+
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
 // The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
 // logged, and a batch refused and retried in halves is never counted twice. So does the compact
 // record of each event (published_events, for GET /v1/events), from the first delivery of each.
 const WRITE_ATTEMPTS_SQL = `
-with attempts as (
+with d as (
+  select u.*, coalesce((
+      select x.created_at from deliveries x
+      where x.id = u.id
+        and x.created_at >= u.born - ${SAME_DELIVERY_WINDOW} and x.created_at <= u.born + ${SAME_DELIVERY_WINDOW}
+      order by x.created_at limit 1
+    ), u.born) as created_at
+  from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[], $24::bigint[])
+    as u(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, born, chain)
+), attempts as (
   insert into delivery_attempts
-    (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
-  select * from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
+    (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at, delivery_created_at)
+  select a.*, d.created_at
+  from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
+    as a(delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
+  join d on d.id = a.delivery_id
 ), stats as (
   insert into delivery_stats_minute as s
     (webhook_id, project_id, minute, succeeded, failed, retried, latency, last_attempt_at)
@@ -114,9 +143,9 @@ with attempts as (
 )
 insert into deliveries
   (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
-select d.*, d.created_at from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[], $24::bigint[])
-  as d(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain)
-on conflict (id) do update set
+select id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, now()
+from d
+on conflict (id, created_at) do update set
   status = case when ${KEEPS_STATE} then deliveries.status else excluded.status end,
   next_attempt_at = case when ${KEEPS_STATE} then deliveries.next_attempt_at else excluded.next_attempt_at end,
   last_error = case when ${KEEPS_STATE} then deliveries.last_error else excluded.last_error end,
@@ -134,7 +163,12 @@ const attemptColumns = (
 ) => `${a}.id, ${a}.delivery_id as "deliveryId", ${a}.webhook_id as "webhookId",
   ${a}.attempt, ${a}.trigger, ${a}.url, ${a}.request_headers as "requestHeaders", ${a}.response_status as "responseStatus",
   ${a}.response_body as "responseBody", ${a}.duration_ms as "durationMs", ${a}.error_class as "errorClass", ${a}.error,
-  ${a}.started_at as "startedAt"`;
+  ${a}.started_at as "startedAt", ${a}.delivery_created_at as "deliveryCreatedAt"`;
+
+// A time read back into a JS Date has lost its microseconds (and may be a float's hair off):
+// the millisecond around it.
+const SAME_MILLISECOND = (column: string, param: string) =>
+  `${column} > ${param}::timestamptz - interval '1 millisecond' and ${column} < ${param}::timestamptz + interval '1 millisecond'`;
 
 /** Attempts of one webhook in one minute, as `delivery_stats_minute` keeps them. */
 interface MinuteStats {
@@ -168,13 +202,16 @@ export class DeliveryLogRepository {
    * attempt gives the state, and the attempts of the batch are added to the count.
    */
   async writeAttempts(rows: readonly AttemptRecord[]): Promise<void> {
+    const unstamped = [...new Set(rows.filter((r) => !r.createdAt).map((r) => r.deliveryId))];
+    const logged = unstamped.length > 0 ? await this.loggedAt(unstamped) : new Map<string, Date>();
     const deliveries = new Map<string, { row: AttemptRecord; count: number; createdAt: Date }>();
     for (const r of rows) {
       const seen = deliveries.get(r.deliveryId);
+      const born = r.createdAt ?? logged.get(r.deliveryId) ?? r.startedAt;
       deliveries.set(r.deliveryId, {
         row: r,
         count: (seen?.count ?? 0) + (isAttempt(r) ? 1 : 0),
-        createdAt: seen && seen.createdAt < r.startedAt ? seen.createdAt : r.startedAt,
+        createdAt: seen && seen.createdAt < born ? seen.createdAt : born,
       });
     }
     const d = [...deliveries.values()];
@@ -208,6 +245,18 @@ export class DeliveryLogRepository {
       ...statsColumns(attempts),
       ...eventColumns(rows),
     ]);
+  }
+
+  /**
+   * When these deliveries were logged, whatever their partition (one index probe per
+   * partition): for tasks that do not carry their delivery's birth time.
+   */
+  private async loggedAt(ids: readonly string[]): Promise<Map<string, Date>> {
+    const rows: { id: string; createdAt: Date }[] = await this.dataSource.query(
+      `select id, min(created_at) as "createdAt" from deliveries where id = any($1) group by id`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.createdAt]));
   }
 
   /**
@@ -246,26 +295,56 @@ export class DeliveryLogRepository {
 
   /**
    * Of these deliveries, the ones whose status is final, with the chain it belongs to: an
-   * automatic task of that chain (or an older one) has nothing left to do.
+   * automatic task of that chain (or an older one) has nothing left to do. A delivery's
+   * `createdAt` (its task's) confines its lookup to the partitions near it — a few index probes
+   * instead of one per partition; null: every partition.
    */
   async finished(
-    ids: readonly string[],
+    deliveries: readonly { id: string; createdAt: Date | null }[],
   ): Promise<Map<string, { status: DeliveryStatus; chain: number }>> {
-    const rows: { id: string; status: DeliveryStatus; chain: string }[] =
-      await this.dataSource.query(
-        `select id, status, chain from deliveries where id = any($1) and status <> 'pending'`,
-        [ids],
-      );
-    return new Map(rows.map((r) => [r.id, { status: r.status, chain: Number(r.chain) }]));
+    const stamped = deliveries.filter((d) => d.createdAt);
+    const unstamped = deliveries.filter((d) => !d.createdAt).map((d) => d.id);
+    type Row = { id: string; status: DeliveryStatus; chain: string };
+    const [near, anywhere]: Row[][] = await Promise.all([
+      stamped.length === 0
+        ? []
+        : this.dataSource.query(
+            // LATERAL … LIMIT: one probe of the nearby partitions per delivery, whatever the
+            // planner thinks of the batch's size.
+            `select u.id, f.status, f.chain from unnest($1::text[], $2::timestamptz[]) as u(id, born)
+             cross join lateral (
+               select x.status, x.chain from deliveries x
+               where x.id = u.id
+                 and x.created_at >= u.born - ${SAME_DELIVERY_WINDOW} and x.created_at <= u.born + ${SAME_DELIVERY_WINDOW}
+               order by x.created_at limit 1) f
+             where f.status <> 'pending'`,
+            [stamped.map((d) => d.id), stamped.map((d) => d.createdAt!.toISOString())],
+          ),
+      unstamped.length === 0
+        ? []
+        : this.dataSource.query(
+            `select id, status, chain from deliveries where id = any($1) and status <> 'pending'`,
+            [unstamped],
+          ),
+    ]);
+    return new Map(
+      [...near!, ...anywhere!].map((r) => [r.id, { status: r.status, chain: Number(r.chain) }]),
+    );
   }
 
-  /** A pending delivery that will not be attempted (its webhook is gone or disabled) becomes failed. */
-  async closeUnattempted(deliveryId: string, error: string): Promise<void> {
-    await this.dataSource.query(
-      `update deliveries set status = 'failed', next_attempt_at = null, last_error = $2, updated_at = now()
-       where id = $1 and status = 'pending'`,
-      [deliveryId, error],
-    );
+  /**
+   * A pending delivery that will not be attempted (its webhook is gone or disabled) becomes
+   * failed. `createdAt` (the task's) narrows the search to the partitions near it; null: all.
+   */
+  async closeUnattempted(deliveryId: string, error: string, createdAt: Date | null): Promise<void> {
+    const set = `update deliveries set status = 'failed', next_attempt_at = null, last_error = $2, updated_at = now()
+       where id = $1 and status = 'pending'`;
+    await (createdAt
+      ? this.dataSource.query(
+          `${set} and created_at >= $3::timestamptz - ${SAME_DELIVERY_WINDOW} and created_at <= $3::timestamptz + ${SAME_DELIVERY_WINDOW}`,
+          [deliveryId, error, createdAt],
+        )
+      : this.dataSource.query(set, [deliveryId, error]));
   }
 
   /**
@@ -291,19 +370,38 @@ export class DeliveryLogRepository {
     if (q.event) add(q.event.startsWith('evt_') ? 'd.event_id = ?' : 'd.event_type = ?', q.event);
     if (q.since) add('d.created_at >= ?', q.since);
     if (q.until) add('d.created_at < ?', q.until);
+    let anchor = q.until ? Date.parse(q.until) : Date.now();
     if (q.cursor) {
       const [us, id] = decodeCursor(q.cursor);
       params.push(us, id);
       where.push(
         `(d.created_at, d.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length})`,
       );
+      anchor = Number(BigInt(us) / 1000n) + 1;
     }
     params.push(q.limit + 1);
-    const rows: (DeliveryRow & { createdUs: string })[] = await this.dataSource.query(
-      `select ${DELIVERY_COLUMNS}, ${CREATED_US} from deliveries d where ${where.join(' and ')}
-       order by d.created_at desc, d.id desc limit $${params.length}`,
-      params,
-    );
+    const limit = `$${params.length}`;
+    // Newest first, a page reads the newest partitions only: searched within a day before where
+    // the page starts, then a week, then everywhere. A window holding more than a page holds
+    // the page (whatever is outside it is older), so each answer is exact, and a busy webhook's
+    // page costs the same whatever the log's size. (The default partition rules out Postgres's
+    // own partition-ordered scans.)
+    let rows: (DeliveryRow & { createdUs: string })[] = [];
+    for (const windowMs of [...LIST_WINDOWS_MS, null]) {
+      const bounded =
+        windowMs === null || Number.isNaN(anchor)
+          ? where
+          : [
+              ...where,
+              `d.created_at >= '${new Date(anchor - windowMs).toISOString()}'::timestamptz`,
+            ];
+      rows = await this.dataSource.query(
+        `select ${DELIVERY_COLUMNS}, ${CREATED_US} from deliveries d where ${bounded.join(' and ')}
+         order by d.created_at desc, d.id desc limit ${limit}`,
+        params,
+      );
+      if (rows.length > q.limit || bounded === where) break;
+    }
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return {
@@ -315,30 +413,41 @@ export class DeliveryLogRepository {
   /** One delivery of a project, with the event it carries; null when there is none. */
   async find(projectId: string, id: string): Promise<DeliveryWithEvent | null> {
     const [row]: DeliveryWithEvent[] = await this.dataSource.query(
-      `select ${DELIVERY_COLUMNS}, d.event from deliveries d where d.id = $1 and d.project_id = $2`,
+      // One probe of each partition's key; the earliest row when one event was published twice.
+      `select ${DELIVERY_COLUMNS}, d.event from deliveries d where d.id = $1 and d.project_id = $2
+       order by d.created_at limit 1`,
       [id, projectId],
     );
     return row ?? null;
   }
 
-  /** Every attempt of a delivery, in the order made. */
-  attempts(deliveryId: string): Promise<DeliveryAttemptEntity[]> {
+  /**
+   * Every attempt of a delivery, in the order made. `createdAt` (the delivery row's, as read)
+   * confines the search to its partition.
+   */
+  attempts(deliveryId: string, createdAt: Date): Promise<DeliveryAttemptEntity[]> {
     return this.dataSource.query(
-      `select ${attemptColumns('a')} from delivery_attempts a where delivery_id = $1 order by attempt, id`,
-      [deliveryId],
+      `select ${attemptColumns('a')} from delivery_attempts a
+       where a.delivery_id = $1 and ${SAME_MILLISECOND('a.delivery_created_at', '$2')}
+       order by a.attempt, a.id`,
+      [deliveryId, createdAt],
     );
   }
 
   /** The first attempt of a delivery and the delivery's status, once logged (a test ping's answer). */
   async firstAttempt(
     deliveryId: string,
+    createdAt: Date,
   ): Promise<{ attempt: DeliveryAttemptEntity; status: DeliveryStatus } | null> {
     const [row]: (DeliveryAttemptEntity & { status: DeliveryStatus })[] =
       await this.dataSource.query(
         `select ${attemptColumns('a')}, d.status
-         from delivery_attempts a join deliveries d on d.id = a.delivery_id where a.delivery_id = $1
+         from delivery_attempts a
+         join deliveries d on d.id = a.delivery_id and d.created_at = a.delivery_created_at
+         where a.delivery_id = $1 and ${SAME_MILLISECOND('a.delivery_created_at', '$2')}
+           and ${SAME_MILLISECOND('d.created_at', '$2')}
          order by a.id limit 1`,
-        [deliveryId],
+        [deliveryId, createdAt],
       );
     if (!row) return null;
     const { status, ...attempt } = row;
@@ -373,7 +482,7 @@ export class DeliveryLogRepository {
     }
     params.push(limit);
     return (manager ?? this.dataSource.manager).query(
-      `select d.id, d.webhook_id as "webhookId", d.attempts, d.event, ${CREATED_US}
+      `select d.id, d.webhook_id as "webhookId", d.attempts, d.event, d.created_at as "createdAt", ${CREATED_US}
        from deliveries d where ${clause}
        order by d.created_at, d.id limit $${params.length}`,
       params,
@@ -426,9 +535,11 @@ export class DeliveryLogRepository {
   }
 
   /**
-   * Deletes up to `batch` attempts (by started_at), deliveries (by created_at), per-minute stats
-   * rows (by minute) or event records (by created_at) older than `cutoff`; answers how many. Run in `manager` when given (the
-   * retention job's locked session).
+   * Deletes up to `batch` rows older than `cutoff` of: the default partitions of the log
+   * (attempts, deliveries: rows born on a day that had no partition; the days' partitions are
+   * dropped whole, see DeliveryLogPartitions), the per-minute stats (by minute) or the event
+   * records (by created_at); answers how many. Run in `manager` when given (the retention job's
+   * locked session).
    */
   async deleteOlderThan(
     what: 'attempts' | 'deliveries' | 'stats' | 'events',
@@ -437,8 +548,8 @@ export class DeliveryLogRepository {
     manager?: EntityManager,
   ): Promise<number> {
     const [table, column, key] = {
-      attempts: ['delivery_attempts', 'started_at', 'id'],
-      deliveries: ['deliveries', 'created_at', 'id'],
+      attempts: ['delivery_attempts_default', 'delivery_created_at', 'id'],
+      deliveries: ['deliveries_default', 'created_at', 'id, created_at'],
       stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
       events: ['published_events', 'created_at', 'project_id, id'],
     }[what];

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import type { AttemptErrorClass, AttemptTrigger } from '@hookline/contracts';
 
 @Entity({ name: 'delivery_attempts' })
@@ -41,7 +41,10 @@ export class DeliveryAttemptEntity {
   @Column({ type: 'text', nullable: true })
   error!: string | null;
 
-  @Index()
   @Column({ name: 'started_at', type: 'timestamptz' })
   startedAt!: Date;
+
+  /** Its delivery's created_at: the partition key, so a delivery and its attempts share a day. */
+  @PrimaryColumn({ name: 'delivery_created_at', type: 'timestamptz' })
+  deliveryCreatedAt!: Date;
 }

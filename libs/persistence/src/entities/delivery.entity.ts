@@ -41,8 +41,11 @@ export class DeliveryEntity {
   @Column({ type: 'jsonb' })
   event!: Record<string, unknown>;
 
-  @Index()
-  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  /**
+   * When the delivery was born (its event's time on hookline.events, carried by every task of
+   * the delivery): the partition key, part of the primary key with the id.
+   */
+  @PrimaryColumn({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })

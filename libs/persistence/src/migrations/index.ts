@@ -12,6 +12,7 @@ import { RecoveriesAndEventRecords1765210001000 } from './1765210001000-recoveri
 import { WebhookEndpointSettings1765220000000 } from './1765220000000-webhook-endpoint-settings';
 import { EndpointCircuits1765221000000 } from './1765221000000-endpoint-circuits';
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
+import { PartitionedDeliveryLog1765270000000 } from './1765270000000-partitioned-delivery-log';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   WebhookEndpointSettings1765220000000,
   EndpointCircuits1765221000000,
   ApiKeyScope1765230000000,
+  PartitionedDeliveryLog1765270000000,
 ];
