@@ -236,6 +236,7 @@ export class Dispatcher {
       commitIntervalMs: options.commitIntervalMs ?? 200,
       // An attempt may take the whole delivery timeout, then a moment to be recorded.
       drainTimeoutMs: config.HOOKLINE_DELIVERY_TIMEOUT + 2000,
+      sessionTimeoutMs: config.HOOKLINE_KAFKA_SESSION_TIMEOUT,
       disconnectTimeoutMs: STOP_STEP_MS,
       unhealthyAfterMs: options.unhealthyAfterMs,
       log: this.log,

@@ -93,12 +93,18 @@ export class ConsumerRunner {
     this.commitTimer.unref();
   }
 
+  /** A third of the session at most (Kafka's rule), 3 s at most. */
+  private get heartbeatMs(): number {
+    const o = this.options;
+    return o.heartbeatIntervalMs ?? Math.min(3000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3));
+  }
+
   private async launch(): Promise<void> {
     const o = this.options;
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: o.heartbeatIntervalMs ?? 3000,
+      heartbeatInterval: this.heartbeatMs,
       maxWaitTimeInMs: o.maxWaitMs ?? 50,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 64 * 1024,
       // The runner is the only one that restarts: kafkajs's own restart runs on a timer that a
@@ -274,7 +280,7 @@ export class ConsumerRunner {
     progress: PartitionProgress,
     { heartbeat, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
-    const beatEveryMs = this.options.heartbeatIntervalMs ?? 3000;
+    const beatEveryMs = this.heartbeatMs;
     while (this.full(progress) && isRunning() && !isStale() && !this.stopping) {
       await this.work.nextFinished(beatEveryMs);
       await heartbeat();

@@ -14,6 +14,8 @@ export interface ConsumerSettings {
   maxPendingTotal: number;
   commitIntervalMs: number;
   drainTimeoutMs: number;
+  /** HOOKLINE_KAFKA_SESSION_TIMEOUT: how long a crashed dispatcher holds its partitions. */
+  sessionTimeoutMs: number;
   /** Bound of the final commit and of leaving the group, each. */
   disconnectTimeoutMs?: number;
   /** Not consuming for longer than this fails /healthz. */
@@ -35,6 +37,7 @@ export function runnerOptions(
     maxPendingTotal: s.maxPendingTotal,
     commitIntervalMs: s.commitIntervalMs,
     drainTimeoutMs: s.drainTimeoutMs,
+    sessionTimeoutMs: s.sessionTimeoutMs,
     disconnectTimeoutMs: s.disconnectTimeoutMs,
     unhealthyAfterMs: s.unhealthyAfterMs,
     log: s.log,

@@ -96,8 +96,7 @@ export class FanoutConsumer {
       disconnectTimeoutMs: o.disconnectTimeoutMs,
       unhealthyAfterMs: o.unhealthyAfterMs,
       sessionTimeoutMs: o.sessionTimeoutMs,
-      heartbeatIntervalMs:
-        o.heartbeatIntervalMs ?? Math.min(3000, Math.floor(o.sessionTimeoutMs / 3)),
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
       // Compressed bytes, so a batch is many events; 256 KB keeps a few thousand in memory at most.
       maxBytesPerPartition: 256 * 1024,
       // Never paused (it waits for room instead), so a long wait only saves idle polling.
