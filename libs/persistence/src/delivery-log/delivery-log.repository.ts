@@ -98,6 +98,8 @@ const KEEPS_STATE = `(excluded.chain < deliveries.chain or (excluded.chain = del
 // window of the task's time is the delivery's row (a few index probes, in the partitions the
 // window covers).
 const SAME_DELIVERY_WINDOW = `interval '1 day'`;
+const NEAR_BIRTH = (column: string, born: string) =>
+  `${column} >= ${born} - ${SAME_DELIVERY_WINDOW} and ${column} <= ${born} + ${SAME_DELIVERY_WINDOW}`;
 
 /** The windows a page of the log is first looked for in (see list). */
 const LIST_WINDOWS_MS = [86_400_000, 8 * 86_400_000];
@@ -112,7 +114,7 @@ with d as (
   select u.*, coalesce((
       select x.created_at from deliveries x
       where x.id = u.id
-        and x.created_at >= u.born - ${SAME_DELIVERY_WINDOW} and x.created_at <= u.born + ${SAME_DELIVERY_WINDOW}
+        and ${NEAR_BIRTH('x.created_at', 'u.born')}
       order by x.created_at limit 1
     ), u.born) as created_at
   from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[], $24::bigint[])
@@ -315,7 +317,7 @@ export class DeliveryLogRepository {
              cross join lateral (
                select x.status, x.chain from deliveries x
                where x.id = u.id
-                 and x.created_at >= u.born - ${SAME_DELIVERY_WINDOW} and x.created_at <= u.born + ${SAME_DELIVERY_WINDOW}
+                 and ${NEAR_BIRTH('x.created_at', 'u.born')}
                order by x.created_at limit 1) f
              where f.status <> 'pending'`,
             [stamped.map((d) => d.id), stamped.map((d) => d.createdAt!.toISOString())],
@@ -340,10 +342,11 @@ export class DeliveryLogRepository {
     const set = `update deliveries set status = 'failed', next_attempt_at = null, last_error = $2, updated_at = now()
        where id = $1 and status = 'pending'`;
     await (createdAt
-      ? this.dataSource.query(
-          `${set} and created_at >= $3::timestamptz - ${SAME_DELIVERY_WINDOW} and created_at <= $3::timestamptz + ${SAME_DELIVERY_WINDOW}`,
-          [deliveryId, error, createdAt],
-        )
+      ? this.dataSource.query(`${set} and ${NEAR_BIRTH('created_at', '$3::timestamptz')}`, [
+          deliveryId,
+          error,
+          createdAt,
+        ])
       : this.dataSource.query(set, [deliveryId, error]));
   }
 
