@@ -155,6 +155,17 @@ describe('Recovering what an endpoint missed, end to end', () => {
       timeoutMs: 30_000,
       message: 'every missed event delivered',
     });
+    // An endpoint has the request before the log has its row, and the wider window below reads the log.
+    await pollUntil(
+      async () => {
+        for (const id of missed) {
+          const [d] = (await client.events.deliveries(id)).data;
+          if (d?.status !== 'succeeded') return false;
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, message: 'every missed delivery logged as succeeded' },
+    );
 
     // The same request again (or a retry of it) answers the same recovery and sends nothing.
     const again = await client.recoveries.recover(hook.id, { since });
