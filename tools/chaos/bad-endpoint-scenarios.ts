@@ -1,5 +1,5 @@
 import type { ChaosEndpoint, ChaosScenario } from './chaos-scenarios';
-import { MisbehavingEndpoint, type Misbehaviour } from './misbehaving-endpoint';
+import { MisbehavingEndpoints, type Misbehaviour } from './misbehaving-endpoint';
 
 const MISBEHAVIOURS: readonly Misbehaviour[] = ['hang', 'drip', 'huge', 'reset', 'retry-after'];
 const HEALTHY = 2;
@@ -13,13 +13,13 @@ const HEALTHY = 2;
  * end in retries and the DLQ.
  */
 function badEndpoints(): ChaosScenario {
-  let bad: MisbehavingEndpoint[] = [];
+  let bad: MisbehavingEndpoints | undefined;
   const healthy: ChaosEndpoint = { answer: () => 200, owed: true };
   const misbehaving = MISBEHAVIOURS.map((_, i): ChaosEndpoint => ({
     answer: () => 200,
     owed: false,
     endsDisabled: false,
-    url: () => bad[i]!.url,
+    url: () => bad!.urls[i]!,
   }));
   return {
     name: 'bad-endpoints',
@@ -29,18 +29,19 @@ function badEndpoints(): ChaosScenario {
     baseline: true,
     endpoints: [...misbehaving, ...Array.from({ length: HEALTHY }, () => healthy)],
     async setUp() {
-      bad = await Promise.all(MISBEHAVIOURS.map((m) => MisbehavingEndpoint.start(m)));
+      bad = await MisbehavingEndpoints.start(MISBEHAVIOURS);
     },
     async inject(_hl, log) {
-      for (const endpoint of bad) endpoint.on = true;
+      bad!.misbehave();
       log(`endpoints misbehave from now on: ${MISBEHAVIOURS.join(', ')}`);
     },
     async tearDown(_hl, log) {
+      if (!bad) return;
+      const requests = await bad.close();
       log(
-        `requests to the bad endpoints: ${bad.map((b) => `${b.behaviour} ${b.requests}`).join(', ')}`,
+        `requests to the bad endpoints: ${MISBEHAVIOURS.map((m, i) => `${m} ${requests[i]}`).join(', ')}`,
       );
-      await Promise.all(bad.map((b) => b.close()));
-      bad = [];
+      bad = undefined;
     },
   };
 }

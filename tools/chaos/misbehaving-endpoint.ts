@@ -1,5 +1,8 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import type { ChildReply, ChildRequest } from './misbehaving-endpoints.child';
 
 /** How a bad endpoint treats a delivery once it misbehaves. */
 export type Misbehaviour = 'hang' | 'drip' | 'huge' | 'reset' | 'retry-after';
@@ -78,5 +81,62 @@ export class MisbehavingEndpoint {
     for (const timer of this.timers) clearInterval(timer);
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * The misbehaving endpoints in a process of their own, as a tenant's servers are: what they spend
+ * (writing 10 MB answers costs the kernel more than a millisecond each) is not spent on the event
+ * loop of the healthy receivers, whose receipt times are the latencies measured. They still share
+ * the machine's cores, as they would share a small host's.
+ */
+export class MisbehavingEndpoints {
+  private constructor(
+    readonly behaviours: readonly Misbehaviour[],
+    readonly urls: readonly string[],
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(behaviours: readonly Misbehaviour[]): Promise<MisbehavingEndpoints> {
+    const child = fork(join(__dirname, 'misbehaving-endpoints.child.ts'), [...behaviours], {
+      execArgv: ['-r', join(__dirname, '..', 'register.js')],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const reply = await MisbehavingEndpoints.reply(child, 'ready');
+    return new MisbehavingEndpoints(behaviours, reply.urls, child);
+  }
+
+  misbehave(): void {
+    this.send({ kind: 'misbehave' });
+  }
+
+  /** Closes the endpoints and their process; answers how many requests each misbehaved to. */
+  async close(): Promise<number[]> {
+    const closed = MisbehavingEndpoints.reply(this.child, 'closed');
+    this.send({ kind: 'close' });
+    const { requests } = await closed;
+    return requests;
+  }
+
+  private send(request: ChildRequest): void {
+    this.child.send(request);
+  }
+
+  private static reply<K extends ChildReply['kind']>(
+    child: ChildProcess,
+    kind: K,
+  ): Promise<Extract<ChildReply, { kind: K }>> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: ChildReply) => {
+        if (reply.kind !== kind) return;
+        child.off('exit', onExit);
+        child.off('message', onMessage);
+        resolve(reply as Extract<ChildReply, { kind: K }>);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`the misbehaving endpoints' process exited (${code}) before "${kind}"`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
   }
 }
