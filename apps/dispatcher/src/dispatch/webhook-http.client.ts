@@ -77,6 +77,16 @@ export function classifyError(error: unknown): AttemptErrorClass {
   return 'connection_error';
 }
 
+type Refusal = Pick<PostResult, 'errorClass' | 'error'>;
+type Target = { origin: string; path: string } | Refusal;
+
+/** URLs whose target is remembered; past that the memory starts afresh (a bound, not an LRU). */
+const MAX_TARGETS = 50_000;
+
+function originAndPath(url: URL): Target {
+  return { origin: url.origin, path: `${url.pathname}${url.search}` };
+}
+
 /**
  * POSTs one signed body to an endpoint over keep-alive pools (one per origin), with the outbound
  * rules of DESIGN.md: only checked addresses (literal IPs here, names in the socket's lookup), no
@@ -85,6 +95,7 @@ export function classifyError(error: unknown): AttemptErrorClass {
  */
 export class WebhookHttpClient {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, Target>();
 
   constructor(private readonly options: WebhookHttpClientOptions) {
     this.agent = new Agent({
@@ -104,18 +115,17 @@ export class WebhookHttpClient {
   async post(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const refused = this.refusal(url);
-    if (refused) return { status: null, body: null, bytesRead: 0, durationMs: 0, ...refused };
-
-    const parsed = new URL(url);
+    const target = this.target(url);
+    if ('errorClass' in target)
+      return { status: null, body: null, bytesRead: 0, durationMs: 0, ...target };
     const controller = new AbortController();
     const timeoutMs = this.options.timeoutMs;
     const timer = setTimeout(() => controller.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
     let status: number | null = null;
     try {
       const res = await this.agent.request({
-        origin: parsed.origin,
-        path: `${parsed.pathname}${parsed.search}`,
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers,
         body,
@@ -156,8 +166,22 @@ export class WebhookHttpClient {
     }
   }
 
+  /**
+   * Where a URL's requests go, or why none may: decided once per URL (the rules do not change
+   * while the client lives), not on every attempt.
+   */
+  private target(url: string): Target {
+    let target = this.targets.get(url);
+    if (!target) {
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      target = this.refusal(url) ?? originAndPath(new URL(url));
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+
   /** Refusals decided before any socket: a bad URL, a scheme not allowed, a literal forbidden IP. */
-  private refusal(url: string): Pick<PostResult, 'errorClass' | 'error'> | undefined {
+  private refusal(url: string): Refusal | undefined {
     let parsed: URL;
     try {
       parsed = new URL(url);
