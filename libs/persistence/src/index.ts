@@ -11,3 +11,4 @@ export { EventOutbox1764460800000 } from './migrations/1764460800000-event-outbo
 export * from './outbox/ordered-relay';
 export * from './recovery';
 export * from './webhook-store';
+export * from './prepared-query';

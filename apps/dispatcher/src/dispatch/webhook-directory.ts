@@ -7,7 +7,7 @@ import type {
   WebhookState,
 } from '@hookline/contracts';
 import type { WebhookView } from '@hookline/kafka';
-import type { SecretBox } from '@hookline/persistence';
+import { queryPrepared, type SecretBox } from '@hookline/persistence';
 import { BatchedLookup } from './batched-lookup';
 
 /** What an attempt needs of its webhook. */
@@ -123,7 +123,9 @@ export class WebhookDirectory {
   ) {
     this.gate = new BatchedLookup(
       async (ids) => {
-        const rows: GateRow[] = await this.dataSource.query(
+        const rows = await queryPrepared<GateRow>(
+          this.dataSource,
+          'hookline_webhook_gate',
           'select id, active, version, consecutive_failures from webhooks where id = any($1)',
           [ids],
         );

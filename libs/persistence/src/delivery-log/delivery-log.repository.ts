@@ -10,6 +10,7 @@ import {
   type EventEnvelope,
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
+import { queryPrepared } from '../prepared-query';
 import type { DeliveryEntity } from '../entities/delivery.entity';
 import type { RecoveryFilter } from '../recovery/recovery-job.repository';
 import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published-event.mapper';
@@ -219,7 +220,7 @@ export class DeliveryLogRepository {
     const d = [...deliveries.values()];
     // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
     const attempts = rows.filter(isAttempt);
-    await this.dataSource.query(WRITE_ATTEMPTS_SQL, [
+    await queryPrepared(this.dataSource, 'hookline_write_attempts', WRITE_ATTEMPTS_SQL, [
       attempts.map((r) => r.deliveryId),
       attempts.map((r) => r.webhookId),
       attempts.map((r) => r.attempt),
@@ -310,7 +311,9 @@ export class DeliveryLogRepository {
     const [near, anywhere]: Row[][] = await Promise.all([
       stamped.length === 0
         ? []
-        : this.dataSource.query(
+        : queryPrepared<Row>(
+            this.dataSource,
+            'hookline_finished_near',
             // LATERAL … LIMIT: one probe of the nearby partitions per delivery, whatever the
             // planner thinks of the batch's size.
             `select u.id, f.status, f.chain from unnest($1::text[], $2::timestamptz[]) as u(id, born)
