@@ -285,6 +285,10 @@ async function launchBroker(layout: StackLayout, port: number): Promise<number> 
       '-Xmx384m',
       '-XX:+UseG1GC',
       '-XX:MaxGCPauseMillis=20',
+      // Only the first JIT tier: this broker lives minutes, and the optimising tier's compiler
+      // thread took about half a core for as long as the bench ran, doubling the broker's CPU in
+      // every scenario. See the README.
+      '-XX:TieredStopAtLevel=1',
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
       '-cp',
