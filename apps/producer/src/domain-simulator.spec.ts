@@ -19,7 +19,8 @@ describe(DomainSimulator.name, () => {
     const sut = new DomainSimulator();
     const created = sut.next('ignite.deployment.container.created', 'prj_a');
     const containers = new Set([created.container_id]);
-    for (let i = 0; i < 20; i++)
+    // Updates pick among the project's containers at random: enough of them to have seen each.
+    for (let i = 0; i < 1000; i++)
       containers.add(sut.next('ignite.deployment.container.updated', 'prj_a').container_id);
     for (let i = 0; i < 50; i++) {
       expect(containers).toContain(

@@ -1,5 +1,7 @@
+import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
 import type { EventData, ProducerEventType } from '@hookline/contracts';
 import type { EventPublisher } from '@hookline/producer';
+import { tracer } from '@hookline/telemetry';
 import type { LoadOptions } from './cli-options';
 import { DomainSimulator } from './domain-simulator';
 import type { Random } from './simulation/random-source';
@@ -23,6 +25,7 @@ const CHUNK = 500;
  * progress once a second.
  */
 export class LoadGenerator {
+  private readonly tracer = tracer('hookline-producer');
   private issued = 0;
   private sent = 0;
   private failed = 0;
@@ -121,10 +124,19 @@ export class LoadGenerator {
     const data = this.simulator.next(type, projectId) as EventData<typeof type>;
     this.issued++;
     this.inFlight++;
-    this.publisher.publish(type, data, { projectId }).then(
-      () => this.settle(true),
-      (e: unknown) => this.settle(false, e),
-    );
+    // Each event starts a trace of its own, as the code that makes an event in a real producer
+    // would: the publisher puts the active span's `traceparent` on the message, and the services
+    // carry it on to the endpoint.
+    const span = this.tracer.startSpan(`create ${type}`, { kind: SpanKind.PRODUCER }, ROOT_CONTEXT);
+    context
+      .with(trace.setSpan(ROOT_CONTEXT, span), () =>
+        this.publisher.publish(type, data, { projectId }),
+      )
+      .then(
+        () => this.settle(true),
+        (e: unknown) => this.settle(false, e),
+      )
+      .finally(() => span.end());
   }
 
   private settle(ok: boolean, error?: unknown): void {

@@ -63,8 +63,9 @@ export interface PreparedEvent {
 /**
  * Publishes domain events to `hookline.events`: validated against the catalog, keyed by project id,
  * through an idempotent producer with acks=all, lz4-compressed and batched. Each event carries
- * its caller's trace in `traceparent`; the kafkajs instrumentation (startTracing) makes the
- * PRODUCER span of each message a child of that trace.
+ * its caller's trace in `traceparent` (the active span's, or that of the headers given); when
+ * exporting, the kafkajs instrumentation (startTracing) makes the PRODUCER span of each message a
+ * child of that trace. An event published outside any trace carries none.
  */
 export class EventPublisher {
   readonly topic: string;
