@@ -2,10 +2,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { ChildReply, ChildRequest } from './misbehaving-endpoints.child';
 
 /** How a bad endpoint treats a delivery once it misbehaves. */
 export type Misbehaviour = 'hang' | 'drip' | 'huge' | 'reset' | 'retry-after';
+
+/** What MisbehavingEndpoints asks of the process that hosts the endpoints. */
+export type ChildRequest = { kind: 'misbehave' } | { kind: 'close' };
+/** What that process answers: its endpoints' URLs once listening, their request counts when closed. */
+export type ChildReply = { kind: 'ready'; urls: string[] } | { kind: 'closed'; requests: number[] };
 
 /** The 10 MB answer, made once: every request is sent the same bytes. */
 const HUGE = Buffer.alloc(10 * 1024 * 1024, 'x');
@@ -92,7 +96,6 @@ export class MisbehavingEndpoint {
  */
 export class MisbehavingEndpoints {
   private constructor(
-    readonly behaviours: readonly Misbehaviour[],
     readonly urls: readonly string[],
     private readonly child: ChildProcess,
   ) {}
@@ -103,23 +106,19 @@ export class MisbehavingEndpoints {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const reply = await MisbehavingEndpoints.reply(child, 'ready');
-    return new MisbehavingEndpoints(behaviours, reply.urls, child);
+    return new MisbehavingEndpoints(reply.urls, child);
   }
 
   misbehave(): void {
-    this.send({ kind: 'misbehave' });
+    this.child.send({ kind: 'misbehave' } satisfies ChildRequest);
   }
 
   /** Closes the endpoints and their process; answers how many requests each misbehaved to. */
   async close(): Promise<number[]> {
     const closed = MisbehavingEndpoints.reply(this.child, 'closed');
-    this.send({ kind: 'close' });
+    this.child.send({ kind: 'close' } satisfies ChildRequest);
     const { requests } = await closed;
     return requests;
-  }
-
-  private send(request: ChildRequest): void {
-    this.child.send(request);
   }
 
   private static reply<K extends ChildReply['kind']>(

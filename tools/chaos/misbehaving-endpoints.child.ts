@@ -1,10 +1,11 @@
-import { MisbehavingEndpoint, type Misbehaviour } from './misbehaving-endpoint';
+import {
+  MisbehavingEndpoint,
+  type ChildReply,
+  type ChildRequest,
+  type Misbehaviour,
+} from './misbehaving-endpoint';
 
-/** What the parent asks of the child process that hosts the misbehaving endpoints. */
-export type ChildRequest = { kind: 'misbehave' } | { kind: 'close' };
-/** What the child answers: its endpoints' URLs once listening, their request counts when closed. */
-export type ChildReply = { kind: 'ready'; urls: string[] } | { kind: 'closed'; requests: number[] };
-
+/** The process MisbehavingEndpoints starts: the endpoints it asks for, on ports of their own. */
 async function main(): Promise<void> {
   const behaviours = process.argv.slice(2) as Misbehaviour[];
   const endpoints = await Promise.all(behaviours.map((b) => MisbehavingEndpoint.start(b)));

@@ -80,8 +80,12 @@ export function classifyError(error: unknown): AttemptErrorClass {
 type Refusal = Pick<PostResult, 'errorClass' | 'error'>;
 type Target = { origin: string; path: string } | Refusal;
 
-/** URLs whose target is remembered; past that the memory starts afresh (a bound, not an LRU). */
-const MAX_TARGETS = 50_000;
+/**
+ * URLs whose target is remembered; past that the memory starts afresh (a bound, not an LRU). A
+ * URL may be 2,048 characters, so this bounds the memory to some tens of MB whatever tenants
+ * register; past it, a URL is parsed again, as it was on every attempt before.
+ */
+const MAX_TARGETS = 10_000;
 
 function originAndPath(url: URL): Target {
   return { origin: url.origin, path: `${url.pathname}${url.search}` };
