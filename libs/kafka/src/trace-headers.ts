@@ -1,4 +1,12 @@
-import { context, propagation, type Context } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  propagation,
+  type Context,
+} from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IHeaders } from 'kafkajs';
 import { KafkaHeaders, type TraceHeaders } from '@hookline/contracts';
 
@@ -46,4 +54,25 @@ export function traceHeadersOf(headers: IHeaders | undefined): TraceHeaders {
     traceparent: headerString(headers, KafkaHeaders.traceparent),
     tracestate: headerString(headers, KafkaHeaders.tracestate),
   };
+}
+
+const w3c = new W3CTraceContextPropagator();
+
+/**
+ * A caller's `traceparent` / `tracestate` (an HTTP request's headers, gRPC metadata) as W3C Trace
+ * Context allows them, or nothing: a malformed `traceparent` is dropped, and so is a `tracestate`
+ * past the standard's limits (512 characters, 32 members) or without a valid `traceparent`.
+ * Parsed by OpenTelemetry's own propagator, not the global one, so it holds with tracing off too.
+ * Answers only the headers present.
+ */
+export function callerTraceHeaders(
+  carrier: Record<string, string | undefined>,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  w3c.inject(
+    w3c.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter),
+    headers,
+    defaultTextMapSetter,
+  );
+  return headers;
 }

@@ -148,6 +148,20 @@ describe('EventsController', () => {
     expect(message.headers.traceparent).toBe(`00-${traceId}-00f067aa0ba902b7-01`);
   });
 
+  it("should not carry a malformed traceparent or an oversized tracestate of the caller's onto the event", async () => {
+    const res = await post(
+      { event: 'ignite.deployment.container.metrics_update', data: metrics('ctr_badtrace') },
+      base,
+      { traceparent: 'not-a-traceparent', tracestate: `k=${'v'.repeat(8000)}` },
+    );
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await collector.waitFor(() => published(id).length === 1);
+    const message = collector.messages.find((m) => JSON.parse(m.value).id === id)!;
+    expect(message.headers.traceparent).toBeUndefined();
+    expect(message.headers.tracestate).toBeUndefined();
+  });
+
   it('should publish a repeated id once and answer both with it', async () => {
     const id = newId('event');
     const body = {

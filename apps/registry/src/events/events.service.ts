@@ -9,6 +9,7 @@ import {
   type PreparedEvent,
   type ValidatedEvent,
 } from '@hookline/producer';
+import { callerTraceHeaders } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
 import { ApiError } from '../common/api-error';
 import { EventTypesService } from '../event-types/event-types.service';
@@ -47,12 +48,15 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
   async ingest(
     projectId: string,
     dto: IngestEventDto,
-    /** The request's `traceparent` / `tracestate`: the caller's trace continues on Kafka. */
+    /** The request's `traceparent` / `tracestate`: the caller's trace continues on Kafka (if valid). */
     trace: Record<string, string> = {},
   ): Promise<IngestEventResponse> {
     const catalog = await this.eventTypes.current(dto.event);
     const options = { projectId, id: dto.id, occurredAt: dto.occurred_at };
-    const event = { ...this.validate(dto.event, dto.data, options, catalog), headers: trace };
+    const event = {
+      ...this.validate(dto.event, dto.data, options, catalog),
+      headers: callerTraceHeaders(trace),
+    };
     const { id } = event.envelope;
     if (dto.id === undefined) await this.publish([event]);
     else await this.claims.publishOnce(projectId, event);
