@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError, stackDown, stackUp } from '../stack/stack';
@@ -18,14 +18,46 @@ interface ProjectResult {
   skipped: number;
 }
 
-function runNx(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/**
+ * The most the tests may take (HOOKLINE_TEST_LIMIT_MINUTES). They take under ten minutes on a
+ * 2-core machine; past the limit something hangs (a process that never exits), and the run is
+ * stopped and reported as failed rather than left to use up the CI's own time.
+ */
+const LIMIT_MINUTES = Number(process.env.HOOKLINE_TEST_LIMIT_MINUTES || 40);
+
+let running: ChildProcess | undefined;
+/** Stops the tests' process group (which, being detached, a Ctrl-C at the terminal misses). */
+function stopTests() {
+  if (!running?.pid || running.exitCode !== null) return;
+  try {
+    process.kill(-running.pid, 'SIGKILL');
+  } catch {
+    running.kill('SIGKILL');
+  }
+}
+
+function runNx(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'nx'), args, {
       cwd: REPO_ROOT,
       env,
       stdio: 'inherit',
+      // Its own process group, so that the limit stops Jest and whatever it started with it.
+      detached: true,
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    running = child;
+    const limit = setTimeout(() => {
+      log(`tests still running after ${LIMIT_MINUTES} minutes: stopping them`);
+      stopTests();
+    }, LIMIT_MINUTES * 60_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(limit);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -64,8 +96,14 @@ async function main(argv: string[]): Promise<number> {
     stopping = true;
     if (startedParts.postgres || startedParts.kafka) await stackDown('test', log);
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  process.once('SIGINT', () => {
+    stopTests();
+    void stop().then(() => process.exit(130));
+  });
+  process.once('SIGTERM', () => {
+    stopTests();
+    void stop().then(() => process.exit(143));
+  });
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -96,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
         ...(projects ? [projects] : []),
       ],
       env,
+      log,
     );
   } finally {
     await stop();

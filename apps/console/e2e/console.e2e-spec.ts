@@ -35,11 +35,14 @@ describe('console in a browser', () => {
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
-    [hl, browser, receiver] = await Promise.all([
-      startHooklineProcesses({ logPrefix: 'console' }),
-      launchBrowser(),
-      LoopbackReceiver.start(),
+    // All three are waited for and kept, so that afterAll stops each even when another failed to
+    // start: a browser left running keeps Jest from ever exiting.
+    const started = await Promise.allSettled([
+      startHooklineProcesses({ logPrefix: 'console' }).then((up) => (hl = up)),
+      launchBrowser().then((up) => (browser = up)),
+      LoopbackReceiver.start().then((up) => (receiver = up)),
     ]);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
     apiKey = (await admin.projects.create('Console')).api_key;
     api = new HooklineClient({ baseUrl: hl.apiUrl, apiKey });

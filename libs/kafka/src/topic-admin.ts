@@ -23,21 +23,42 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         waitForLeaders: true,
       });
     } catch (e) {
-      // Another process may have created them in between: only a topic still missing is an error.
-      // A loaded KRaft broker may also answer "does not host this topic-partition" for topics it
-      // has just created: give their metadata a few seconds to appear before deciding.
-      for (let wait = 0; wait < 25; wait++) {
-        const listed = new Set(await admin.listTopics());
-        if (missing.every((s) => listed.has(s.topic))) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const now = new Set(await admin.listTopics());
-      const still = missing.filter((s) => !now.has(s.topic));
-      if (still.length > 0) throw e;
+      // Another process may have created them in between, and a loaded KRaft broker answers "does
+      // not host this topic-partition" for topics it has just created (kafkajs waits for leaders
+      // only on LEADER_NOT_AVAILABLE). Only a topic that does not come to be served is an error.
+      await untilServed(
+        admin,
+        missing.map((s) => s.topic),
+        e,
+      );
     }
     return missing.map((s) => s.topic);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until every topic is listed and its partitions have leaders: on a busy machine a fresh
+ * topic's metadata reaches the broker's cache seconds after the create. Throws `cause` if they
+ * are not served within SETTLING_RETRY_MS.
+ */
+async function untilServed(admin: Admin, topics: string[], cause: unknown): Promise<void> {
+  const notYet = Object.assign(new Error('topics not served yet'), {
+    type: 'LEADER_NOT_AVAILABLE',
+  });
+  try {
+    await whileSettling(async () => {
+      const listed = new Set(await admin.listTopics());
+      if (!topics.every((t) => listed.has(t))) throw notYet;
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      const led = metadata.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (!led) throw notYet;
+    });
+  } catch (e) {
+    throw e === notYet ? cause : e;
   }
 }
 
@@ -68,23 +89,28 @@ export function isLeadershipSettling(e: unknown): boolean {
 }
 
 /**
- * admin.fetchTopicOffsets, retried while the broker is not yet serving the partitions. A topic
- * is listed with a leader (createTopics waitForLeaders) a few hundred milliseconds before that
- * broker answers ListOffsets for it, longer under load, and kafkajs gives up at once on
- * NOT_LEADER_FOR_PARTITION: without this a service started just after the topic was created
- * (a first deployment, a test) fails to start.
+ * Runs `request` again, backing off, while it fails because the broker is not yet serving the
+ * partitions, for up to SETTLING_RETRY_MS. kafkajs gives up at once on NOT_LEADER_FOR_PARTITION
+ * and UNKNOWN_TOPIC_OR_PARTITION, which a topic shows for a few hundred milliseconds after it is
+ * listed with a leader (longer under load): without this a service started just after the topic
+ * was created (a first deployment, a test) fails to start.
  */
-export async function settledTopicOffsets(
-  admin: Admin,
-  topic: string,
-): ReturnType<Admin['fetchTopicOffsets']> {
+export async function whileSettling<T>(request: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + SETTLING_RETRY_MS;
   for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
     try {
-      return await admin.fetchTopicOffsets(topic);
+      return await request();
     } catch (e) {
       if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }
+}
+
+/** admin.fetchTopicOffsets, retried while the broker is not yet serving the partitions. */
+export function settledTopicOffsets(
+  admin: Admin,
+  topic: string,
+): ReturnType<Admin['fetchTopicOffsets']> {
+  return whileSettling(() => admin.fetchTopicOffsets(topic));
 }

@@ -2,7 +2,7 @@ import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import type { HooklineConfig } from '@hookline/config';
 import type { TopicPolicy, TopicSpec } from '@hookline/contracts';
 import { explainConnectError } from './kafka-errors';
-import { ensureTopics } from './topic-admin';
+import { ensureTopics, whileSettling } from './topic-admin';
 
 /** A topic the deployment asks for is missing or weaker than asked: the one line says which. */
 export class TopicProvisioningError extends Error {
@@ -80,7 +80,10 @@ export async function provisionTopics(
 }
 
 async function checkDurability(admin: ReturnType<Kafka['admin']>, specs: TopicSpec[]) {
-  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+  // Another service starting beside this one may have created them a moment ago.
+  const { topics } = await whileSettling(() =>
+    admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) }),
+  );
   const replicas = new Map(
     topics.map((t) => [t.name, Math.min(...t.partitions.map((p) => p.replicas.length))]),
   );
