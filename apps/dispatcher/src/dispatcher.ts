@@ -49,7 +49,8 @@ export interface DispatcherOptions {
   perEndpoint?: number;
   /**
    * How long tasks wait for an endpoint origin with every connection taken and none freed before
-   * they fail (`endpoint_busy`, retried) rather than queue: see ConcurrencyLimiter.
+   * its circuit opens (or, with no breaker, they fail as `endpoint_busy`) rather than queue: see
+   * ConcurrencyLimiter.
    */
   maxEndpointWaitMs?: number;
   /** Unfinished tasks per partition before the partition is paused. */

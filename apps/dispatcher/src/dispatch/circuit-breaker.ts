@@ -47,7 +47,9 @@ export interface CircuitBreakerOptions {
  * the task's retries (and the webhook's failure budget) on an outage the breaker already saw.
  * After the cool-down one probe goes through (half-open); its success closes the circuit, its
  * failure opens it again for another cool-down. Any answer from the endpoint other than 5xx or
- * 429 (a 2xx, a 4xx) shows it is up and closes the circuit.
+ * 429 (a 2xx, a 4xx) shows it is up and closes the circuit. An endpoint that stalls (see
+ * ConcurrencyLimiter) opens it at once (`trip`): its hung requests have not failed yet, but the
+ * tasks behind them would otherwise be turned away one by one, each spending an attempt.
  *
  * Kept per dispatcher process: each replica learns an outage from its own attempts (the endpoint's
  * row in endpoint_circuits, which the API shows, is the last transition any replica recorded).
@@ -102,6 +104,26 @@ export class CircuitBreaker {
       c.openedAt = this.now();
       this.move(endpoint, c, 'open', cause);
     }
+  }
+
+  /**
+   * Opens the circuit at once, whatever its count: the endpoint is stalled (every connection to it
+   * taken and none freed for a while), and more requests would only queue behind the hung ones.
+   * Answers when the circuit lets a probe through, or undefined when there is no breaker.
+   */
+  trip(endpoint: string, probe: boolean, cause?: CircuitCause): number | undefined {
+    if (this.options.threshold <= 0) return undefined;
+    let c = this.circuits.get(endpoint);
+    if (!c) {
+      c = { state: 'closed', failures: 0, openedAt: null, probing: false };
+      this.circuits.set(endpoint, c);
+    }
+    if (probe) c.probing = false;
+    if (c.state !== 'open') {
+      c.openedAt = this.now();
+      this.move(endpoint, c, 'open', cause);
+    }
+    return c.openedAt! + this.options.cooldownMs;
   }
 
   /** How many endpoints are in each state (closed: those with failures counted, not yet open). */

@@ -61,19 +61,27 @@ describe(ConcurrencyLimiter.name, () => {
     expect(sut.inFlight).toBe(2);
   });
 
+  it('should turn a stalled endpoint’s work away as busy when there is no breaker', async () => {
+    const sut = new ConcurrencyLimiter(10, 1, 1000, clock);
+    await sut.admit('a');
+    now = 1001;
+    expect(await sut.admit('a')).toEqual({ refused: 'busy' });
+  });
+
   describe('with a circuit breaker', () => {
-    const breaker = (at: () => number) =>
-      new CircuitBreaker({ threshold: 2, cooldownMs: 5000, now: at });
+    /** `perKey` slots per endpoint, circuits opened by 2 failures for 5 s of the wall clock `at`. */
+    const guarded = (perKey: number, at: () => number) =>
+      new ConcurrencyLimiter(
+        10,
+        perKey,
+        1000,
+        clock,
+        new CircuitBreaker({ threshold: 2, cooldownMs: 5000, now: at }),
+      );
 
     it("should give no slot while an origin's circuit is open, and report each attempt's outcome", async () => {
       let wall = 1_000_000;
-      const sut = new ConcurrencyLimiter(
-        10,
-        2,
-        1000,
-        clock,
-        breaker(() => wall),
-      );
+      const sut = guarded(2, () => wall);
       for (let i = 0; i < 2; i++) {
         const slot = await sut.admit('a');
         if (!('release' in slot)) throw new Error('expected a slot');
@@ -95,13 +103,7 @@ describe(ConcurrencyLimiter.name, () => {
 
     it("should break the circuit of an endpoint's own key while bounding slots by the shared one", async () => {
       const wall = 1_000_000;
-      const sut = new ConcurrencyLimiter(
-        10,
-        1,
-        1000,
-        clock,
-        breaker(() => wall),
-      );
+      const sut = guarded(1, () => wall);
       const failing = { circuitKey: 'https://h.example/a' };
       const healthy = { circuitKey: 'https://h.example/b' };
       for (let i = 0; i < 2; i++) {
@@ -124,23 +126,33 @@ describe(ConcurrencyLimiter.name, () => {
       await expect(queued).resolves.toMatchObject({ probe: false });
     });
 
-    it('should free the probe of a half-open circuit when the endpoint is busy and no request was made', async () => {
+    it('should open a half-open circuit again when its probe finds the endpoint stalled', async () => {
       let wall = 1_000_000;
-      const sut = new ConcurrencyLimiter(
-        10,
-        1,
-        1000,
-        clock,
-        breaker(() => wall),
-      );
+      const sut = guarded(1, () => wall);
       const held = await sut.admit('a', { bypassCircuit: true });
       for (let i = 0; i < 2; i++) sut.circuit!.record('a', 'failure', false);
       wall += 5000;
       now = 1001;
-      // The only connection hangs: the probe is turned away as busy, and the next task may probe.
-      expect(await sut.admit('a')).toEqual({ refused: 'busy' });
+      // The only connection hangs: the probe makes no request, and the circuit opens again.
+      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
       if ('release' in held) held.release();
+      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
+      wall += 5000;
       expect(await sut.admit('a')).toMatchObject({ probe: true });
+    });
+
+    it('should open the circuit of an endpoint that stalls, holding the work waiting for it', async () => {
+      const wall = 1_000_000;
+      const sut = guarded(1, () => wall);
+      const hung = await sut.admit('a');
+      expect(hung).toMatchObject({ probe: false });
+      const waiting = sut.admit('a');
+      now = 1001;
+      await jest.advanceTimersByTimeAsync(1000);
+      await expect(waiting).resolves.toEqual({ refused: 'open', retryAt: wall + 5000 });
+      expect(sut.circuit!.state('a').state).toBe('open');
+      // A manual attempt (which a person asked for, past the circuit) is turned away as busy.
+      expect(await sut.admit('a', { bypassCircuit: true })).toEqual({ refused: 'busy' });
     });
   });
 });

@@ -17,9 +17,9 @@ interface KeyState {
 export type Release = () => void;
 
 /**
- * A slot, released with what the attempt said of the endpoint; or no attempt: the endpoint is
- * stalled (`busy`: fail it, into its retries) or its circuit is open (`open`: hold it until
- * `retryAt`).
+ * A slot, released with what the attempt said of the endpoint; or no attempt: its circuit is open
+ * (`open`: hold it until `retryAt`), or it is stalled with no breaker to open (`busy`: fail it,
+ * into its retries).
  */
 export type Admission =
   | { release: (outcome?: CircuitOutcome, cause?: CircuitCause) => void; probe: boolean }
@@ -38,9 +38,10 @@ export type Admission =
  * with its traffic until those limits pause the partitions every other endpoint's tasks share.
  *
  * With a CircuitBreaker, `admit` asks it first (by the circuit key, which may be finer than the
- * slot key): an endpoint that keeps failing gets no slot at all while its circuit is open, and each released slot reports how the attempt went. A task
- * turned away as busy made no request, so it tells the breaker nothing: the requests that hang
- * are the ones that count, when they time out.
+ * slot key): an endpoint that keeps failing gets no slot at all while its circuit is open, and
+ * each released slot reports how the attempt went. A stalled endpoint's circuit is opened at once
+ * (CircuitBreaker.trip): the work turned away is held for the cool-down instead of failed, and so
+ * is its next work, until a probe finds it answering.
  */
 export class ConcurrencyLimiter {
   private active = 0;
@@ -76,7 +77,7 @@ export class ConcurrencyLimiter {
    */
   async admit(
     key: string,
-    options: { bypassCircuit?: boolean; circuitKey?: string } = {},
+    options: { bypassCircuit?: boolean; circuitKey?: string; cause?: CircuitCause } = {},
   ): Promise<Admission> {
     const circuitKey = options.circuitKey ?? key;
     const gate =
@@ -86,6 +87,10 @@ export class ConcurrencyLimiter {
     if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt };
     const release = await this.acquire(key);
     if (!release) {
+      const retryAt = options.bypassCircuit
+        ? undefined
+        : this.circuit?.trip(circuitKey, gate.probe, options.cause);
+      if (retryAt !== undefined) return { refused: 'open', retryAt };
       if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);
       return { refused: 'busy' };
     }

@@ -177,12 +177,15 @@ export class DeliveryService {
     // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits
     // broken per endpoint URL: one tenant's failing path must not hold others' on the same host.
     const keys = endpointKeys(this.deps.urlHint(webhookId), webhookId);
+    const first = items[0]!.task;
     const admission = await limiter.admit(keys.origin, {
-      bypassCircuit: items[0]!.task.manual,
+      bypassCircuit: first.manual,
       circuitKey: keys.circuit,
+      cause: { webhookId, projectId: first.event.project_id },
     });
     if ('refused' in admission && admission.refused === 'open') {
-      // The endpoint is down: no attempt, the tasks wait out the cool-down (see CircuitBreaker).
+      // The endpoint is down or stalled: no attempt, the tasks wait out the cool-down (see
+      // CircuitBreaker).
       for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');
       await Promise.all(
         items.map(({ task, message }) =>
@@ -191,7 +194,8 @@ export class DeliveryService {
       );
       return;
     }
-    // A stalled endpoint is not waited for: the attempt fails at once, into the task's retries.
+    // A stalled endpoint with no breaker is not waited for: the attempt fails at once, into the
+    // task's retries.
     const busy = 'refused' in admission;
     const release = 'release' in admission ? admission.release : () => undefined;
     const startedAt = new Date();

@@ -4,7 +4,10 @@ import { pollUntil } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
-/** An endpoint on its own origin that reads each request and answers 200, or never answers. */
+/**
+ * An endpoint on its own origin that reads each request and answers 200, or never answers (until
+ * it recovers).
+ */
 async function startEndpoint(hang: boolean) {
   const hanging = new Set<ServerResponse>();
   let requests = 0;
@@ -17,6 +20,7 @@ async function startEndpoint(hang: boolean) {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     requests: () => requests,
+    recover: () => void (hang = false),
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -72,5 +76,56 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint`, () 
     expect(turnedAway).toMatchObject({ response_status: null, error_class: 'endpoint_busy' });
     expect(await h.delivery(stuckTasks.at(-1)!.delivery_id)).toMatchObject({ status: 'pending' });
     expect(hang.requests()).toBeLessThan(10);
+  });
+});
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with a circuit breaker`, () => {
+  const STUCK_TASKS = 120;
+  let h: DispatcherHarness;
+  let hang: Awaited<ReturnType<typeof startEndpoint>>;
+
+  beforeAll(async () => {
+    hang = await startEndpoint(true);
+    h = await DispatcherHarness.start({
+      timeout: '3s',
+      // A retry tier keeps its tasks in order: held tasks wait behind the hung requests' retries,
+      // so the retry delay is kept as short as the cool-down.
+      schedule: '2s',
+      disableAfter: 0,
+      circuitFailures: 10,
+      circuitCooldown: '2s',
+      dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await hang?.close();
+  });
+
+  const held = async () =>
+    (
+      await h.dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
+    ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0;
+
+  it('should open its circuit and hold its tasks, spending none of their attempts, until it answers again', async () => {
+    const stuck = await h.webhook({ url: hang.url });
+    const stuckTasks = await Promise.all(
+      Array.from({ length: STUCK_TASKS }, () => h.task(stuck.row.id, { partition: 0 })),
+    );
+    // Two requests hang; the tasks behind them are held, not failed one by one into retries with
+    // a log row each (a hanging endpoint would otherwise cost as much as a working one).
+    await pollUntil(async () => (await held()) >= STUCK_TASKS - 10, {
+      timeoutMs: 10_000,
+      message: 'tasks held while the endpoint is stalled',
+    });
+    expect(hang.requests()).toBe(2);
+    const last = stuckTasks.at(-1)!.delivery_id;
+    expect(await h.attempts(last)).toEqual([]);
+
+    // Once the endpoint answers again, a probe closes the circuit and the held tasks are
+    // delivered, each on its first attempt.
+    hang.recover();
+    const [delivered] = await h.waitForAttempts(last, 1, 30_000);
+    expect(delivered).toMatchObject({ attempt: 1, response_status: 200, error_class: null });
   });
 });
