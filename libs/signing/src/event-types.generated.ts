@@ -327,10 +327,11 @@ export interface EventDataMap {
     attempts: number;
     last_error: string;
   };
-  /** The circuit breaker of a webhook's endpoint (its URL) opened after its failures: no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned. */
+  /** The circuit breaker of a webhook's endpoint (its URL) opened, after `failures` failed attempts in a row or because it stalled (every connection to it hung, `reason`): no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned. */
   'webhook.circuit_opened': {
     webhook_id: string;
     origin: string;
+    reason: 'failures' | 'stalled';
     failures: number;
     opened_at: string;
     retry_at: string;

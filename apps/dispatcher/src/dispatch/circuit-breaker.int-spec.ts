@@ -82,6 +82,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
         data: {
           webhook_id: row.id,
           origin,
+          reason: 'failures',
           failures: 3,
           opened_at: new Date(openedAt).toISOString(),
           retry_at: new Date(openedAt + 2000).toISOString(),

@@ -8,6 +8,8 @@ export interface CircuitSnapshot {
   failures: number;
   /** ms since epoch; null while closed. */
   openedAt: number | null;
+  /** Set on the transition that opened it because the endpoint stalled (see `trip`). */
+  stalled?: true;
 }
 
 /** The webhook whose attempt's outcome is recorded: a transition it causes is announced to it. */
@@ -121,7 +123,7 @@ export class CircuitBreaker {
     if (probe) c.probing = false;
     if (c.state !== 'open') {
       c.openedAt = this.now();
-      this.move(endpoint, c, 'open', cause);
+      this.move(endpoint, c, 'open', cause, true);
     }
     return c.openedAt! + this.options.cooldownMs;
   }
@@ -140,12 +142,18 @@ export class CircuitBreaker {
       : { state: 'closed', failures: 0, openedAt: null };
   }
 
-  private move(endpoint: string, c: Circuit, next: CircuitState, cause?: CircuitCause): void {
+  private move(
+    endpoint: string,
+    c: Circuit,
+    next: CircuitState,
+    cause?: CircuitCause,
+    stalled = false,
+  ): void {
     const previous = c.state;
     c.state = next;
     this.options.onTransition?.(
       endpoint,
-      { state: next, failures: c.failures, openedAt: c.openedAt },
+      { state: next, failures: c.failures, openedAt: c.openedAt, ...(stalled && { stalled }) },
       previous,
       cause,
     );

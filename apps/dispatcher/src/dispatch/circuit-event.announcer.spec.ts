@@ -58,6 +58,7 @@ describe(CircuitEventAnnouncer.name, () => {
     expect(sent[0]!.event.data).toEqual({
       webhook_id: 'wh_a',
       origin: O,
+      reason: 'failures',
       failures: 2,
       opened_at: new Date(opened).toISOString(),
       retry_at: new Date(opened + 5000).toISOString(),

@@ -64,6 +64,7 @@ export class CircuitEventAnnouncer {
       return OperationalEvents.webhookCircuitOpened(cause.projectId, {
         webhookId: cause.webhookId,
         origin,
+        reason: next.stalled ? 'stalled' : 'failures',
         failures: next.failures,
         openedAt: new Date(next.openedAt),
         retryAt: new Date(next.openedAt + this.deps.cooldownMs),

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pollUntil } from '@hookline/testing';
+import type { OperationalEvent } from '@hookline/contracts';
+import { pollUntil, TopicCollector } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
@@ -84,6 +85,8 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
   let h: DispatcherHarness;
   let hang: Awaited<ReturnType<typeof startEndpoint>>;
 
+  let operational: TopicCollector;
+
   beforeAll(async () => {
     hang = await startEndpoint(true);
     h = await DispatcherHarness.start({
@@ -96,8 +99,10 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
       circuitCooldown: '2s',
       dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
     });
+    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
   });
   afterAll(async () => {
+    await operational?.stop();
     await h?.stop();
     await hang?.close();
   });
@@ -121,6 +126,14 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
     expect(hang.requests()).toBe(2);
     const last = stuckTasks.at(-1)!.delivery_id;
     expect(await h.attempts(last)).toEqual([]);
+    // The project is told why: the endpoint stalled, before any attempt failed.
+    await pollUntil(
+      () => operational.json<OperationalEvent>().find((e) => e.event === 'webhook.circuit_opened'),
+      { timeoutMs: 5000, message: 'circuit_opened announced' },
+    );
+    expect(
+      operational.json<OperationalEvent>().find((e) => e.event === 'webhook.circuit_opened')!.data,
+    ).toMatchObject({ webhook_id: stuck.row.id, reason: 'stalled', failures: 0 });
 
     // Once the endpoint answers again, a probe closes the circuit and the held tasks are
     // delivered, each on its first attempt.

@@ -127,6 +127,7 @@ export const BUILT_IN_EXAMPLES: Record<EventType, Record<string, unknown>> = {
   'webhook.circuit_opened': {
     webhook_id: 'wh_MTkz',
     origin: 'https://hooks.example.com',
+    reason: 'failures',
     failures: 5,
     opened_at: '2025-01-01T12:00:00.000Z',
     retry_at: '2025-01-01T12:00:30.000Z',

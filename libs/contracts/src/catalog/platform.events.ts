@@ -31,10 +31,11 @@ export const PLATFORM_EVENT_TYPES = [
   ),
   defineEventType(
     'webhook.circuit_opened',
-    "The circuit breaker of a webhook's endpoint (its URL) opened after its failures: no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned.",
+    "The circuit breaker of a webhook's endpoint (its URL) opened, after `failures` failed attempts in a row or because it stalled (every connection to it hung, `reason`): no attempt goes to that endpoint until retry_at; other endpoints on the same origin are not concerned.",
     z.object({
       webhook_id: z.string(),
       origin: z.string(),
+      reason: z.enum(['failures', 'stalled']),
       failures: z.number().int(),
       opened_at: z.string(),
       retry_at: z.string(),

@@ -71,17 +71,26 @@ export const OperationalEvents = {
       last_error: dead.lastError,
     }),
   /**
-   * The circuit of the webhook's endpoint (its URL) opened after its failures: no attempt is made
-   * to it until `retry_at`, when one probe goes. Announced to the project of the webhook whose
-   * attempt opened it. `origin` locates the endpoint; its URL is left out (it may hold a secret).
+   * The circuit of the webhook's endpoint (its URL) opened, after its failures or because it
+   * stalled (`reason`): no attempt is made to it until `retry_at`, when one probe goes. Announced
+   * to the project of the webhook whose attempt opened it. `origin` locates the endpoint; its URL
+   * is left out (it may hold a secret).
    */
   webhookCircuitOpened: (
     projectId: string,
-    opened: { webhookId: string; origin: string; failures: number; openedAt: Date; retryAt: Date },
+    opened: {
+      webhookId: string;
+      origin: string;
+      reason: 'failures' | 'stalled';
+      failures: number;
+      openedAt: Date;
+      retryAt: Date;
+    },
   ) =>
     operational(projectId, 'webhook.circuit_opened', opened.openedAt, {
       webhook_id: opened.webhookId,
       origin: opened.origin,
+      reason: opened.reason,
       failures: opened.failures,
       opened_at: opened.openedAt.toISOString(),
       retry_at: opened.retryAt.toISOString(),
