@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { isLeadershipSettling, settledTopicOffsets, SETTLING_RETRY_MS } from './topic-admin';
+import { settledTopicOffsets, whileSettling } from './topic-admin';
 
 /** Topic → partition → end offset (exclusive): the offset the next record appended will get. */
 export type TopicEndOffsets = Map<string, Map<number, bigint>>;
@@ -64,9 +64,11 @@ export class EndOffsets {
   async fetch(): Promise<TopicEndOffsets> {
     const cluster = await this.connected();
     if (!cluster) return this.throughAdmin();
-    const deadline = Date.now() + SETTLING_RETRY_MS;
-    for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
-      try {
+    let tries = 0;
+    try {
+      return await whileSettling(async () => {
+        // Asked again with fresh metadata: the settling partition may have a new leader.
+        if (tries++ > 0) await cluster.refreshMetadata().catch(() => undefined);
         await cluster.refreshMetadataIfNecessary();
         const answers = await cluster.fetchTopicsOffset(
           this.topics.map((topic) => ({
@@ -82,14 +84,10 @@ export class EndOffsets {
           for (const p of partitions) ends.get(topic)?.set(p.partition, BigInt(p.offset));
         }
         return ends;
-      } catch (e) {
-        if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) {
-          await this.close();
-          throw e;
-        }
-        await new Promise((r) => setTimeout(r, waitMs));
-        await cluster.refreshMetadata().catch(() => undefined);
-      }
+      });
+    } catch (e) {
+      await this.close();
+      throw e;
     }
   }
 

@@ -44,19 +44,22 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
  * are not served within SETTLING_RETRY_MS.
  */
 async function untilServed(admin: Admin, topics: string[], cause: unknown): Promise<void> {
-  const notYet = Object.assign(new Error('topics not served yet'), {
-    type: 'LEADER_NOT_AVAILABLE',
-  });
+  const notYet = new Error('topics not served yet');
   try {
-    await whileSettling(async () => {
-      const listed = new Set(await admin.listTopics());
-      if (!topics.every((t) => listed.has(t))) throw notYet;
-      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
-      const led = metadata.every(
-        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
-      );
-      if (!led) throw notYet;
-    });
+    await whileSettling(
+      async () => {
+        // Listed first: asking a broker for the metadata of a topic it does not know may create it
+        // with the broker's defaults (auto.create.topics.enable).
+        const listed = new Set(await admin.listTopics());
+        if (!topics.every((t) => listed.has(t))) throw notYet;
+        const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+        const led = metadata.every(
+          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+        );
+        if (!led) throw notYet;
+      },
+      (e) => e === notYet || isLeadershipSettling(e),
+    );
   } catch (e) {
     throw e === notYet ? cause : e;
   }
@@ -95,13 +98,16 @@ export function isLeadershipSettling(e: unknown): boolean {
  * listed with a leader (longer under load): without this a service started just after the topic
  * was created (a first deployment, a test) fails to start.
  */
-export async function whileSettling<T>(request: () => Promise<T>): Promise<T> {
+export async function whileSettling<T>(
+  request: () => Promise<T>,
+  settling: (e: unknown) => boolean = isLeadershipSettling,
+): Promise<T> {
   const deadline = Date.now() + SETTLING_RETRY_MS;
   for (let waitMs = 50; ; waitMs = Math.min(waitMs * 2, 1000)) {
     try {
       return await request();
     } catch (e) {
-      if (!isLeadershipSettling(e) || Date.now() + waitMs > deadline) throw e;
+      if (!settling(e) || Date.now() + waitMs > deadline) throw e;
       await new Promise((r) => setTimeout(r, waitMs));
     }
   }

@@ -90,9 +90,8 @@ export class ConcurrencyLimiter {
       const retryAt = options.bypassCircuit
         ? undefined
         : this.circuit?.trip(circuitKey, gate.probe, options.cause);
-      if (retryAt !== undefined) return { refused: 'open', retryAt };
-      if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);
-      return { refused: 'busy' };
+      // No breaker to open (nor a probe to free: only a breaker gives one).
+      return retryAt === undefined ? { refused: 'busy' } : { refused: 'open', retryAt };
     }
     let released = false;
     return {

@@ -30,8 +30,9 @@ async function startEndpoint(hang: boolean) {
   };
 }
 
+const STUCK_TASKS = 120;
+
 describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint`, () => {
-  const STUCK_TASKS = 120;
   let h: DispatcherHarness;
   let hang: Awaited<ReturnType<typeof startEndpoint>>;
   let ok: Awaited<ReturnType<typeof startEndpoint>>;
@@ -81,7 +82,6 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint`, () 
 });
 
 describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with a circuit breaker`, () => {
-  const STUCK_TASKS = 120;
   let h: DispatcherHarness;
   let hang: Awaited<ReturnType<typeof startEndpoint>>;
 
