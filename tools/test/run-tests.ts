@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError, stackDown, stackUp } from '../stack/stack';
 import { DATA_DIR, REPO_ROOT } from '../stack/stack-paths';
+import { testLimitMinutes } from './test-limit';
 
 /**
  * `npm test`: starts the test stack (its own Postgres and Kafka on free ports, so it never
@@ -18,13 +19,6 @@ interface ProjectResult {
   skipped: number;
 }
 
-/**
- * The most the tests may take (HOOKLINE_TEST_LIMIT_MINUTES). They take under ten minutes on a
- * 2-core machine; past the limit something hangs (a process that never exits), and the run is
- * stopped and reported as failed rather than left to use up the CI's own time.
- */
-const LIMIT_MINUTES = Number(process.env.HOOKLINE_TEST_LIMIT_MINUTES || 40);
-
 let running: ChildProcess | undefined;
 /** Stops the tests' process group (which, being detached, a Ctrl-C at the terminal misses). */
 function stopTests() {
@@ -36,9 +30,15 @@ function stopTests() {
   }
 }
 
+/**
+ * Runs Nx; past `limitMinutes` (the tests take under ten minutes on a 2-core machine, so something
+ * hangs: a process that never exits) the run is stopped and reported as failed rather than left
+ * to use up the CI's own time.
+ */
 function runNx(
   args: string[],
   env: NodeJS.ProcessEnv,
+  limitMinutes: number,
   log: (line: string) => void,
 ): Promise<number> {
   return new Promise((resolve) => {
@@ -51,9 +51,9 @@ function runNx(
     });
     running = child;
     const limit = setTimeout(() => {
-      log(`tests still running after ${LIMIT_MINUTES} minutes: stopping them`);
+      log(`tests still running after ${limitMinutes} minutes: stopping them`);
       stopTests();
-    }, LIMIT_MINUTES * 60_000);
+    }, limitMinutes * 60_000);
     child.on('exit', (code, signal) => {
       clearTimeout(limit);
       resolve(code ?? (signal ? 1 : 0));
@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   rmSync(RESULTS_DIR, { recursive: true, force: true });
   const log = (line: string) => process.stdout.write(`[test] ${line}\n`);
+  const limitMinutes = testLimitMinutes(process.env.HOOKLINE_TEST_LIMIT_MINUTES);
   log(`node ${process.version} (${process.execPath})`);
   // The gates come first and fail the run like a failed test: a boundary violation or a type
   // error is a red build even when every test passes. `--no-gates` skips them (a quick re-run).
@@ -134,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
         ...(projects ? [projects] : []),
       ],
       env,
+      limitMinutes,
       log,
     );
   } finally {
@@ -158,7 +160,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
     process.stderr.write(
-      e instanceof StackError ? `${e.message}\n` : `test: ${(e as Error).stack}\n`,
+      e instanceof StackError || e instanceof RangeError
+        ? `${e.message}\n`
+        : `test: ${(e as Error).stack}\n`,
     );
     process.exit(1);
   },
