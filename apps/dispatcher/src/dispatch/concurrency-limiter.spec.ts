@@ -1,5 +1,13 @@
 import { CircuitBreaker } from './circuit-breaker';
-import { ConcurrencyLimiter } from './concurrency-limiter';
+import { ConcurrencyLimiter, type Admission } from './concurrency-limiter';
+
+/** What `promise` settled to within a few turns of the microtask queue, or 'still waiting'. */
+async function soon<T>(promise: Promise<T>): Promise<T | 'still waiting'> {
+  let outcome: T | 'still waiting' = 'still waiting';
+  void promise.then((value) => (outcome = value));
+  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
+  return outcome;
+}
 
 describe(ConcurrencyLimiter.name, () => {
   let now = 0;
@@ -66,6 +74,42 @@ describe(ConcurrencyLimiter.name, () => {
     await sut.admit('a');
     now = 1001;
     expect(await sut.admit('a')).toEqual({ refused: 'busy' });
+  });
+
+  it('should defer new work for an endpoint that stopped draining once a full round of work waits for it', async () => {
+    const sut = new ConcurrencyLimiter(10, 2, 1000, clock);
+    await Promise.all([sut.admit('a'), sut.admit('a')]);
+    const waiting = [sut.admit('a'), sut.admit('a')];
+    // Not yet a quarter of maxWaitMs without a slot freed: the endpoint may just be slow.
+    now = 250;
+    const queued = sut.admit('a');
+    expect(sut.waiting).toBe(3);
+
+    now = 251;
+    // Queued, it would count against the pending limits every other endpoint's tasks share.
+    expect(await soon(sut.admit('a'))).toEqual({ refused: 'deferred' });
+    expect(sut.waiting).toBe(3);
+    // A manual attempt waits its turn; another endpoint is not concerned.
+    void sut.admit('a', { bypassCircuit: true });
+    expect(sut.waiting).toBe(4);
+    expect(await sut.admit('b')).toMatchObject({ probe: false });
+    void waiting;
+    void queued;
+  });
+
+  it('should keep queueing work for an endpoint that keeps freeing slots, however long its queue', async () => {
+    const sut = new ConcurrencyLimiter(10, 1, 1000, clock);
+    let slot = await sut.admit('a');
+    const queue: Promise<Admission>[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Work comes twice as fast as the endpoint takes it, which it does every 200 ms.
+      now += 200;
+      queue.push(sut.admit('a'), sut.admit('a'));
+      if ('release' in slot) slot.release();
+      slot = await queue.shift()!;
+      expect(slot).toMatchObject({ probe: false });
+    }
+    expect(sut.waiting).toBe(20);
   });
 
   describe('with a circuit breaker', () => {

@@ -18,12 +18,14 @@ export type Release = () => void;
 
 /**
  * A slot, released with what the attempt said of the endpoint; or no attempt: its circuit is open
- * (`open`: hold it until `retryAt`), or it is stalled with no breaker to open (`busy`: fail it,
- * into its retries).
+ * (`open`: hold it until `retryAt`), it is stalled with no breaker to open (`busy`: fail it, into
+ * its retries), or it stopped draining with a full round of work already waiting (`deferred`: hold
+ * it for maxWaitMs, by when the endpoint has moved or its circuit has opened).
  */
 export type Admission =
   | { release: (outcome?: CircuitOutcome, cause?: CircuitCause) => void; probe: boolean }
   | { refused: 'busy' }
+  | { refused: 'deferred' }
   | { refused: 'open'; retryAt: number };
 
 /**
@@ -42,6 +44,10 @@ export type Admission =
  * each released slot reports how the attempt went. A stalled endpoint's circuit is opened at once
  * (CircuitBreaker.trip): the work turned away is held for the cool-down instead of failed, and so
  * is its next work, until a probe finds it answering.
+ *
+ * Until then its queue would still grow for maxWaitMs at its traffic's rate: an endpoint with every
+ * slot taken, none freed for a quarter of maxWaitMs and a full round of work (perKey) waiting gets
+ * no more waiting work (`deferred`). An endpoint that keeps freeing slots queues whatever comes.
  */
 export class ConcurrencyLimiter {
   private active = 0;
@@ -85,6 +91,11 @@ export class ConcurrencyLimiter {
         ? this.circuit.admit(circuitKey)
         : ({ ok: true, probe: false } as const);
     if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt };
+    // A manual attempt waits its turn: a person asked for it.
+    if (!options.bypassCircuit && this.backedUp(key)) {
+      if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);
+      return { refused: 'deferred' };
+    }
     const release = await this.acquire(key);
     if (!release) {
       const retryAt = options.bypassCircuit
@@ -127,6 +138,17 @@ export class ConcurrencyLimiter {
       this.markReady(key, state);
       this.scheduleSweep();
     });
+  }
+
+  /** Every slot of `key` taken, none freed for a quarter of maxWaitMs, a full round waiting. */
+  private backedUp(key: string): boolean {
+    const state = this.keys.get(key);
+    return (
+      state !== undefined &&
+      state.active >= this.perKey &&
+      state.waiters.length >= this.perKey &&
+      this.now() - state.movedAt > this.maxWaitMs / 4
+    );
   }
 
   /** Every slot taken and none freed for maxWaitMs, while work waited from `since` on. */

@@ -183,14 +183,17 @@ export class DeliveryService {
       circuitKey: keys.circuit,
       cause: { webhookId, projectId: first.event.project_id },
     });
-    if ('refused' in admission && admission.refused === 'open') {
-      // The endpoint is down or stalled: no attempt, the tasks wait out the cool-down (see
-      // CircuitBreaker).
-      for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');
+    if ('refused' in admission && admission.refused !== 'busy') {
+      // No attempt: the endpoint is down or stalled, and the tasks wait out the cool-down (see
+      // CircuitBreaker); or it stopped draining, and they come back once it has moved or its
+      // circuit has opened, instead of queueing in the partitions other webhooks share.
+      const [until, reason] =
+        admission.refused === 'open'
+          ? [admission.retryAt, 'circuit_open' as const]
+          : [Date.now() + limiter.maxWaitMs, 'endpoint_busy' as const];
+      for (const { span } of items) span.setAttribute('hookline.held', reason);
       await Promise.all(
-        items.map(({ task, message }) =>
-          lifecycle.hold(task, message, admission.retryAt, 'circuit_open'),
-        ),
+        items.map(({ task, message }) => lifecycle.hold(task, message, until, reason)),
       );
       return;
     }

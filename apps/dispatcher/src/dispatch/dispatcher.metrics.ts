@@ -64,7 +64,7 @@ export class DispatcherMetrics {
     });
     this.tasksHeld = new Counter({
       name: 'hookline_dispatcher_tasks_held_total',
-      help: "Tasks held on a retry tier without an attempt: over their webhook's throttle (throttled) or to an endpoint whose circuit is open (circuit_open)",
+      help: "Tasks held on a retry tier without an attempt: over their webhook's throttle (throttled), to an endpoint whose circuit is open (circuit_open), or to one that stopped draining with a full round of tasks waiting (endpoint_busy)",
       labelNames: ['reason'],
       registers,
     });

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OperationalEvent } from '@hookline/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DeliveryTask, OperationalEvent } from '@hookline/contracts';
 import { pollUntil, TopicCollector } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -32,52 +33,105 @@ async function startEndpoint(hang: boolean) {
 
 const STUCK_TASKS = 120;
 
-describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint`, () => {
-  let h: DispatcherHarness;
-  let hang: Awaited<ReturnType<typeof startEndpoint>>;
-  let ok: Awaited<ReturnType<typeof startEndpoint>>;
+type Endpoint = Awaited<ReturnType<typeof startEndpoint>>;
 
+/**
+ * Before the describe's tests, a dispatcher with small limits (two connections per endpoint, 40
+ * tasks pending per partition) and a hanging and a healthy endpoint; after them, stops all three.
+ */
+function hangingBesideHealthy(timeout: string, maxEndpointWaitMs: number) {
+  let harness: DispatcherHarness | undefined;
+  let endpoints: [Endpoint, Endpoint] | undefined;
   beforeAll(async () => {
-    [hang, ok] = await Promise.all([startEndpoint(true), startEndpoint(false)]);
-    h = await DispatcherHarness.start({
-      timeout: '3s',
+    endpoints = await Promise.all([startEndpoint(true), startEndpoint(false)]);
+    harness = await DispatcherHarness.start({
+      timeout,
       schedule: '30s',
       disableAfter: 0,
-      // Small limits, so that a hanging endpoint's queue alone would fill them.
       dispatcher: {
         perEndpoint: 2,
         maxPendingPerPartition: 40,
         maxPendingTotal: 100,
-        maxEndpointWaitMs: 300,
+        maxEndpointWaitMs,
       },
     });
   });
   afterAll(async () => {
-    await h?.stop();
-    await Promise.all([hang?.close(), ok?.close()]);
+    await harness?.stop();
+    await Promise.all(endpoints?.map((e) => e.close()) ?? []);
   });
+  return { h: () => harness!, hang: () => endpoints![0], ok: () => endpoints![1] };
+}
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint`, () => {
+  // Small limits, so that a hanging endpoint's queue alone would fill them.
+  const { h, hang, ok } = hangingBesideHealthy('3s', 300);
 
   it("should deliver a healthy endpoint's task at once while a hanging endpoint's backlog would fill the partition", async () => {
-    const stuck = await h.webhook({ url: hang.url });
-    const healthy = await h.webhook({ url: ok.url });
+    const stuck = await h().webhook({ url: hang().url });
+    const healthy = await h().webhook({ url: ok().url });
     const stuckTasks = await Promise.all(
-      Array.from({ length: STUCK_TASKS }, () => h.task(stuck.row.id, { partition: 0 })),
+      Array.from({ length: STUCK_TASKS }, () => h().task(stuck.row.id, { partition: 0 })),
     );
     // Both connections to the hanging endpoint are taken; the rest of its tasks wait behind them.
-    await pollUntil(() => hang.requests() >= 2, { timeoutMs: 10_000, intervalMs: 20 });
+    await pollUntil(() => hang().requests() >= 2, { timeoutMs: 10_000, intervalMs: 20 });
 
     const sentAt = Date.now();
-    const task = await h.task(healthy.row.id, { partition: 0 });
-    const [attempt] = await h.waitForAttempts(task.delivery_id, 1, 10_000);
+    const task = await h().task(healthy.row.id, { partition: 0 });
+    const [attempt] = await h().waitForAttempts(task.delivery_id, 1, 10_000);
 
     expect(attempt).toMatchObject({ response_status: 200, error_class: null });
     // Well before the hanging requests' 3 s deadline, let alone the backlog's ~3 min behind them.
     expect(new Date(attempt!.started_at).getTime() - sentAt).toBeLessThan(2500);
-    // The waiting tasks were turned away without a request, into their retries.
-    const [turnedAway] = await h.waitForAttempts(stuckTasks.at(-1)!.delivery_id, 1);
+    // The tasks waiting behind the two hung requests were turned away without a request, into
+    // their retries (those that came once a full round waited were held instead).
+    const turnedAway = await pollUntil(
+      async () => {
+        const attempts = await Promise.all(stuckTasks.map((t) => h().attempts(t.delivery_id)));
+        const rows = attempts.flat().filter((a) => a.response_status === null);
+        return rows.length > 0 && rows;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, message: 'waiting tasks turned away' },
+    );
+    expect(turnedAway[0]).toMatchObject({ error_class: 'endpoint_busy' });
+    expect(await h().delivery(turnedAway[0]!.delivery_id)).toMatchObject({ status: 'pending' });
+    expect(hang().requests()).toBeLessThan(10);
+  });
+});
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint under steady traffic`, () => {
+  // The hung endpoint's traffic alone fills the partition's pending limit well before its
+  // second without a freed connection is up.
+  const { h, hang, ok } = hangingBesideHealthy('5s', 1000);
+
+  const held = async () =>
+    (
+      await h().dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
+    ).values.find((v) => v.labels.reason === 'endpoint_busy')?.value ?? 0;
+
+  it("should deliver a healthy webhook's task of the same partition before the hung endpoint is even found stalled", async () => {
+    const stuck = await h().webhook({ url: hang().url });
+    const healthy = await h().webhook({ url: ok().url });
+    const stuckTasks: DeliveryTask[] = [];
+    // ~100 tasks a second, as a busy tenant's traffic comes, for longer than the limit lasts.
+    for (let i = 0; i < 60; i++) {
+      stuckTasks.push(await h().task(stuck.row.id, { partition: 0 }));
+      await sleep(10);
+    }
+    const task = await h().task(healthy.row.id, { partition: 0 });
+
+    const [attempt] = await h().waitForAttempts(task.delivery_id, 1, 10_000);
+    expect(attempt).toMatchObject({ response_status: 200, error_class: null });
+    // The tasks waiting for the hung endpoint are turned away once it is found stalled; the
+    // healthy one was not queued behind them in the partition until then.
+    const [turnedAway] = await h().waitForAttempts(stuckTasks[5]!.delivery_id, 1, 10_000);
     expect(turnedAway).toMatchObject({ response_status: null, error_class: 'endpoint_busy' });
-    expect(await h.delivery(stuckTasks.at(-1)!.delivery_id)).toMatchObject({ status: 'pending' });
-    expect(hang.requests()).toBeLessThan(10);
+    expect(new Date(attempt!.started_at).getTime()).toBeLessThan(
+      new Date(turnedAway!.started_at).getTime(),
+    );
+    // The hung endpoint's later tasks were held, unattempted, instead of queueing.
+    expect(await held()).toBeGreaterThan(0);
+    expect(await h().attempts(stuckTasks.at(-1)!.delivery_id)).toEqual([]);
   });
 });
 

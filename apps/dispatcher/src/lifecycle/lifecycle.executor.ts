@@ -134,7 +134,7 @@ export class LifecycleExecutor {
   }
 
   /**
-   * A task not attempted now (its webhook's throttle, its endpoint's open circuit): held on a
+   * A task not attempted now (its webhook's throttle, its endpoint's open circuit or backlog): held on a
    * retry tier until `until` without counting as an attempt; `throttleSlot` marks `until` as the
    * send slot the throttle reserved for it.
    */
@@ -142,7 +142,7 @@ export class LifecycleExecutor {
     task: DeliveryTask,
     message: ConsumedMessage,
     until: number,
-    reason: 'throttled' | 'circuit_open',
+    reason: 'throttled' | 'circuit_open' | 'endpoint_busy',
     throttleSlot = false,
   ): Promise<void> {
     const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot);
