@@ -35,9 +35,16 @@ export interface ChaosLedger {
   /** Publish → first receipt at the owed endpoints, of events published from the fault's start on. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /**
+   * The p99 of events published from one second after the fault's start on: what the fault costs
+   * once it is under way, without its onset. Shown beside p99Ms to tell the two apart; the pass
+   * rule (ledgerFails) takes p99Ms, onset included.
+   */
+  steadyP99Ms: number | null;
   /** The same of a fault-free run of the same load (scenarios with a baseline). */
   baselineP50Ms?: number | null;
   baselineP99Ms?: number | null;
+  baselineSteadyP99Ms?: number | null;
   seconds: number;
 }
 
@@ -68,6 +75,8 @@ const COLUMNS: [keyof ChaosLedger, string][] = [
   ['p50Ms', 'p50 ms'],
   ['p99Ms', 'p99 ms'],
   ['baselineP99Ms', 'base p99'],
+  ['steadyP99Ms', 'p99 1s+'],
+  ['baselineSteadyP99Ms', 'base 1s+'],
   ['seconds', 'secs'],
 ];
 

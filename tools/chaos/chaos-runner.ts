@@ -70,6 +70,8 @@ export interface ChaosStream {
 }
 
 const TICK_MS = 50;
+/** Where a fault's onset ends, for the steady p99 (ChaosLedger.steadyP99Ms). */
+const STEADY_AFTER_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -111,10 +113,15 @@ export class ChaosRunner {
       const ledger = await this.stream(scenario, load, say);
       if (baseline)
         say(
-          `healthy publish→receipt p50/p99: fault-free ${baseline.p50Ms}/${baseline.p99Ms} ms, with the fault ${ledger.p50Ms}/${ledger.p99Ms} ms`,
+          `healthy publish→receipt p50/p99: fault-free ${baseline.p50Ms}/${baseline.p99Ms} ms, with the fault ${ledger.p50Ms}/${ledger.p99Ms} ms; p99 from ${STEADY_AFTER_MS / 1000} s into the fault on: fault-free ${baseline.steadyP99Ms} ms, with the fault ${ledger.steadyP99Ms} ms`,
         );
       return baseline
-        ? { ...ledger, baselineP50Ms: baseline.p50Ms, baselineP99Ms: baseline.p99Ms }
+        ? {
+            ...ledger,
+            baselineP50Ms: baseline.p50Ms,
+            baselineP99Ms: baseline.p99Ms,
+            baselineSteadyP99Ms: baseline.steadyP99Ms,
+          }
         : ledger;
     } finally {
       await scenario.tearDown?.(this.hl, say);
@@ -229,6 +236,7 @@ export class ChaosRunner {
       )) + (await this.stillActive(client, checked));
     const recoverySeconds = recovery(published, owedWebhooks(), byPair, window);
     const latency = latencies(published, owedWebhooks(), byPair, window.start);
+    const steady = latencies(published, owedWebhooks(), byPair, window.start + STEADY_AFTER_MS);
     return {
       scenario: scenario.name,
       published: published.size,
@@ -246,6 +254,7 @@ export class ChaosRunner {
       recoverySeconds,
       p50Ms: percentile(latency, 0.5),
       p99Ms: percentile(latency, 0.99),
+      steadyP99Ms: percentile(steady, 0.99),
       seconds: Math.round((Date.now() - started) / 1000),
     };
   }
