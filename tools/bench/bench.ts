@@ -441,31 +441,29 @@ async function main() {
   // yet optimized, connections not yet open) or after a heavy scenario (its leftover log writes,
   // collections and vacuum) ran at p50 100–150 ms, and alone set the p99 of a whole run. The same
   // rate goes first, outside the scenario's figures and CPU; its own figures are kept (warmup_*).
-  let latencyWarmUp: Record<string, number> = {};
-  if (selected('latency')) {
-    say(`\n[bench] latency: warming up at 200 events/s for ${SIZES.latencyWarmUpSeconds} s…`);
+  /** Publishes `count` events at 200/s to the latency webhooks; answers the receipts' stats. */
+  const streamAt200 = async (count: number) => {
     await farm.reset();
-    const count = 200 * SIZES.latencyWarmUpSeconds;
     await produce(200, count, latencyProjects.ids);
     await pollUntil(async () => (await farm.stats()).unique >= count, {
       timeoutMs: 60_000,
       intervalMs: 250,
     }).catch(() => undefined);
-    latencyWarmUp = latencyFigures((await farm.stats()).healthyLatencies, 'warmup_');
+    return farm.stats();
+  };
+  let latencyWarmUp: Record<string, number> = {};
+  if (selected('latency')) {
+    say(`\n[bench] latency: warming up at 200 events/s for ${SIZES.latencyWarmUpSeconds} s…`);
+    const warm = await streamAt200(200 * SIZES.latencyWarmUpSeconds);
+    latencyWarmUp = latencyFigures(warm.healthyLatencies, 'warmup_');
   }
   await runScenario(
     'latency',
     `latency: 200 events/s for ${SIZES.latencySeconds} s, one webhook each`,
     async () => {
-      await farm.reset();
       const count = 200 * SIZES.latencySeconds;
       const since = Date.now();
-      await produce(200, count, latencyProjects.ids);
-      await pollUntil(async () => (await farm.stats()).unique >= count, {
-        timeoutMs: 60_000,
-        intervalMs: 250,
-      }).catch(() => undefined);
-      const stats = await farm.stats();
+      const stats = await streamAt200(count);
       return {
         figures: {
           ...latencyFigures(stats.healthyLatencies),
