@@ -35,6 +35,34 @@ describe('findUnportableText', () => {
     ]);
   });
 
+  it('should accept MAX_JSON_DEPTH levels of nesting and refuse one more, in objects and arrays', () => {
+    const nest = (levels: number, asObject: boolean) => {
+      let value: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) value = asObject ? { k: value } : [value];
+      return value;
+    };
+    for (const asObject of [false, true]) {
+      expect(findUnportableText(nest(MAX_JSON_DEPTH, asObject))).toEqual([]);
+      expect(findUnportableText(nest(MAX_JSON_DEPTH + 1, asObject))).toHaveLength(1);
+    }
+  });
+
+  it('should find a bad string or key wherever it sits among clean ones', () => {
+    const clean = () => ({ a: 'x', list: [1, true, null, { b: 'y', c: ['z', 2.5] }], d: {} });
+    const spots: ((v: ReturnType<typeof clean>) => void)[] = [
+      (v) => (v.a = '\uD800'),
+      (v) => ((v.list[3] as { c: unknown[] }).c[0] = 'z\u0000'),
+      (v) => ((v.list[3] as Record<string, unknown>)['k\uDFFF'] = 1),
+      (v) => ((v.d as Record<string, unknown>)['\u0000'] = 'x'),
+    ];
+    expect(findUnportableText(clean())).toEqual([]);
+    for (const spoil of spots) {
+      const value = clean();
+      spoil(value);
+      expect(findUnportableText(value)).toHaveLength(1);
+    }
+  });
+
   it('should refuse a value nested 10,000 levels deep without overflowing the stack', () => {
     let value: unknown = 'leaf';
     for (let i = 0; i < 10_000; i++) value = [value];

@@ -38,6 +38,9 @@ export function unportableTextReason(text: string): string | undefined {
  * MAX_JSON_DEPTH. Iterative, so a hostile depth cannot overflow the stack; O(size of the value).
  */
 export function findUnportableText(value: unknown, root: (string | number)[] = []): TextIssue[] {
+  // Nearly every value is clean: that is answered without building a path for each node, which
+  // on the dispatcher's path (every task's payload) was a few kilobytes of garbage per delivery.
+  if (isPortable(value)) return [];
   const issues: TextIssue[] = [];
   const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: root }];
   while (stack.length > 0) {
@@ -68,6 +71,36 @@ export function findUnportableText(value: unknown, root: (string | number)[] = [
     stack.push(...children.reverse());
   }
   return issues;
+}
+
+/** Whether findUnportableText would find nothing: the same walk, keeping only depths. */
+function isPortable(value: unknown): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop()!;
+    if (typeof current === 'string') {
+      if (UNPORTABLE.test(current)) return false;
+      continue;
+    }
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) return false;
+    if (Array.isArray(current)) {
+      for (const item of current as unknown[]) {
+        values.push(item);
+        depths.push(depth + 1);
+      }
+      continue;
+    }
+    for (const key in current) {
+      if (!Object.hasOwn(current, key)) continue;
+      if (UNPORTABLE.test(key)) return false;
+      values.push((current as Record<string, unknown>)[key]);
+      depths.push(depth + 1);
+    }
+  }
+  return true;
 }
 
 /**
