@@ -65,6 +65,8 @@ describe(AttemptLogWriter.name, () => {
         sut.record(record('msg_before')),
         sut.record(record('msg_nul', { note: 'a\u0000b' })),
         sut.record(record('msg_surrogate', { ['key\ud800']: '\udfff lone' })),
+        // The same in the text columns: an error message, an answer's body.
+        sut.record({ ...record('msg_text'), responseBody: 'b\u0000\ud800', error: 'e\udfff' }),
         sut.record(record('msg_after')),
       ]).then(() => 'written'),
       new Promise((r) => setTimeout(() => r('stuck'), 10_000)),
@@ -75,6 +77,7 @@ describe(AttemptLogWriter.name, () => {
       msg_before: 'succeeded',
       msg_nul: 'succeeded',
       msg_surrogate: 'succeeded',
+      msg_text: 'succeeded',
     });
     const [nul] = await dataSource.query(`select event from deliveries where id = 'msg_nul'`);
     expect(nul.event.data).toEqual({ note: 'a\ufffdb' });
@@ -82,6 +85,10 @@ describe(AttemptLogWriter.name, () => {
       `select event from deliveries where id = 'msg_surrogate'`,
     );
     expect(lone.event.data).toEqual({ ['key\ufffd']: '\ufffd lone' });
+    const [text] = await dataSource.query(
+      `select response_body, error from delivery_attempts where delivery_id = 'msg_text'`,
+    );
+    expect(text).toEqual({ response_body: 'b\ufffd\ufffd', error: 'e\ufffd' });
     expect(sut.stalledForMs()).toBe(0);
   });
 
