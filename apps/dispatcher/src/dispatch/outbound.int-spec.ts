@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pollUntil } from '@hookline/testing';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
+import { answerTenMegabytes } from '../testing/huge-answer';
 import { systemResolver, type Resolver } from './guarded-lookup';
 import { WebhookHttpClient } from './webhook-http.client';
 
@@ -28,20 +29,7 @@ async function startEndpoint(): Promise<Endpoint> {
       if (path === '/hang') return void hanging.add(res); // headers never come
       if (path === '/huge') {
         // 10 MB of body: the dispatcher must stop reading at its cap and drop the connection.
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        const chunk = Buffer.alloc(64 * 1024, 'x');
-        let sent = 0;
-        const more = () => {
-          while (sent < 10 * 1024 * 1024) {
-            sent += chunk.length;
-            if (!res.write(chunk)) return void res.once('drain', more);
-          }
-          res.end();
-        };
-        res.once('close', () => {
-          if (!res.writableFinished) endpoint.hugeCutOff++;
-        });
-        return more();
+        return answerTenMegabytes(res, 'x', () => endpoint.hugeCutOff++);
       }
       res.writeHead(200).end('ok');
     });

@@ -1,4 +1,4 @@
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { forbiddenReason, parseHostAddress } from '@hookline/url-policy';
 import type { AttemptErrorClass } from '@hookline/contracts';
 import { guardedLookup, systemResolver, type Resolver } from './guarded-lookup';
@@ -29,13 +29,6 @@ export interface PostResult {
   retryAfterMs?: number;
 }
 
-class DeadlineExceeded extends Error {
-  constructor(ms: number) {
-    super(`no complete answer within ${ms} ms`);
-    this.name = 'DeadlineExceeded';
-  }
-}
-
 const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',
   'CERT_NOT_YET_VALID',
@@ -61,7 +54,7 @@ export function classifyError(error: unknown): AttemptErrorClass {
   let e = error as { code?: string; name?: string; cause?: unknown } | undefined;
   for (let depth = 0; e && depth < 5; depth++) {
     const code = e.code ?? '';
-    if (e.name === 'DeadlineExceeded' || TIMEOUT_CODES.has(code)) return 'timeout';
+    if (TIMEOUT_CODES.has(code)) return 'timeout';
     if (code === 'EHOOKLINE_BLOCKED_ADDRESS') return 'blocked_address';
     if (DNS_CODES.has(code)) return 'dns';
     if (code === 'ECONNREFUSED') return 'connection_refused';
@@ -117,58 +110,17 @@ export class WebhookHttpClient {
     });
   }
 
-  async post(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
+  post(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
     const target = this.target(url);
     if ('errorClass' in target)
-      return { status: null, body: null, bytesRead: 0, durationMs: 0, ...target };
-    const controller = new AbortController();
-    const timeoutMs = this.options.timeoutMs;
-    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
-    let status: number | null = null;
-    try {
-      const res = await this.agent.request({
-        origin: target.origin,
-        path: target.path,
-        method: 'POST',
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      status = res.statusCode;
-      const { text, bytesRead } = await readCapped(res.body);
-      const result: PostResult = {
-        status,
-        body: text,
-        bytesRead,
-        durationMs: elapsed(),
-        errorClass: null,
-        error: null,
-      };
-      if (status >= 300 && status < 400) {
-        result.errorClass = 'redirect';
-        result.error = `redirect ${status} to ${String(res.headers.location ?? '(none)')} not followed`;
-      } else if (status < 200 || status >= 300) {
-        result.errorClass = 'http_status';
-        result.error = `HTTP ${status}`;
-        if (status === 429 || status === 503)
-          result.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      }
-      return result;
-    } catch (e) {
-      const aborted = controller.signal.aborted;
-      return {
-        status,
-        body: null,
-        bytesRead: 0,
-        durationMs: elapsed(),
-        errorClass: aborted ? 'timeout' : classifyError(e),
-        error: aborted ? `timeout: no complete answer within ${timeoutMs} ms` : describe(e),
-      };
-    } finally {
-      clearTimeout(timer);
-    }
+      return Promise.resolve({ status: null, body: null, bytesRead: 0, durationMs: 0, ...target });
+    return new Promise((resolve) => {
+      const exchange = new Exchange(this.options.timeoutMs, resolve);
+      this.agent.dispatch(
+        { origin: target.origin, path: target.path, method: 'POST', headers, body },
+        exchange,
+      );
+    });
   }
 
   /**
@@ -223,41 +175,151 @@ function detachAnArrayBufferNow(): void {
   structuredClone(buffer, { transfer: [buffer] });
 }
 
-/** Reads at most MAX_RESPONSE_READ bytes, then drops the connection rather than read on. */
-async function readCapped(
-  stream: AsyncIterable<Buffer> & { destroy(): void },
-): Promise<{ text: string; bytesRead: number }> {
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let bytesRead = 0;
-  for await (const chunk of stream) {
-    const room = MAX_RESPONSE_READ - bytesRead;
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    bytesRead += part.length;
-    if (keptBytes < MAX_RESPONSE_KEPT) {
-      const keep = part.subarray(0, MAX_RESPONSE_KEPT - keptBytes);
-      kept.push(keep);
-      keptBytes += keep.length;
-    }
-    if (bytesRead >= MAX_RESPONSE_READ) {
-      dropWithoutStacks(stream);
-      break;
-    }
-  }
-  // Postgres text cannot hold NUL characters.
-  return { text: Buffer.concat(kept).toString('utf8').replaceAll('\u0000', ''), bytesRead };
-}
+/** Why an exchange was cut short by the client; made once, without frames (nobody reads them). */
+const CAPPED = errorWithoutStack('the answer is longer than the client reads');
+const DEADLINE = errorWithoutStack('the exchange ran past its deadline');
 
-/**
- * Destroys the body, and with it the connection. undici and Node make an abort error on the way
- * and read its stack (to keep it), which with source maps on (the images run so) costs more than
- * the rest of the exchange; nobody reads those errors, so they are made without frames.
- */
-function dropWithoutStacks(stream: { destroy(): void }): void {
+function errorWithoutStack(message: string): Error {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    stream.destroy();
+    return new Error(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * One POST, as undici's dispatch handler: the status, the first MAX_RESPONSE_KEPT bytes of the
+ * body, at most MAX_RESPONSE_READ bytes read before the connection is dropped, and one deadline
+ * for all of it (queueing for a connection included). Driven by undici's callbacks rather than its
+ * request() stream, which made a stream, an abort signal and a promise per chunk for every
+ * attempt, most of the client's garbage.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private controller: Dispatcher.DispatchController | undefined;
+  private status: number | null = null;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
+  private bytesRead = 0;
+  private done = false;
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly resolve: (result: PostResult) => void,
+  ) {
+    this.timer = setTimeout(() => this.deadline(), timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    // Its deadline passed while it waited for a connection: it is not sent at all.
+    if (this.done) abortWithoutStacks(controller, DEADLINE);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.status = statusCode;
+    this.headers = headers;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.done) return;
+    const room = MAX_RESPONSE_READ - this.bytesRead;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.bytesRead += part.length;
+    if (this.keptBytes < MAX_RESPONSE_KEPT) {
+      const keep = part.subarray(0, MAX_RESPONSE_KEPT - this.keptBytes);
+      this.kept.push(keep);
+      this.keptBytes += keep.length;
+    }
+    if (this.bytesRead >= MAX_RESPONSE_READ) {
+      // The answer counts as given; the rest is never read, and the connection goes with it.
+      this.answered();
+      abortWithoutStacks(controller, CAPPED);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.answered();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (error === CAPPED || error === DEADLINE) return; // settled already
+    this.settle({
+      status: this.status,
+      body: null,
+      bytesRead: 0,
+      durationMs: this.elapsed(),
+      errorClass: classifyError(error),
+      error: describe(error),
+    });
+  }
+
+  private answered(): void {
+    const status = this.status!;
+    const result: PostResult = {
+      status,
+      // Postgres text cannot hold NUL characters.
+      body: Buffer.concat(this.kept).toString('utf8').replaceAll('\u0000', ''),
+      bytesRead: this.bytesRead,
+      durationMs: this.elapsed(),
+      errorClass: null,
+      error: null,
+    };
+    if (status >= 300 && status < 400) {
+      result.errorClass = 'redirect';
+      result.error = `redirect ${status} to ${String(this.headers.location ?? '(none)')} not followed`;
+    } else if (status < 200 || status >= 300) {
+      result.errorClass = 'http_status';
+      result.error = `HTTP ${status}`;
+      if (status === 429 || status === 503)
+        result.retryAfterMs = parseRetryAfter(this.headers['retry-after']);
+    }
+    this.settle(result);
+  }
+
+  private deadline(): void {
+    if (this.done) return;
+    this.settle({
+      status: this.status,
+      body: null,
+      bytesRead: 0,
+      durationMs: this.elapsed(),
+      errorClass: 'timeout',
+      error: `timeout: no complete answer within ${this.timeoutMs} ms`,
+    });
+    if (this.controller) abortWithoutStacks(this.controller, DEADLINE);
+  }
+
+  private settle(result: PostResult): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.resolve(result);
+  }
+
+  private elapsed(): number {
+    return Math.round(performance.now() - this.started);
+  }
+}
+
+/**
+ * Aborts an exchange, and with it the connection. undici and Node make errors on the way and read
+ * their stacks, which with source maps on (the images run so) costs more than the rest of the
+ * exchange; nobody reads those errors, so they are made without frames.
+ */
+function abortWithoutStacks(controller: Dispatcher.DispatchController, reason: Error): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    controller.abort(reason);
   } finally {
     Error.stackTraceLimit = limit;
   }
