@@ -20,19 +20,20 @@ export const EVENT_COLUMNS = `e.id, e.type, e.occurred_at as "occurredAt", e.cre
  * The event records of a batch: one per event, from the first automatic attempt of a delivery's
  * first chain, or its skipped row — later attempts, redeliveries and test pings add none.
  */
-export function eventRows(rows: readonly AttemptRecord[]): object[] {
+export function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
   const events = new Map<string, AttemptRecord>();
   for (const r of rows) {
     const first = r.chain === 0 && r.trigger === 'automatic' && r.attempt === 1;
     if (first) events.set(`${r.projectId}|${r.event.id}`, r);
   }
-  return [...events.values()].map((r) => ({
-    project_id: r.projectId,
-    id: r.event.id,
-    type: r.event.event,
-    occurred_at: storableTime(r.event.occurred_at) ?? r.startedAt.toISOString(),
-    created_at: r.startedAt.toISOString(),
-  }));
+  const e = [...events.values()];
+  return [
+    e.map((r) => r.projectId),
+    e.map((r) => r.event.id),
+    e.map((r) => r.event.event),
+    e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
+    e.map((r) => r.startedAt.toISOString()),
+  ];
 }
 
 /** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
