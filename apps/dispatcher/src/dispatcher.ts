@@ -251,6 +251,8 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
+    // First, before any code is hot (see WebhookHttpClient.prepare).
+    await this.client.prepare();
     if (this.options.migrate !== false) await runMigrations(this.config.DATABASE_URL);
     await provisionTopics(
       this.kafka,

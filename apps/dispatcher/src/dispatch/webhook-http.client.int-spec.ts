@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { answerTenMegabytes } from '../testing/huge-answer';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AnsweringEndpoint } from '../testing/answering-endpoint';
 import { MAX_RESPONSE_KEPT, MAX_RESPONSE_READ, WebhookHttpClient } from './webhook-http.client';
 
 /**
@@ -8,12 +8,8 @@ import { MAX_RESPONSE_KEPT, MAX_RESPONSE_READ, WebhookHttpClient } from './webho
  * answers in one of the ways an endpoint can.
  */
 describe(WebhookHttpClient.name, () => {
-  let server: Server;
+  let endpoint: AnsweringEndpoint;
   let base: string;
-  const sockets = new Set<Socket>();
-  const received: { path: string; headers: IncomingMessage['headers']; body: string }[] = [];
-  /** Responses to /huge that ended before all of their bytes were written. */
-  let hugeCutOff = 0;
 
   const client = (timeoutMs = 500) =>
     new WebhookHttpClient({
@@ -24,52 +20,10 @@ describe(WebhookHttpClient.name, () => {
     });
 
   beforeAll(async () => {
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = req.url ?? '/';
-        received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString() });
-        switch (path.split('?')[0]) {
-          case '/ok':
-            return res.writeHead(200, { 'content-type': 'text/plain' }).end('fine, thanks');
-          case '/nul':
-            return res.writeHead(200).end('a\u0000b');
-          case '/empty':
-            return res.writeHead(204).end();
-          case '/redirect':
-            return res.writeHead(302, { location: 'https://elsewhere.test/' }).end();
-          case '/error':
-            return res.writeHead(500).end('boom');
-          case '/slow-down':
-            return res.writeHead(429, { 'retry-after': '7' }).end();
-          case '/hang':
-            return; // never answered
-          case '/drip': {
-            res.writeHead(200);
-            res.flushHeaders();
-            const timer = setInterval(() => res.write('.'), 100);
-            return void res.on('close', () => clearInterval(timer));
-          }
-          case '/huge':
-            return answerTenMegabytes(res, 'y', () => hugeCutOff++);
-          case '/reset':
-            return void req.socket.resetAndDestroy();
-        }
-      });
-    });
-    server.on('connection', (s: Socket) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    endpoint = await AnsweringEndpoint.start();
+    base = endpoint.base;
   });
-  afterAll(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
-  });
+  afterAll(() => endpoint?.close());
 
   it('should send the headers and body as given and keep the answer', async () => {
     const sut = client();
@@ -80,7 +34,7 @@ describe(WebhookHttpClient.name, () => {
     );
     expect(r).toMatchObject({ status: 200, body: 'fine, thanks', errorClass: null, error: null });
     expect(r.bytesRead).toBe(12);
-    expect(received.at(-1)).toMatchObject({
+    expect(endpoint.received.at(-1)).toMatchObject({
       path: '/ok?x=1',
       body: '{"a":1}',
       headers: { 'x-one': 'a', 'content-type': 'text/x' },
@@ -90,9 +44,9 @@ describe(WebhookHttpClient.name, () => {
 
   it('should keep answers on one connection, one after another', async () => {
     const sut = client();
-    const before = sockets.size;
+    const before = endpoint.connections;
     for (let i = 0; i < 5; i++) expect((await sut.post(`${base}/ok`, {}, 'x')).status).toBe(200);
-    expect(sockets.size - before).toBe(1);
+    expect(endpoint.connections - before).toBe(1);
     await sut.close();
   });
 
@@ -149,8 +103,9 @@ describe(WebhookHttpClient.name, () => {
     expect(r).toMatchObject({ status: 200, errorClass: null, bytesRead: MAX_RESPONSE_READ });
     expect(r.body).toBe('y'.repeat(MAX_RESPONSE_KEPT));
     const deadline = Date.now() + 2_000;
-    while (hugeCutOff === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(hugeCutOff).toBe(1);
+    while (endpoint.hugeCutOff === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(endpoint.hugeCutOff).toBe(1);
     expect((await sut.post(`${base}/ok`, {}, 'x')).status).toBe(200);
     await sut.close();
   });

@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { forbiddenReason, parseHostAddress } from '@hookline/url-policy';
 import type { AttemptErrorClass } from '@hookline/contracts';
@@ -114,13 +116,21 @@ export class WebhookHttpClient {
     const target = this.target(url);
     if ('errorClass' in target)
       return Promise.resolve({ status: null, body: null, bytesRead: 0, durationMs: 0, ...target });
-    return new Promise((resolve) => {
-      const exchange = new Exchange(this.options.timeoutMs, resolve);
-      this.agent.dispatch(
-        { origin: target.origin, path: target.path, method: 'POST', headers, body },
-        exchange,
-      );
-    });
+    return exchange(this.agent, target, headers, body, this.options.timeoutMs);
+  }
+
+  /**
+   * Readies the client for its first deliveries; call it before any. It takes, once, the paths a
+   * misbehaving endpoint makes the client take (an exchange cut at its deadline, an answer cut at
+   * the read cap, a connection the peer resets) on its own agent, against a loopback server of
+   * its own. The first socket a process destroys changes what V8 assumed of sockets, streams and
+   * undici's requests, and V8 throws away the optimized code that relied on it, ~40 functions
+   * that every delivery runs: at a tenant's first bad endpoint, every tenant's deliveries would
+   * run slow until compiled again. At start nothing is hot yet. Never fails: at worst it did
+   * nothing. (The loopback origin is the client's own: deliveries' URLs are checked in post.)
+   */
+  async prepare(): Promise<void> {
+    await rehearseMisbehaviour(this.agent).catch(() => undefined);
   }
 
   /**
@@ -173,6 +183,67 @@ export class WebhookHttpClient {
 function detachAnArrayBufferNow(): void {
   const buffer = new ArrayBuffer(0);
   structuredClone(buffer, { transfer: [buffer] });
+}
+
+/** One POST over an agent, to a checked target (see Exchange). */
+function exchange(
+  agent: Dispatcher,
+  target: { origin: string; path: string },
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<PostResult> {
+  return new Promise((resolve) => {
+    agent.dispatch(
+      { origin: target.origin, path: target.path, method: 'POST', headers, body },
+      new Exchange(timeoutMs, resolve),
+    );
+  });
+}
+
+/** A request like a delivery's: a JSON body and headers. */
+const REHEARSAL_HEADERS = { 'content-type': 'application/json' };
+
+/** See WebhookHttpClient.prepare. */
+async function rehearseMisbehaviour(agent: Dispatcher): Promise<void> {
+  const hanging = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  const oversized = Buffer.alloc(2 * MAX_RESPONSE_READ, 'x');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/hang') return void hanging.add(res);
+      if (req.url === '/reset') return void req.socket.resetAndDestroy();
+      if (req.url === '/oversized') return void res.writeHead(200).end(oversized);
+      res.writeHead(200).end('ok');
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Each on a connection kept alive from an answer before it, as a tenant's would be.
+    for (const path of ['/ok', '/hang', '/ok', '/oversized', '/ok', '/reset'])
+      await exchange(
+        agent,
+        { origin, path },
+        REHEARSAL_HEADERS,
+        '{}',
+        path === '/hang' ? 50 : 2_000,
+      );
+  } finally {
+    for (const res of hanging) res.destroy();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 /** Why an exchange was cut short by the client; made once, without frames (nobody reads them). */
