@@ -247,18 +247,8 @@ async function rehearseMisbehaviour(agent: Dispatcher): Promise<void> {
 }
 
 /** Why an exchange was cut short by the client; made once, without frames (nobody reads them). */
-const CAPPED = errorWithoutStack('the answer is longer than the client reads');
-const DEADLINE = errorWithoutStack('the exchange ran past its deadline');
-
-function errorWithoutStack(message: string): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new Error(message);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
+const CAPPED = withoutStacks(() => new Error('the answer is longer than the client reads'));
+const DEADLINE = withoutStacks(() => new Error('the exchange ran past its deadline'));
 
 /**
  * One POST, as undici's dispatch handler: the status, the first MAX_RESPONSE_KEPT bytes of the
@@ -382,18 +372,23 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * Aborts an exchange, and with it the connection. undici and Node make errors on the way and read
- * their stacks, which with source maps on (the images run so) costs more than the rest of the
- * exchange; nobody reads those errors, so they are made without frames.
+ * Runs `make` with errors made without frames. Aborting an exchange drops its connection, and
+ * undici and Node make errors on the way and read their stacks, which with source maps on (the
+ * images run so) costs more than the rest of the exchange; nobody reads those errors.
  */
-function abortWithoutStacks(controller: Dispatcher.DispatchController, reason: Error): void {
+function withoutStacks<T>(make: () => T): T {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    controller.abort(reason);
+    return make();
   } finally {
     Error.stackTraceLimit = limit;
   }
+}
+
+/** Aborts an exchange, and with it the connection (see withoutStacks). */
+function abortWithoutStacks(controller: Dispatcher.DispatchController, reason: Error): void {
+  withoutStacks(() => controller.abort(reason));
 }
 
 function describe(e: unknown): string {
