@@ -32,7 +32,7 @@ import {
   type WebhookDirectory,
   type WebhookLookup,
 } from './webhook-directory';
-import type { PostResult, WebhookHttpClient } from './webhook-http.client';
+import { noAnswer, type PostResult, type WebhookHttpClient } from './webhook-http.client';
 import type { ThrottleEventAnnouncer } from './throttle-event.announcer';
 import type { WebhookThrottle } from './webhook-throttle';
 
@@ -388,12 +388,10 @@ function redactOwn(
 }
 
 function busyResult(maxWaitMs: number): PostResult {
-  return {
-    status: null,
-    body: null,
-    bytesRead: 0,
-    durationMs: 0,
-    errorClass: 'endpoint_busy',
-    error: `not attempted: no request to this endpoint finished for ${maxWaitMs} ms, every connection busy`,
-  };
+  return noAnswer(
+    null,
+    0,
+    'endpoint_busy',
+    `not attempted: no request to this endpoint finished for ${maxWaitMs} ms, every connection busy`,
+  );
 }

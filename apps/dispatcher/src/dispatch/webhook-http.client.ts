@@ -20,6 +20,12 @@ export interface WebhookHttpClientOptions {
   resolver?: Resolver;
 }
 
+/**
+ * What one POST came to. Every result has every field, set when it is made and never after (see
+ * noAnswer): the lifecycle, the circuit breaker and the log read results on every delivery, and
+ * a field written or added later, at a tenant's first error answer, made V8 throw their
+ * optimized code away for all tenants.
+ */
 export interface PostResult {
   status: number | null;
   /** The first 4 KiB of the response body, as text. */
@@ -28,7 +34,26 @@ export interface PostResult {
   durationMs: number;
   errorClass: AttemptErrorClass | null;
   error: string | null;
-  retryAfterMs?: number;
+  /** From a 429 or 503 answer's Retry-After; undefined otherwise. */
+  retryAfterMs: number | undefined;
+}
+
+/** A result without a complete answer (`status`: the answer's status, if it had begun). */
+export function noAnswer(
+  status: number | null,
+  durationMs: number,
+  errorClass: AttemptErrorClass,
+  error: string,
+): PostResult {
+  return {
+    status,
+    body: null,
+    bytesRead: 0,
+    durationMs,
+    errorClass,
+    error,
+    retryAfterMs: undefined,
+  };
 }
 
 const TLS_CODES = new Set([
@@ -72,7 +97,7 @@ export function classifyError(error: unknown): AttemptErrorClass {
   return 'connection_error';
 }
 
-type Refusal = Pick<PostResult, 'errorClass' | 'error'>;
+type Refusal = { errorClass: AttemptErrorClass; error: string };
 type Target = { origin: string; path: string } | Refusal;
 
 /**
@@ -115,18 +140,19 @@ export class WebhookHttpClient {
   post(url: string, headers: Record<string, string>, body: string): Promise<PostResult> {
     const target = this.target(url);
     if ('errorClass' in target)
-      return Promise.resolve({ status: null, body: null, bytesRead: 0, durationMs: 0, ...target });
+      return Promise.resolve(noAnswer(null, 0, target.errorClass, target.error));
     return exchange(this.agent, target, headers, body, this.options.timeoutMs);
   }
 
   /**
    * Readies the client for its first deliveries; call it before any. It takes, once, the paths a
    * misbehaving endpoint makes the client take (an exchange cut at its deadline, an answer cut at
-   * the read cap, a connection the peer resets) on its own agent, against a loopback server of
-   * its own. The first socket a process destroys changes what V8 assumed of sockets, streams and
-   * undici's requests, and V8 throws away the optimized code that relied on it, ~40 functions
-   * that every delivery runs: at a tenant's first bad endpoint, every tenant's deliveries would
-   * run slow until compiled again. At start nothing is hot yet. Never fails: at worst it did
+   * the read cap, a 429 with Retry-After, a connection the peer resets) on its own agent, against
+   * a loopback server of its own. The first socket a process destroys changes what V8 assumed of
+   * sockets, streams and undici's requests, and V8 throws away the optimized code that relied on
+   * it, ~40 functions that every delivery runs: at a tenant's first bad endpoint, every tenant's
+   * deliveries would run slow until compiled again. The same goes for the first result with a
+   * Retry-After (a field's type widens). At start nothing is hot yet. Never fails: at worst it did
    * nothing. (The loopback origin is the client's own: deliveries' URLs are checked in post.)
    */
   async prepare(): Promise<void> {
@@ -215,6 +241,7 @@ async function rehearseMisbehaviour(agent: Dispatcher): Promise<void> {
       if (req.url === '/hang') return void hanging.add(res);
       if (req.url === '/reset') return void req.socket.resetAndDestroy();
       if (req.url === '/oversized') return void res.writeHead(200).end(oversized);
+      if (req.url === '/slow-down') return void res.writeHead(429, { 'retry-after': '1' }).end();
       res.writeHead(200).end('ok');
     });
   });
@@ -231,7 +258,7 @@ async function rehearseMisbehaviour(agent: Dispatcher): Promise<void> {
     });
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     // Each on a connection kept alive from an answer before it, as a tenant's would be.
-    for (const path of ['/ok', '/hang', '/ok', '/oversized', '/ok', '/reset'])
+    for (const path of ['/ok', '/hang', '/ok', '/oversized', '/ok', '/slow-down', '/reset'])
       await exchange(
         agent,
         { origin, path },
@@ -313,49 +340,45 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
     if (error === CAPPED || error === DEADLINE) return; // settled already
-    this.settle({
-      status: this.status,
-      body: null,
-      bytesRead: 0,
-      durationMs: this.elapsed(),
-      errorClass: classifyError(error),
-      error: describe(error),
-    });
+    this.settle(noAnswer(this.status, this.elapsed(), classifyError(error), describe(error)));
   }
 
   private answered(): void {
     const status = this.status!;
-    const result: PostResult = {
+    let errorClass: AttemptErrorClass | null = null;
+    let error: string | null = null;
+    let retryAfterMs: number | undefined;
+    if (status >= 300 && status < 400) {
+      errorClass = 'redirect';
+      error = `redirect ${status} to ${String(this.headers.location ?? '(none)')} not followed`;
+    } else if (status < 200 || status >= 300) {
+      errorClass = 'http_status';
+      error = `HTTP ${status}`;
+      if (status === 429 || status === 503)
+        retryAfterMs = parseRetryAfter(this.headers['retry-after']);
+    }
+    this.settle({
       status,
       // Postgres text cannot hold NUL characters.
       body: Buffer.concat(this.kept).toString('utf8').replaceAll('\u0000', ''),
       bytesRead: this.bytesRead,
       durationMs: this.elapsed(),
-      errorClass: null,
-      error: null,
-    };
-    if (status >= 300 && status < 400) {
-      result.errorClass = 'redirect';
-      result.error = `redirect ${status} to ${String(this.headers.location ?? '(none)')} not followed`;
-    } else if (status < 200 || status >= 300) {
-      result.errorClass = 'http_status';
-      result.error = `HTTP ${status}`;
-      if (status === 429 || status === 503)
-        result.retryAfterMs = parseRetryAfter(this.headers['retry-after']);
-    }
-    this.settle(result);
+      errorClass,
+      error,
+      retryAfterMs,
+    });
   }
 
   private deadline(): void {
     if (this.done) return;
-    this.settle({
-      status: this.status,
-      body: null,
-      bytesRead: 0,
-      durationMs: this.elapsed(),
-      errorClass: 'timeout',
-      error: `timeout: no complete answer within ${this.timeoutMs} ms`,
-    });
+    this.settle(
+      noAnswer(
+        this.status,
+        this.elapsed(),
+        'timeout',
+        `timeout: no complete answer within ${this.timeoutMs} ms`,
+      ),
+    );
     if (this.controller) abortWithoutStacks(this.controller, DEADLINE);
   }
 

@@ -1,4 +1,12 @@
-import { WebhookHttpClient } from '../dispatch/webhook-http.client';
+import { circuitOutcome } from '../dispatch/circuit-breaker';
+import { WebhookHttpClient, type PostResult } from '../dispatch/webhook-http.client';
+import { errorText, isSuccess } from '../lifecycle/delivery-lifecycle';
+
+/** Reads a result as the delivery path does after every attempt. */
+function afterAttempt(result: PostResult): number {
+  const logged = isSuccess(result) ? 0 : errorText(result).length;
+  return logged + circuitOutcome(result).length + (result.retryAfterMs ?? 0) + result.durationMs;
+}
 
 /**
  * Run with --trace-deopt by webhook-http.client.deopt.spec.ts, with the base URL of endpoints in
@@ -24,8 +32,16 @@ async function main(): Promise<void> {
     setTimeout(() => undefined, 10);
     setTimeout(() => setTimeout(resolve, 10), 2);
   });
-  const post = (path: string) =>
-    client.post(`${base}${path}`, { 'content-type': 'application/json' }, '{}');
+  let read = 0;
+  const post = async (path: string) => {
+    const result = await client.post(
+      `${base}${path}`,
+      { 'content-type': 'application/json' },
+      '{}',
+    );
+    read += afterAttempt(result);
+    return result;
+  };
   for (let round = 0; round < 500; round++) await Promise.all([1, 2, 3, 4].map(() => post('/ok')));
   process.stdout.write('--- misbehaving answers from here\n');
   for (const path of paths) {
@@ -33,7 +49,7 @@ async function main(): Promise<void> {
     if (path === 'huge' && result.status !== 200)
       throw new Error(`huge answer: ${JSON.stringify(result)}`);
   }
-  process.stdout.write('--- done\n');
+  process.stdout.write(`--- done (${read})\n`);
   await client.close();
 }
 

@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+
+/**
+ * Runs a child (TypeScript, with its arguments) under --trace-deopt and answers what V8 printed
+ * between the child's `marker` line and its `--- done` line: what the child's last steps cost
+ * the code it had made hot before them.
+ */
+export async function traceAfterMarker(
+  child: string,
+  args: string[],
+  marker: string,
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--trace-deopt', '-r', join(REPO_ROOT, 'tools', 'register.js'), child, ...args],
+    { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
+  );
+  const after = stdout.slice(stdout.indexOf(marker));
+  if (!after.includes('--- done'))
+    throw new Error(`${child} did not finish:\n${stdout.slice(-2000)}`);
+  return after.slice(0, after.indexOf('--- done'));
+}
+
+/** The functions whose optimized code V8 threw away because an assumption it relied on broke. */
+export function thrownAway(trace: string): (string | undefined)[] {
+  return trace
+    .split('\n')
+    .filter((line) => /reason: dependent /.test(line))
+    .map((line) => /SharedFunctionInfo ([^>]*)>/.exec(line)?.[1]);
+}
