@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { thrownAway, traceAfterMarker } from '../testing/trace-deopt';
+import { deoptimized, thrownAway, traceAfterMarker } from '../testing/trace-deopt';
 
 describe('the next task after a failed attempt', () => {
   // The factory made a retry, a hold or a dead letter by spreading the task ({ ...task, ... }).
@@ -18,4 +18,16 @@ describe('the next task after a failed attempt', () => {
     },
     90_000,
   );
+
+  // Tasks came in as many shapes as their optional fields (a first attempt's, a retry's, a
+  // hold's, a manual one's), each a hidden class of its own: at the first retry that came back,
+  // V8 deoptimized the code that reads tasks, and past four shapes that code turned megamorphic.
+  it('should read a retried task with the code that read first attempts', async () => {
+    const after = await traceAfterMarker(
+      join(__dirname, '..', 'testing', 'task-copies.child.ts'),
+      ['retried'],
+      '--- the next task from here',
+    );
+    expect(deoptimized(after).filter((name) => name === 'read' || name === 'decide')).toEqual([]);
+  }, 90_000);
 });

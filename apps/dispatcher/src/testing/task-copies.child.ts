@@ -7,19 +7,21 @@ const OK = { status: 200, errorClass: null, error: null };
 /** Reads a task's fields as the delivery path does (the log row, the payload, the lifecycle). */
 function read(task: DeliveryTask): number {
   const row = [task.delivery_id, task.webhook_id, task.created_at ?? '', task.event.project_id];
+  const due = task.not_before ?? '';
+  const lastError = task.last_error ?? '';
   const rules = decide(
     { task, result: OK, consecutiveFailures: 0, now: 0, random: Math.random },
     SETTINGS,
   );
-  return row.join('').length + task.attempt + rules.length;
+  return row.join('').length + due.length + lastError.length + task.attempt + rules.length;
 }
 
 /**
  * Run with --trace-deopt by task-copies.deopt.spec.ts: reads first-attempt tasks as they come
  * from Kafka until the code that reads them is optimized, prints a marker, then makes the next
  * task of one kind (argv: retry, hold or dead-letter) from one of them, as the lifecycle does
- * after a tenant's first failed attempt. What V8 prints after the marker is what that first
- * failure costs every other delivery.
+ * after a tenant's first failed attempt, or reads a retried task (argv: retried) as it comes back.
+ * What V8 prints after the marker is what that first failure costs every other delivery.
  */
 function main(): void {
   const event = {
@@ -49,6 +51,13 @@ function main(): void {
       sourceTopic: 'hookline.deliveries.retry.1',
       at: new Date(now),
     });
+  else if (kind === 'retried')
+    // The retry comes back from its tier: a task with more fields than a first attempt's.
+    sum += read(
+      decodeDeliveryTask(
+        DeliveryTasks.retry(task, { attempt: 2, notBefore: now, lastError: 'HTTP 500' }).value,
+      ),
+    );
   else throw new Error(`unknown kind ${kind}`);
   for (const m of messages.slice(0, 5)) sum += read(decodeDeliveryTask(m.value));
   process.stdout.write(`--- done (${sum})\n`);

@@ -32,3 +32,15 @@ export function thrownAway(trace: string): (string | undefined)[] {
     .filter((line) => /reason: dependent /.test(line))
     .map((line) => /SharedFunctionInfo ([^>]*)>/.exec(line)?.[1]);
 }
+
+/** The functions V8 deoptimized, for any reason: a bailout or code thrown away. */
+export function deoptimized(trace: string): (string | undefined)[] {
+  return trace
+    .split('\n')
+    .map(
+      (line) =>
+        /deoptimizing [^<]*<JSFunction ([^ >]*)/.exec(line)?.[1] ??
+        /marking dependent code .*SharedFunctionInfo ([^>]*)>/.exec(line)?.[1],
+    )
+    .filter((name) => name !== undefined);
+}

@@ -1,3 +1,4 @@
+import { oneShape } from './shape';
 import { DeliveryTaskSchema, type DeliveryTask } from './value';
 
 /**
@@ -9,7 +10,10 @@ export function encodeDeliveryTask(task: Omit<DeliveryTask, 'event'>, eventJson:
   return `${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"event":${eventJson}}`;
 }
 
-/** Parses and validates a task read from Kafka; throws a ZodError or SyntaxError when bad. */
+/**
+ * Parses and validates a task read from Kafka; throws a ZodError or SyntaxError when bad. Every
+ * task comes out in one shape, whatever fields it carries (see taskWith).
+ */
 export function decodeDeliveryTask(value: Buffer | string): DeliveryTask {
-  return DeliveryTaskSchema.parse(JSON.parse(value.toString()));
+  return oneShape(DeliveryTaskSchema.parse(JSON.parse(value.toString())));
 }

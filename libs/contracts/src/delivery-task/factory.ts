@@ -3,6 +3,7 @@ import { deliveryId, newId } from '../ids';
 import type { EventEnvelope } from '../envelope/event-envelope';
 import { encodeDeliveryTask } from './codec';
 import { deliveryTaskKey } from './key';
+import { taskWith } from './shape';
 import { DeliveryTaskSchema, type DeliveryTask } from './value';
 
 /**
@@ -51,37 +52,6 @@ function withTrace(trace: TraceHeaders | undefined): Record<string, string> {
 const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
 
 /**
- * The task after `task`, with the fields a retry, a hold or a dead letter sets anew, every field
- * listed (`satisfies` makes a field added to the task fail to compile here until it is listed).
- * Not `{ ...task, ... }`: the first time V8 copies an object by spread it changes what it assumed
- * of that object's hidden class, and it threw away the optimized code of every function that
- * reads tasks: a tenant's first failed attempt made every tenant's deliveries run slow until
- * compiled again.
- */
-function nextTask(
-  task: DeliveryTask,
-  changes: {
-    attempt: number;
-    not_before: string | undefined;
-    last_error: string | undefined;
-    throttle_slot: true | undefined;
-  },
-): DeliveryTask {
-  return {
-    delivery_id: task.delivery_id,
-    webhook_id: task.webhook_id,
-    attempt: changes.attempt,
-    not_before: changes.not_before,
-    manual: task.manual,
-    last_error: changes.last_error,
-    chain: task.chain,
-    throttle_slot: changes.throttle_slot,
-    created_at: task.created_at,
-    event: task.event,
-  } satisfies { [K in keyof Required<DeliveryTask>]: DeliveryTask[K] | undefined };
-}
-
-/**
  * Every kind of delivery task is built here, and only here: one key rule (the webhook id), one
  * schema check when built (and `decodeDeliveryTask` when read), one set of headers per kind.
  */
@@ -123,7 +93,7 @@ export const DeliveryTasks = {
     trace?: TraceHeaders,
   ): TaskMessage {
     return message(
-      nextTask(task, {
+      taskWith(task, {
         attempt: next.attempt,
         not_before: new Date(next.notBefore).toISOString(),
         last_error: clip(next.lastError, MAX_ERROR),
@@ -152,7 +122,7 @@ export const DeliveryTasks = {
     trace?: TraceHeaders,
   ): TaskMessage {
     return message(
-      nextTask(task, {
+      taskWith(task, {
         attempt: task.attempt,
         not_before: new Date(held.notBefore).toISOString(),
         last_error: task.last_error,
@@ -170,7 +140,7 @@ export const DeliveryTasks = {
   ): TaskMessage {
     const lastError = clip(dead.lastError, MAX_ERROR);
     return message(
-      nextTask(task, {
+      taskWith(task, {
         attempt: task.attempt,
         not_before: task.not_before,
         last_error: lastError,
