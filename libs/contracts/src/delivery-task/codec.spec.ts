@@ -1,14 +1,15 @@
 import { decodeDeliveryTask, encodeDeliveryTask } from './codec';
 
 describe('encodeDeliveryTask', () => {
+  const event = {
+    id: 'evt_1',
+    project_id: 'prj_1',
+    event: 'project.updated',
+    occurred_at: '2026-11-22T15:46:13.323Z',
+    data: { a: 1 },
+  };
+
   it('should round-trip through decodeDeliveryTask', () => {
-    const event = {
-      id: 'evt_1',
-      project_id: 'prj_1',
-      event: 'project.updated',
-      occurred_at: '2026-11-22T15:46:13.323Z',
-      data: { a: 1 },
-    };
     const text = encodeDeliveryTask(
       { delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 1 },
       JSON.stringify(event),
@@ -22,13 +23,6 @@ describe('encodeDeliveryTask', () => {
   });
 
   it('should decode every task in one shape, keeping every field it carries', () => {
-    const event = {
-      id: 'evt_1',
-      project_id: 'prj_1',
-      event: 'project.updated',
-      occurred_at: '2026-11-22T15:46:13.323Z',
-      data: { a: 1 },
-    };
     const full = {
       delivery_id: 'msg_1',
       webhook_id: 'wh_1',

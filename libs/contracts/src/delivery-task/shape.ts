@@ -13,8 +13,9 @@ export interface TaskChanges {
  * JSON.stringify leaves out). Tasks come in as many shapes as their optional fields (a first
  * attempt's, a retry's, a hold's, a manual one's), and V8 gives each shape a hidden class of its
  * own: the code that reads tasks was deoptimized when a new shape first came (a tenant's first
- * retry) and turned megamorphic past four. Every task the codec decodes and the factory builds
- * goes through here, so all have one hidden class. Not `{ ...task }` either: the first time V8
+ * retry) and turned megamorphic past four. Every task the codec decodes goes through here, so
+ * the tasks a service reads have one hidden class, and so do the retries, holds and dead letters
+ * the factory makes from them. Not `{ ...task }` either: the first time V8
  * copies an object by spread it changes what it assumed of the object's hidden class and throws
  * away the optimized code of every function that reads such objects. `satisfies` makes a field
  * added to the task fail to compile here until it is listed.
