@@ -1,14 +1,7 @@
 import { decodeDeliveryTask, encodeDeliveryTask } from './codec';
+import { EVENT as event } from './event.fixture';
 
 describe('encodeDeliveryTask', () => {
-  const event = {
-    id: 'evt_1',
-    project_id: 'prj_1',
-    event: 'project.updated',
-    occurred_at: '2026-11-22T15:46:13.323Z',
-    data: { a: 1 },
-  };
-
   it('should round-trip through decodeDeliveryTask', () => {
     const text = encodeDeliveryTask(
       { delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 1 },

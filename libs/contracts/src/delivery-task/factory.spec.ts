@@ -1,15 +1,9 @@
 import { KafkaHeaders } from '../headers';
 import { decodeDeliveryTask } from './codec';
+import { EVENT as event } from './event.fixture';
 import { DeliveryTasks } from './factory';
 import type { DeliveryTask } from './value';
 
-const event = {
-  id: 'evt_1',
-  project_id: 'prj_1',
-  event: 'project.updated',
-  occurred_at: '2026-11-22T15:46:13.323Z',
-  data: { a: 1 },
-};
 const task: DeliveryTask = { delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 2, event };
 const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 
