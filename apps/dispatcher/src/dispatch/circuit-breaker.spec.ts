@@ -28,7 +28,7 @@ describe(CircuitBreaker.name, () => {
     expect(sut.admit(O)).toEqual({ ok: true, probe: false });
     fail(1);
     expect(sut.state(O)).toEqual({ state: 'open', failures: 3, openedAt: now });
-    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: now });
     expect(moves).toEqual([[O, 'open']]);
     // Other endpoints are not concerned.
     expect(sut.admit('https://b.example')).toEqual({ ok: true, probe: false });
@@ -40,7 +40,7 @@ describe(CircuitBreaker.name, () => {
     for (let i = 0; i < 5; i++) sut.record(failing, 'failure', false);
     sut.record(healthy, 'success', false);
 
-    expect(sut.admit(failing)).toEqual({ ok: false, retryAt: now + 5000 });
+    expect(sut.admit(failing)).toEqual({ ok: false, retryAt: now + 5000, downSince: now });
     expect(sut.admit(healthy)).toEqual({ ok: true, probe: false });
     // After the cool-down the probe is the failing endpoint's own: its failure reopens only it.
     now += 5000;
@@ -54,7 +54,7 @@ describe(CircuitBreaker.name, () => {
     fail(3);
     now += 5000;
     expect(sut.admit(O)).toEqual({ ok: true, probe: true });
-    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: now - 5000 });
     sut.record(O, 'success', true);
     expect(sut.state(O).state).toBe('closed');
     expect(sut.admit(O)).toEqual({ ok: true, probe: false });
@@ -69,7 +69,26 @@ describe(CircuitBreaker.name, () => {
     expect(sut.admit(O)).toEqual({ ok: true, probe: true });
     sut.record(O, 'failure', true);
     expect(sut.state(O)).toMatchObject({ state: 'open', openedAt: now, failures: 4 });
-    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000 });
+    // Down since the first opening: a failed probe starts a cool-down, not an outage.
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: now - 5000 });
+  });
+
+  it('should count an outage from its first opening until the circuit closes', () => {
+    const since = now;
+    fail(3);
+    for (let i = 0; i < 3; i++) {
+      now += 5000;
+      expect(sut.admit(O)).toEqual({ ok: true, probe: true });
+      sut.record(O, 'failure', true);
+    }
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: since });
+    // A stall while open is the same outage.
+    expect(sut.trip(O, false)).toEqual({ retryAt: now + 5000, downSince: since });
+    now += 5000;
+    sut.admit(O);
+    sut.record(O, 'success', true);
+    fail(3);
+    expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: now });
   });
 
   it('should never open with a threshold of 0', () => {

@@ -18,11 +18,22 @@ export interface CircuitCause {
   projectId: string;
 }
 
+/**
+ * No attempt now: the circuit lets one through at `retryAt`; the endpoint has been down since
+ * `downSince` (its circuit's first opening in this outage, kept through probes that failed).
+ */
+export interface CircuitRefusal {
+  retryAt: number;
+  downSince: number;
+}
+
 /** May an attempt go to this endpoint now: a probe is the one attempt of a half-open circuit. */
-export type CircuitGate = { ok: true; probe: boolean } | { ok: false; retryAt: number };
+export type CircuitGate = { ok: true; probe: boolean } | ({ ok: false } & CircuitRefusal);
 
 interface Circuit extends CircuitSnapshot {
   probing: boolean;
+  /** When the circuit last opened from closed; null while closed. */
+  downSince: number | null;
 }
 
 export interface CircuitBreakerOptions {
@@ -44,7 +55,8 @@ export interface CircuitBreakerOptions {
  * A circuit breaker per endpoint (its URL, see endpointCircuitKey: not its origin, which many
  * tenants' endpoints share, so that one failing endpoint holds no other's deliveries). `threshold` consecutive failed attempts (no answer, 5xx,
  * 429) open it; while open no attempt is made — the ConcurrencyLimiter answers `open` and the
- * lifecycle holds the task on a retry tier until the cool-down ends, not counted as an attempt nor
+ * lifecycle holds the task on a retry tier (until the cool-down ends, or longer once the outage has
+ * lasted: see circuitHoldUntil), not counted as an attempt nor
  * toward disabling the webhook: the endpoint is known to be down, so an attempt would only spend
  * the task's retries (and the webhook's failure budget) on an outage the breaker already saw.
  * After the cool-down one probe goes through (half-open); its success closes the circuit, its
@@ -70,13 +82,14 @@ export class CircuitBreaker {
     const now = this.now();
     if (c.state === 'open') {
       const due = c.openedAt! + this.options.cooldownMs;
-      if (now < due) return { ok: false, retryAt: due };
+      if (now < due) return { ok: false, retryAt: due, downSince: c.downSince ?? c.openedAt! };
       this.move(endpoint, c, 'half_open');
       c.probing = true;
       return { ok: true, probe: true };
     }
     // Half-open: one probe at a time; the others wait as long as a cool-down.
-    if (c.probing) return { ok: false, retryAt: now + this.options.cooldownMs };
+    if (c.probing)
+      return { ok: false, retryAt: now + this.options.cooldownMs, downSince: c.downSince ?? now };
     c.probing = true;
     return { ok: true, probe: true };
   }
@@ -97,13 +110,14 @@ export class CircuitBreaker {
       return;
     }
     if (!c) {
-      c = { state: 'closed', failures: 0, openedAt: null, probing: false };
+      c = { state: 'closed', failures: 0, openedAt: null, probing: false, downSince: null };
       this.circuits.set(endpoint, c);
     }
     c.failures++;
     const reopen = c.state === 'half_open' && probe;
     if (reopen || (c.state === 'closed' && c.failures >= this.options.threshold)) {
       c.openedAt = this.now();
+      c.downSince ??= c.openedAt;
       this.move(endpoint, c, 'open', cause);
     }
   }
@@ -113,19 +127,23 @@ export class CircuitBreaker {
    * taken and none freed for a while), and more requests would only queue behind the hung ones.
    * Answers when the circuit lets a probe through, or undefined when there is no breaker.
    */
-  trip(endpoint: string, probe: boolean, cause?: CircuitCause): number | undefined {
+  trip(endpoint: string, probe: boolean, cause?: CircuitCause): CircuitRefusal | undefined {
     if (this.options.threshold <= 0) return undefined;
     let c = this.circuits.get(endpoint);
     if (!c) {
-      c = { state: 'closed', failures: 0, openedAt: null, probing: false };
+      c = { state: 'closed', failures: 0, openedAt: null, probing: false, downSince: null };
       this.circuits.set(endpoint, c);
     }
     if (probe) c.probing = false;
     if (c.state !== 'open') {
       c.openedAt = this.now();
+      c.downSince ??= c.openedAt;
       this.move(endpoint, c, 'open', cause, true);
     }
-    return c.openedAt! + this.options.cooldownMs;
+    return {
+      retryAt: c.openedAt! + this.options.cooldownMs,
+      downSince: c.downSince ?? c.openedAt!,
+    };
   }
 
   /** How many endpoints are in each state (closed: those with failures counted, not yet open). */

@@ -131,7 +131,11 @@ describe(ConcurrencyLimiter.name, () => {
         if (!('release' in slot)) throw new Error('expected a slot');
         slot.release('failure');
       }
-      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
+      expect(await sut.admit('a')).toEqual({
+        refused: 'open',
+        retryAt: wall + 5000,
+        downSince: wall,
+      });
       expect(sut.inFlight).toBe(0);
       // A manual attempt goes through anyway; other origins are not concerned.
       expect(await sut.admit('a', { bypassCircuit: true })).toMatchObject({ probe: false });
@@ -160,6 +164,7 @@ describe(ConcurrencyLimiter.name, () => {
       expect(await sut.admit('https://h.example', failing)).toEqual({
         refused: 'open',
         retryAt: wall + 5000,
+        downSince: wall,
       });
       // The other endpoint on the same origin is admitted, and takes the origin's one slot.
       const slot = await sut.admit('https://h.example', healthy);
@@ -178,9 +183,10 @@ describe(ConcurrencyLimiter.name, () => {
       wall += 5000;
       now = 1001;
       // The only connection hangs: the probe makes no request, and the circuit opens again.
-      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
+      const outage = { refused: 'open', retryAt: wall + 5000, downSince: wall - 5000 };
+      expect(await sut.admit('a')).toEqual(outage);
       if ('release' in held) held.release();
-      expect(await sut.admit('a')).toEqual({ refused: 'open', retryAt: wall + 5000 });
+      expect(await sut.admit('a')).toEqual(outage);
       wall += 5000;
       expect(await sut.admit('a')).toMatchObject({ probe: true });
     });
@@ -193,7 +199,11 @@ describe(ConcurrencyLimiter.name, () => {
       const waiting = sut.admit('a');
       now = 1001;
       await jest.advanceTimersByTimeAsync(1000);
-      await expect(waiting).resolves.toEqual({ refused: 'open', retryAt: wall + 5000 });
+      await expect(waiting).resolves.toEqual({
+        refused: 'open',
+        retryAt: wall + 5000,
+        downSince: wall,
+      });
       expect(sut.circuit!.state('a').state).toBe('open');
       // A manual attempt (which a person asked for, past the circuit) is turned away as busy.
       expect(await sut.admit('a', { bypassCircuit: true })).toEqual({ refused: 'busy' });

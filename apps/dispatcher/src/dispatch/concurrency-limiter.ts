@@ -1,4 +1,9 @@
-import type { CircuitBreaker, CircuitCause, CircuitOutcome } from './circuit-breaker';
+import type {
+  CircuitBreaker,
+  CircuitCause,
+  CircuitOutcome,
+  CircuitRefusal,
+} from './circuit-breaker';
 
 interface Waiter {
   start: () => void;
@@ -18,7 +23,7 @@ export type Release = () => void;
 
 /**
  * A slot, released with what the attempt said of the endpoint; or no attempt: its circuit is open
- * (`open`: hold it until `retryAt`), it is stalled with no breaker to open (`busy`: fail it, into
+ * (`open`: hold it, see CircuitRefusal), it is stalled with no breaker to open (`busy`: fail it, into
  * its retries), or it stopped draining with a full round of work already waiting (`deferred`: hold
  * it for maxWaitMs, by when the endpoint has moved or its circuit has opened).
  */
@@ -26,7 +31,7 @@ export type Admission =
   | { release: (outcome?: CircuitOutcome, cause?: CircuitCause) => void; probe: boolean }
   | { refused: 'busy' }
   | { refused: 'deferred' }
-  | { refused: 'open'; retryAt: number };
+  | ({ refused: 'open' } & CircuitRefusal);
 
 /**
  * Bounds concurrent requests overall and per endpoint. Waiting work is served round-robin across
@@ -90,7 +95,7 @@ export class ConcurrencyLimiter {
       this.circuit && !options.bypassCircuit
         ? this.circuit.admit(circuitKey)
         : ({ ok: true, probe: false } as const);
-    if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt };
+    if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt, downSince: gate.downSince };
     // A manual attempt waits its turn: a person asked for it.
     if (!options.bypassCircuit && this.backedUp(key)) {
       if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);
@@ -98,11 +103,11 @@ export class ConcurrencyLimiter {
     }
     const release = await this.acquire(key);
     if (!release) {
-      const retryAt = options.bypassCircuit
+      const refusal = options.bypassCircuit
         ? undefined
         : this.circuit?.trip(circuitKey, gate.probe, options.cause);
       // No breaker to open (nor a probe to free: only a breaker gives one).
-      return retryAt === undefined ? { refused: 'busy' } : { refused: 'open', retryAt };
+      return refusal === undefined ? { refused: 'busy' } : { refused: 'open', ...refusal };
     }
     let released = false;
     return {

@@ -184,16 +184,18 @@ export class DeliveryService {
       cause: { webhookId, projectId: first.event.project_id },
     });
     if ('refused' in admission && admission.refused !== 'busy') {
-      // No attempt: the endpoint is down or stalled, and the tasks wait out the cool-down (see
-      // CircuitBreaker); or it stopped draining, and they come back once it has moved or its
+      // No attempt: the endpoint is down or stalled, and the tasks wait out the cool-down, longer
+      // as the outage lengthens (see circuitHoldUntil); or it stopped draining, and they come back once it has moved or its
       // circuit has opened, instead of queueing in the partitions other webhooks share.
-      const [until, reason] =
-        admission.refused === 'open'
-          ? [admission.retryAt, 'circuit_open' as const]
-          : [Date.now() + limiter.maxWaitMs, 'endpoint_busy' as const];
+      const reason = admission.refused === 'open' ? 'circuit_open' : 'endpoint_busy';
       for (const { span } of items) span.setAttribute('hookline.held', reason);
+      const until = Date.now() + limiter.maxWaitMs;
       await Promise.all(
-        items.map(({ task, message }) => lifecycle.hold(task, message, until, reason)),
+        items.map(({ task, message }) =>
+          admission.refused === 'open'
+            ? lifecycle.holdForCircuit(task, message, admission)
+            : lifecycle.hold(task, message, until, reason),
+        ),
       );
       return;
     }

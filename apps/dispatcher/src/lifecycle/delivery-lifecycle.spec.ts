@@ -2,6 +2,7 @@ import type { DeliveryStatus, DeliveryTask } from '@hookline/contracts';
 import {
   afterFailureCounted,
   alreadySettled,
+  circuitHoldUntil,
   decideEarly,
   decideHold,
   decide,
@@ -365,6 +366,36 @@ describe('tierFor and decideHold', () => {
       wakeAt: NOW + 2160 * S,
       throttleSlot: false,
     });
+  });
+});
+
+describe('circuitHoldUntil', () => {
+  const hold = (downFor: number, retryIn: number) =>
+    circuitHoldUntil({ retryAt: NOW + retryIn, downSince: NOW - downFor }, NOW, settings) - NOW;
+
+  it('should hold until the probe early in an outage', () => {
+    expect(hold(0, 30 * S)).toBe(30 * S);
+    expect(hold(9 * S, 21 * S)).toBe(21 * S);
+    expect(hold(20 * S, 10 * S)).toBe(10 * S);
+  });
+
+  it('should then wait the delay of the longest tier not longer than the outage so far, on that tier without hops', () => {
+    expect(hold(90 * S, 2 * S)).toBe(60 * S);
+    expect(hold(299 * S, 2 * S)).toBe(60 * S);
+    expect(hold(400 * S, 2 * S)).toBe(300 * S);
+    expect(hold(7 * 86_400 * S, 2 * S)).toBe(7200 * S);
+    const until = circuitHoldUntil({ retryAt: NOW, downSince: NOW - 400 * S }, NOW, settings);
+    expect(decideHold(until, NOW, settings)).toMatchObject({ tier: 3, wakeAt: until });
+  });
+
+  it('should look a few times per tier over a day-long outage, not once per cool-down', () => {
+    let now = NOW;
+    let looks = 0;
+    while (now < NOW + 86_400 * S) {
+      now = circuitHoldUntil({ retryAt: now + 30 * S, downSince: NOW }, now, settings);
+      looks++;
+    }
+    expect(looks).toBeLessThan(30);
   });
 });
 

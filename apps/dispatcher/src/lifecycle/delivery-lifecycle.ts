@@ -271,6 +271,28 @@ export function decideHold(
   };
 }
 
+/**
+ * Until when a task refused by its endpoint's open circuit is held. Until the circuit lets a probe
+ * through, at first; once the endpoint has been down as long as the first tier's delay, for the
+ * delay of the longest tier not longer than the outage so far (HOOKLINE_RETRY_SCHEDULE's 10 s,
+ * 1 min, 5 min, 30 min, 2 h by default), so that the hold is one wait on one tier, without hops.
+ * Each look at the circuit is a produce, a fetch and a decode: held for one cool-down each time,
+ * every held task looked once per cool-down, and an outage cost its backlog times its length —
+ * quadratic, until one tenant's dead endpoint took more of the dispatcher than every healthy
+ * delivery. Now a task looks a few times per tier over any outage (about 30 times in a day's), and
+ * is back within the outage's length of its end, at most the longest tier's delay.
+ */
+export function circuitHoldUntil(
+  refusal: { retryAt: number; downSince: number },
+  now: number,
+  settings: Pick<LifecycleSettings, 'schedule'>,
+): number {
+  const down = now - refusal.downSince;
+  const wait =
+    down >= settings.schedule[0]! ? settings.schedule[tierFor(down, settings.schedule) - 1]! : 0;
+  return Math.max(refusal.retryAt, now + wait);
+}
+
 /** How early a task may run: clocks of producing and consuming processes differ a little. */
 export const EARLY_TOLERANCE_MS = 1000;
 

@@ -20,6 +20,7 @@ import {
   afterFailureCounted,
   decide,
   decideEarly,
+  circuitHoldUntil,
   decideHold,
   decideUndeliverable,
   type AttemptResult,
@@ -151,6 +152,16 @@ export class LifecycleExecutor {
       DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
     );
     this.deps.metrics.tasksHeld.inc({ reason });
+  }
+
+  /** A task refused by its endpoint's open circuit (see circuitHoldUntil). */
+  holdForCircuit(
+    task: DeliveryTask,
+    message: ConsumedMessage,
+    refusal: { retryAt: number; downSince: number },
+  ): Promise<void> {
+    const until = circuitHoldUntil(refusal, this.now(), this.deps.settings);
+    return this.hold(task, message, until, 'circuit_open');
   }
 
   private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {

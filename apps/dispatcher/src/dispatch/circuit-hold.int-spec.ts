@@ -1,0 +1,85 @@
+import type { DeliveryTask } from '@hookline/contracts';
+import { LoopbackReceiver, pollUntil } from '@hookline/testing';
+import { DispatcherHarness } from '../testing/dispatcher-harness';
+
+/**
+ * Tasks held by an open circuit come back to look at it again, and every look is a produce, a
+ * fetch and a decode. Held for one cool-down each time, every held task moved once per cool-down
+ * for as long as the endpoint stayed down: an outage's cost grew with its length squared (its
+ * backlog times its looks), until one tenant's dead endpoint took more of the dispatcher than
+ * every healthy delivery (the bench's storm at 2,000/s: 63,500 holds for 12,000 failing tasks in
+ * 30 s). The wait grows with the outage, so a task looks a few times in any outage.
+ */
+describe('tasks held by an open circuit', () => {
+  const COOLDOWN_MS = 250;
+  const OUTAGE_MS = 12_000;
+  const TASKS = 20;
+  let h: DispatcherHarness;
+  let receiver: LoopbackReceiver;
+  let down = true;
+
+  const held = async () =>
+    (
+      await h.dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
+    ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0;
+  const reparked = async () =>
+    (
+      await h
+        .dispatcher!.registry.getSingleMetric('hookline_dispatcher_retries_scheduled_total')!
+        .get()
+    ).values.reduce((n, v) => n + v.value, 0);
+
+  beforeAll(async () => {
+    receiver = await LoopbackReceiver.start();
+    receiver.answer(() => (down ? { status: 503, body: 'down' } : { status: 200, body: 'ok' }));
+    h = await DispatcherHarness.start({
+      // Tiers of the holds' waits as the outage lengthens; attempts to spare for the probes.
+      schedule: '250ms,1s,4s,8s,8s,8s',
+      circuitFailures: 3,
+      circuitCooldown: `${COOLDOWN_MS}ms`,
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await receiver?.close();
+  });
+
+  it('should look at the circuit a few times per task over an outage of 48 cool-downs, and deliver every task once it is over', async () => {
+    const { row } = await h.webhook({ url: receiver.url });
+    const opening: DeliveryTask[] = [];
+    for (let i = 0; i < 3; i++) opening.push(await h.task(row.id));
+    await pollUntil(async () => receiver.requests.length >= 3, {
+      timeoutMs: 10_000,
+      message: 'the circuit opened',
+    });
+    const tasks: DeliveryTask[] = [];
+    for (let i = 0; i < TASKS; i++) tasks.push(await h.task(row.id));
+    const requestsBefore = receiver.requests.length;
+    const heldBefore = await held();
+    const movesBefore = await reparked();
+
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    // Every move of a held task: a hold, or a hop on its tier (a repark). Each task (and each of
+    // the opening three's retries) looked a few times per tier, about 8 in all, not 48 times.
+    const moves = (await held()) - heldBefore + ((await reparked()) - movesBefore);
+    expect(moves).toBeGreaterThan(0);
+    expect(moves / (TASKS + 3)).toBeLessThanOrEqual(10);
+
+    const requestsInOutage = receiver.requests.length - requestsBefore;
+    down = false;
+    // Back within the longest tier's delay: no task waited longer than the outage had lasted
+    // when it last looked.
+    await pollUntil(
+      async () => {
+        const rows = await Promise.all(
+          [...opening, ...tasks].map((t) => h.delivery(t.delivery_id)),
+        );
+        return rows.every((r) => r?.status === 'succeeded');
+      },
+      { timeoutMs: 2 * OUTAGE_MS + 10_000, message: 'every task delivered' },
+    );
+    // A hold is no attempt: while it was down the endpoint saw the probes only, at most one per
+    // cool-down, and no task's retries ran out on them.
+    expect(requestsInOutage).toBeLessThanOrEqual(OUTAGE_MS / COOLDOWN_MS);
+  }, 90_000);
+});
