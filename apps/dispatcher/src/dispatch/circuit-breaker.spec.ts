@@ -73,6 +73,19 @@ describe(CircuitBreaker.name, () => {
     expect(sut.admit(O)).toEqual({ ok: false, retryAt: now + 5000, downSince: now - 5000 });
   });
 
+  it('should tell whether it would refuse an attempt without taking the probe', () => {
+    expect(sut.refusal(O)).toBeUndefined();
+    fail(3);
+    expect(sut.refusal(O)).toEqual({ retryAt: now + 5000, downSince: now });
+    now += 5000;
+    expect(sut.refusal(O)).toBeUndefined();
+    expect(sut.refusal(O)).toBeUndefined();
+    expect(sut.state(O).state).toBe('open');
+    expect(sut.admit(O)).toEqual({ ok: true, probe: true });
+    expect(sut.refusal(O)).toEqual({ retryAt: now + 5000, downSince: now - 5000 });
+    expect(moves.map(([, s]) => s)).toEqual(['open', 'half_open']);
+  });
+
   it('should count an outage from its first opening until the circuit closes', () => {
     const since = now;
     fail(3);

@@ -77,21 +77,28 @@ export class CircuitBreaker {
   }
 
   admit(endpoint: string): CircuitGate {
+    const refused = this.refusal(endpoint);
+    if (refused) return { ok: false, ...refused };
     const c = this.circuits.get(endpoint);
     if (!c || c.state === 'closed') return { ok: true, probe: false };
-    const now = this.now();
-    if (c.state === 'open') {
-      const due = c.openedAt! + this.options.cooldownMs;
-      if (now < due) return { ok: false, retryAt: due, downSince: c.downSince ?? c.openedAt! };
-      this.move(endpoint, c, 'half_open');
-      c.probing = true;
-      return { ok: true, probe: true };
-    }
-    // Half-open: one probe at a time; the others wait as long as a cool-down.
-    if (c.probing)
-      return { ok: false, retryAt: now + this.options.cooldownMs, downSince: c.downSince ?? now };
+    // Open past its cool-down, or half-open with no probe out: this attempt is the probe.
+    if (c.state === 'open') this.move(endpoint, c, 'half_open');
     c.probing = true;
     return { ok: true, probe: true };
+  }
+
+  /** Whether `admit` would refuse an attempt now, and until when; it changes nothing. */
+  refusal(endpoint: string): CircuitRefusal | undefined {
+    const c = this.circuits.get(endpoint);
+    if (!c || c.state === 'closed') return undefined;
+    const now = this.now();
+    const downSince = c.downSince ?? c.openedAt ?? now;
+    if (c.state === 'open') {
+      const due = c.openedAt! + this.options.cooldownMs;
+      return now < due ? { retryAt: due, downSince } : undefined;
+    }
+    // Half-open: one probe at a time; the others wait as long as a cool-down.
+    return c.probing ? { retryAt: now + this.options.cooldownMs, downSince } : undefined;
   }
 
   record(endpoint: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {

@@ -22,7 +22,7 @@ import { currentTraceparent, tracer, type Logger } from '@hookline/telemetry';
 import { alreadySettled } from '../lifecycle/delivery-lifecycle';
 import type { FinishedAttempt, LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import { BatchGatherer } from './batch-gatherer';
-import { circuitOutcome } from './circuit-breaker';
+import { circuitOutcome, type CircuitRefusal } from './circuit-breaker';
 import type { ConcurrencyLimiter } from './concurrency-limiter';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 import type { ConsumedMessage } from '@hookline/kafka';
@@ -136,6 +136,13 @@ export class DeliveryService {
     return this.gatherer.add(task.webhook_id, batch, pending);
   }
 
+  private async holdForCircuit(items: PendingAttempt[], refusal: CircuitRefusal): Promise<void> {
+    for (const { span } of items) span.setAttribute('hookline.held', 'circuit_open');
+    await Promise.all(
+      items.map(({ task, message }) => this.deps.lifecycle.holdForCircuit(task, message, refusal)),
+    );
+  }
+
   /**
    * The webhook's throttle (see WebhookThrottle): false when the task was held for a later slot.
    * Manual attempts go at once: a person asked for them.
@@ -167,6 +174,14 @@ export class DeliveryService {
   private async send(items: PendingAttempt[], batched: boolean): Promise<void> {
     const { directory, limiter, metrics, log, lifecycle } = this.deps;
     const webhookId = items[0]!.task.webhook_id;
+    // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits
+    // broken per endpoint URL: one tenant's failing path must not hold others' on the same host.
+    const keys = endpointKeys(this.deps.urlHint(webhookId), webhookId);
+    const first = items[0]!.task;
+    // An endpoint known to be down: its tasks are held with nothing looked up for them, since
+    // while it stays down a hold is all they cost (see circuitHoldUntil).
+    const down = first.manual ? undefined : limiter.circuit?.refusal(keys.circuit);
+    if (down) return this.holdForCircuit(items, down);
     // Looked up while the tasks wait for their slot; both lookups batch with other tasks'.
     const logged = Promise.all(
       items.map(({ task }) =>
@@ -174,28 +189,20 @@ export class DeliveryService {
       ),
     );
     logged.catch(() => undefined); // awaited below, with the webhook's check
-    // Requests are bounded per endpoint origin (a host:port is one pool of connections), circuits
-    // broken per endpoint URL: one tenant's failing path must not hold others' on the same host.
-    const keys = endpointKeys(this.deps.urlHint(webhookId), webhookId);
-    const first = items[0]!.task;
     const admission = await limiter.admit(keys.origin, {
       bypassCircuit: first.manual,
       circuitKey: keys.circuit,
       cause: { webhookId, projectId: first.event.project_id },
     });
     if ('refused' in admission && admission.refused !== 'busy') {
-      // No attempt: the endpoint is down or stalled, and the tasks wait out the cool-down, longer
-      // as the outage lengthens (see circuitHoldUntil); or it stopped draining, and they come back once it has moved or its
-      // circuit has opened, instead of queueing in the partitions other webhooks share.
-      const reason = admission.refused === 'open' ? 'circuit_open' : 'endpoint_busy';
-      for (const { span } of items) span.setAttribute('hookline.held', reason);
+      // No attempt: the endpoint is down or stalled (its circuit opened since the check above); or
+      // it stopped draining, and the tasks come back once it has moved or its circuit has opened,
+      // instead of queueing in the partitions other webhooks share.
+      if (admission.refused === 'open') return this.holdForCircuit(items, admission);
+      for (const { span } of items) span.setAttribute('hookline.held', 'endpoint_busy');
       const until = Date.now() + limiter.maxWaitMs;
       await Promise.all(
-        items.map(({ task, message }) =>
-          admission.refused === 'open'
-            ? lifecycle.holdForCircuit(task, message, admission)
-            : lifecycle.hold(task, message, until, reason),
-        ),
+        items.map(({ task, message }) => lifecycle.hold(task, message, until, 'endpoint_busy')),
       );
       return;
     }

@@ -1,0 +1,81 @@
+import { deliveryId, type DeliveryTask } from '@hookline/contracts';
+import type { ConsumedMessage } from '@hookline/kafka';
+import { eventEnvelope } from '@hookline/testing';
+import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
+import { CircuitBreaker } from './circuit-breaker';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { DeliveryService, type DeliveryServiceDeps } from './delivery.service';
+
+/**
+ * While an endpoint stays down, a hold is all its tasks should cost: they come back to look at the
+ * circuit for as long as the outage lasts (see circuitHoldUntil), and each look used to start the
+ * task's settled lookup in Postgres as well, before the circuit turned it away.
+ */
+describe(`${DeliveryService.name} before an attempt`, () => {
+  const URL = 'https://hooks.example/down';
+  const WEBHOOK = 'wh_1';
+  let now: number;
+  let circuit: CircuitBreaker;
+  let settled: jest.Mock;
+  let holds: { task: DeliveryTask; retryAt: number; downSince: number }[];
+  let sut: DeliveryService;
+
+  const message = (): ConsumedMessage => {
+    const event = eventEnvelope({ project_id: 'prj_1' });
+    const task: DeliveryTask = {
+      delivery_id: deliveryId(event.id, WEBHOOK),
+      webhook_id: WEBHOOK,
+      attempt: 1,
+      event,
+    };
+    return {
+      topic: 'hookline.deliveries',
+      partition: 0,
+      offset: '0',
+      key: WEBHOOK,
+      value: Buffer.from(JSON.stringify(task)),
+      headers: {},
+    };
+  };
+
+  beforeEach(() => {
+    now = 1_800_000_000_000;
+    circuit = new CircuitBreaker({ threshold: 2, cooldownMs: 30_000, now: () => now });
+    settled = jest.fn(async () => undefined);
+    holds = [];
+    const lifecycle = {
+      beforeAttempt: async () => true,
+      holdForCircuit: async (
+        task: DeliveryTask,
+        _m: unknown,
+        r: { retryAt: number; downSince: number },
+      ) => {
+        holds.push({ task, retryAt: r.retryAt, downSince: r.downSince });
+      },
+    } as unknown as LifecycleExecutor;
+    sut = new DeliveryService({
+      limiter: new ConcurrencyLimiter(10, 2, 1000, () => now, circuit),
+      lifecycle,
+      settled,
+      urlHint: () => URL,
+      batchHint: () => null,
+      throttleHint: () => null,
+    } as Partial<DeliveryServiceDeps> as DeliveryServiceDeps);
+  });
+
+  it('should hold the task of an endpoint whose circuit is open without looking anything up', async () => {
+    const opened = now;
+    for (let i = 0; i < 2; i++) circuit.record(URL, 'failure', false);
+    now += 1000;
+    await sut.handle(message());
+    now += 40_000;
+    circuit.admit(URL); // the probe, out
+    await sut.handle(message());
+
+    expect(settled).not.toHaveBeenCalled();
+    expect(holds.map(({ retryAt, downSince }) => ({ retryAt, downSince }))).toEqual([
+      { retryAt: opened + 30_000, downSince: opened },
+      { retryAt: now + 30_000, downSince: opened },
+    ]);
+  });
+});
