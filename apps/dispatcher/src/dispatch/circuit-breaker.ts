@@ -53,12 +53,13 @@ export interface CircuitBreakerOptions {
 
 /**
  * A circuit breaker per endpoint (its URL, see endpointCircuitKey: not its origin, which many
- * tenants' endpoints share, so that one failing endpoint holds no other's deliveries). `threshold` consecutive failed attempts (no answer, 5xx,
- * 429) open it; while open no attempt is made — the ConcurrencyLimiter answers `open` and the
- * lifecycle holds the task on a retry tier (until the cool-down ends, or longer once the outage has
- * lasted: see circuitHoldUntil), not counted as an attempt nor
- * toward disabling the webhook: the endpoint is known to be down, so an attempt would only spend
- * the task's retries (and the webhook's failure budget) on an outage the breaker already saw.
+ * tenants' endpoints share, so that one failing endpoint holds no other's deliveries).
+ * `threshold` consecutive failed attempts (no answer, 5xx, 429) open it; while open no attempt is
+ * made — the ConcurrencyLimiter answers `open` and the lifecycle holds the task on a retry tier
+ * (until the cool-down ends, or longer once the outage has lasted: see circuitHoldUntil), not
+ * counted as an attempt nor toward disabling the webhook: the endpoint is known to be down, so an
+ * attempt would only spend the task's retries (and the webhook's failure budget) on an outage the
+ * breaker already saw.
  * After the cool-down one probe goes through (half-open); its success closes the circuit, its
  * failure opens it again for another cool-down. Any answer from the endpoint other than 5xx or
  * 429 (a 2xx, a 4xx) shows it is up and closes the circuit. An endpoint that stalls (see

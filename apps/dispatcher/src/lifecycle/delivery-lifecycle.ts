@@ -276,10 +276,10 @@ export function decideHold(
  * through, at first; once the endpoint has been down as long as the first tier's delay, for the
  * delay of the longest tier not longer than the outage so far (HOOKLINE_RETRY_SCHEDULE's 10 s,
  * 1 min, 5 min, 30 min, 2 h by default), so that the hold is one wait on one tier, without hops.
- * Each look at the circuit is a produce, a fetch and a decode: held for one cool-down each time,
- * every held task looked once per cool-down, and an outage cost its backlog times its length —
- * quadratic, until one tenant's dead endpoint took more of the dispatcher than every healthy
- * delivery. Now a task looks a few times per tier over any outage (about 30 times in a day's), and
+ * Each look at the circuit is a produce, a fetch and a decode. Held for one cool-down each time,
+ * every held task would look once per cool-down, and an outage would cost its backlog times its
+ * length, until one tenant's dead endpoint took more of the dispatcher than every healthy
+ * delivery. So a task looks a few times per tier over any outage (under 30 times in a day's), and
  * is back within the outage's length of its end, at most the longest tier's delay.
  */
 export function circuitHoldUntil(
