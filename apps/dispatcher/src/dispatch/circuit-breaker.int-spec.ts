@@ -14,10 +14,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
   const circuitEvents = () =>
     operational.json<OperationalEvent>().filter((e) => e.event.startsWith('webhook.circuit_'));
 
-  const metric = async (name: string, state: string) => {
-    const m = await h.dispatcher!.registry.getSingleMetric(name)!.get();
-    return m.values.find((v) => v.labels.state === state)?.value ?? 0;
-  };
+  const metric = (name: string, state: string) => h.metric(name, { state });
 
   beforeAll(async () => {
     receiver = await LoopbackReceiver.start();
@@ -52,7 +49,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     });
     const opened = await circuits.forEndpoint(endpoint);
     expect(opened).toMatchObject({ state: 'open', failures: 3, opened_at: expect.any(String) });
-    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(1);
+    expect(await metric('circuits', 'open')).toBe(1);
     const requestsWhenOpened = receiver.requests.length;
     expect(requestsWhenOpened).toBe(3);
 
@@ -60,12 +57,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     const during: DeliveryTask[] = [];
     for (let i = 0; i < 3; i++) during.push(await h.task(row.id));
     await pollUntil(
-      async () =>
-        ((
-          await h
-            .dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!
-            .get()
-        ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0) >= 6,
+      async () => (await h.metric('tasks_held_total', { reason: 'circuit_open' })) >= 6,
       { timeoutMs: 5000, message: 'tasks held' },
     );
     expect(receiver.requests.length).toBe(requestsWhenOpened);
@@ -98,7 +90,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
     // Nothing went to the endpoint before the cool-down ended: the first request after is the probe.
     const after = receiver.requests.slice(requestsWhenOpened);
     expect(after[0]!.receivedAt).toBeGreaterThanOrEqual(openedAt + 2000 - 50);
-    expect(await metric('hookline_dispatcher_circuit_transitions_total', 'half_open')).toBe(1);
+    expect(await metric('circuit_transitions_total', 'half_open')).toBe(1);
     expect(await circuits.forEndpoint(endpoint)).toEqual({
       state: 'closed',
       opened_at: null,
@@ -121,7 +113,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
       row.id,
     ]);
     expect(webhook).toEqual({ active: true });
-    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(0);
+    expect(await metric('circuits', 'open')).toBe(0);
     // Opened and closed once each: half-open is not announced, nor is any held task.
     await pollUntil(async () => circuitEvents().length >= 2, {
       timeoutMs: 5000,
@@ -180,7 +172,7 @@ describe(`${CircuitBreaker.name} in the dispatcher`, () => {
       opened_at: null,
       failures: 0,
     });
-    expect(await metric('hookline_dispatcher_circuits', 'open')).toBe(1);
+    expect(await metric('circuits', 'open')).toBe(1);
     // Announced for the failing webhook, with its origin; never the URL (it may hold a secret).
     const announced = circuitEvents().filter((e) => e.data.webhook_id === failing.row.id);
     expect(announced[0]).toMatchObject({

@@ -32,7 +32,7 @@ export type CircuitGate = { ok: true; probe: boolean } | ({ ok: false } & Circui
 
 interface Circuit extends CircuitSnapshot {
   probing: boolean;
-  /** When the circuit last opened from closed; null while closed. */
+  /** When the circuit opened from closed (kept while it reopens); null while closed. */
   downSince: number | null;
 }
 
@@ -93,7 +93,7 @@ export class CircuitBreaker {
     const c = this.circuits.get(endpoint);
     if (!c || c.state === 'closed') return undefined;
     const now = this.now();
-    const downSince = c.downSince ?? c.openedAt ?? now;
+    const downSince = c.downSince!;
     if (c.state === 'open') {
       const due = c.openedAt! + this.options.cooldownMs;
       return now < due ? { retryAt: due, downSince } : undefined;
@@ -150,7 +150,7 @@ export class CircuitBreaker {
     }
     return {
       retryAt: c.openedAt! + this.options.cooldownMs,
-      downSince: c.downSince ?? c.openedAt!,
+      downSince: c.downSince!,
     };
   }
 

@@ -18,16 +18,8 @@ describe('tasks held by an open circuit', () => {
   let receiver: LoopbackReceiver;
   let down = true;
 
-  const held = async () =>
-    (
-      await h.dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
-    ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0;
-  const reparked = async () =>
-    (
-      await h
-        .dispatcher!.registry.getSingleMetric('hookline_dispatcher_retries_scheduled_total')!
-        .get()
-    ).values.reduce((n, v) => n + v.value, 0);
+  const held = () => h.metric('tasks_held_total', { reason: 'circuit_open' });
+  const reparked = () => h.metric('retries_scheduled_total');
 
   beforeAll(async () => {
     receiver = await LoopbackReceiver.start();

@@ -104,10 +104,7 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint under
   // second without a freed connection is up.
   const { h, hang, ok } = hangingBesideHealthy('5s', 1000);
 
-  const held = async () =>
-    (
-      await h().dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
-    ).values.find((v) => v.labels.reason === 'endpoint_busy')?.value ?? 0;
+  const held = () => h().metric('tasks_held_total', { reason: 'endpoint_busy' });
 
   it("should deliver a healthy webhook's task of the same partition before the hung endpoint is even found stalled", async () => {
     const stuck = await h().webhook({ url: hang().url });
@@ -161,10 +158,7 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
     await hang?.close();
   });
 
-  const held = async () =>
-    (
-      await h.dispatcher!.registry.getSingleMetric('hookline_dispatcher_tasks_held_total')!.get()
-    ).values.find((v) => v.labels.reason === 'circuit_open')?.value ?? 0;
+  const held = () => h.metric('tasks_held_total', { reason: 'circuit_open' });
 
   it('should open its circuit and hold its tasks, spending none of their attempts, until it answers again', async () => {
     const stuck = await h.webhook({ url: hang.url });

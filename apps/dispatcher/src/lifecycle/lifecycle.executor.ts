@@ -13,14 +13,15 @@ import {
 } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 import type { AttemptLogWriter } from '../dispatch/attempt-log.writer';
+import type { CircuitRefusal } from '../dispatch/circuit-breaker';
 import type { DispatcherMetrics } from '../dispatch/dispatcher.metrics';
 import type { ConsumedMessage } from '@hookline/kafka';
 import type { DeliverableWebhook } from '../dispatch/webhook-directory';
 import {
   afterFailureCounted,
   decide,
-  decideEarly,
   circuitHoldUntil,
+  decideEarly,
   decideHold,
   decideUndeliverable,
   type AttemptResult,
@@ -158,7 +159,7 @@ export class LifecycleExecutor {
   holdForCircuit(
     task: DeliveryTask,
     message: ConsumedMessage,
-    refusal: { retryAt: number; downSince: number },
+    refusal: CircuitRefusal,
   ): Promise<void> {
     const until = circuitHoldUntil(refusal, this.now(), this.deps.settings);
     return this.hold(task, message, until, 'circuit_open');

@@ -146,6 +146,17 @@ export class DispatcherHarness {
     return dispatcher;
   }
 
+  /**
+   * The dispatcher's metric `name` (without the `hookline_dispatcher_` prefix), summed over the
+   * series whose labels include `labels`.
+   */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
+    const metric = this.dispatcher!.registry.getSingleMetric(`hookline_dispatcher_${name}`)!;
+    return (await metric.get()).values
+      .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
+      .reduce((sum, v) => sum + v.value, 0);
+  }
+
   /** A webhook in the table and on the changelog; resolves once the dispatcher's view holds it. */
   async webhook(input: {
     url: string;
