@@ -47,10 +47,11 @@ export interface ChaosScenario {
   /** Overrides the run's load (e.g. a longer stream). */
   load?: Partial<ChaosLoad>;
   /**
-   * Run the same load to the same endpoints first without the fault, and report both runs'
-   * latencies (publish → receipt at the owed endpoints).
+   * Run the same load to the same endpoints first without the fault, for `seconds`, and report
+   * both runs' latencies (publish → receipt at the owed endpoints). The fault-free run is measured
+   * over all of its stream but its warm-up (BASELINE_WARM_UP_S).
    */
-  baseline?: boolean;
+  baseline?: { seconds: number };
   /** How the first webhooks' endpoints answer (the others answer 200). */
   endpoints?: readonly ChaosEndpoint[];
   inject(
