@@ -1,7 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 
 /** How a bad endpoint treats a delivery once it misbehaves. */
@@ -93,14 +92,13 @@ export class MisbehavingEndpoint {
  * The misbehaving endpoints in a process of their own, as a tenant's servers are: what they spend
  * (writing 10 MB answers costs the kernel about a millisecond each) is not spent on the event loop
  * of the healthy receivers, whose receipt times are the latencies measured. A tenant's servers do
- * not run on the dispatcher's machine either, so the process runs at a lower priority (nice 10):
- * it has the cores the pipeline leaves idle, and no longer takes them from it. At equal priority,
- * its 10 MB answers (150 a second, 15–20 % of this two-core machine) made the fault's first half
- * second cost the healthy endpoints 50–96 ms receipts, where the same answers alone, or the other
- * four misbehaviours alone, cost nothing measurable at the start.
+ * not run on the dispatcher's machine either, so the process lowers its own priority (nice 10, in
+ * misbehaving-endpoints.child.ts): it has the cores the pipeline leaves idle, and no longer takes
+ * them from it. At equal priority, its 10 MB answers (150 a second, 15–20 % of this two-core
+ * machine) made the fault's first half second cost the healthy endpoints 50–96 ms receipts, where
+ * the same answers alone, or the other four misbehaviours alone, cost nothing measurable at the
+ * start.
  */
-const TENANT_SERVER_NICENESS = 10;
-
 export class MisbehavingEndpoints {
   private constructor(
     readonly urls: readonly string[],
@@ -112,7 +110,6 @@ export class MisbehavingEndpoints {
       execArgv: ['-r', join(__dirname, '..', 'register.js')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    setPriority(child.pid!, TENANT_SERVER_NICENESS);
     const reply = await MisbehavingEndpoints.reply(child, 'ready');
     return new MisbehavingEndpoints(reply.urls, child);
   }
