@@ -11,8 +11,13 @@ export const KafkaHeaders = {
   /** Last error of a delivery task that exhausted its retries. */
   lastError: 'hookline-last-error',
   eventType: 'hookline-event-type',
-  /** Earliest time (ms since epoch) a retry-tier message may be attempted. */
+  /** When a retry-tier message is next read (ms since epoch): its due time, or a hop's end. */
   notBefore: 'hookline-not-before',
+  /**
+   * When a retry-tier task falls due (ms since epoch; its value's `not_before`), so that a task
+   * woken before it goes back on its tier without its value being read (see DeliveryTasks.rehop).
+   */
+  due: 'hookline-due',
 } as const;
 
 /** HTTP header names that Hookline sends to endpoints, besides the signature headers. */

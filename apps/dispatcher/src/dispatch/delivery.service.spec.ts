@@ -44,6 +44,7 @@ describe(`${DeliveryService.name} before an attempt`, () => {
     settled = jest.fn(async () => undefined);
     holds = [];
     const lifecycle = {
+      rehopUnread: async () => false,
       beforeAttempt: async () => true,
       holdForCircuit: async (
         task: DeliveryTask,

@@ -85,6 +85,7 @@ export class DeliveryService {
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
   async handle(message: ConsumedMessage): Promise<void> {
+    if (await this.deps.lifecycle.rehopUnread(message)) return; // not due yet: back on its tier
     let task: DeliveryTask;
     try {
       task = decodeDeliveryTask(message.value ?? '');

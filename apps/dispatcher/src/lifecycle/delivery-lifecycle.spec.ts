@@ -4,6 +4,7 @@ import {
   alreadySettled,
   circuitHoldUntil,
   decideEarly,
+  decideEarlyAt,
   decideHold,
   decide,
   decideUndeliverable,
@@ -419,6 +420,15 @@ describe('decideEarly', () => {
 
   it('should never re-park a task read from hookline.deliveries', () => {
     expect(decideEarly(tier5(NOW + 86_400 * S), undefined, NOW, settings)).toEqual([]);
+  });
+
+  it('should decide the same from the due time a header gives as from the task', () => {
+    for (const due of [NOW - 1, NOW + 900, NOW + 60 * S, NOW + 86_400 * S])
+      for (const tier of [5, undefined])
+        expect(decideEarlyAt(due, tier, NOW, settings)).toEqual(
+          decideEarly(tier5(due), tier, NOW, settings),
+        );
+    expect(decideEarlyAt(NaN, 5, NOW, settings)).toEqual([]);
   });
 });
 

@@ -298,7 +298,7 @@ export const EARLY_TOLERANCE_MS = 1000;
 
 /**
  * Before an attempt: a task read from retry tier `tier` before its `not_before` (a long
- * Retry-After served in hops) goes back on the tier instead of being attempted.
+ * Retry-After or a hold served in hops) goes back on the tier instead of being attempted.
  */
 export function decideEarly(
   task: DeliveryTask,
@@ -306,9 +306,18 @@ export function decideEarly(
   now: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
 ): Effect[] {
-  if (tier === undefined || !task.not_before) return [];
-  const due = Date.parse(task.not_before);
-  if (Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
+  if (!task.not_before) return [];
+  return decideEarlyAt(Date.parse(task.not_before), tier, now, settings);
+}
+
+/** decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it. */
+export function decideEarlyAt(
+  due: number,
+  tier: number | undefined,
+  now: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+): Effect[] {
+  if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
   return [{ kind: 'repark', tier, wakeAt: Math.min(due, now + tierHoldMs(tier, settings)) }];
 }
 

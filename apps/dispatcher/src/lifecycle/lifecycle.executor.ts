@@ -1,11 +1,12 @@
 import type { Message } from 'kafkajs';
 import {
   DeliveryTasks,
+  KafkaHeaders,
   OperationalEvents,
   type DeliveryTask,
   type Topics,
 } from '@hookline/contracts';
-import { traceHeadersOf } from '@hookline/kafka';
+import { headerString, traceHeadersOf } from '@hookline/kafka';
 import {
   WebhookNotFoundError,
   type DeliveryLogRepository,
@@ -22,6 +23,7 @@ import {
   decide,
   circuitHoldUntil,
   decideEarly,
+  decideEarlyAt,
   decideHold,
   decideUndeliverable,
   type AttemptResult,
@@ -117,6 +119,26 @@ export class LifecycleExecutor {
       }),
     );
     this.deps.metrics.deadLettered.inc();
+  }
+
+  /**
+   * Before the task is even read: true when the message is a retry-tier task that says in its
+   * `hookline-due` header that it is not due yet, and it went back on its tier as it came (see
+   * DeliveryTasks.rehop); false when it must be read (no such header: a task written before
+   * tasks carried it, or one read from hookline.deliveries).
+   */
+  async rehopUnread(message: ConsumedMessage): Promise<boolean> {
+    const tier = this.deps.topics.retry.indexOf(message.topic);
+    if (tier < 0) return false;
+    const due = headerString(message.headers, KafkaHeaders.due);
+    if (due === undefined || !/^\d{1,15}$/.test(due)) return false;
+    const effects = decideEarlyAt(Number(due), tier + 1, this.now(), this.deps.settings);
+    for (const effect of effects) {
+      if (effect.kind !== 'repark') continue;
+      await this.deps.publisher.send(message.topic, DeliveryTasks.rehop(message, effect.wakeAt));
+      this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
+    }
+    return effects.length > 0;
   }
 
   /**

@@ -125,6 +125,48 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect(receiver.forEvent(long.event.id)).toHaveLength(1);
   });
 
+  it('should send a task woken before its time back on its tier as it came, read only once it is due', async () => {
+    // A hop is a fetch and a produce: the value is neither decoded nor encoded again until the
+    // task falls due. This one is no task at all, so a hop that read it would dead-letter it.
+    const key = `wh_unread_${Date.now()}`;
+    const value = '{"unread":"until due"}';
+    const due = Date.now() + 5_000;
+    const last = h.topics.topics.retry[SCHEDULE.length - 1]!;
+    await h.producer.send({
+      topic: last,
+      acks: -1,
+      messages: [
+        {
+          key,
+          value,
+          headers: {
+            [KafkaHeaders.notBefore]: String(Date.now()),
+            [KafkaHeaders.due]: String(due),
+            [KafkaHeaders.eventType]: 'order.created',
+          },
+        },
+      ],
+    });
+    const hops = await tiers.waitFor((m) => m.filter((x) => x.key === key).length >= 3, {
+      message: 'two hops of the unread task',
+    });
+    for (const hop of hops.filter((x) => x.key === key).slice(1)) {
+      expect(hop.topic).toBe(last);
+      expect(hop.value).toBe(value);
+      expect(hop.headers[KafkaHeaders.due]).toBe(String(due));
+      expect(hop.headers[KafkaHeaders.eventType]).toBe('order.created');
+      expect(Number(hop.headers[KafkaHeaders.notBefore])).toBeLessThanOrEqual(due);
+    }
+    expect(dlq.byKey(key)).toHaveLength(0);
+    // Once due it is read, and what is no task is dead-lettered as it came.
+    await dlq.waitFor((m) => m.some((x) => x.key === key), {
+      timeoutMs: 15_000,
+      message: 'the unread task dead-lettered once due',
+    });
+    expect(dlq.byKey(key)[0]).toMatchObject({ value });
+    expect(Date.now()).toBeGreaterThanOrEqual(due - 1_000);
+  });
+
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id);

@@ -94,6 +94,33 @@ describe('DeliveryTasks', () => {
     });
   });
 
+  it('should name the due time of every task it puts on a retry tier in a header', () => {
+    const due = 1_800_000_000_000;
+    const dueTask = { ...task, not_before: new Date(due).toISOString() };
+    const messages = [
+      DeliveryTasks.retry(task, { attempt: 3, notBefore: due, wakeAt: due - 5, lastError: 'e' }),
+      DeliveryTasks.hold(task, { notBefore: due, wakeAt: due - 5, throttleSlot: false }),
+      DeliveryTasks.repark(dueTask, due - 5),
+    ];
+    for (const m of messages) {
+      expect(m.headers[KafkaHeaders.due]).toBe(String(due));
+      expect(m.headers[KafkaHeaders.notBefore]).toBe(String(due - 5));
+    }
+  });
+
+  it('should carry a hop as it came, with only the wake-up time changed', () => {
+    const m = DeliveryTasks.repark(
+      { ...task, not_before: new Date(2e12).toISOString() },
+      1e12,
+      trace,
+    );
+    const consumed = { key: m.key, value: Buffer.from(m.value), headers: m.headers };
+    const hop = DeliveryTasks.rehop(consumed, 1e12 + 5);
+    expect(hop.key).toBe(m.key);
+    expect(hop.value).toBe(consumed.value);
+    expect(hop.headers).toEqual({ ...m.headers, [KafkaHeaders.notBefore]: String(1e12 + 5) });
+  });
+
   it('should refuse to build a task the schema refuses', () => {
     expect(() => DeliveryTasks.firstAttempts(event, ['not-a-webhook'])).toThrow();
     expect(() =>

@@ -102,13 +102,36 @@ export const DeliveryTasks = {
       {
         ...withTrace(trace),
         [KafkaHeaders.notBefore]: String(next.wakeAt ?? next.notBefore),
+        [KafkaHeaders.due]: String(next.notBefore),
       },
     );
   },
 
   /** The same task back on its tier, woken again at `wakeAt` (ms): a long wait served in hops. */
   repark(task: DeliveryTask, wakeAt: number, trace?: TraceHeaders): TaskMessage {
-    return message(task, { ...withTrace(trace), [KafkaHeaders.notBefore]: String(wakeAt) });
+    const due = task.not_before ? Date.parse(task.not_before) : NaN;
+    return message(task, {
+      ...withTrace(trace),
+      [KafkaHeaders.notBefore]: String(wakeAt),
+      ...(Number.isNaN(due) ? {} : { [KafkaHeaders.due]: String(due) }),
+    });
+  },
+
+  /**
+   * A hop of a task that carries its due time (the `hookline-due` header): the message as it
+   * came, woken again at `wakeAt` (ms). Its value is neither read nor written again, so a hop
+   * costs a fetch and a produce, not a decode, a schema check and an encode; a task held through
+   * an outage hops several times (see circuitHoldUntil).
+   */
+  rehop<H>(
+    original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, H>> },
+    wakeAt: number,
+  ): { key: string | null; value: Buffer | null; headers: Record<string, H | string> } {
+    return {
+      key: original.key,
+      value: original.value,
+      headers: { ...original.headers, [KafkaHeaders.notBefore]: String(wakeAt) },
+    };
   },
 
   /**
@@ -128,7 +151,11 @@ export const DeliveryTasks = {
         last_error: task.last_error,
         throttle_slot: held.throttleSlot ? true : undefined,
       }),
-      { ...withTrace(trace), [KafkaHeaders.notBefore]: String(held.wakeAt) },
+      {
+        ...withTrace(trace),
+        [KafkaHeaders.notBefore]: String(held.wakeAt),
+        [KafkaHeaders.due]: String(held.notBefore),
+      },
     );
   },
 
