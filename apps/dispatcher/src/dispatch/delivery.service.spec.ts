@@ -44,7 +44,7 @@ describe(`${DeliveryService.name} before an attempt`, () => {
     settled = jest.fn(async () => undefined);
     holds = [];
     const lifecycle = {
-      rehopUnread: async () => false,
+      rehopUnread: () => undefined,
       beforeAttempt: async () => true,
       holdForCircuit: async (
         task: DeliveryTask,

@@ -85,7 +85,8 @@ export class DeliveryService {
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
   async handle(message: ConsumedMessage): Promise<void> {
-    if (await this.deps.lifecycle.rehopUnread(message)) return; // not due yet: back on its tier
+    const hop = this.deps.lifecycle.rehopUnread(message);
+    if (hop) return hop; // not due yet: back on its tier
     let task: DeliveryTask;
     try {
       task = decodeDeliveryTask(message.value ?? '');

@@ -122,23 +122,22 @@ export class LifecycleExecutor {
   }
 
   /**
-   * Before the task is even read: true when the message is a retry-tier task that says in its
-   * `hookline-due` header that it is not due yet, and it went back on its tier as it came (see
-   * DeliveryTasks.rehop); false when it must be read (no such header: a task written before
-   * tasks carried it, or one read from hookline.deliveries).
+   * Before the task is even read: a retry-tier task whose `hookline-due` header says it is not due
+   * yet goes back on its tier as it came (see DeliveryTasks.rehop), and the answer is that
+   * produce; undefined when the task must be read (one from hookline.deliveries, a due one, one
+   * written before tasks carried the header). Not async, so that the tasks that go on to their
+   * attempt, nearly all of them, pay no promise for it.
    */
-  async rehopUnread(message: ConsumedMessage): Promise<boolean> {
+  rehopUnread(message: ConsumedMessage): Promise<void> | undefined {
     const tier = this.deps.topics.retry.indexOf(message.topic);
-    if (tier < 0) return false;
+    if (tier < 0) return undefined;
     const due = headerString(message.headers, KafkaHeaders.due);
-    if (due === undefined || !/^\d{1,15}$/.test(due)) return false;
-    const effects = decideEarlyAt(Number(due), tier + 1, this.now(), this.deps.settings);
-    for (const effect of effects) {
-      if (effect.kind !== 'repark') continue;
-      await this.deps.publisher.send(message.topic, DeliveryTasks.rehop(message, effect.wakeAt));
-      this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
-    }
-    return effects.length > 0;
+    if (due === undefined || !/^\d{1,15}$/.test(due)) return undefined;
+    const [effect] = decideEarlyAt(Number(due), tier + 1, this.now(), this.deps.settings);
+    if (effect?.kind !== 'repark') return undefined;
+    return this.deps.publisher
+      .send(message.topic, DeliveryTasks.rehop(message, effect.wakeAt))
+      .then(() => void this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) }));
   }
 
   /**
