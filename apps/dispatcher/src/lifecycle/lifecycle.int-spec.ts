@@ -130,7 +130,8 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     // task falls due. This one is no task at all, so a hop that read it would dead-letter it.
     const key = `wh_unread_${Date.now()}`;
     const value = '{"unread":"until due"}';
-    const due = Date.now() + 5_000;
+    // Far enough ahead for several hops of the last tier (1.44 s each) on a slow machine.
+    const due = Date.now() + 8_000;
     const last = h.topics.topics.retry[SCHEDULE.length - 1]!;
     await h.producer.send({
       topic: last,
