@@ -135,9 +135,7 @@ export class LifecycleExecutor {
     if (due === undefined || !/^\d{1,15}$/.test(due)) return undefined;
     const [effect] = decideEarlyAt(Number(due), tier + 1, this.now(), this.deps.settings);
     if (effect?.kind !== 'repark') return undefined;
-    return this.deps.publisher
-      .send(message.topic, DeliveryTasks.rehop(message, effect.wakeAt))
-      .then(() => void this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) }));
+    return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt));
   }
 
   /**
@@ -188,11 +186,16 @@ export class LifecycleExecutor {
 
   private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {
     if (effect.kind !== 'repark') return;
-    await this.deps.publisher.send(
-      this.deps.topics.retry[effect.tier - 1]!,
+    await this.toTier(
+      effect.tier,
       DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
     );
-    this.deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
+  }
+
+  /** A retry, a hop or a re-park, onto retry tier `tier` (1-based), counted once acknowledged. */
+  private async toTier(tier: number, message: Message): Promise<void> {
+    await this.deps.publisher.send(this.deps.topics.retry[tier - 1]!, message);
+    this.deps.metrics.retriesScheduled.inc({ tier: String(tier) });
   }
 
   /** A task whose webhook was deleted or disabled before its attempt. */
@@ -232,12 +235,10 @@ export class LifecycleExecutor {
       case 'log':
         return this.log(a, effect.status, effect.nextAttemptAt);
       case 'retry':
-        await deps.publisher.send(
-          deps.topics.retry[effect.tier - 1]!,
+        return this.toTier(
+          effect.tier,
           DeliveryTasks.retry(task, effect, traceHeadersOf(message.headers)),
         );
-        deps.metrics.retriesScheduled.inc({ tier: String(effect.tier) });
-        return;
       case 'dead_letter':
         await deps.publisher.send(
           deps.topics.deliveriesDlq,
