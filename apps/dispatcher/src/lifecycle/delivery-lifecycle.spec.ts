@@ -371,8 +371,10 @@ describe('tierFor and decideHold', () => {
 });
 
 describe('circuitHoldUntil', () => {
-  const hold = (downFor: number, retryIn: number) =>
-    circuitHoldUntil({ retryAt: NOW + retryIn, downSince: NOW - downFor }, NOW, settings) - NOW;
+  /** random() = 0 is no spread at all. */
+  const hold = (downFor: number, retryIn: number, random = () => 0) =>
+    circuitHoldUntil({ retryAt: NOW + retryIn, downSince: NOW - downFor }, NOW, settings, random) -
+    NOW;
 
   it('should hold until the probe early in an outage', () => {
     expect(hold(0, 30 * S)).toBe(30 * S);
@@ -385,15 +387,40 @@ describe('circuitHoldUntil', () => {
     expect(hold(299 * S, 2 * S)).toBe(60 * S);
     expect(hold(400 * S, 2 * S)).toBe(300 * S);
     expect(hold(7 * 86_400 * S, 2 * S)).toBe(7200 * S);
-    const until = circuitHoldUntil({ retryAt: NOW, downSince: NOW - 400 * S }, NOW, settings);
+    const until = circuitHoldUntil(
+      { retryAt: NOW, downSince: NOW - 400 * S },
+      NOW,
+      settings,
+      () => 0,
+    );
     expect(decideHold(until, NOW, settings)).toMatchObject({ tier: 3, wakeAt: until });
+  });
+
+  it('should spread the tasks held together over up to jitter more of their wait, so they do not come back as one wave', () => {
+    const n = 1000;
+    const early = Array.from({ length: n }, (_, i) => hold(0, 30 * S, () => i / n));
+    expect(Math.min(...early)).toBe(30 * S);
+    expect(Math.max(...early)).toBeGreaterThan(35.9 * S);
+    expect(Math.max(...early)).toBeLessThanOrEqual(36 * S);
+    // Evenly: no tenth of the spread gets more than a tenth of the tasks (and a little).
+    const perTenth = new Map<number, number>();
+    for (const at of early) {
+      const tenth = Math.min(9, Math.floor((at - 30 * S) / (0.6 * S)));
+      perTenth.set(tenth, (perTenth.get(tenth) ?? 0) + 1);
+    }
+    expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(n / 10 + 1);
+
+    // Spread by a tier's jitter at most, a later hold still fits its tier in one wait.
+    const late = hold(400 * S, 2 * S, () => 0.999_999);
+    expect(late).toBeLessThanOrEqual(360 * S);
+    expect(decideHold(NOW + late, NOW, settings)).toMatchObject({ tier: 3, wakeAt: NOW + late });
   });
 
   it('should look a few times per tier over a day-long outage, not once per cool-down', () => {
     let now = NOW;
     let looks = 0;
     while (now < NOW + 86_400 * S) {
-      now = circuitHoldUntil({ retryAt: now + 30 * S, downSince: NOW }, now, settings);
+      now = circuitHoldUntil({ retryAt: now + 30 * S, downSince: NOW }, now, settings, Math.random);
       looks++;
     }
     expect(looks).toBeLessThan(30);

@@ -281,16 +281,25 @@ export function decideHold(
  * length, until one tenant's dead endpoint took more of the dispatcher than every healthy
  * delivery. So a task looks a few times per tier over any outage (under 30 times in a day's), and
  * is back within the outage's length of its end, at most the longest tier's delay.
+ *
+ * Every task held while the circuit waits for its probe would otherwise come back at the same
+ * moment, the cool-down's end: a whole outage's backlog read, checked and held again in one burst,
+ * and again a tier's delay later, a wave that stalls every other tenant's deliveries while it
+ * passes (and meets a recovering endpoint all at once). So each hold is longer by a random share of
+ * up to `jitter` of its wait: never shorter, so no task comes back before the probe may go, and a
+ * hold of a tier's delay still fits that tier (tierHoldMs).
  */
 export function circuitHoldUntil(
   refusal: { retryAt: number; downSince: number },
   now: number,
-  settings: Pick<LifecycleSettings, 'schedule'>,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  random: () => number,
 ): number {
   const down = now - refusal.downSince;
   const wait =
     down >= settings.schedule[0]! ? settings.schedule[tierFor(down, settings.schedule) - 1]! : 0;
-  return Math.max(refusal.retryAt, now + wait);
+  const until = Math.max(refusal.retryAt, now + wait);
+  return until + Math.floor(random() * settings.jitter * (until - now));
 }
 
 /** How early a task may run: clocks of producing and consuming processes differ a little. */
