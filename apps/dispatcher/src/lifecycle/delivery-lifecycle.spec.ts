@@ -158,7 +158,7 @@ describe('decide', () => {
       ],
     ],
     [
-      '503 with Retry-After 3 h waits on the last tier at least the 3 h',
+      '503 with Retry-After 3 h waits on the last tier at least the 3 h (random 0.5: 3.3 h, spread above it)',
       task(),
       http(503, { retryAfterMs: 3 * 3600 * S }),
       0,
@@ -167,11 +167,11 @@ describe('decide', () => {
           kind: 'retry',
           tier: 5,
           attempt: 2,
-          notBefore: NOW + 3 * 3600 * S,
+          notBefore: NOW + 3.3 * 3600 * S,
           wakeAt: NOW + 8640 * S,
           lastError: 'HTTP 503',
         },
-        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 3 * 3600 * S },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 3.3 * 3600 * S },
       ],
     ],
     [
@@ -265,6 +265,38 @@ describe('decide', () => {
   it('should never wait less than Retry-After, whatever the jitter', () => {
     const [retry] = run(task(), http(429, { retryAfterMs: 300 * S }), 0, () => 0);
     expect(retry).toMatchObject({ tier: 3, notBefore: NOW + 300 * S });
+  });
+
+  // A Retry-After date is one instant for every task it answered: a delay that stopped at the floor
+  // would bring them all back to the receiver at that instant, the burst it asked to be spared.
+  it.each([
+    ['inside the tier it steps to (300 s on the 5 min tier)', 300 * S, 300 * S, 360 * S],
+    ['beyond the last tier (3 h)', 3 * 3600 * S, 3 * 3600 * S, 3.6 * 3600 * S],
+  ])(
+    'should spread tasks given one Retry-After %s above it, none before it',
+    (_name, retryAfterMs, from, to) => {
+      const dues = Array.from({ length: 1000 }, (_, i) => {
+        const [retry] = run(task(), http(429, { retryAfterMs }), 0, () => i / 1000);
+        return (retry as Extract<Effect, { kind: 'retry' }>).notBefore - NOW;
+      });
+      expect(Math.min(...dues)).toBe(from);
+      expect(Math.max(...dues)).toBeLessThanOrEqual(to);
+      // Evenly: no instant holds more than a few of them, each tenth of the range about a tenth.
+      expect(new Set(dues).size).toBeGreaterThan(990);
+      for (let k = 0; k < 10; k++) {
+        const inTenth = dues.filter(
+          (d) => d >= from + ((to - from) * k) / 10 && d < from + ((to - from) * (k + 1)) / 10,
+        );
+        expect(inTenth.length).toBeGreaterThan(80);
+      }
+    },
+  );
+
+  it('should not spread a Retry-After at the cap beyond the cap', () => {
+    for (const random of [0, 0.5, 0.999]) {
+      const [retry] = run(task(), http(429, { retryAfterMs: 30 * 86_400 * S }), 0, () => random);
+      expect(retry).toMatchObject({ notBefore: NOW + 86_400 * S });
+    }
   });
 });
 

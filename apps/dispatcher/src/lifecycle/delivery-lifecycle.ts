@@ -215,7 +215,7 @@ function nextRetry(
   const base = schedule[step - 1]!;
   // The operator's schedule is the tiers' own: step n waits on tier n.
   const tier = own ? tierFor(Math.max(base, floor), settings.schedule) : step;
-  const delay = Math.max(jittered(base, settings.jitter, ctx.random), floor);
+  const delay = retryDelay(base, floor, settings, ctx.random);
   const notBefore = ctx.now + delay;
   return {
     tier,
@@ -328,6 +328,28 @@ export function decideEarlyAt(
 ): Effect[] {
   if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
   return [{ kind: 'repark', tier, wakeAt: Math.min(due, now + tierHoldMs(tier, settings)) }];
+}
+
+/**
+ * A retry's delay: `base` spread over ±jitter, never less than `floor` (a Retry-After). Where the
+ * floor cuts into that spread, the delay spreads over what is left above the floor (up to jitter
+ * above the longer of the two, the cap on Retry-After excepted): one Retry-After date answers
+ * every task sent in the same moment, and a delay that stopped at the floor would bring them all
+ * back to the endpoint at that instant, the burst it asked to be spared.
+ */
+function retryDelay(
+  base: number,
+  floor: number,
+  settings: Pick<LifecycleSettings, 'jitter' | 'maxRetryAfterMs'>,
+  random: () => number,
+): number {
+  const { jitter } = settings;
+  if (floor <= base * (1 - jitter)) return jittered(base, jitter, random);
+  const top = Math.max(
+    base * (1 + jitter),
+    Math.min(floor * (1 + jitter), settings.maxRetryAfterMs),
+  );
+  return Math.round(floor + random() * Math.max(0, top - floor));
 }
 
 /** `delayMs` spread uniformly over ±jitter. */
