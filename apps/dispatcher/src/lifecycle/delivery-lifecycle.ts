@@ -349,7 +349,7 @@ function retryDelay(
     base * (1 + jitter),
     Math.min(floor * (1 + jitter), settings.maxRetryAfterMs),
   );
-  return Math.round(floor + random() * Math.max(0, top - floor));
+  return Math.round(floor + random() * (top - floor));
 }
 
 /** `delayMs` spread uniformly over ±jitter. */
