@@ -25,12 +25,13 @@ function badEndpoints(): ChaosScenario {
     name: 'bad-endpoints',
     description: `${HEALTHY} healthy endpoints beside ${MISBEHAVIOURS.length} that ${MISBEHAVIOURS.join(', ')} from the fault on; healthy p99 against a fault-free run`,
     quick: false,
-    // Both runs are measured over 20 s: the fault-free one from its 3rd second (after the warm-up),
-    // the faulty one from the fault on, at its 5th second rather than in the middle. A p99 over the
+    // Both runs are measured over 20 s: the fault-free one from its 11th second (after the
+    // processes' warm-up, BASELINE_WARM_UP_S), the faulty one from the fault on, at its 3rd second
+    // (its new project's webhooks looked up by then) rather than in the middle. A p99 over the
     // 10 s that a mid-stream fault leaves is set by the stream's two or three slowest bursts:
     // 10 s windows of fault-free runs ranged 30–44 ms, enough to fail a 20 % rule with no fault.
-    load: { rate: 150, seconds: 25, faultAt: 5 },
-    baseline: { seconds: 23 },
+    load: { rate: 150, seconds: 23, faultAt: 3 },
+    baseline: { seconds: 31 },
     endpoints: [...misbehaving, ...Array.from({ length: HEALTHY }, () => healthy)],
     async setUp() {
       bad = await MisbehavingEndpoints.start(MISBEHAVIOURS);
