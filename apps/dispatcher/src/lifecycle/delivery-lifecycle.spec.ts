@@ -11,6 +11,7 @@ import {
   jittered,
   parseRetryAfter,
   tierFor,
+  tierHoldMs,
   type AttemptResult,
   type Effect,
   type LifecycleSettings,
@@ -385,20 +386,52 @@ describe('tierFor and decideHold', () => {
   });
 
   it('should hold a task until its time, in hops of at most its tier can hold', () => {
-    expect(decideHold(NOW + 500, NOW, settings, true)).toEqual({
+    expect(decideHold(NOW + 500, NOW, settings, true, () => 0)).toEqual({
       kind: 'hold',
       tier: 1,
       notBefore: NOW + 500,
       wakeAt: NOW + 500,
       throttleSlot: true,
     });
-    expect(decideHold(NOW + 3600 * S, NOW, settings)).toEqual({
+    expect(decideHold(NOW + 3600 * S, NOW, settings, false, () => 0)).toEqual({
       kind: 'hold',
       tier: 4,
       notBefore: NOW + 3600 * S,
-      wakeAt: NOW + 2160 * S,
+      wakeAt: NOW + 1800 * S,
       throttleSlot: false,
     });
+  });
+
+  it('should spread the hops of tasks held together over the top of their tier’s jitter, so a wave of holds does not come back as a wave at every hop', () => {
+    const n = 1000;
+    const delay = 1800 * S; // tier 4's
+    const hops = Array.from(
+      { length: n },
+      (_, i) => decideHold(NOW + 3600 * S, NOW, settings, false, () => i / n).wakeAt - NOW,
+    );
+    const reparks = Array.from(
+      { length: n },
+      (_, i) => decideEarlyAt(NOW + 3600 * S, 4, NOW, settings, () => i / n)[0]!,
+    );
+    for (const r of reparks) expect(r).toMatchObject({ kind: 'repark', tier: 4 });
+    for (const wakes of [hops, reparks.map((r) => (r as { wakeAt: number }).wakeAt - NOW)]) {
+      // Never beyond what the tier holds, never before the tier's own delay.
+      expect(Math.min(...wakes)).toBe(delay);
+      expect(Math.max(...wakes)).toBeGreaterThan(2159 * S);
+      expect(Math.max(...wakes)).toBeLessThanOrEqual(tierHoldMs(4, settings));
+      // Evenly: no tenth of the spread gets more than a tenth of the tasks (and a little).
+      const perTenth = new Map<number, number>();
+      for (const at of wakes) {
+        const tenth = Math.min(9, Math.floor((at - delay) / (36 * S)));
+        perTenth.set(tenth, (perTenth.get(tenth) ?? 0) + 1);
+      }
+      expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(n / 10 + 1);
+    }
+    // A hold or a due time that its tier holds in one wait is not cut into hops.
+    expect(decideHold(NOW + 2100 * S, NOW, settings, false, () => 0).wakeAt).toBe(NOW + 2100 * S);
+    expect(decideEarlyAt(NOW + 2100 * S, 4, NOW, settings, () => 0)).toEqual([
+      { kind: 'repark', tier: 4, wakeAt: NOW + 2100 * S },
+    ]);
   });
 });
 
@@ -425,7 +458,10 @@ describe('circuitHoldUntil', () => {
       settings,
       () => 0,
     );
-    expect(decideHold(until, NOW, settings)).toMatchObject({ tier: 3, wakeAt: until });
+    expect(decideHold(until, NOW, settings, false, () => 0)).toMatchObject({
+      tier: 3,
+      wakeAt: until,
+    });
   });
 
   it('should spread the tasks held together over up to jitter more of their wait, so they do not come back as one wave', () => {
@@ -445,7 +481,10 @@ describe('circuitHoldUntil', () => {
     // Spread by a tier's jitter at most, a later hold still fits its tier in one wait.
     const late = hold(400 * S, 2 * S, () => 0.999_999);
     expect(late).toBeLessThanOrEqual(360 * S);
-    expect(decideHold(NOW + late, NOW, settings)).toMatchObject({ tier: 3, wakeAt: NOW + late });
+    expect(decideHold(NOW + late, NOW, settings, false, () => 0)).toMatchObject({
+      tier: 3,
+      wakeAt: NOW + late,
+    });
   });
 
   it('should look a few times per tier over a day-long outage, not once per cool-down', () => {
@@ -463,31 +502,31 @@ describe('decideEarly', () => {
   const tier5 = (due: number) => task({ attempt: 2, not_before: new Date(due).toISOString() });
 
   it('should let a due task (or one due within a second) go ahead', () => {
-    expect(decideEarly(tier5(NOW - 1), 5, NOW, settings)).toEqual([]);
-    expect(decideEarly(tier5(NOW + 900), 5, NOW, settings)).toEqual([]);
-    expect(decideEarly(task(), 5, NOW, settings)).toEqual([]);
+    expect(decideEarly(tier5(NOW - 1), 5, NOW, settings, () => 0)).toEqual([]);
+    expect(decideEarly(tier5(NOW + 900), 5, NOW, settings, () => 0)).toEqual([]);
+    expect(decideEarly(task(), 5, NOW, settings, () => 0)).toEqual([]);
   });
 
-  it('should re-park a task woken early, for at most its tier can hold', () => {
-    expect(decideEarly(tier5(NOW + 86_400 * S), 5, NOW, settings)).toEqual([
-      { kind: 'repark', tier: 5, wakeAt: NOW + 8640 * S },
+  it('should re-park a task woken early, for at most its tier can hold (its delay, with random() = 0)', () => {
+    expect(decideEarly(tier5(NOW + 86_400 * S), 5, NOW, settings, () => 0)).toEqual([
+      { kind: 'repark', tier: 5, wakeAt: NOW + 7200 * S },
     ]);
-    expect(decideEarly(tier5(NOW + 60 * S), 5, NOW, settings)).toEqual([
+    expect(decideEarly(tier5(NOW + 60 * S), 5, NOW, settings, () => 0)).toEqual([
       { kind: 'repark', tier: 5, wakeAt: NOW + 60 * S },
     ]);
   });
 
   it('should never re-park a task read from hookline.deliveries', () => {
-    expect(decideEarly(tier5(NOW + 86_400 * S), undefined, NOW, settings)).toEqual([]);
+    expect(decideEarly(tier5(NOW + 86_400 * S), undefined, NOW, settings, () => 0)).toEqual([]);
   });
 
   it('should decide the same from the due time a header gives as from the task', () => {
     for (const due of [NOW - 1, NOW + 900, NOW + 60 * S, NOW + 86_400 * S])
       for (const tier of [5, undefined])
-        expect(decideEarlyAt(due, tier, NOW, settings)).toEqual(
-          decideEarly(tier5(due), tier, NOW, settings),
+        expect(decideEarlyAt(due, tier, NOW, settings, () => 0)).toEqual(
+          decideEarly(tier5(due), tier, NOW, settings, () => 0),
         );
-    expect(decideEarlyAt(NaN, 5, NOW, settings)).toEqual([]);
+    expect(decideEarlyAt(NaN, 5, NOW, settings, () => 0)).toEqual([]);
   });
 });
 

@@ -259,16 +259,37 @@ export function decideHold(
   until: number,
   now: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
-  throttleSlot = false,
+  throttleSlot: boolean,
+  random: () => number,
 ): Extract<Effect, { kind: 'hold' }> {
   const tier = tierFor(Math.max(0, until - now), settings.schedule);
   return {
     kind: 'hold',
     tier,
     notBefore: until,
-    wakeAt: Math.min(until, now + tierHoldMs(tier, settings)),
+    wakeAt: wakeOnTier(until, tier, now, settings, random),
     throttleSlot,
   };
+}
+
+/**
+ * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier holds that in one
+ * wait (tierHoldMs), else at a hop within the top of the tier's jitter (its delay to its delay
+ * and jitter), at random. A hop at the tier's longest hold would bring every task held in one
+ * moment (a circuit opening on a backlog, a stalled endpoint's queue turned away) back in one
+ * moment, and again at every hop after it, until each is due: a wave through the tier, the
+ * dispatcher and Kafka that stalls every other tenant's deliveries while it passes.
+ */
+function wakeOnTier(
+  due: number,
+  tier: number,
+  now: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  random: () => number,
+): number {
+  if (due <= now + tierHoldMs(tier, settings)) return due;
+  const delay = settings.schedule[tier - 1]!;
+  return now + delay + Math.floor(random() * settings.jitter * delay);
 }
 
 /**
@@ -314,9 +335,10 @@ export function decideEarly(
   tier: number | undefined,
   now: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  random: () => number,
 ): Effect[] {
   if (!task.not_before) return [];
-  return decideEarlyAt(Date.parse(task.not_before), tier, now, settings);
+  return decideEarlyAt(Date.parse(task.not_before), tier, now, settings, random);
 }
 
 /** decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it. */
@@ -325,9 +347,10 @@ export function decideEarlyAt(
   tier: number | undefined,
   now: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  random: () => number,
 ): Effect[] {
   if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
-  return [{ kind: 'repark', tier, wakeAt: Math.min(due, now + tierHoldMs(tier, settings)) }];
+  return [{ kind: 'repark', tier, wakeAt: wakeOnTier(due, tier, now, settings, random) }];
 }
 
 /**

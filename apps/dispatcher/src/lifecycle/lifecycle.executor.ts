@@ -133,7 +133,13 @@ export class LifecycleExecutor {
     if (tier < 0) return undefined;
     const due = headerString(message.headers, KafkaHeaders.due);
     if (due === undefined || !/^\d{1,15}$/.test(due)) return undefined;
-    const [effect] = decideEarlyAt(Number(due), tier + 1, this.now(), this.deps.settings);
+    const [effect] = decideEarlyAt(
+      Number(due),
+      tier + 1,
+      this.now(),
+      this.deps.settings,
+      this.random,
+    );
     if (effect?.kind !== 'repark') return undefined;
     return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt));
   }
@@ -149,6 +155,7 @@ export class LifecycleExecutor {
       tier < 0 ? undefined : tier + 1,
       this.now(),
       this.deps.settings,
+      this.random,
     );
     for (const effect of effects) await this.runEarly(effect, task, message);
     return effects.length === 0;
@@ -166,7 +173,7 @@ export class LifecycleExecutor {
     reason: 'throttled' | 'circuit_open' | 'endpoint_busy',
     throttleSlot = false,
   ): Promise<void> {
-    const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot);
+    const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot, this.random);
     await this.deps.publisher.send(
       this.deps.topics.retry[effect.tier - 1]!,
       DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
