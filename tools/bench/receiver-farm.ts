@@ -67,6 +67,9 @@ async function main() {
   process.on('message', (msg: { type: string; failing?: number[] }) => {
     if (msg.type === 'stats') {
       process.send!({ type: 'stats', stats });
+    } else if (msg.type === 'received') {
+      // A count alone, for polling: `stats` carries every latency kept so far.
+      process.send!({ type: 'received', received: stats.received });
     } else if (msg.type === 'reset') {
       stats = { received: 0, unique: 0, unsigned: 0, healthyLatencies: [], failingLatencies: [] };
       seen.clear();
