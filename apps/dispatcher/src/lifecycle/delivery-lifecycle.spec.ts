@@ -52,6 +52,25 @@ const timeout: AttemptResult = { status: null, errorClass: 'timeout', error: 'ti
 const run = (t: DeliveryTask, result: AttemptResult, failures = 0, random = () => 0.5) =>
   decide({ task: t, result, consecutiveFailures: failures, now: NOW, random }, settings);
 
+/**
+ * Hops of tasks held or answered in one moment, each `wakes[i]` after it: never before tier
+ * `tier`'s delay nor beyond what it holds (its delay and the jitter), and evenly over that span:
+ * no tenth of it gets more than a tenth of the tasks (and one).
+ */
+function expectSpreadOverJitter(wakes: number[], tier: number): void {
+  const delay = settings.schedule[tier - 1]!;
+  const tenthOfSpan = (delay * settings.jitter) / 10;
+  expect(Math.min(...wakes)).toBe(delay);
+  expect(Math.max(...wakes)).toBeGreaterThan(delay + 9.9 * tenthOfSpan);
+  expect(Math.max(...wakes)).toBeLessThanOrEqual(tierHoldMs(tier, settings));
+  const perTenth = new Map<number, number>();
+  for (const at of wakes) {
+    const tenth = Math.min(9, Math.floor((at - delay) / tenthOfSpan));
+    perTenth.set(tenth, (perTenth.get(tenth) ?? 0) + 1);
+  }
+  expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(wakes.length / 10 + 1);
+}
+
 describe('decide', () => {
   it.each<[string, DeliveryTask, AttemptResult, number, Effect[]]>([
     [
@@ -169,7 +188,7 @@ describe('decide', () => {
           tier: 5,
           attempt: 2,
           notBefore: NOW + 3.3 * 3600 * S,
-          wakeAt: NOW + 8640 * S,
+          wakeAt: NOW + 7920 * S,
           lastError: 'HTTP 503',
         },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 3.3 * 3600 * S },
@@ -186,7 +205,7 @@ describe('decide', () => {
           tier: 5,
           attempt: 2,
           notBefore: NOW + 86_400 * S,
-          wakeAt: NOW + 8640 * S,
+          wakeAt: NOW + 7920 * S,
           lastError: 'HTTP 429',
         },
         { kind: 'log', status: 'pending', nextAttemptAt: NOW + 86_400 * S },
@@ -299,6 +318,19 @@ describe('decide', () => {
       expect(retry).toMatchObject({ notBefore: NOW + 86_400 * S });
     }
   });
+
+  // Their due times are spread, but a retry due beyond its tier's longest hold is served in hops,
+  // and a hop at exactly that hold would bring every task answered in one moment back in one
+  // moment, at every hop until each is due (as holds did, see decideHold).
+  it('should spread the hops of tasks given one Retry-After beyond the last tier over the top of its jitter', () => {
+    const n = 1000;
+    const wakes = Array.from({ length: n }, (_, i) => {
+      const [retry] = run(task(), http(503, { retryAfterMs: 3 * 3600 * S }), 0, () => i / n);
+      expect(retry).toMatchObject({ kind: 'retry', tier: 5 });
+      return (retry as Extract<Effect, { kind: 'retry' }>).wakeAt - NOW;
+    });
+    expectSpreadOverJitter(wakes, 5);
+  });
 });
 
 describe("decide with the webhook's own settings", () => {
@@ -314,14 +346,15 @@ describe("decide with the webhook's own settings", () => {
   ) => decide({ task: t, result, consecutiveFailures: 0, limits, now: NOW, random }, settings);
 
   it("should wait the webhook's delay on the longest tier not longer than it", () => {
-    // 90 s: tier 2 (60 s) holds 72 s, so the task hops once before it is due.
+    // 90 s: tier 2 (60 s) holds 72 s, so the task hops once before it is due, at 60–72 s
+    // (random 0.5: 66 s).
     expect(runOwn(task({ attempt: 2 }), http(500), own([5 * S, 90 * S]))).toEqual([
       {
         kind: 'retry',
         tier: 2,
         attempt: 3,
         notBefore: NOW + 90 * S,
-        wakeAt: NOW + 72 * S,
+        wakeAt: NOW + 66 * S,
         lastError: 'HTTP 500',
       },
       { kind: 'log', status: 'pending', nextAttemptAt: NOW + 90 * S },
@@ -404,7 +437,6 @@ describe('tierFor and decideHold', () => {
 
   it('should spread the hops of tasks held together over the top of their tier’s jitter, so a wave of holds does not come back as a wave at every hop', () => {
     const n = 1000;
-    const delay = 1800 * S; // tier 4's
     const hops = Array.from(
       { length: n },
       (_, i) => decideHold(NOW + 3600 * S, NOW, settings, false, () => i / n).wakeAt - NOW,
@@ -414,19 +446,8 @@ describe('tierFor and decideHold', () => {
       (_, i) => decideEarlyAt(NOW + 3600 * S, 4, NOW, settings, () => i / n)[0]!,
     );
     for (const r of reparks) expect(r).toMatchObject({ kind: 'repark', tier: 4 });
-    for (const wakes of [hops, reparks.map((r) => (r as { wakeAt: number }).wakeAt - NOW)]) {
-      // Never beyond what the tier holds, never before the tier's own delay.
-      expect(Math.min(...wakes)).toBe(delay);
-      expect(Math.max(...wakes)).toBeGreaterThan(2159 * S);
-      expect(Math.max(...wakes)).toBeLessThanOrEqual(tierHoldMs(4, settings));
-      // Evenly: no tenth of the spread gets more than a tenth of the tasks (and a little).
-      const perTenth = new Map<number, number>();
-      for (const at of wakes) {
-        const tenth = Math.min(9, Math.floor((at - delay) / (36 * S)));
-        perTenth.set(tenth, (perTenth.get(tenth) ?? 0) + 1);
-      }
-      expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(n / 10 + 1);
-    }
+    for (const wakes of [hops, reparks.map((r) => (r as { wakeAt: number }).wakeAt - NOW)])
+      expectSpreadOverJitter(wakes, 4);
     // A hold or a due time that its tier holds in one wait is not cut into hops.
     expect(decideHold(NOW + 2100 * S, NOW, settings, false, () => 0).wakeAt).toBe(NOW + 2100 * S);
     expect(decideEarlyAt(NOW + 2100 * S, 4, NOW, settings, () => 0)).toEqual([

@@ -221,7 +221,7 @@ function nextRetry(
     tier,
     attempt: attempt + 1,
     notBefore,
-    wakeAt: Math.min(notBefore, ctx.now + tierHoldMs(tier, settings)),
+    wakeAt: wakeOnTier(notBefore, tier, ctx.now, settings, ctx.random),
   };
 }
 
@@ -276,9 +276,10 @@ export function decideHold(
  * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier holds that in one
  * wait (tierHoldMs), else at a hop within the top of the tier's jitter (its delay to its delay
  * and jitter), at random. A hop at the tier's longest hold would bring every task held in one
- * moment (a circuit opening on a backlog, a stalled endpoint's queue turned away) back in one
- * moment, and again at every hop after it, until each is due: a wave through the tier, the
- * dispatcher and Kafka that stalls every other tenant's deliveries while it passes.
+ * moment (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog
+ * answered with one long Retry-After) back in one moment, and again at every hop after it, until
+ * each is due: a wave through the tier, the dispatcher and Kafka that stalls every other tenant's
+ * deliveries while it passes.
  */
 function wakeOnTier(
   due: number,
