@@ -101,10 +101,13 @@ const SIZES = quick
 const RECEIVER_SERVERS = 4;
 const STORM_CIRCUIT_COOLDOWN_MS = 5_000;
 
-interface FarmStats {
+interface FarmCounts {
   received: number;
   unique: number;
   unsigned: number;
+}
+
+interface FarmStats extends FarmCounts {
   healthyLatencies: number[];
   failingLatencies: number[];
 }
@@ -115,12 +118,12 @@ interface FarmStats {
  */
 async function receiptsStop(farm: ReceiverFarm, atLeastMs: number): Promise<number> {
   const start = Date.now();
-  let last = await farm.received();
+  let last = (await farm.counts()).received;
   let lastAt = start;
   while (Date.now() - start < atLeastMs || Date.now() - lastAt < 2000) {
     if (Date.now() - start > 60_000) break;
     await new Promise((r) => setTimeout(r, 200));
-    const now = await farm.received();
+    const now = (await farm.counts()).received;
     if (now !== last) [last, lastAt] = [now, Date.now()];
   }
   return lastAt - start;
@@ -164,9 +167,9 @@ class ReceiverFarm {
   }
 
   stats = async () => (await this.ask<{ stats: FarmStats }>({ type: 'stats' }, 'stats')).stats;
-  /** How many requests the endpoints have received: `stats().received` without the latencies. */
-  received = async () =>
-    (await this.ask<{ received: number }>({ type: 'received' }, 'received')).received;
+  /** `stats()` without the latencies: what a poll needs. */
+  counts = async () =>
+    (await this.ask<{ counts: FarmCounts }>({ type: 'counts' }, 'counts')).counts;
   reset = () => this.ask({ type: 'reset' }, 'reset');
   setFailing = (failing: number[]) => this.ask({ type: 'failing', failing }, 'failing');
 
@@ -289,7 +292,7 @@ async function main() {
     ),
   });
   const admin = new HooklineClient({ baseUrl: hl.apiUrl, adminToken: hl.adminToken });
-  const progress = new BenchProgress(async () => (await farm.stats()).received, say);
+  const progress = new BenchProgress(async () => (await farm.counts()).received, say);
 
   const runScenario = async (
     scenario: (typeof SCENARIOS)[number],
@@ -374,7 +377,7 @@ async function main() {
     // Warm-up and readiness in one: one event per project must reach every webhook.
     await farm.reset();
     await produce('max', projects, ids);
-    await pollUntil(async () => (await farm.stats()).unique >= projects * hooksPerProject, {
+    await pollUntil(async () => (await farm.counts()).unique >= projects * hooksPerProject, {
       timeoutMs: 120_000,
       intervalMs: 250,
       message: 'warm-up deliveries',
@@ -428,7 +431,7 @@ async function main() {
       const t0 = Date.now();
       await produce('max', SIZES.throughputEvents, mainProjects.ids);
       const publishSeconds = (Date.now() - t0) / 1000;
-      await pollUntil(async () => (await farm.stats()).unique >= expected, {
+      await pollUntil(async () => (await farm.counts()).unique >= expected, {
         timeoutMs: 600_000,
         intervalMs: 250,
         message: 'all deliveries',
@@ -472,7 +475,7 @@ async function main() {
   const streamAt200 = async (count: number) => {
     await farm.reset();
     await produce(200, count, latencyProjects.ids);
-    await pollUntil(async () => (await farm.stats()).unique >= count, {
+    await pollUntil(async () => (await farm.counts()).unique >= count, {
       timeoutMs: 60_000,
       intervalMs: 250,
     }).catch(() => undefined);
@@ -531,7 +534,7 @@ async function main() {
         tier: 'pro',
         region: 'eu-west-1',
       });
-      await pollUntil(async () => (await farm.stats()).unique >= SIZES.fanoutHooks, {
+      await pollUntil(async () => (await farm.counts()).unique >= SIZES.fanoutHooks, {
         timeoutMs: 120_000,
         intervalMs: 50,
       }).catch(() => undefined);

@@ -24,7 +24,7 @@ export interface IngestFanoutContext {
   setup: (projects: number, hooksPerProject: number) => Promise<{ keys: string[] }>;
   farm: {
     reset(): Promise<unknown>;
-    stats(): Promise<{ unique: number; received: number; unsigned: number }>;
+    counts(): Promise<{ unique: number; received: number; unsigned: number }>;
   };
   attemptsLogged: () => Promise<number>;
   cpuNow: () => Record<string, { cpuSeconds: number }>;
@@ -74,13 +74,13 @@ export async function ingestFanoutScenario(ctx: IngestFanoutContext) {
   let lastReceiptAt = Date.now();
   await pollUntil(
     async () => {
-      const s = await ctx.farm.stats();
+      const s = await ctx.farm.counts();
       lastReceiptAt = Date.now();
       return s.unique >= expected;
     },
     { timeoutMs: 600_000, intervalMs: 250, message: 'all deliveries' },
   ).catch(() => undefined);
-  const stats = await ctx.farm.stats();
+  const stats = await ctx.farm.counts();
   const logged = await pollUntil(
     async () => {
       const n = (await ctx.attemptsLogged()) - logged0;

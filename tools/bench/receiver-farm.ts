@@ -67,9 +67,11 @@ async function main() {
   process.on('message', (msg: { type: string; failing?: number[] }) => {
     if (msg.type === 'stats') {
       process.send!({ type: 'stats', stats });
-    } else if (msg.type === 'received') {
-      // A count alone, for polling: `stats` carries every latency kept so far.
-      process.send!({ type: 'received', received: stats.received });
+    } else if (msg.type === 'counts') {
+      // The counts alone, for polling: `stats` carries every latency kept so far (tens of
+      // thousands in a throughput run), encoded and decoded at every poll by both processes.
+      const { received, unique, unsigned } = stats;
+      process.send!({ type: 'counts', counts: { received, unique, unsigned } });
     } else if (msg.type === 'reset') {
       stats = { received: 0, unique: 0, unsigned: 0, healthyLatencies: [], failingLatencies: [] };
       seen.clear();

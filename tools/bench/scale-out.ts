@@ -9,7 +9,7 @@ import { processStats } from './process-stats';
 export interface ScaleOutFarm {
   url(index: number): string;
   reset(): Promise<unknown>;
-  stats(): Promise<{ unique: number; unsigned: number }>;
+  counts(): Promise<{ unique: number; unsigned: number }>;
 }
 
 export interface ScaleOutRow {
@@ -80,7 +80,7 @@ export async function scaleOut(
       await farm.reset();
       await publishAll(projects.length);
       await pollUntil(
-        async () => (await farm.stats()).unique >= projects.length * HOOKS_PER_PROJECT,
+        async () => (await farm.counts()).unique >= projects.length * HOOKS_PER_PROJECT,
         {
           timeoutMs: 120_000,
           intervalMs: 250,
@@ -102,12 +102,12 @@ export async function scaleOut(
         const cpu0 = cpu();
         const t0 = Date.now();
         await publishAll(EVENTS);
-        await pollUntil(async () => (await farm.stats()).unique >= expected, {
+        await pollUntil(async () => (await farm.counts()).unique >= expected, {
           timeoutMs: Math.max(0, t0 + RUN_BOUND_MS - Date.now()),
           intervalMs: 100,
         }).catch(() => undefined);
         const seconds = (Date.now() - t0) / 1000;
-        const stats = await farm.stats();
+        const stats = await farm.counts();
         const row: ScaleOutRow = {
           partitions,
           members: n,
@@ -124,7 +124,7 @@ export async function scaleOut(
           `[bench] scale-out ${partitions} partitions, ${n} of each: ${row.deliveriesPerSecond} deliveries/s, ${row.cpuMsPerDelivery} cpu ms/delivery, events ${row.fanoutSpread}, deliveries ${row.dispatcherSpread}`,
         );
         // A run cut by its bound leaves a backlog: let it drain so the next run starts even.
-        await pollUntil(async () => (await farm.stats()).unique >= expected, {
+        await pollUntil(async () => (await farm.counts()).unique >= expected, {
           timeoutMs: 60_000,
           intervalMs: 250,
         }).catch(() => say('[bench] scale-out: backlog still draining'));
