@@ -110,6 +110,14 @@ const LIST_WINDOWS_MS = [86_400_000, 8 * 86_400_000];
 // The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
 // logged, and a batch refused and retried in halves is never counted twice. So does the compact
 // record of each event (published_events, for GET /v1/events), from the first delivery of each.
+// The JSON columns (each attempt's request headers, each delivery's event) come as one JSON text
+// each, not as jsonb[]: pg writes an array literal by quoting every element and escaping every
+// quote inside it, which in JSON is around every key and string. For those two columns that was
+// ~4.7 µs a row in the dispatcher against ~1 µs for one JSON.stringify, and Postgres takes the
+// JSON array apart faster than it unescapes the literal (500 events: ~3.4 → ~2.1 ms a statement).
+const JSONB_ELEMENTS = (param: string) =>
+  `(select array_agg(e order by i) from jsonb_array_elements(${param}::jsonb) with ordinality j(e, i))`;
+
 const WRITE_ATTEMPTS_SQL = `
 with d as (
   select u.*, coalesce((
@@ -118,13 +126,13 @@ with d as (
         and ${NEAR_BIRTH('x.created_at', 'u.born')}
       order by x.created_at limit 1
     ), u.born) as created_at
-  from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], $22::jsonb[], $23::timestamptz[], $24::bigint[])
+  from unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int[], $20::timestamptz[], $21::text[], ${JSONB_ELEMENTS('$22')}, $23::timestamptz[], $24::bigint[])
     as u(id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, born, chain)
 ), attempts as (
   insert into delivery_attempts
     (delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at, delivery_created_at)
   select a.*, d.created_at
-  from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
+  from unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], ${JSONB_ELEMENTS('$6')}, $7::int[], $8::text[], $9::int[], $10::text[], $11::text[], $12::timestamptz[])
     as a(delivery_id, webhook_id, attempt, trigger, url, request_headers, response_status, response_body, duration_ms, error_class, error, started_at)
   join d on d.id = a.delivery_id
 ), stats as (
@@ -226,7 +234,7 @@ export class DeliveryLogRepository {
       attempts.map((r) => r.attempt),
       attempts.map((r) => r.trigger),
       attempts.map((r) => r.url),
-      attempts.map((r) => JSON.stringify(r.requestHeaders)),
+      JSON.stringify(attempts.map((r) => r.requestHeaders)),
       attempts.map((r) => r.responseStatus),
       attempts.map((r) => r.responseBody),
       attempts.map((r) => r.durationMs),
@@ -242,7 +250,7 @@ export class DeliveryLogRepository {
       d.map((x) => x.count),
       d.map((x) => x.row.nextAttemptAt?.toISOString() ?? null),
       d.map((x) => x.row.error),
-      d.map((x) => JSON.stringify(x.row.event)),
+      JSON.stringify(d.map((x) => x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
