@@ -289,8 +289,7 @@ function wakeOnTier(
   random: () => number,
 ): number {
   if (due <= now + tierHoldMs(tier, settings)) return due;
-  const delay = settings.schedule[tier - 1]!;
-  return now + delay + Math.floor(random() * settings.jitter * delay);
+  return now + stretched(settings.schedule[tier - 1]!, settings.jitter, random);
 }
 
 /**
@@ -321,7 +320,7 @@ export function circuitHoldUntil(
   const wait =
     down >= settings.schedule[0]! ? settings.schedule[tierFor(down, settings.schedule) - 1]! : 0;
   const until = Math.max(refusal.retryAt, now + wait);
-  return until + Math.floor(random() * settings.jitter * (until - now));
+  return now + stretched(until - now, settings.jitter, random);
 }
 
 /** How early a task may run: clocks of producing and consuming processes differ a little. */
@@ -374,6 +373,14 @@ function retryDelay(
     Math.min(floor * (1 + jitter), settings.maxRetryAfterMs),
   );
   return Math.round(floor + random() * (top - floor));
+}
+
+/**
+ * `waitMs` longer by a random share of up to `jitter` of it, never shorter: for waits with a floor
+ * (a hold until a probe, a hop no shorter than its tier's delay) that many tasks start together.
+ */
+function stretched(waitMs: number, jitter: number, random: () => number): number {
+  return waitMs + Math.floor(random() * jitter * waitMs);
 }
 
 /** `delayMs` spread uniformly over ±jitter. */
