@@ -92,6 +92,23 @@ describe(AttemptLogWriter.name, () => {
     expect(sut.stalledForMs()).toBe(0);
   });
 
+  it("should count the logged event in a statement's size, so large events make many small statements, not one huge one", async () => {
+    // The broker takes messages of up to 4 MB: 500 such tasks in one statement would be a
+    // 2 GB string (past V8's longest, a RangeError retried forever), so the budget must see them.
+    const big = { blob: 'x'.repeat(3 * 1024 * 1024) };
+    const ids = Array.from({ length: 12 }, (_, i) => `msg_big_${i}`);
+    await Promise.all(ids.map((id) => sut.record(record(id, big))));
+    expect(sut.rowsWritten).toBe(12);
+    // 8 MB a statement: at most two of these rows each.
+    expect(sut.flushes).toBeGreaterThanOrEqual(6);
+    const [sizes] = await dataSource.query(
+      `select count(*)::int as n, min(length(event->'data'->>'blob'))::int as shortest
+       from deliveries where id = any($1)`,
+      [ids],
+    );
+    expect(sizes).toEqual({ n: 12, shortest: big.blob.length });
+  });
+
   it('should keep a final status against a late duplicate, and let only a later chain start over', async () => {
     const at = (status: AttemptRecord['status'], chain: number, attempt = 1) =>
       sut.record({ ...record('msg_chain'), status, chain, attempt });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
+  attemptRowBytes,
   DeliveryLogRepository,
   isDeterministicDataError,
   postgresSafe,
@@ -19,7 +20,8 @@ export interface AttemptLogWriterOptions {
 
 /**
  * Writes the delivery log in batches: the attempts of the last few milliseconds (or the first
- * N) go in one multi-row statement, never one round trip per attempt. `record` resolves once its
+ * 500, or the first 8 MB counting the events they log) go in one multi-row statement, never one
+ * round trip per attempt. `record` resolves once its
  * row is durable, so the caller can count the attempt as finished only then.
  *
  * Two kinds of failure, two answers. A passing one (connection lost, Postgres restarting) is
@@ -71,7 +73,7 @@ export class AttemptLogWriter {
   }
 
   record(row: AttemptRecord): Promise<void> {
-    return this.batcher.add([{ item: row, bytes: 512 + (row.responseBody?.length ?? 0) }]);
+    return this.batcher.add([{ item: row, bytes: attemptRowBytes(row) }]);
   }
 
   /** How long writes have been failing (0: not failing). */

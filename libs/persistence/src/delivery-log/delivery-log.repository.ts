@@ -53,6 +53,32 @@ export interface AttemptRecord {
   createdAt: Date | null;
 }
 
+/**
+ * About how many bytes a row adds to writeAttempts' statement, to size batches by: the logged
+ * event counts, since the broker passes events of up to 4 MB, and a batch of such rows sized by
+ * count alone would make a statement of gigabytes.
+ */
+export function attemptRowBytes(row: AttemptRecord): number {
+  const text = (row.responseBody?.length ?? 0) + (row.error?.length ?? 0) + row.url.length;
+  return 512 + text + encodedEvent(row.event).length;
+}
+
+/**
+ * Each event's JSON, from its size count to its statement, so that it is encoded once. Keyed by
+ * the object: an event is not changed once its task is decoded (a changed copy, as postgresSafe
+ * makes, is a new key).
+ */
+const encodedEvents = new WeakMap<EventEnvelope, string>();
+
+function encodedEvent(event: EventEnvelope): string {
+  let text = encodedEvents.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    encodedEvents.set(event, text);
+  }
+  return text;
+}
+
 export interface DeliveryQuery {
   status?: DeliveryStatus;
   /** An event type, or one event's id (`evt_…`). */
@@ -250,7 +276,7 @@ export class DeliveryLogRepository {
       d.map((x) => x.count),
       d.map((x) => x.row.nextAttemptAt?.toISOString() ?? null),
       d.map((x) => x.row.error),
-      JSON.stringify(d.map((x) => x.row.event)),
+      `[${d.map((x) => encodedEvent(x.row.event)).join(',')}]`,
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
