@@ -1,12 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { logLevel } from 'kafkajs';
 import {
   TopicCollector,
   createTestTopics,
   freePort,
+  setTopicMaxMessageBytes,
   uniqueName,
   type TestTopics,
 } from '@hookline/testing';
-import { BatchingProducer, ProducerClosedError } from './batching-producer';
+import { BatchingProducer, MessageTooLargeError, ProducerClosedError } from './batching-producer';
 import { settledTopicOffsets } from './topic-admin';
 import { createKafka } from './kafka-client';
 
@@ -44,6 +46,45 @@ describe(BatchingProducer.name, () => {
       expect(k0).toEqual([...k0].sort((a, b) => a - b));
       expect(k0.slice(-2)).toEqual([60, 61]);
       expect(values('k1')).toEqual(Array.from({ length: 20 }, (_, i) => i * 3 + 1));
+    } finally {
+      await collector.stop();
+      await sut.close();
+    }
+  });
+
+  it('should refuse a message larger than its topic takes with MessageTooLargeError and send the rest, never retrying it', async () => {
+    // A raw producer's event near the broker's limit makes a delivery task over it: refusing
+    // that one message must not hold every later send behind a request retried forever.
+    const topic = t.topics.retry[4]!;
+    await setTopicMaxMessageBytes(t.kafka, topic, 64 * 1024);
+    const sut = new BatchingProducer(t.kafka, {
+      lingerMs: 20,
+      retryBackoff: { initialMs: 50, maxMs: 200 },
+    });
+    const collector = await TopicCollector.start(t.kafka, [topic]);
+    try {
+      const big = randomBytes(100_000).toString('base64'); // incompressible
+      const outcomes = await Promise.race([
+        Promise.allSettled([
+          sut.send(topic, { key: 'k0', value: 'before' }),
+          sut.send(topic, { key: 'k0', value: big }),
+          sut.send(topic, { key: 'k0', value: 'after' }),
+          sut.send(topic, { key: 'k1', value: 'elsewhere' }),
+        ]),
+        new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 15_000)),
+      ]);
+      expect(outcomes).not.toBe('stuck');
+      const [before, refused, after, elsewhere] = outcomes as PromiseSettledResult<void>[];
+      expect([before, after, elsewhere].map((o) => o!.status)).toEqual(Array(3).fill('fulfilled'));
+      expect(refused!.status).toBe('rejected');
+      const error = (refused as PromiseRejectedResult).reason as MessageTooLargeError;
+      expect(error).toBeInstanceOf(MessageTooLargeError);
+      expect(error.topic).toBe(topic);
+      await sut.send(topic, { key: 'k0', value: 'later' });
+
+      await collector.waitFor((messages) => messages.some((m) => m.value === 'later'));
+      expect(collector.byKey('k0').map((m) => m.value)).toEqual(['before', 'after', 'later']);
+      expect(collector.byKey('k1').map((m) => m.value)).toContain('elsewhere');
     } finally {
       await collector.stop();
       await sut.close();

@@ -45,6 +45,28 @@ export class ProducerClosedError extends Error {
   }
 }
 
+/**
+ * The broker refused a message as larger than its topic takes (`max.message.bytes`): sending it
+ * again cannot succeed, so it is not retried; the caller decides what becomes of it.
+ */
+export class MessageTooLargeError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`a message of about ${bytes} bytes is larger than topic ${topic} takes`, options);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+/** Kafka's answers to a record batch over max.message.bytes (or a request over its limit). */
+const SIZE_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+function isSizeRefusal(e: unknown): boolean {
+  return SIZE_REFUSALS.has((e as { type?: string })?.type ?? '');
+}
+
 const HEADER_ALLOWANCE = 256;
 
 /** Below this many bytes (before compression) a produce request goes uncompressed. */
@@ -71,7 +93,9 @@ export function requestCompression(
  * acknowledged its messages.
  *
  * Failure policy: a failed request is retried, in order, with capped backoff, until it succeeds
- * or the producer is closed; later sends queue behind it, so per-key order holds. close() stops
+ * or the producer is closed; later sends queue behind it, so per-key order holds. A refusal for
+ * size is the exception, since it would repeat forever: the request is sent again one message at
+ * a time, and the message refused alone rejects with MessageTooLargeError. close() stops
  * taking sends, tries what is queued for at most `closeTimeoutMs`, then rejects whatever is left
  * with ProducerClosedError: shutdown with Kafka down ends within that bound.
  */
@@ -162,8 +186,11 @@ export class BatchingProducer {
     for (const reject of this.onAbandon.splice(0)) reject();
   }
 
-  /** One produce request, retried until acknowledged or abandoned. */
-  private async request(items: OutgoingMessage[]): Promise<void> {
+  /**
+   * One produce request, retried until acknowledged or abandoned; resolves with the refusals of
+   * messages too large for their topic, if any (see MicroBatcher).
+   */
+  private async request(items: OutgoingMessage[]): Promise<void | unknown[]> {
     const { retryBackoff, log } = this.options;
     for (let attempt = 0; ; attempt++) {
       if (this.abandoned) throw new ProducerClosedError();
@@ -172,6 +199,7 @@ export class BatchingProducer {
         return;
       } catch (e) {
         if (this.abandoned) throw new ProducerClosedError(undefined, { cause: e });
+        if (isSizeRefusal(e)) return this.oneByOne(items, e);
         log?.warn({ err: e, messages: items.length, attempt }, 'produce failed; retrying');
         const delay = Math.min(
           retryBackoff?.maxMs ?? 5000,
@@ -180,6 +208,25 @@ export class BatchingProducer {
         await this.untilAbandoned(new Promise((r) => setTimeout(r, delay))).catch(() => undefined);
       }
     }
+  }
+
+  /**
+   * The messages of a request refused for size, each in a request of its own, in order: only
+   * the refused one fails. The partitions whose batches the broker took are sent again, as after
+   * any failed request (at least once).
+   */
+  private async oneByOne(items: OutgoingMessage[], refusal: unknown): Promise<unknown[]> {
+    if (items.length === 1) {
+      const [{ topic, message, bytes }] = items as [OutgoingMessage];
+      const error = new MessageTooLargeError(topic, bytes ?? estimateBytes(message), {
+        cause: refusal,
+      });
+      this.options.log?.warn({ topic, bytes: error.bytes }, error.message);
+      return [error];
+    }
+    const refused: unknown[] = [];
+    for (const item of items) refused.push((await this.request([item]))?.[0]);
+    return refused;
   }
 
   private async produce(items: OutgoingMessage[]): Promise<void> {

@@ -45,6 +45,17 @@ describe(MicroBatcher.name, () => {
     await expect(sut.add(one(3))).resolves.toBeUndefined();
   });
 
+  it('should reject only the items the send refused, resolving the rest of their batch', async () => {
+    const refusal = new Error('too large');
+    const sut = new MicroBatcher<number>(
+      async (items) => items.map((n) => (n === 2 ? refusal : undefined)),
+      { maxItems: 100, maxBytes: 10_000, lingerMs: 5 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => sut.add(one(n))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBe(refusal);
+  });
+
   it('should drain what is queued', async () => {
     const { sut, batches } = setup({ maxItems: 100, maxBytes: 10_000, lingerMs: 60_000 });
     const sent = sut.add(one(1));

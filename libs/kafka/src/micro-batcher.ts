@@ -26,8 +26,12 @@ export class MicroBatcher<T> {
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
 
+  /**
+   * `send` resolves once the batch is sent; or, when some items are refused for good and the
+   * rest sent, with one entry per item: the error to reject it with, or undefined.
+   */
   constructor(
-    private readonly send: (items: T[]) => Promise<void>,
+    private readonly send: (items: T[]) => Promise<void | readonly unknown[]>,
     private readonly limits: MicroBatcherLimits,
   ) {}
 
@@ -79,8 +83,8 @@ export class MicroBatcher<T> {
     while (this.queue.length > 0) {
       const batch = this.take();
       try {
-        await this.send(batch.map((p) => p.item));
-        for (const p of batch) p.resolve();
+        const refused = await this.send(batch.map((p) => p.item));
+        batch.forEach((p, i) => (refused?.[i] === undefined ? p.resolve() : p.reject(refused[i])));
       } catch (e) {
         for (const p of batch) p.reject(e);
       }

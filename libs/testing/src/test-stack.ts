@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { logLevel, type Kafka } from 'kafkajs';
+import { ConfigResourceTypes, logLevel, type Kafka } from 'kafkajs';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
 import { runMigrations } from '@hookline/persistence';
@@ -140,4 +140,34 @@ export async function createTestTopics(
         topicSpecs(topics).map((s) => s.topic),
       ).catch(() => undefined),
   };
+}
+
+/**
+ * Sets a topic's `max.message.bytes`, so a test can send a message over it without building one
+ * over the broker's own limit; returns the earlier value, to put back.
+ */
+export async function setTopicMaxMessageBytes(
+  kafka: Kafka,
+  topic: string,
+  bytes: number,
+): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const resource = { type: ConfigResourceTypes.TOPIC, name: topic };
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ ...resource, configNames: ['max.message.bytes'] }],
+    });
+    const before = Number(resources[0]!.configEntries[0]!.configValue);
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        { ...resource, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] },
+      ],
+    });
+    return before;
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -177,10 +177,29 @@ export class EventRouter {
     throw new PoisonMessage(`schema: ${issues.join('; ')}`);
   }
 
-  private poison(message: KafkaMessage, partition: number, reason: string): RoutedEvent {
+  /**
+   * The dead letter of an event whose output the broker refused as too large: with its value,
+   * or, when that too is more than the DLQ takes, without (the source offset says where to read
+   * it while the events topic keeps it).
+   */
+  oversized(
+    message: KafkaMessage,
+    partition: number,
+    reason: string,
+    withValue: boolean,
+  ): RoutedEvent {
+    return this.poison(message, partition, reason, withValue);
+  }
+
+  private poison(
+    message: KafkaMessage,
+    partition: number,
+    reason: string,
+    withValue = true,
+  ): RoutedEvent {
     const deadLetter: Message = {
       key: message.key,
-      value: message.value,
+      value: withValue ? message.value : null,
       headers: {
         ...message.headers,
         [KafkaHeaders.dlqReason]:
@@ -191,7 +210,10 @@ export class EventRouter {
         [KafkaHeaders.dlqFailedAt]: new Date().toISOString(),
       },
     };
-    const bytes = (message.value?.length ?? 0) + (message.key?.length ?? 0) + HEADER_BYTES * 2;
+    const bytes =
+      (withValue ? (message.value?.length ?? 0) : 0) +
+      (message.key?.length ?? 0) +
+      HEADER_BYTES * 2;
     return {
       outcome: 'dead_lettered',
       messages: [{ topic: this.topics.eventsDlq, message: deadLetter, bytes }],

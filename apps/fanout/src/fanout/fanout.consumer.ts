@@ -2,6 +2,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { Kafka } from 'kafkajs';
 import {
   ConsumerRunner,
+  MessageTooLargeError,
   type BatchingProducer,
   type ConsumedMessage,
   type ConsumerHealth,
@@ -153,8 +154,41 @@ export class FanoutConsumer {
       (e: unknown) => {
         routed.span?.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
         routed.span?.end();
-        throw e;
+        if (!(e instanceof MessageTooLargeError)) throw e;
+        // Refused for good: sent again it would be refused again, and hold its partition.
+        const why = routed.reason ? `${routed.reason}; ` : '';
+        return this.deadLetterOversized(message, context, `${why}${tooLarge(e)}`, !routed.reason);
       },
     );
   }
+
+  /**
+   * Dead-letters an event whose tasks (or dead letter) the broker refused as too large: a raw
+   * producer's event near max.message.bytes makes tasks a little over it. When the dead letter
+   * with the event is refused as well, it goes without.
+   */
+  private async deadLetterOversized(
+    message: ConsumedMessage,
+    context: HandlerContext,
+    reason: string,
+    withValue: boolean,
+  ): Promise<void> {
+    const { router, producer, metrics, log } = this.options;
+    const dead = router.oversized(context.kafkaMessage, message.partition, reason, withValue);
+    log.warn(
+      { partition: message.partition, offset: message.offset, reason: dead.reason },
+      'event too large for its output sent to the DLQ',
+    );
+    try {
+      await producer.sendAll(dead.messages);
+    } catch (e) {
+      if (!withValue || !(e instanceof MessageTooLargeError)) throw e;
+      return this.deadLetterOversized(message, context, `${reason}; ${tooLarge(e)}`, false);
+    }
+    metrics.eventsConsumed.dead_lettered.inc();
+  }
+}
+
+function tooLarge(e: MessageTooLargeError): string {
+  return `too_large: a message of about ${e.bytes} bytes is more than ${e.topic} takes (max.message.bytes)`;
 }

@@ -18,6 +18,7 @@ import {
   createTestTopics,
   eventEnvelope,
   pollUntil,
+  setTopicMaxMessageBytes,
   waitForCollected,
   waitForGroupCaughtUp,
   webhookState,
@@ -370,6 +371,46 @@ describe(FanoutService.name, () => {
     }
   });
 
+  it('should dead-letter an event whose delivery tasks are larger than the deliveries topic takes, and keep the partition flowing', async () => {
+    // The events topic took it: the tasks that wrap it are a little larger. Refused, they must
+    // not be retried forever in front of every later event of the fan-out.
+    const limit = await setTopicMaxMessageBytes(topics.kafka, topics.topics.deliveries, 64 * 1024);
+    const dlq = await TopicCollector.start(topics.kafka, [topics.topics.eventsDlq]);
+    const producer = topics.kafka.producer();
+    await producer.connect();
+    try {
+      const base = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+      const big = {
+        ...base,
+        data: { ...base.data, notes: randomBytes(60_000).toString('base64') },
+      };
+      const next = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+      const [sent] = await producer.send({
+        topic: topics.topics.events,
+        acks: -1,
+        messages: [big, next].map((e) => ({
+          partition: 1,
+          key: 'prj_a',
+          value: JSON.stringify(e),
+        })),
+      });
+      await pollUntil(() => tasksOf(next).length === 3, {
+        message: 'the event after the oversized one fanned out',
+      });
+      const dead = (await dlq.waitFor((m) => m.some((d) => d.value.includes(big.id)))).find((d) =>
+        d.value.includes(big.id),
+      );
+      expect(dead!.headers[KafkaHeaders.dlqReason]).toMatch(/^too_large: /);
+      expect(dead!.headers[KafkaHeaders.dlqSourceOffset]).toBe(sent!.baseOffset);
+      expect(dead!.value).toBe(JSON.stringify(big));
+      expect(tasksOf(big)).toEqual([]);
+    } finally {
+      await setTopicMaxMessageBytes(topics.kafka, topics.topics.deliveries, limit);
+      await producer.disconnect();
+      await dlq.stop();
+    }
+  });
+
   it('should expose events consumed, tasks produced, lag, index size and match time on /metrics', async () => {
     const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
     const value = (series: string) =>
@@ -379,7 +420,7 @@ describe(FanoutService.name, () => {
     ).toBeGreaterThanOrEqual(7);
     expect(
       value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}'),
-    ).toBe(3);
+    ).toBe(4); // three poison messages, one event too large
     expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(
       tasks.messages.length,
     );
