@@ -1,5 +1,37 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
 import type { TopicSpec } from '@hookline/contracts';
+
+/**
+ * The smallest `max.message.bytes` of those of these topics that exist (a topic's own setting or
+ * the broker's default): the largest message that every one of them takes. Undefined when none
+ * exists.
+ */
+export async function smallestMaxMessageBytes(
+  kafka: Kafka,
+  topics: readonly string[],
+): Promise<number | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length === 0) return undefined;
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: present.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['max.message.bytes'],
+      })),
+    });
+    const limits = resources
+      .map((r) => Number(r.configEntries[0]?.configValue))
+      .filter((n) => Number.isFinite(n) && n > 0);
+    return limits.length > 0 ? Math.min(...limits) : undefined;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 /**
  * Creates the topics that are missing; existing ones are left as they are, so it is safe to run

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { newId, type EventEnvelope, type WebhookState } from '@hookline/contracts';
 import { SecretBox } from '@hookline/persistence';
 
@@ -103,12 +103,13 @@ export class TopicWriter {
     await this.producer.send({ topic, acks: -1, messages: [{ key: webhookId, value: null }] });
   }
 
-  async events(
+  /** Publishes the events keyed by project; resolves with where they went. */
+  events(
     topic: string,
     events: EventEnvelope[],
     headers: Record<string, string> = {},
-  ): Promise<void> {
-    await this.producer.send({
+  ): Promise<RecordMetadata[]> {
+    return this.producer.send({
       topic,
       acks: -1,
       messages: events.map((e) => ({ key: e.project_id, value: JSON.stringify(e), headers })),

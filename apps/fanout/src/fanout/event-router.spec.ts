@@ -85,6 +85,21 @@ describe(EventRouter.name, () => {
     routed.span?.end();
   });
 
+  it("should dead-letter an event whose tasks would leave less than TASK_GROWTH_BYTES under the task topics' limit", () => {
+    sut.maxTaskBytes = 64 * 1024;
+    const of = (chars: number) =>
+      message({
+        event: 'project.updated',
+        // Multi-byte text: the limit is in bytes, not characters.
+        data: { project_id: 'prj_1', name: 'é'.repeat(chars), tier: 'pro', region: 'eu' },
+      });
+    const fits = sut.route(of(20_000), 0); // ~40 KB
+    expect(fits.outcome).toBe('fanned_out');
+    fits.span?.end();
+    // ~58 KB of tasks (29,000 characters): under the limit, but a retry could take it over.
+    expect(reasonOf(of(29_000))).toMatch(/^too_large: /);
+  });
+
   it.each(BRIEF_PAYLOADS)(
     "should fan out the brief's documented $event payload, with a field it does not know, as sent",
     (p) => {

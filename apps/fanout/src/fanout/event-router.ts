@@ -36,6 +36,14 @@ export interface RoutedEvent {
   span?: Span;
 }
 
+/**
+ * What a task may grow by after the fan-out: a retry's last error (2,000 characters) and its
+ * headers, a dead letter's reason, source and time. An event whose tasks leave less than this
+ * under the task topics' max.message.bytes is dead-lettered here, not refused by the broker on
+ * its first retry, which would stop its partition of the dispatcher.
+ */
+export const TASK_GROWTH_BYTES = 8 * 1024;
+
 /** Header bytes of a task (traceparent, tracestate, event type), counted once per message. */
 const HEADER_BYTES = 160;
 const MAX_REASON = 1000;
@@ -79,6 +87,12 @@ export type EventSource = 'producers' | 'platform';
  * into its dead letter. No I/O: the consumer decides when to send and when to commit.
  */
 export class EventRouter {
+  /**
+   * The smallest max.message.bytes of the topics a task goes through (deliveries, retry tiers,
+   * deliveries DLQ), once the service has read it from the cluster; unbounded until then.
+   */
+  maxTaskBytes = Number.POSITIVE_INFINITY;
+
   constructor(
     private readonly index: SubscriptionIndex,
     private readonly topics: RouterTopics,
@@ -131,6 +145,15 @@ export class EventRouter {
         traceHeaders,
         recordTime(message),
       );
+      const taskBytes = Buffer.byteLength(tasks[0]!.value);
+      if (taskBytes + TASK_GROWTH_BYTES > this.maxTaskBytes) {
+        span.end();
+        return this.poison(
+          message,
+          partition,
+          `too_large: its delivery tasks of ${taskBytes} bytes leave less than ${TASK_GROWTH_BYTES} under the task topics' max.message.bytes (${this.maxTaskBytes})`,
+        );
+      }
       for (const task of tasks) {
         const size = task.value.length + task.key.length + HEADER_BYTES;
         messages.push({ topic: this.topics.deliveries, message: task, bytes: size });

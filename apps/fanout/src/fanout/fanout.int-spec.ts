@@ -371,44 +371,50 @@ describe(FanoutService.name, () => {
     }
   });
 
+  /** Publishes an event with `data.notes` of `notes`, and its dead letter once there. */
+  const deadLetterOf = async (notes: string, then?: EventEnvelope) => {
+    const dlq = await TopicCollector.start(topics.kafka, [topics.topics.eventsDlq]);
+    const base = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+    const event = { ...base, data: { ...base.data, notes } };
+    try {
+      const [sent] = await writer.events(topics.topics.events, [event, ...(then ? [then] : [])]);
+      const offset = sent!.baseOffset;
+      const found = await dlq.waitFor((m) => m.some((d) => d.value.includes(event.id)));
+      expect(tasksOf(event)).toEqual([]);
+      return { event, offset, dead: found.find((d) => d.value.includes(event.id))! };
+    } finally {
+      await dlq.stop();
+    }
+  };
+
   it('should dead-letter an event whose delivery tasks are larger than the deliveries topic takes, and keep the partition flowing', async () => {
     // The events topic took it: the tasks that wrap it are a little larger. Refused, they must
     // not be retried forever in front of every later event of the fan-out.
     const limit = await setTopicMaxMessageBytes(topics.kafka, topics.topics.deliveries, 64 * 1024);
-    const dlq = await TopicCollector.start(topics.kafka, [topics.topics.eventsDlq]);
-    const producer = topics.kafka.producer();
-    await producer.connect();
     try {
-      const base = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
-      const big = {
-        ...base,
-        data: { ...base.data, notes: randomBytes(60_000).toString('base64') },
-      };
       const next = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
-      const [sent] = await producer.send({
-        topic: topics.topics.events,
-        acks: -1,
-        messages: [big, next].map((e) => ({
-          partition: 1,
-          key: 'prj_a',
-          value: JSON.stringify(e),
-        })),
-      });
+      const { event, offset, dead } = await deadLetterOf(
+        randomBytes(60_000).toString('base64'),
+        next,
+      );
       await pollUntil(() => tasksOf(next).length === 3, {
         message: 'the event after the oversized one fanned out',
       });
-      const dead = (await dlq.waitFor((m) => m.some((d) => d.value.includes(big.id)))).find((d) =>
-        d.value.includes(big.id),
-      );
-      expect(dead!.headers[KafkaHeaders.dlqReason]).toMatch(/^too_large: /);
-      expect(dead!.headers[KafkaHeaders.dlqSourceOffset]).toBe(sent!.baseOffset);
-      expect(dead!.value).toBe(JSON.stringify(big));
-      expect(tasksOf(big)).toEqual([]);
+      expect(dead.headers[KafkaHeaders.dlqReason]).toMatch(/^too_large: /);
+      expect(dead.headers[KafkaHeaders.dlqSourceOffset]).toBe(offset);
+      expect(dead.value).toBe(JSON.stringify(event));
     } finally {
       await setTopicMaxMessageBytes(topics.kafka, topics.topics.deliveries, limit);
-      await producer.disconnect();
-      await dlq.stop();
     }
+  });
+
+  it("should dead-letter an event near the broker's limit at once: its tasks could not take a retry's error", async () => {
+    // The limit read at start (the test broker's 4 MiB): the events topic takes this event, and
+    // its tasks would fit the deliveries topic too, by less than a retry adds to them.
+    const { dead } = await deadLetterOf('n'.repeat(4 * 1024 * 1024 - 4096 - 300));
+    expect(dead.headers[KafkaHeaders.dlqReason]).toMatch(
+      /^too_large: its delivery tasks of \d+ bytes leave less than 8192 under the task topics' max.message.bytes \(4194304\)/,
+    );
   });
 
   it('should expose events consumed, tasks produced, lag, index size and match time on /metrics', async () => {
@@ -420,7 +426,7 @@ describe(FanoutService.name, () => {
     ).toBeGreaterThanOrEqual(7);
     expect(
       value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}'),
-    ).toBe(4); // three poison messages, one event too large
+    ).toBe(5); // three poison messages, two events too large
     expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(
       tasks.messages.length,
     );

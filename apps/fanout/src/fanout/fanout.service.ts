@@ -15,6 +15,7 @@ import {
   WebhookView,
   kafkaFromConfig,
   provisionTopics,
+  smallestMaxMessageBytes,
   topicPolicyOf,
   withDeadline,
 } from '@hookline/kafka';
@@ -60,6 +61,7 @@ export class FanoutService {
   private readonly consumer: FanoutConsumer;
   /** Platform events (webhook.disabled, delivery.dead, …) to the webhooks subscribed to them. */
   private readonly operationalConsumer: FanoutConsumer;
+  private readonly routers: EventRouter[];
 
   constructor(
     private readonly config: HooklineConfig,
@@ -112,6 +114,14 @@ export class FanoutService {
       (seconds) => this.metrics.matchSeconds.observe(seconds),
       this.catalog,
     );
+    const operationalRouter = new EventRouter(
+      this.index,
+      { ...this.topics, events: this.topics.operational },
+      (seconds) => this.metrics.matchSeconds.observe(seconds),
+      this.catalog,
+      'platform',
+    );
+    this.routers = [router, operationalRouter];
     const common = {
       kafka: this.kafka,
       producer: this.producer,
@@ -139,13 +149,7 @@ export class FanoutService {
       name: 'operational',
       topic: this.topics.operational,
       groupId: `${prefix}hookline.fanout.operational`,
-      router: new EventRouter(
-        this.index,
-        { ...this.topics, events: this.topics.operational },
-        (seconds) => this.metrics.matchSeconds.observe(seconds),
-        this.catalog,
-        'platform',
-      ),
+      router: operationalRouter,
       partitionsConsumedConcurrently: 1,
       reportLag: false,
     });
@@ -170,6 +174,7 @@ export class FanoutService {
       ).filter((s) => own.has(s.topic)),
       { create: this.config.HOOKLINE_KAFKA_CREATE_TOPICS, config: this.config },
     );
+    await this.limitTaskSize();
     const started = Date.now();
     await Promise.all([this.reader.start(), this.catalogReader.start()]);
     await Promise.all([this.reader.caughtUp, this.catalogReader.caughtUp]);
@@ -185,6 +190,27 @@ export class FanoutService {
     );
     await this.producer.connect();
     await Promise.all([this.consumer.start(), this.operationalConsumer.start()]);
+  }
+
+  /**
+   * Tells the routers how large a task the task topics take. Without the right to describe
+   * topic configs, they stay unbounded: an oversized task is then refused by the broker, and
+   * its event dead-lettered by the consumer (see FanoutConsumer).
+   */
+  private async limitTaskSize(): Promise<void> {
+    const { deliveries, retry, deliveriesDlq } = this.topics;
+    try {
+      const bytes = await smallestMaxMessageBytes(this.kafka, [
+        deliveries,
+        ...retry,
+        deliveriesDlq,
+      ]);
+      if (bytes === undefined) return;
+      for (const router of this.routers) router.maxTaskBytes = bytes;
+      this.log.info({ maxTaskBytes: bytes }, 'task topics take messages of up to this size');
+    } catch (e) {
+      this.log.warn({ err: e }, "cannot read the task topics' max.message.bytes; tasks unbounded");
+    }
   }
 
   /** Partitions of hookline.events this process owns. */
