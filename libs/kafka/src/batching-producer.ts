@@ -94,13 +94,13 @@ export function requestCompression(
  *
  * Failure policy: a failed request is retried, in order, with capped backoff, until it succeeds
  * or the producer is closed; later sends queue behind it, so per-key order holds. A refusal for
- * size is the exception, since it would repeat forever: the request is sent again one message at
- * a time, and the message refused alone rejects with MessageTooLargeError. close() stops
+ * size is the exception, since it would repeat forever: the request is sent again in halves, and
+ * the message refused alone rejects with MessageTooLargeError. close() stops
  * taking sends, tries what is queued for at most `closeTimeoutMs`, then rejects whatever is left
  * with ProducerClosedError: shutdown with Kafka down ends within that bound.
  */
 export class BatchingProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly batcher: MicroBatcher<OutgoingMessage>;
   private readonly compression: CompressionTypes;
   private connecting?: Promise<void>;
@@ -111,18 +111,14 @@ export class BatchingProducer {
   private readonly onAbandon: (() => void)[] = [];
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: BatchingProducerOptions = {},
   ) {
     // LZ4 (native, KIP-57 frames, read by every Kafka client): compressing a batch of 100 tasks
     // took ~6x less CPU than gzip here (32 µs against 200 µs), and the broker, which decompresses
     // every batch to validate it, pays less too.
     this.compression = options.compression ?? CompressionTypes.LZ4;
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: KeyHashPartitioner,
-    });
+    this.producer = newProducer(kafka);
     this.batcher = new MicroBatcher((items) => this.request(items), {
       maxItems: options.maxRequestMessages ?? 10_000,
       maxBytes: options.maxRequestBytes ?? 1024 * 1024,
@@ -199,7 +195,7 @@ export class BatchingProducer {
         return;
       } catch (e) {
         if (this.abandoned) throw new ProducerClosedError(undefined, { cause: e });
-        if (isSizeRefusal(e)) return this.oneByOne(items, e);
+        if (isSizeRefusal(e)) return this.split(items, e);
         log?.warn({ err: e, messages: items.length, attempt }, 'produce failed; retrying');
         const delay = Math.min(
           retryBackoff?.maxMs ?? 5000,
@@ -211,11 +207,11 @@ export class BatchingProducer {
   }
 
   /**
-   * The messages of a request refused for size, each in a request of its own, in order: only
-   * the refused one fails. The partitions whose batches the broker took are sent again, as after
-   * any failed request (at least once).
+   * A request refused for size, sent again in halves, in order, down to the refused message
+   * alone, which fails; the others go. The partitions whose batches the broker took are sent
+   * again, as after any failed request (at least once).
    */
-  private async oneByOne(items: OutgoingMessage[], refusal: unknown): Promise<unknown[]> {
+  private async split(items: OutgoingMessage[], refusal: unknown): Promise<unknown[]> {
     if (items.length === 1) {
       const [{ topic, message, bytes }] = items as [OutgoingMessage];
       const error = new MessageTooLargeError(topic, bytes ?? estimateBytes(message), {
@@ -224,9 +220,30 @@ export class BatchingProducer {
       this.options.log?.warn({ topic, bytes: error.bytes }, error.message);
       return [error];
     }
+    await this.renewProducer();
+    const half = Math.ceil(items.length / 2);
     const refused: unknown[] = [];
-    for (const item of items) refused.push((await this.request([item]))?.[0]);
+    for (const part of [items.slice(0, half), items.slice(half)]) {
+      refused.push(...((await this.request(part)) ?? Array<undefined>(part.length)));
+    }
     return refused;
+  }
+
+  /**
+   * A producer with a new id in place of the current one. The broker took the batches of the
+   * other partitions of a refused request, but kafkajs did not count their sequence numbers:
+   * sent again in other batches under the same id, they would be refused as out of order
+   * forever. Under a new id they are taken (again: at least once).
+   */
+  private async renewProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = newProducer(this.kafka);
+    this.connecting = undefined;
+    await withDeadline(
+      old.disconnect(),
+      2000,
+      () => new Error('producer disconnect timed out'),
+    ).catch(() => undefined);
   }
 
   private async produce(items: OutgoingMessage[]): Promise<void> {
@@ -262,6 +279,14 @@ export class BatchingProducer {
       );
     });
   }
+}
+
+function newProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: KeyHashPartitioner,
+  });
 }
 
 function estimateBytes(message: Message): number {
