@@ -63,9 +63,14 @@ export class MessageTooLargeError extends Error {
 /** Kafka's answers to a record batch over max.message.bytes (or a request over its limit). */
 const SIZE_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
-function isSizeRefusal(e: unknown): boolean {
-  return SIZE_REFUSALS.has((e as { type?: string })?.type ?? '');
-}
+/**
+ * Kafka's answers when it and the producer disagree on the sequence numbers of a producer id:
+ * the same batches sent again under that id are refused forever (kafkajs does not start over).
+ */
+const SEQUENCE_DESYNCS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID']);
+
+const errorType = (e: unknown): string => (e as { type?: string })?.type ?? '';
+const isSizeRefusal = (e: unknown): boolean => SIZE_REFUSALS.has(errorType(e));
 
 const HEADER_ALLOWANCE = 256;
 
@@ -95,7 +100,8 @@ export function requestCompression(
  * Failure policy: a failed request is retried, in order, with capped backoff, until it succeeds
  * or the producer is closed; later sends queue behind it, so per-key order holds. A refusal for
  * size is the exception, since it would repeat forever: the request is sent again in halves, and
- * the message refused alone rejects with MessageTooLargeError. close() stops
+ * the message refused alone rejects with MessageTooLargeError. A request refused for its sequence
+ * numbers is retried under a new producer id (see renewProducer). close() stops
  * taking sends, tries what is queued for at most `closeTimeoutMs`, then rejects whatever is left
  * with ProducerClosedError: shutdown with Kafka down ends within that bound.
  */
@@ -197,6 +203,7 @@ export class BatchingProducer {
         if (this.abandoned) throw new ProducerClosedError(undefined, { cause: e });
         if (isSizeRefusal(e)) return this.split(items, e);
         log?.warn({ err: e, messages: items.length, attempt }, 'produce failed; retrying');
+        if (SEQUENCE_DESYNCS.has(errorType(e))) await this.renewProducer();
         const delay = Math.min(
           retryBackoff?.maxMs ?? 5000,
           (retryBackoff?.initialMs ?? 100) * 2 ** Math.min(attempt, 20),
@@ -230,10 +237,11 @@ export class BatchingProducer {
   }
 
   /**
-   * A producer with a new id in place of the current one. The broker took the batches of the
-   * other partitions of a refused request, but kafkajs did not count their sequence numbers:
-   * sent again in other batches under the same id, they would be refused as out of order
-   * forever. Under a new id they are taken (again: at least once).
+   * A producer with a new id in place of the current one, whose sequence numbers the broker and
+   * kafkajs no longer agree on. After a request refused for size, for one: the broker took the
+   * batches of its other partitions, kafkajs did not count them, and sent again in other batches
+   * under the same id they would be refused as out of order forever. Under a new id they are
+   * taken (again: at least once).
    */
   private async renewProducer(): Promise<void> {
     const old = this.producer;
