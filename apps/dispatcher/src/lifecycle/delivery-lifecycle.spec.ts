@@ -1,4 +1,4 @@
-import type { DeliveryStatus, DeliveryTask } from '@hookline/contracts';
+import { unportableTextReason, type DeliveryStatus, type DeliveryTask } from '@hookline/contracts';
 import {
   afterFailureCounted,
   alreadySettled,
@@ -8,6 +8,7 @@ import {
   decideHold,
   decide,
   decideUndeliverable,
+  errorText,
   jittered,
   parseRetryAfter,
   tierFor,
@@ -330,6 +331,20 @@ describe('decide', () => {
       return (retry as Extract<Effect, { kind: 'retry' }>).wakeAt - NOW;
     });
     expectSpreadOverJitter(wakes, 5);
+  });
+});
+
+describe('errorText', () => {
+  it('should clip a long error without cutting a surrogate pair in two', () => {
+    // An endpoint's Location header ends up in the error; the half of an emoji left at the cut
+    // would make the delivery.dead event of it unportable (refused downstream).
+    const location = `https://example.com/${'a'.repeat(1963)}😀😀`;
+    const text = errorText(
+      http(301, { errorClass: 'redirect', error: `redirect 301 to ${location} not followed` }),
+    );
+    expect(text.length).toBeLessThanOrEqual(2000);
+    expect(unportableTextReason(text)).toBeUndefined();
+    expect(text.endsWith('a')).toBe(true);
   });
 });
 

@@ -1,8 +1,9 @@
-import type {
-  AttemptErrorClass,
-  DeadLetterReason,
-  DeliveryStatus,
-  DeliveryTask,
+import {
+  clipText,
+  type AttemptErrorClass,
+  type DeadLetterReason,
+  type DeliveryStatus,
+  type DeliveryTask,
 } from '@hookline/contracts';
 
 /**
@@ -122,8 +123,8 @@ export type Effect =
 
 /** The text a failed attempt leaves in the log and the dead letter. */
 export function errorText(result: AttemptResult): string {
-  return (result.error ?? (result.status !== null ? `HTTP ${result.status}` : 'failed')).slice(
-    0,
+  return clipText(
+    result.error ?? (result.status !== null ? `HTTP ${result.status}` : 'failed'),
     2000,
   );
 }

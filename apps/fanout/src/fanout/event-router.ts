@@ -7,6 +7,7 @@ import {
   EventTypeCatalog,
   KafkaHeaders,
   OperationalEventSchema,
+  clipText,
   deliverableOverHttp,
   type EventEnvelope,
 } from '@hookline/contracts';
@@ -192,7 +193,7 @@ export class EventRouter {
     if (check.reason !== 'invalid_data') {
       throw new PoisonMessage(
         check.reason === 'unknown_type'
-          ? `unknown_type: ${envelope.event.slice(0, 200)}`
+          ? `unknown_type: ${clipText(envelope.event, 200)}`
           : `platform_type: ${envelope.event} is emitted by Hookline only`,
       );
     }
@@ -225,8 +226,7 @@ export class EventRouter {
       value: withValue ? message.value : null,
       headers: {
         ...message.headers,
-        [KafkaHeaders.dlqReason]:
-          reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason,
+        [KafkaHeaders.dlqReason]: clipText(reason, MAX_REASON, '…'),
         [KafkaHeaders.dlqSourceTopic]: this.topics.events,
         [KafkaHeaders.dlqSourcePartition]: String(partition),
         [KafkaHeaders.dlqSourceOffset]: message.offset,

@@ -1,5 +1,6 @@
 import { KafkaHeaders } from '../headers';
 import { deliveryId, newId } from '../ids';
+import { clipText } from '../text/portable-text';
 import type { EventEnvelope } from '../envelope/event-envelope';
 import { encodeDeliveryTask } from './codec';
 import { deliveryTaskKey } from './key';
@@ -49,8 +50,6 @@ function withTrace(trace: TraceHeaders | undefined): Record<string, string> {
   return out;
 }
 
-const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
-
 /**
  * Every kind of delivery task is built here, and only here: one key rule (the webhook id), one
  * schema check when built (and `decodeDeliveryTask` when read), one set of headers per kind.
@@ -96,7 +95,7 @@ export const DeliveryTasks = {
       taskWith(task, {
         attempt: next.attempt,
         not_before: new Date(next.notBefore).toISOString(),
-        last_error: clip(next.lastError, MAX_ERROR),
+        last_error: clipText(next.lastError, MAX_ERROR),
         throttle_slot: undefined,
       }),
       {
@@ -165,7 +164,7 @@ export const DeliveryTasks = {
     dead: { reason: DeadLetterReason; lastError: string; sourceTopic: string; at: Date },
     trace?: TraceHeaders,
   ): TaskMessage {
-    const lastError = clip(dead.lastError, MAX_ERROR);
+    const lastError = clipText(dead.lastError, MAX_ERROR);
     return message(
       taskWith(task, {
         attempt: task.attempt,
@@ -175,7 +174,7 @@ export const DeliveryTasks = {
       }),
       {
         ...withTrace(trace),
-        [KafkaHeaders.lastError]: clip(lastError, MAX_ERROR_HEADER),
+        [KafkaHeaders.lastError]: clipText(lastError, MAX_ERROR_HEADER),
         [KafkaHeaders.dlqReason]: dead.reason,
         [KafkaHeaders.dlqSourceTopic]: dead.sourceTopic,
         [KafkaHeaders.dlqFailedAt]: dead.at.toISOString(),
@@ -195,7 +194,7 @@ export const DeliveryTasks = {
       key: original.key,
       value: original.value,
       headers: {
-        [KafkaHeaders.lastError]: clip(dead.error, MAX_ERROR_HEADER),
+        [KafkaHeaders.lastError]: clipText(dead.error, MAX_ERROR_HEADER),
         [KafkaHeaders.dlqReason]: 'invalid_task' satisfies DeadLetterReason,
         [KafkaHeaders.dlqSourceTopic]: dead.sourceTopic,
         [KafkaHeaders.dlqSourcePartition]: String(dead.partition),

@@ -1,4 +1,5 @@
 import { toWebhookPayload, type EventEnvelope } from '../envelope/event-envelope';
+import { clipText } from '../text/portable-text';
 import type { PayloadFormat } from '../webhook-state/value';
 
 /** Colours of the brief's Discord example: green for success, red for a failure. */
@@ -13,10 +14,6 @@ const SLACK_HEADER = 150;
 const DISCORD_FIELDS = 25;
 const DISCORD_NAME = 256;
 const DISCORD_VALUE = 1024;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** One line per top-level field of `data`: scalars as they are, objects as compact JSON. */
 function fieldsOf(data: Record<string, unknown>): { name: string; value: string }[] {
@@ -40,14 +37,17 @@ export function toSlackMessage(envelope: EventEnvelope) {
   return {
     text: `${envelope.event} (${envelope.id})`,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: clip(envelope.event, SLACK_HEADER) } },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: clipText(envelope.event, SLACK_HEADER, '…') },
+      },
       ...(fields.length > 0
         ? [
             {
               type: 'section',
               fields: fields.map((f) => ({
                 type: 'mrkdwn',
-                text: clip(`*${f.name}*\n${f.value}`, SLACK_FIELD_TEXT),
+                text: clipText(`*${f.name}*\n${f.value}`, SLACK_FIELD_TEXT, '…'),
               })),
             },
           ]
@@ -68,13 +68,13 @@ export function toDiscordMessage(envelope: EventEnvelope) {
   return {
     embeds: [
       {
-        title: clip(envelope.event, DISCORD_NAME),
+        title: clipText(envelope.event, DISCORD_NAME, '…'),
         color: FAILURE.test(envelope.event) ? RED : GREEN,
         fields: fieldsOf(envelope.data)
           .slice(0, DISCORD_FIELDS)
           .map((f) => ({
-            name: clip(f.name, DISCORD_NAME),
-            value: clip(f.value || 'N/A', DISCORD_VALUE),
+            name: clipText(f.name, DISCORD_NAME, '…'),
+            value: clipText(f.value || 'N/A', DISCORD_VALUE, '…'),
             inline: true,
           })),
         footer: { text: envelope.id },

@@ -2,10 +2,26 @@ import { z } from 'zod';
 import { EventEnvelopeSchema } from '../envelope/event-envelope';
 import {
   MAX_JSON_DEPTH,
+  clipText,
   findUnportableText,
   refuseUnportableText,
   unportableTextReason,
 } from './portable-text';
+
+describe('clipText', () => {
+  it('should keep text within the bound as it is, and cut longer text to the bound', () => {
+    expect(clipText('abc', 3)).toBe('abc');
+    expect(clipText('abcdef', 4)).toBe('abcd');
+    expect(clipText('abcdef', 4, '…')).toBe('abc…');
+  });
+
+  it('should cut before a surrogate pair the bound falls in, never between its halves', () => {
+    expect(clipText('ab🎉c', 3)).toBe('ab');
+    expect(clipText('ab🎉c', 4)).toBe('ab🎉');
+    expect(clipText('ab🎉cd', 4, '…')).toBe('ab…');
+    expect(unportableTextReason(clipText('🎉'.repeat(10), 7))).toBeUndefined();
+  });
+});
 
 describe('unportableTextReason', () => {
   it('should accept ordinary text, emoji (a surrogate pair) and U+FFFD', () => {

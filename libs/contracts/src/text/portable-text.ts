@@ -24,6 +24,18 @@ export function replaceUnportableText(text: string, by = '\ufffd'): string {
   return text.replace(UNPORTABLE_ALL, by);
 }
 
+/**
+ * The text cut to at most `max` UTF-16 units (`ending` included, when cut), never between the
+ * two halves of a surrogate pair: a half left at the cut would make the text unportable.
+ */
+export function clipText(text: string, max: number, ending = ''): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - ending.length);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end) + ending;
+}
+
 /** Why a string cannot be stored, or undefined when it can. */
 export function unportableTextReason(text: string): string | undefined {
   const match = UNPORTABLE.exec(text);
