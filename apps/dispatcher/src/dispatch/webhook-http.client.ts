@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import { forbiddenReason, parseHostAddress } from '@hookline/url-policy';
-import type { AttemptErrorClass } from '@hookline/contracts';
+import { clipText, type AttemptErrorClass } from '@hookline/contracts';
 import { guardedLookup, systemResolver, type Resolver } from './guarded-lookup';
 import { parseRetryAfter } from '../lifecycle/delivery-lifecycle';
 
@@ -417,5 +417,5 @@ function abortWithoutStacks(controller: Dispatcher.DispatchController, reason: E
 function describe(e: unknown): string {
   const err = e as { message?: string; code?: string; cause?: { message?: string; code?: string } };
   const parts = [err.code, err.message, err.cause?.code, err.cause?.message].filter(Boolean);
-  return parts.join(': ').slice(0, 500) || String(e);
+  return clipText(parts.join(': '), 500) || String(e);
 }
