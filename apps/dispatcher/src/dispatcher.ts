@@ -231,8 +231,9 @@ export class Dispatcher {
       topicPrefix: config.HOOKLINE_TOPIC_PREFIX,
       service,
       maxPendingPerPartition: options.maxPendingPerPartition ?? 250,
-      // A few times the request concurrency keeps every slot busy; more only holds memory (each
-      // waiting task ~7 KB) while the backlog is as safe in Kafka.
+      // In tasks of up to 8 KiB (TASK_WEIGHT_BYTES; larger ones count for more). A few times the
+      // request concurrency keeps every slot busy; more only holds memory (each waiting task
+      // ~7 KB) while the backlog is as safe in Kafka.
       maxPendingTotal: options.maxPendingTotal ?? 2000,
       commitIntervalMs: options.commitIntervalMs ?? 200,
       // An attempt may take the whole delivery timeout, then a moment to be recorded.

@@ -24,6 +24,13 @@ export interface ConsumerSettings {
   metrics: DispatcherMetrics;
 }
 
+/**
+ * The size of a typical task, the unit of the pending limits: a larger task counts as that many
+ * (a 256 KiB event's task as 32). Counted by tasks alone, the limits would let one tenant's large
+ * events hold thousands of times their size in memory while its endpoint is slow.
+ */
+export const TASK_WEIGHT_BYTES = 8 * 1024;
+
 /** What the dispatcher's consumers share: limits, the handler, and their metrics by name. */
 export function runnerOptions(
   s: ConsumerSettings,
@@ -32,7 +39,10 @@ export function runnerOptions(
   return {
     name,
     kafka: s.kafka,
-    handle: (message) => s.service.handle(message),
+    handle: (message, context) => {
+      context.setWeight(Math.max(1, Math.ceil((message.value?.length ?? 0) / TASK_WEIGHT_BYTES)));
+      return s.service.handle(message);
+    },
     maxPendingPerPartition: s.maxPendingPerPartition,
     maxPendingTotal: s.maxPendingTotal,
     commitIntervalMs: s.commitIntervalMs,

@@ -52,7 +52,7 @@ export class DispatcherMetrics {
     });
     this.pendingTasks = new Gauge({
       name: 'hookline_dispatcher_pending_tasks',
-      help: 'Tasks read and not yet finished (waiting for an endpoint slot, in flight, or being recorded)',
+      help: 'Tasks read and not yet finished (waiting for an endpoint slot, in flight, or being recorded), in tasks of up to 8 KiB: a larger one counts for more',
       labelNames: ['consumer'],
       registers,
     });
