@@ -72,8 +72,9 @@ export class AttemptLogWriter {
     );
   }
 
-  record(row: AttemptRecord): Promise<void> {
-    return this.batcher.add([{ item: row, bytes: attemptRowBytes(row) }]);
+  /** `eventBytes`: the size of the row's event when known (see attemptRowBytes). */
+  record(row: AttemptRecord, eventBytes?: number): Promise<void> {
+    return this.batcher.add([{ item: row, bytes: attemptRowBytes(row, eventBytes) }]);
   }
 
   /** How long writes have been failing (0: not failing). */

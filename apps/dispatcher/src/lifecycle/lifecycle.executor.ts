@@ -302,25 +302,29 @@ export class LifecycleExecutor {
 
   private log(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', next: number | null) {
     const { task, result } = a;
-    return this.deps.attemptLog.record({
-      ...taskRow(task),
-      trigger: task.manual
-        ? task.event.event === 'webhook.ping'
-          ? 'test'
-          : 'redeliver'
-        : 'automatic',
-      url: a.webhook.url,
-      requestHeaders: a.requestHeaders,
-      responseStatus: result.status,
-      responseBody: result.body,
-      durationMs: result.durationMs,
-      errorClass: result.errorClass,
-      error: result.error,
-      startedAt: a.startedAt,
-      status,
-      nextAttemptAt: next === null ? null : new Date(next),
-      chain: task.chain ?? 0,
-    });
+    return this.deps.attemptLog.record(
+      {
+        ...taskRow(task),
+        trigger: task.manual
+          ? task.event.event === 'webhook.ping'
+            ? 'test'
+            : 'redeliver'
+          : 'automatic',
+        url: a.webhook.url,
+        requestHeaders: a.requestHeaders,
+        responseStatus: result.status,
+        responseBody: result.body,
+        durationMs: result.durationMs,
+        errorClass: result.errorClass,
+        error: result.error,
+        startedAt: a.startedAt,
+        status,
+        nextAttemptAt: next === null ? null : new Date(next),
+        chain: task.chain ?? 0,
+      },
+      // The task's message holds the event: its size, without encoding the event to measure it.
+      a.message.value?.length,
+    );
   }
 
   private announceDead(a: FinishedAttempt, lastError: string): Promise<void> {

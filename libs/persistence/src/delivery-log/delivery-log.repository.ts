@@ -56,27 +56,15 @@ export interface AttemptRecord {
 /**
  * About how many bytes a row adds to writeAttempts' statement, to size batches by: the logged
  * event counts, since the broker passes events of up to 4 MB, and a batch of such rows sized by
- * count alone would make a statement of gigabytes.
+ * count alone would make a statement of gigabytes. `eventBytes` is the event's size when the
+ * caller knows it (its task's message); otherwise the event is encoded to measure it.
  */
-export function attemptRowBytes(row: AttemptRecord): number {
+export function attemptRowBytes(
+  row: AttemptRecord,
+  eventBytes = JSON.stringify(row.event).length,
+): number {
   const text = (row.responseBody?.length ?? 0) + (row.error?.length ?? 0) + row.url.length;
-  return 512 + text + encodedEvent(row.event).length;
-}
-
-/**
- * Each event's JSON, from its size count to its statement, so that it is encoded once. Keyed by
- * the object: an event is not changed once its task is decoded (a changed copy, as postgresSafe
- * makes, is a new key).
- */
-const encodedEvents = new WeakMap<EventEnvelope, string>();
-
-function encodedEvent(event: EventEnvelope): string {
-  let text = encodedEvents.get(event);
-  if (text === undefined) {
-    text = JSON.stringify(event);
-    encodedEvents.set(event, text);
-  }
-  return text;
+  return 512 + text + eventBytes;
 }
 
 export interface DeliveryQuery {
@@ -276,7 +264,7 @@ export class DeliveryLogRepository {
       d.map((x) => x.count),
       d.map((x) => x.row.nextAttemptAt?.toISOString() ?? null),
       d.map((x) => x.row.error),
-      `[${d.map((x) => encodedEvent(x.row.event)).join(',')}]`,
+      JSON.stringify(d.map((x) => x.row.event)),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
