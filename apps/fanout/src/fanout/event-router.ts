@@ -202,9 +202,9 @@ export class EventRouter {
   }
 
   /**
-   * The dead letter of an event whose output the broker refused as too large: with its value,
-   * or, when that too is more than the DLQ takes, without (the source offset says where to read
-   * it while the events topic keeps it).
+   * The dead letter of an event whose output the broker refused as too large: with its value
+   * and headers, or, when that too is more than the DLQ takes, with neither (the source offset
+   * says where to read them while the events topic keeps them).
    */
   oversized(
     message: KafkaMessage,
@@ -225,7 +225,7 @@ export class EventRouter {
       key: message.key,
       value: withValue ? message.value : null,
       headers: {
-        ...message.headers,
+        ...(withValue && message.headers),
         [KafkaHeaders.dlqReason]: clipText(reason, MAX_REASON, '…'),
         [KafkaHeaders.dlqSourceTopic]: this.topics.events,
         [KafkaHeaders.dlqSourcePartition]: String(partition),

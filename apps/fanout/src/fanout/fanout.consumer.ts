@@ -165,7 +165,7 @@ export class FanoutConsumer {
   /**
    * Dead-letters an event whose tasks (or dead letter) the broker refused as too large: a raw
    * producer's event near max.message.bytes makes tasks a little over it. When the dead letter
-   * with the event is refused as well, it goes without.
+   * with the event is refused as well, it goes without the event (value and headers).
    */
   private async deadLetterOversized(
     message: ConsumedMessage,

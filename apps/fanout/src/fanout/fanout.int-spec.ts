@@ -417,6 +417,31 @@ describe(FanoutService.name, () => {
     );
   });
 
+  it('should dead-letter a poison message too large for the DLQ without its value and headers, and keep the partition flowing', async () => {
+    // A raw producer's headers count toward a record's size, and a dead letter copies them.
+    const limit = await setTopicMaxMessageBytes(topics.kafka, topics.topics.eventsDlq, 64 * 1024);
+    const dlq = await TopicCollector.start(topics.kafka, [topics.topics.eventsDlq]);
+    try {
+      await writer.raw(topics.topics.events, 'prj_a', '{not json', { bulk: 'h'.repeat(80_000) });
+      const next = eventEnvelope({ project_id: 'prj_a', event: 'project.updated' });
+      await writer.events(topics.topics.events, [next]);
+      await pollUntil(() => tasksOf(next).length === 3, {
+        message: 'the event after the oversized poison fanned out',
+      });
+      const reason = (d: { headers: Record<string, string> }) =>
+        d.headers[KafkaHeaders.dlqReason] ?? '';
+      const oversized = (d: { headers: Record<string, string> }) =>
+        /^invalid_json: .*; too_large: /.test(reason(d));
+      const dead = (await dlq.waitFor((m) => m.some(oversized))).find(oversized);
+      expect(dead!.value).toBe('');
+      expect(dead!.headers.bulk).toBeUndefined();
+      expect(dead!.headers[KafkaHeaders.dlqSourceTopic]).toBe(topics.topics.events);
+    } finally {
+      await setTopicMaxMessageBytes(topics.kafka, topics.topics.eventsDlq, limit);
+      await dlq.stop();
+    }
+  });
+
   it('should expose events consumed, tasks produced, lag, index size and match time on /metrics', async () => {
     const text = await (await fetch(`${app.opsUrl}/metrics`)).text();
     const value = (series: string) =>
@@ -426,7 +451,7 @@ describe(FanoutService.name, () => {
     ).toBeGreaterThanOrEqual(7);
     expect(
       value('hookline_fanout_events_consumed_total{outcome="dead_lettered",service="fanout"}'),
-    ).toBe(5); // three poison messages, two events too large
+    ).toBe(6); // four poison messages, two events too large
     expect(value('hookline_fanout_tasks_produced_total{service="fanout"}')).toBe(
       tasks.messages.length,
     );
