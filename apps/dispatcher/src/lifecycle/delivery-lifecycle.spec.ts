@@ -382,6 +382,24 @@ describe("decide with the webhook's own settings", () => {
     });
   });
 
+  it('should never wake a retry at a hop from which it would run before it is due', () => {
+    // 13 s goes on tier 1 (10 s, holding 12 s): due 10.4–15.6 s, a hop at 10–12 s. A hop less
+    // than EARLY_TOLERANCE_MS before the due time is taken as due: the retry would run early,
+    // up to a second, whatever its own schedule (most of it, on sub-second schedules).
+    for (let i = 0; i <= 20; i++) {
+      for (let j = 0; j <= 20; j++) {
+        const draws = [i / 20, j / 20];
+        const random = () => draws.shift() ?? 0.5;
+        const [retry] = runOwn(task(), http(500), own([13 * S]), random);
+        const { tier, notBefore, wakeAt } = retry as Extract<Effect, { kind: 'retry' }>;
+        if (wakeAt >= notBefore) continue;
+        expect(decideEarlyAt(notBefore, tier, wakeAt, settings, () => 0.5)).toEqual([
+          expect.objectContaining({ kind: 'repark' }),
+        ]);
+      }
+    }
+  });
+
   it('should give up after the last delay of its own schedule, however many tiers there are', () => {
     const effects = runOwn(task({ attempt: 2 }), http(500), own([S]));
     expect(effects.map((e) => e.kind)).toEqual([

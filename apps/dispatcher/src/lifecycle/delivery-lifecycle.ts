@@ -275,8 +275,9 @@ export function decideHold(
 
 /**
  * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier holds that in one
- * wait (tierHoldMs), else at a hop within the top of the tier's jitter (its delay to its delay
- * and jitter), at random. A hop at the tier's longest hold would bring every task held in one
+ * wait (tierHoldMs, stretched by EARLY_TOLERANCE_MS: a hop closer than that to the due time
+ * would run the task there, early), else at a hop within the top of the tier's jitter (its delay
+ * to its delay and jitter), at random. A hop at the tier's longest hold would bring every task held in one
  * moment (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog
  * answered with one long Retry-After) back in one moment, and again at every hop after it, until
  * each is due: a wave through the tier, the dispatcher and Kafka that stalls every other tenant's
@@ -289,7 +290,7 @@ function wakeOnTier(
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
   random: () => number,
 ): number {
-  if (due <= now + tierHoldMs(tier, settings)) return due;
+  if (due <= now + tierHoldMs(tier, settings) + EARLY_TOLERANCE_MS) return due;
   return now + stretched(settings.schedule[tier - 1]!, settings.jitter, random);
 }
 
