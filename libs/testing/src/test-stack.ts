@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { ConfigResourceTypes, logLevel, type Kafka } from 'kafkajs';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
-import { createKafka, deleteTopics, ensureTopics } from '@hookline/kafka';
+import { createKafka, deleteTopics, ensureTopics, smallestMaxMessageBytes } from '@hookline/kafka';
 import { runMigrations } from '@hookline/persistence';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -151,19 +151,19 @@ export async function setTopicMaxMessageBytes(
   topic: string,
   bytes: number,
 ): Promise<number> {
+  const before = await smallestMaxMessageBytes(kafka, [topic]);
+  if (before === undefined) throw new Error(`no topic ${topic}`);
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const resource = { type: ConfigResourceTypes.TOPIC, name: topic };
-    const { resources } = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ ...resource, configNames: ['max.message.bytes'] }],
-    });
-    const before = Number(resources[0]!.configEntries[0]!.configValue);
     await admin.alterConfigs({
       validateOnly: false,
       resources: [
-        { ...resource, configEntries: [{ name: 'max.message.bytes', value: String(bytes) }] },
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
+        },
       ],
     });
     return before;
