@@ -86,7 +86,7 @@ export class DeliveryService {
 
   async handle(message: ConsumedMessage): Promise<void> {
     const hop = this.deps.lifecycle.rehopUnread(message);
-    if (hop) return hop; // not due yet: back on its tier
+    if (hop) return void (await hop); // not due yet: back on its tier
     let task: DeliveryTask;
     try {
       task = decodeDeliveryTask(message.value ?? '');

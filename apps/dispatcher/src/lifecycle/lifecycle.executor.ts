@@ -1,12 +1,13 @@
 import type { Message } from 'kafkajs';
 import {
+  decodeDeliveryTask,
   DeliveryTasks,
   KafkaHeaders,
   OperationalEvents,
   type DeliveryTask,
   type Topics,
 } from '@hookline/contracts';
-import { headerString, traceHeadersOf } from '@hookline/kafka';
+import { headerString, MessageTooLargeError, traceHeadersOf } from '@hookline/kafka';
 import {
   WebhookNotFoundError,
   type DeliveryLogRepository,
@@ -99,7 +100,13 @@ export class LifecycleExecutor {
       },
       this.deps.settings,
     );
-    for (const effect of effects) await this.run(effect, a);
+    // A retry or dead letter refused as too large ends the task (see sendTask): its attempt is
+    // then logged as final, with why no retry follows.
+    let ended: string | undefined;
+    for (const effect of effects) {
+      if (ended !== undefined && effect.kind === 'log') await this.log(a, 'failed', null, ended);
+      else ended = (await this.run(effect, a)) ?? ended;
+    }
   }
 
   /**
@@ -128,7 +135,7 @@ export class LifecycleExecutor {
    * written before tasks carried the header). Not async, so that the tasks that go on to their
    * attempt, nearly all of them, pay no promise for it.
    */
-  rehopUnread(message: ConsumedMessage): Promise<void> | undefined {
+  rehopUnread(message: ConsumedMessage): Promise<unknown> | undefined {
     const tier = this.deps.topics.retry.indexOf(message.topic);
     if (tier < 0) return undefined;
     const due = headerString(message.headers, KafkaHeaders.due);
@@ -141,7 +148,7 @@ export class LifecycleExecutor {
       this.random,
     );
     if (effect?.kind !== 'repark') return undefined;
-    return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt));
+    return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt), message);
   }
 
   /**
@@ -174,11 +181,13 @@ export class LifecycleExecutor {
     throttleSlot = false,
   ): Promise<void> {
     const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot, this.random);
-    await this.deps.publisher.send(
+    const ended = await this.sendTask(
       this.deps.topics.retry[effect.tier - 1]!,
       DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
+      message,
+      task,
     );
-    this.deps.metrics.tasksHeld.inc({ reason });
+    if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason });
   }
 
   /** A task refused by its endpoint's open circuit (see circuitHoldUntil). */
@@ -196,13 +205,88 @@ export class LifecycleExecutor {
     await this.toTier(
       effect.tier,
       DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
+      message,
+      task,
     );
   }
 
-  /** A retry, a hop or a re-park, onto retry tier `tier` (1-based), counted once acknowledged. */
-  private async toTier(tier: number, message: Message): Promise<void> {
-    await this.deps.publisher.send(this.deps.topics.retry[tier - 1]!, message);
-    this.deps.metrics.retriesScheduled.inc({ tier: String(tier) });
+  /**
+   * A retry, a hop or a re-park of the task read from `source`, onto retry tier `tier`
+   * (1-based), counted once acknowledged; answers as sendTask.
+   */
+  private async toTier(
+    tier: number,
+    next: Message,
+    source: ConsumedMessage,
+    task?: DeliveryTask,
+  ): Promise<string | undefined> {
+    const ended = await this.sendTask(this.deps.topics.retry[tier - 1]!, next, source, task);
+    if (ended === undefined) this.deps.metrics.retriesScheduled.inc({ tier: String(tier) });
+    return ended;
+  }
+
+  /**
+   * Sends the task's next message (a retry, a hold, a hop, its dead letter); answers undefined
+   * once it is acknowledged, or why the task ended when its topic refused it as too large. Such a refusal repeats on every send (the task fits the
+   * topic it was read from, but its next message carries more, or the next topic's
+   * max.message.bytes is lower, or was lowered while the task waited): repeating the attempt would
+   * POST the same delivery forever and hold its partition's commits. The task ends here instead
+   * (see endTooLarge).
+   */
+  private async sendTask(
+    topic: string,
+    next: Message,
+    source: ConsumedMessage,
+    task?: DeliveryTask,
+  ): Promise<string | undefined> {
+    try {
+      await this.deps.publisher.send(topic, next);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof MessageTooLargeError)) throw e;
+      const why = `too_large: its next message (about ${e.bytes} bytes) is more than ${e.topic} takes (max.message.bytes)`;
+      await this.endTooLarge(task ?? decodeDeliveryTask(source.value ?? ''), source, e, why);
+      return why;
+    }
+  }
+
+  /**
+   * A task whose next message its topic refused as too large: dead-lettered as it was read (it
+   * fits a topic, so it can be replayed once the topics take it; without its value when the DLQ
+   * refuses even that), and its delivery, if logged `pending`, closed as failed with the reason.
+   */
+  private async endTooLarge(
+    task: DeliveryTask,
+    source: ConsumedMessage,
+    refused: MessageTooLargeError,
+    error: string,
+  ): Promise<void> {
+    const { deps } = this;
+    const dead = {
+      reason: 'too_large' as const,
+      error,
+      sourceTopic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      at: new Date(this.now()),
+    };
+    try {
+      await deps.publisher.send(deps.topics.deliveriesDlq, DeliveryTasks.asItCame(source, dead));
+    } catch (e) {
+      if (!(e instanceof MessageTooLargeError)) throw e;
+      await deps.publisher.send(
+        deps.topics.deliveriesDlq,
+        DeliveryTasks.asItCame({ key: source.key, value: null }, dead),
+      );
+    }
+    await persistently(() =>
+      deps.deliveryLog.closeUnattempted(task.delivery_id, error, createdAtOf(task)),
+    );
+    deps.metrics.deadLettered.inc();
+    deps.log.warn(
+      { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: refused.topic },
+      'a task whose next message is too large for its topic dead-lettered',
+    );
   }
 
   /** A task whose webhook was deleted or disabled before its attempt. */
@@ -235,7 +319,8 @@ export class LifecycleExecutor {
     });
   }
 
-  private async run(effect: Effect, a: FinishedAttempt): Promise<void> {
+  /** Carries out one effect; answers why the task ended when a retry or dead letter could not be sent. */
+  private async run(effect: Effect, a: FinishedAttempt): Promise<string | void> {
     const { deps } = this;
     const { task, webhook, message } = a;
     switch (effect.kind) {
@@ -245,9 +330,11 @@ export class LifecycleExecutor {
         return this.toTier(
           effect.tier,
           DeliveryTasks.retry(task, effect, traceHeadersOf(message.headers)),
+          message,
+          task,
         );
-      case 'dead_letter':
-        await deps.publisher.send(
+      case 'dead_letter': {
+        const ended = await this.sendTask(
           deps.topics.deliveriesDlq,
           DeliveryTasks.deadLetter(
             task,
@@ -259,9 +346,12 @@ export class LifecycleExecutor {
             },
             traceHeadersOf(message.headers),
           ),
+          message,
+          task,
         );
-        deps.metrics.deadLettered.inc();
-        return;
+        if (ended === undefined) deps.metrics.deadLettered.inc();
+        return ended;
+      }
       case 'count_failure': {
         const counted = await persistently(() => deps.eventStore.countFailedDelivery(webhook.id));
         if (!counted) return; // deleted meanwhile: nothing left to disable
@@ -300,7 +390,13 @@ export class LifecycleExecutor {
     }
   }
 
-  private log(a: FinishedAttempt, status: 'pending' | 'succeeded' | 'failed', next: number | null) {
+  /** The attempt's row; `ended`, why no retry follows it although the lifecycle decided one. */
+  private log(
+    a: FinishedAttempt,
+    status: 'pending' | 'succeeded' | 'failed',
+    next: number | null,
+    ended?: string,
+  ) {
     const { task, result } = a;
     return this.deps.attemptLog.record(
       {
@@ -316,7 +412,8 @@ export class LifecycleExecutor {
         responseBody: result.body,
         durationMs: result.durationMs,
         errorClass: result.errorClass,
-        error: result.error,
+        error:
+          ended === undefined ? result.error : [result.error, ended].filter(Boolean).join('; '),
         startedAt: a.startedAt,
         status,
         nextAttemptAt: next === null ? null : new Date(next),

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { KafkaHeaders } from '@hookline/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KafkaHeaders, type DeliveryTask } from '@hookline/contracts';
 import { SecretBox } from '@hookline/persistence';
-import { LoopbackReceiver, TopicCollector, pollUntil } from '@hookline/testing';
+import {
+  LoopbackReceiver,
+  TopicCollector,
+  pollUntil,
+  setTopicMaxMessageBytes,
+} from '@hookline/testing';
+import { AnsweringEndpoint } from '../testing/answering-endpoint';
 import { DispatcherHarness } from '../testing/dispatcher-harness';
 
 describe('dispatcher: tasks that can never be delivered', () => {
@@ -14,6 +21,20 @@ describe('dispatcher: tasks that can never be delivered', () => {
     h = await DispatcherHarness.start();
     dlq = await TopicCollector.start(h.topics.kafka, [h.topics.topics.deliveriesDlq]);
   });
+  /** Waits until `after`, the next task on `task`'s partition, is delivered and `task` has failed. */
+  async function failedBesideTheNext(task: DeliveryTask, after: DeliveryTask) {
+    await pollUntil(() => receiver.forEvent(after.event.id).length === 1, {
+      message: 'the next task on the partition delivered',
+    });
+    return pollUntil(
+      async () => {
+        const d = await h.delivery(task.delivery_id);
+        return d?.status === 'failed' && d;
+      },
+      { message: 'the delivery failed' },
+    );
+  }
+
   afterAll(async () => {
     await dlq?.stop();
     await h?.stop();
@@ -55,16 +76,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
     const { row: good } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id, { partition: 1 });
     const after = await h.task(good.id, { partition: 1 });
-    await pollUntil(() => receiver.forEvent(after.event.id).length === 1, {
-      message: 'the next task on the partition delivered',
-    });
-    const delivery = await pollUntil(
-      async () => {
-        const d = await h.delivery(task.delivery_id);
-        return d?.status === 'failed' && d;
-      },
-      { message: 'the delivery failed' },
-    );
+    const delivery = await failedBesideTheNext(task, after);
     expect(delivery.last_error).toMatch(/secret/);
     const [attempt] = await h.attempts(task.delivery_id);
     expect(attempt).toMatchObject({ error_class: 'secret_unreadable', response_status: null });
@@ -73,6 +85,40 @@ describe('dispatcher: tasks that can never be delivered', () => {
     expect(letter.headers[KafkaHeaders.dlqReason]).toBe('permanent_error');
     expect(receiver.forEvent(task.event.id)).toHaveLength(0);
   });
+
+  // A task fits the topic it came from; its retry carries a little more (its due time and last
+  // error). When a retry tier takes less (its max.message.bytes set lower, or lowered while the
+  // services run), the broker refuses the retry as too large, every time: the dispatcher repeated
+  // the attempt and the refused send forever, POSTing the same delivery again and again, and never
+  // committed past it.
+  it('should end, not repeat forever, a delivery whose retry its tier refuses as too large', async () => {
+    const failing = await AnsweringEndpoint.start();
+    try {
+      for (const tier of h.topics.topics.retry)
+        await setTopicMaxMessageBytes(h.topics.kafka, tier, 16 * 1024);
+      const { row } = await h.webhook({ url: `${failing.base}/error` });
+      const { row: good } = await h.webhook({ url: receiver.url });
+      // Incompressible, so that the retry stays over the tier's limit after LZ4.
+      const data = { blob: randomBytes(24 * 1024).toString('base64') };
+      const task = await h.task(row.id, { partition: 0, event: { data } });
+      const after = await h.task(good.id, { partition: 0 });
+      const delivery = await failedBesideTheNext(task, after);
+      expect(delivery.last_error).toMatch(/too_large.*max\.message\.bytes/);
+      const letters = await dlq.waitFor((m) => m.some((x) => x.key === row.id));
+      const letter = letters.find((x) => x.key === row.id)!;
+      expect(letter.headers[KafkaHeaders.dlqReason]).toBe('too_large');
+      // The task as it came, event and all: it can be replayed once the tier takes it.
+      expect(JSON.parse(letter.value)).toMatchObject({
+        delivery_id: task.delivery_id,
+        event: { data },
+      });
+      await sleep(1500);
+      const posts = failing.received.filter((r) => r.body.includes(task.event.id));
+      expect(posts).toHaveLength(1);
+    } finally {
+      await failing.close();
+    }
+  }, 60_000);
 
   it('should not POST again a task whose delivery already ended (a replay after a fan-out crash)', async () => {
     const { row } = await h.webhook({ url: receiver.url });

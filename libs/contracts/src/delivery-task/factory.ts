@@ -24,7 +24,9 @@ export type DeadLetterReason =
   /** The task cannot succeed whatever the endpoint does (e.g. its secret no longer opens). */
   | 'permanent_error'
   /** The message on a task topic is not a valid task. */
-  | 'invalid_task';
+  | 'invalid_task'
+  /** The task's next message (a retry, a hold, its dead letter) is more than its topic takes. */
+  | 'too_large';
 
 const MAX_ERROR = 2000;
 const MAX_ERROR_HEADER = 1000;
@@ -190,12 +192,31 @@ export const DeliveryTasks = {
     original: { key: string | null; value: Buffer | string | null },
     dead: { error: string; sourceTopic: string; partition: number; offset: string; at: Date },
   ): { key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
+    return DeliveryTasks.asItCame(original, { ...dead, reason: 'invalid_task' });
+  },
+
+  /**
+   * A message of a task topic for `hookline.deliveries.dlq` as it came (its bytes untouched), with
+   * why (`reason`, `error`) and whence: an unreadable one, or a task whose next message its topic
+   * refused as too large (the task as read fits a topic; it can be replayed from there).
+   */
+  asItCame(
+    original: { key: string | null; value: Buffer | string | null },
+    dead: {
+      reason: DeadLetterReason;
+      error: string;
+      sourceTopic: string;
+      partition: number;
+      offset: string;
+      at: Date;
+    },
+  ): { key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
     return {
       key: original.key,
       value: original.value,
       headers: {
         [KafkaHeaders.lastError]: clipText(dead.error, MAX_ERROR_HEADER),
-        [KafkaHeaders.dlqReason]: 'invalid_task' satisfies DeadLetterReason,
+        [KafkaHeaders.dlqReason]: dead.reason,
         [KafkaHeaders.dlqSourceTopic]: dead.sourceTopic,
         [KafkaHeaders.dlqSourcePartition]: String(dead.partition),
         [KafkaHeaders.dlqSourceOffset]: dead.offset,
