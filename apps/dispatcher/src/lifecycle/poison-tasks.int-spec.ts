@@ -120,6 +120,34 @@ describe('dispatcher: tasks that can never be delivered', () => {
     }
   }, 60_000);
 
+  it('should dead-letter as it came, not hold forever, a task whose hold its tier refuses as too large', async () => {
+    for (const tier of h.topics.topics.retry)
+      await setTopicMaxMessageBytes(h.topics.kafka, tier, 16 * 1024);
+    // One delivery a second: the task right after the first is held on a tier until its slot.
+    const { row } = await h.webhook({ url: receiver.url, throttlePerSecond: 1 });
+    const first = await h.task(row.id, { partition: 2 });
+    const data = { blob: randomBytes(24 * 1024).toString('base64') };
+    const held = await h.task(row.id, { partition: 2, event: { data } });
+    await pollUntil(() => receiver.forEvent(first.event.id).length === 1, {
+      message: 'the first task delivered',
+    });
+    const letters = await dlq.waitFor((m) =>
+      m.some(
+        (x) =>
+          x.headers[KafkaHeaders.dlqReason] === 'too_large' && x.value.includes(held.delivery_id),
+      ),
+    );
+    const letter = letters.find((x) => x.value.includes(held.delivery_id))!;
+    expect(letter.key).toBe(row.id);
+    expect(letter.headers[KafkaHeaders.lastError]).toMatch(/too_large.*max\.message\.bytes/);
+    expect(JSON.parse(letter.value)).toMatchObject({
+      delivery_id: held.delivery_id,
+      event: { data },
+    });
+    await sleep(1500);
+    expect(receiver.forEvent(held.event.id)).toHaveLength(0);
+  }, 60_000);
+
   it('should not POST again a task whose delivery already ended (a replay after a fan-out crash)', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id, { partition: 2 });
