@@ -227,17 +227,19 @@ export class LifecycleExecutor {
 
   /**
    * Sends the task's next message (a retry, a hold, a hop, its dead letter); answers undefined
-   * once it is acknowledged, or why the task ended when its topic refused it as too large. Such a refusal repeats on every send (the task fits the
-   * topic it was read from, but its next message carries more, or the next topic's
-   * max.message.bytes is lower, or was lowered while the task waited): repeating the attempt would
-   * POST the same delivery forever and hold its partition's commits. The task ends here instead
-   * (see endTooLarge).
+   * once it is acknowledged, or why the task ended when its topic refused it as too large. Such a
+   * refusal repeats on every send (the task fits the topic it was read from, but its next message
+   * carries more, or the next topic's max.message.bytes is lower, or was lowered while the task
+   * waited): repeating the attempt would POST the same delivery forever and hold its partition's
+   * commits. The task ends here instead (see endTooLarge), its death announced unless the caller
+   * announces it (`announced`: a dead letter the lifecycle decided).
    */
   private async sendTask(
     topic: string,
     next: Message,
     source: ConsumedMessage,
     task?: DeliveryTask,
+    announced = false,
   ): Promise<string | undefined> {
     try {
       await this.deps.publisher.send(topic, next);
@@ -245,7 +247,9 @@ export class LifecycleExecutor {
     } catch (e) {
       if (!(e instanceof MessageTooLargeError)) throw e;
       const why = `too_large: its next message (about ${e.bytes} bytes) is more than ${e.topic} takes (max.message.bytes)`;
-      await this.endTooLarge(task ?? decodeDeliveryTask(source.value ?? ''), source, e, why);
+      const ended = task ?? decodeDeliveryTask(source.value ?? '');
+      await this.endTooLarge(ended, source, e, why);
+      if (!announced) await this.announceDead(ended, ended.event.project_id, why);
       return why;
     }
   }
@@ -348,6 +352,7 @@ export class LifecycleExecutor {
           ),
           message,
           task,
+          true,
         );
         if (ended === undefined) deps.metrics.deadLettered.inc();
         return ended;
@@ -376,7 +381,7 @@ export class LifecycleExecutor {
         return;
       }
       case 'announce_dead':
-        return this.announceDead(a, effect.lastError);
+        return this.announceDead(task, webhook.projectId, effect.lastError);
       case 'repark':
         return this.runEarly(effect, task, message);
       case 'close_unattempted':
@@ -424,14 +429,14 @@ export class LifecycleExecutor {
     );
   }
 
-  private announceDead(a: FinishedAttempt, lastError: string): Promise<void> {
-    const { task, webhook } = a;
+  /** `delivery.dead` on hookline.operational, for the project whose webhook the task is for. */
+  private announceDead(task: DeliveryTask, projectId: string, lastError: string): Promise<void> {
     return this.deps.publisher.send(
       this.deps.topics.operational,
       OperationalEvents.deliveryDead(
-        webhook.projectId,
+        projectId,
         {
-          webhookId: webhook.id,
+          webhookId: task.webhook_id,
           deliveryId: task.delivery_id,
           eventId: task.event.id,
           eventType: task.event.event,

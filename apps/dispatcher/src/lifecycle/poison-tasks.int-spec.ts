@@ -15,11 +15,13 @@ describe('dispatcher: tasks that can never be delivered', () => {
   let h: DispatcherHarness;
   let receiver: LoopbackReceiver;
   let dlq: TopicCollector;
+  let ops: TopicCollector;
 
   beforeAll(async () => {
     receiver = await LoopbackReceiver.start();
     h = await DispatcherHarness.start();
     dlq = await TopicCollector.start(h.topics.kafka, [h.topics.topics.deliveriesDlq]);
+    ops = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
   });
   /** Waits until `after`, the next task on `task`'s partition, is delivered and `task` has failed. */
   async function failedBesideTheNext(task: DeliveryTask, after: DeliveryTask) {
@@ -35,8 +37,16 @@ describe('dispatcher: tasks that can never be delivered', () => {
     );
   }
 
+  /** Waits for the `delivery.dead` of this delivery on hookline.operational. */
+  async function announcedDead(deliveryId: string) {
+    await ops.waitFor((m) =>
+      m.some((x) => x.value.includes('delivery.dead') && x.value.includes(deliveryId)),
+    );
+  }
+
   afterAll(async () => {
     await dlq?.stop();
+    await ops?.stop();
     await h?.stop();
     await receiver?.close();
   });
@@ -115,6 +125,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
       await sleep(1500);
       const posts = failing.received.filter((r) => r.body.includes(task.event.id));
       expect(posts).toHaveLength(1);
+      await announcedDead(task.delivery_id);
     } finally {
       await failing.close();
     }
@@ -144,6 +155,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
       delivery_id: held.delivery_id,
       event: { data },
     });
+    await announcedDead(held.delivery_id);
     await sleep(1500);
     expect(receiver.forEvent(held.event.id)).toHaveLength(0);
   }, 60_000);
