@@ -58,6 +58,11 @@ export class MessageTooLargeError extends Error {
     super(`a message of about ${bytes} bytes is larger than topic ${topic} takes`, options);
     this.name = 'MessageTooLargeError';
   }
+
+  /** The refusal as a dead letter's reason (`too_large: …`), the same from every service. */
+  get reason(): string {
+    return `too_large: a message of about ${this.bytes} bytes is more than ${this.topic} takes (max.message.bytes)`;
+  }
 }
 
 /** Kafka's answers to a record batch over max.message.bytes (or a request over its limit). */

@@ -246,11 +246,10 @@ export class LifecycleExecutor {
       return undefined;
     } catch (e) {
       if (!(e instanceof MessageTooLargeError)) throw e;
-      const why = `too_large: its next message (about ${e.bytes} bytes) is more than ${e.topic} takes (max.message.bytes)`;
       const ended = task ?? decodeDeliveryTask(source.value ?? '');
-      await this.endTooLarge(ended, source, e, why);
-      if (!announced) await this.announceDead(ended, ended.event.project_id, why);
-      return why;
+      await this.endTooLarge(ended, source, e);
+      if (!announced) await this.announceDead(ended, ended.event.project_id, e.reason);
+      return e.reason;
     }
   }
 
@@ -263,9 +262,9 @@ export class LifecycleExecutor {
     task: DeliveryTask,
     source: ConsumedMessage,
     refused: MessageTooLargeError,
-    error: string,
   ): Promise<void> {
     const { deps } = this;
+    const error = refused.reason;
     const dead = {
       reason: 'too_large' as const,
       error,

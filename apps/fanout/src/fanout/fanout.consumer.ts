@@ -157,7 +157,7 @@ export class FanoutConsumer {
         if (!(e instanceof MessageTooLargeError)) throw e;
         // Refused for good: sent again it would be refused again, and hold its partition.
         const why = routed.reason ? `${routed.reason}; ` : '';
-        return this.deadLetterOversized(message, context, `${why}${tooLarge(e)}`, !routed.reason);
+        return this.deadLetterOversized(message, context, `${why}${e.reason}`, !routed.reason);
       },
     );
   }
@@ -183,12 +183,8 @@ export class FanoutConsumer {
       await producer.sendAll(dead.messages);
     } catch (e) {
       if (!withValue || !(e instanceof MessageTooLargeError)) throw e;
-      return this.deadLetterOversized(message, context, `${reason}; ${tooLarge(e)}`, false);
+      return this.deadLetterOversized(message, context, `${reason}; ${e.reason}`, false);
     }
     metrics.eventsConsumed.dead_lettered.inc();
   }
-}
-
-function tooLarge(e: MessageTooLargeError): string {
-  return `too_large: a message of about ${e.bytes} bytes is more than ${e.topic} takes (max.message.bytes)`;
 }
