@@ -8,6 +8,7 @@ import {
 } from 'kafkajs';
 import type { HooklineConfig, KafkaSecurity } from '@hookline/config';
 import { registerCompressionCodecs } from './compression-codecs';
+import { patchKafkajsEncoder } from './encoder-patch';
 import { patchKafkajsRequestQueue } from './request-queue-patch';
 
 export interface KafkaClientOptions {
@@ -36,6 +37,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   // The codecs are process-wide in kafkajs: every client made here reads every compression type.
   registerCompressionCodecs();
   patchKafkajsRequestQueue();
+  patchKafkajsEncoder();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,
