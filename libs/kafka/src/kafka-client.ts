@@ -10,6 +10,7 @@ import type { HooklineConfig, KafkaSecurity } from '@hookline/config';
 import { registerCompressionCodecs } from './compression-codecs';
 import { patchKafkajsEncoder } from './encoder-patch';
 import { patchKafkajsRequestQueue } from './request-queue-patch';
+import { patchKafkajsSeekOffsets } from './seek-offsets-patch';
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -38,6 +39,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   registerCompressionCodecs();
   patchKafkajsRequestQueue();
   patchKafkajsEncoder();
+  patchKafkajsSeekOffsets();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,
