@@ -1,3 +1,4 @@
+import { markEventChecked } from './checked-events';
 import { oneShape } from './shape';
 import { DeliveryTaskSchema, type DeliveryTask } from './value';
 
@@ -15,5 +16,7 @@ export function encodeDeliveryTask(task: Omit<DeliveryTask, 'event'>, eventJson:
  * task comes out in one shape, whatever fields it carries (see taskWith).
  */
 export function decodeDeliveryTask(value: Buffer | string): DeliveryTask {
-  return oneShape(DeliveryTaskSchema.parse(JSON.parse(value.toString())));
+  const task = oneShape(DeliveryTaskSchema.parse(JSON.parse(value.toString())));
+  markEventChecked(task.event);
+  return task;
 }

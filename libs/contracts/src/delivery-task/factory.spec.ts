@@ -2,7 +2,7 @@ import { KafkaHeaders } from '../headers';
 import { decodeDeliveryTask } from './codec';
 import { EVENT as event } from './event.fixture';
 import { DeliveryTasks } from './factory';
-import type { DeliveryTask } from './value';
+import { DeliveryTaskSchema, type DeliveryTask } from './value';
 
 const task: DeliveryTask = { delivery_id: 'msg_1', webhook_id: 'wh_1', attempt: 2, event };
 const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
@@ -126,6 +126,42 @@ describe('DeliveryTasks', () => {
     expect(() =>
       DeliveryTasks.redeliver({ id: 'x', webhookId: 'wh_1', event, createdAt: new Date(0) }, 0),
     ).toThrow();
+  });
+
+  it('should write every kind in the form the schema gives it, from a task read or a task built', () => {
+    const read = decodeDeliveryTask(
+      JSON.stringify({ event, attempt: 2, webhook_id: 'wh_1', delivery_id: 'msg_1', chain: 5 }),
+    );
+    for (const t of [read, task, { ...task, manual: true, last_error: 'e' }]) {
+      const messages = [
+        DeliveryTasks.retry(t, { attempt: 3, notBefore: 1e12, lastError: 'HTTP 500' }),
+        DeliveryTasks.hold(t, { notBefore: 1e12, wakeAt: 1e12, throttleSlot: true }),
+        DeliveryTasks.repark(t, 1e12),
+        DeliveryTasks.deadLetter(t, {
+          reason: 'permanent_error',
+          lastError: 'gone',
+          sourceTopic: 't',
+          at: new Date(0),
+        }),
+        DeliveryTasks.replay(t, undefined, 9),
+      ];
+      for (const m of messages)
+        expect(m.value).toBe(JSON.stringify(DeliveryTaskSchema.parse(JSON.parse(m.value))));
+    }
+  });
+
+  it('should check the event of a task it did not read, and the new fields of one it did', () => {
+    const unportable = { ...task, event: { ...event, data: { a: 'NUL \u0000 here' } } };
+    const held = { notBefore: 1e12, wakeAt: 1e12, throttleSlot: false };
+    expect(() => DeliveryTasks.hold(unportable, held)).toThrow(/NUL/);
+    expect(() =>
+      DeliveryTasks.retry(unportable, { attempt: 3, notBefore: 1e12, lastError: 'x' }),
+    ).toThrow();
+    const read = decodeDeliveryTask(JSON.stringify(task));
+    expect(() =>
+      DeliveryTasks.retry(read, { attempt: 0, notBefore: 1e12, lastError: 'x' }),
+    ).toThrow(/attempt/);
+    expect(() => DeliveryTasks.hold({ ...read, delivery_id: 'x' }, held)).toThrow(/delivery_id/);
   });
 
   it('should put the reason and the last error of a dead letter in headers', () => {

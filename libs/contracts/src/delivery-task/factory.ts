@@ -2,6 +2,7 @@ import { KafkaHeaders } from '../headers';
 import { deliveryId, newId } from '../ids';
 import { clipText } from '../text/portable-text';
 import type { EventEnvelope } from '../envelope/event-envelope';
+import { isEventChecked } from './checked-events';
 import { encodeDeliveryTask } from './codec';
 import { deliveryTaskKey } from './key';
 import { taskWith } from './shape';
@@ -37,10 +38,31 @@ export type TraceHeaders = Partial<Record<'traceparent' | 'tracestate', string>>
 /** The head of a first attempt, without the event: the fan-out checks the event once per event. */
 const FirstAttemptHead = DeliveryTaskSchema.pick({ delivery_id: true, webhook_id: true });
 
+/** Every field of a task but its event. */
+const TaskHeadSchema = DeliveryTaskSchema.omit({ event: true });
+
+/**
+ * The task checked and serialised. A task read by the codec keeps the event it was read with,
+ * already checked (see checked-events.ts): only the other fields are checked again.
+ */
 function message(task: DeliveryTask, headers: Record<string, string>): TaskMessage {
+  const head = {
+    delivery_id: task.delivery_id,
+    webhook_id: task.webhook_id,
+    attempt: task.attempt,
+    not_before: task.not_before,
+    manual: task.manual,
+    last_error: task.last_error,
+    chain: task.chain,
+    throttle_slot: task.throttle_slot,
+    created_at: task.created_at,
+  } satisfies { [K in keyof Omit<Required<DeliveryTask>, 'event'>]: DeliveryTask[K] | undefined };
+  const value = isEventChecked(task.event)
+    ? encodeDeliveryTask(TaskHeadSchema.parse(head), JSON.stringify(task.event))
+    : JSON.stringify(DeliveryTaskSchema.parse({ ...head, event: task.event }));
   return {
     key: deliveryTaskKey(task.webhook_id),
-    value: JSON.stringify(DeliveryTaskSchema.parse(task)),
+    value,
     headers: { ...headers, [KafkaHeaders.eventType]: task.event.event },
   };
 }
