@@ -1,3 +1,5 @@
+import { patchKafkajsModule } from './kafkajs-patch';
+
 /** The part of kafkajs's protocol encoder (kafkajs 2.x) the patch touches. */
 export interface KafkajsEncoderClass {
   nextPowerOfTwo(value: number): number;
@@ -41,8 +43,6 @@ function writeUVarInt(this: KafkajsEncoder, value: number): KafkajsEncoder {
   return this;
 }
 
-let patched = false;
-
 /**
  * kafkajs 2.2.4 encodes every request, record and header through an `Encoder` that starts with
  * `Buffer.alloc(512)` and grows by `Buffer.alloc` again: a zero-filled buffer outside V8's heap for
@@ -54,10 +54,9 @@ let patched = false;
  * Process-wide and idempotent, like the request-queue patch.
  */
 export function patchKafkajsEncoder(): void {
-  if (patched) return;
-  patched = true;
-  const Encoder = require('kafkajs/src/protocol/encoder') as KafkajsEncoderClass;
-  Encoder.prototype.ensureAvailable = ensureAvailable;
-  Encoder.prototype.writeUVarInt = writeUVarInt;
-  Encoder.nextPowerOfTwo = () => 0;
+  patchKafkajsModule<KafkajsEncoderClass>('kafkajs/src/protocol/encoder', (Encoder) => {
+    Encoder.prototype.ensureAvailable = ensureAvailable;
+    Encoder.prototype.writeUVarInt = writeUVarInt;
+    Encoder.nextPowerOfTwo = () => 0;
+  });
 }

@@ -1,3 +1,5 @@
+import { patchKafkajsModule } from './kafkajs-patch';
+
 /** The part of kafkajs's per-connection request queue (kafkajs 2.x) the patch touches. */
 export interface KafkajsRequestQueue {
   pending: unknown[];
@@ -31,14 +33,12 @@ export function scheduleCheckPendingRequests(this: KafkajsRequestQueue): void {
   );
 }
 
-let patched = false;
-
 /** Process-wide, like kafkajs's codecs: every client of the process gets it. Idempotent. */
 export function patchKafkajsRequestQueue(): void {
-  if (patched) return;
-  patched = true;
-  const RequestQueue = require('kafkajs/src/network/requestQueue') as {
-    prototype: KafkajsRequestQueue;
-  };
-  RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+  patchKafkajsModule<{ prototype: KafkajsRequestQueue }>(
+    'kafkajs/src/network/requestQueue',
+    (RequestQueue) => {
+      RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+    },
+  );
 }

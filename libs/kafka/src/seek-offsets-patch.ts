@@ -1,3 +1,5 @@
+import { patchKafkajsModule } from './kafkajs-patch';
+
 /** kafkajs's per-consumer map of requested seeks (kafkajs 2.x), keyed by topic and partition. */
 interface KafkajsSeekOffsets {
   readonly size: number;
@@ -10,8 +12,6 @@ function has(this: KafkajsSeekOffsets, topic: string, partition: number): boolea
   return this.size !== 0 && Map.prototype.has.call(this, this.getKey(topic, partition));
 }
 
-let patched = false;
-
 /**
  * kafkajs 2.2.4 asks whether a seek is pending for every partition of every fetch response, and the
  * consumer runner asks again for every batch (`isStale`), each time building the key with
@@ -19,10 +19,10 @@ let patched = false;
  * is almost always empty. The answer is now read from its size first. Process-wide, idempotent.
  */
 export function patchKafkajsSeekOffsets(): void {
-  if (patched) return;
-  patched = true;
-  const SeekOffsets = require('kafkajs/src/consumer/seekOffsets') as {
-    prototype: KafkajsSeekOffsets;
-  };
-  SeekOffsets.prototype.has = has;
+  patchKafkajsModule<{ prototype: KafkajsSeekOffsets }>(
+    'kafkajs/src/consumer/seekOffsets',
+    (SeekOffsets) => {
+      SeekOffsets.prototype.has = has;
+    },
+  );
 }
