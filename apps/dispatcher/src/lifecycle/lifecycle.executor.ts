@@ -4,6 +4,7 @@ import {
   DeliveryTasks,
   KafkaHeaders,
   OperationalEvents,
+  type DeadLetterReason,
   type DeliveryTask,
   type Topics,
 } from '@hookline/contracts';
@@ -117,13 +118,7 @@ export class LifecycleExecutor {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await this.deps.publisher.send(
       this.deps.topics.deliveriesDlq,
-      DeliveryTasks.unreadable(message, {
-        error: text,
-        sourceTopic: message.topic,
-        partition: message.partition,
-        offset: message.offset,
-        at: new Date(this.now()),
-      }),
+      DeliveryTasks.asItCame(message, this.deadAsItCame(message, 'invalid_task', text)),
     );
     this.deps.metrics.deadLettered.inc();
   }
@@ -265,14 +260,7 @@ export class LifecycleExecutor {
   ): Promise<void> {
     const { deps } = this;
     const error = refused.reason;
-    const dead = {
-      reason: 'too_large' as const,
-      error,
-      sourceTopic: source.topic,
-      partition: source.partition,
-      offset: source.offset,
-      at: new Date(this.now()),
-    };
+    const dead = this.deadAsItCame(source, 'too_large', error);
     try {
       await deps.publisher.send(deps.topics.deliveriesDlq, DeliveryTasks.asItCame(source, dead));
     } catch (e) {
@@ -290,6 +278,18 @@ export class LifecycleExecutor {
       { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: refused.topic },
       'a task whose next message is too large for its topic dead-lettered',
     );
+  }
+
+  /** Why and whence of a message dead-lettered as it came (see DeliveryTasks.asItCame). */
+  private deadAsItCame(source: ConsumedMessage, reason: DeadLetterReason, error: string) {
+    return {
+      reason,
+      error,
+      sourceTopic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      at: new Date(this.now()),
+    };
   }
 
   /** A task whose webhook was deleted or disabled before its attempt. */

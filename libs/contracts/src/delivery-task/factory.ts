@@ -38,28 +38,17 @@ export type TraceHeaders = Partial<Record<'traceparent' | 'tracestate', string>>
 /** The head of a first attempt, without the event: the fan-out checks the event once per event. */
 const FirstAttemptHead = DeliveryTaskSchema.pick({ delivery_id: true, webhook_id: true });
 
-/** Every field of a task but its event. */
-const TaskHeadSchema = DeliveryTaskSchema.omit({ event: true });
+/** Every field of a task but its event, which it leaves out rather than refuses. */
+const TaskHeadSchema = DeliveryTaskSchema.omit({ event: true }).strip();
 
 /**
  * The task checked and serialised. A task read by the codec keeps the event it was read with,
  * already checked (see checked-events.ts): only the other fields are checked again.
  */
 function message(task: DeliveryTask, headers: Record<string, string>): TaskMessage {
-  const head = {
-    delivery_id: task.delivery_id,
-    webhook_id: task.webhook_id,
-    attempt: task.attempt,
-    not_before: task.not_before,
-    manual: task.manual,
-    last_error: task.last_error,
-    chain: task.chain,
-    throttle_slot: task.throttle_slot,
-    created_at: task.created_at,
-  } satisfies { [K in keyof Omit<Required<DeliveryTask>, 'event'>]: DeliveryTask[K] | undefined };
   const value = isEventChecked(task.event)
-    ? encodeDeliveryTask(TaskHeadSchema.parse(head), JSON.stringify(task.event))
-    : JSON.stringify(DeliveryTaskSchema.parse({ ...head, event: task.event }));
+    ? encodeDeliveryTask(TaskHeadSchema.parse(task), JSON.stringify(task.event))
+    : JSON.stringify(DeliveryTaskSchema.parse(task));
   return {
     key: deliveryTaskKey(task.webhook_id),
     value,
@@ -204,17 +193,6 @@ export const DeliveryTasks = {
         [KafkaHeaders.dlqFailedAt]: dead.at.toISOString(),
       },
     );
-  },
-
-  /**
-   * A message on a task topic that is not a valid task, for `hookline.deliveries.dlq` as it
-   * came (its bytes untouched, so an operator can read what was sent), with why and whence.
-   */
-  unreadable(
-    original: { key: string | null; value: Buffer | string | null },
-    dead: { error: string; sourceTopic: string; partition: number; offset: string; at: Date },
-  ): { key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
-    return DeliveryTasks.asItCame(original, { ...dead, reason: 'invalid_task' });
   },
 
   /**
