@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@hookline/config';
 import { createLogger, startOpsServer, startTracing, stopTracing } from '@hookline/telemetry';
+import { compileNewCodeToBaseline } from './runtime/baseline-tier';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -30,6 +31,7 @@ async function main() {
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
   await dispatcher.start();
+  compileNewCodeToBaseline();
   log.info({ port }, 'dispatcher consuming');
 }
 
