@@ -55,19 +55,20 @@ describe('the npm scripts', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
+      let heard = () => {};
+      npm.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        heard();
+      });
       const said = (word: string) =>
         new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(`no "${word}" in: ${out}`)), 10_000);
-          const check = () => {
+          heard = () => {
             if (!out.includes(word)) return;
             clearTimeout(timer);
             resolve();
           };
-          npm.stdout.on('data', (chunk: Buffer) => {
-            out += chunk.toString();
-            check();
-          });
-          check();
+          heard();
         });
       try {
         await said('started');

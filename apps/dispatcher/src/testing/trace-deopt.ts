@@ -1,8 +1,4 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+import { runTsChild } from './ts-child';
 
 /**
  * Runs a child (TypeScript, with its arguments) under --trace-deopt and answers what V8 printed
@@ -14,11 +10,7 @@ export async function traceAfterMarker(
   args: string[],
   marker: string,
 ): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--trace-deopt', '-r', join(REPO_ROOT, 'tools', 'register.js'), child, ...args],
-    { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-  );
+  const stdout = await runTsChild(child, ['--trace-deopt'], args);
   const after = stdout.slice(stdout.indexOf(marker));
   if (!after.includes('--- done'))
     throw new Error(`${child} did not finish:\n${stdout.slice(-2000)}`);

@@ -1,4 +1,4 @@
-import { compileNewCodeToBaseline } from './baseline-tier';
+import { compileNewCodeToBaseline } from '../runtime/baseline-tier';
 
 /*
  * Run with --allow-natives-syntax (see baseline-tier.spec.ts): prints the tier each function
