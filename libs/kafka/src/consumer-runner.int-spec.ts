@@ -202,4 +202,79 @@ describe(ConsumerRunner.name, () => {
       await proxy.close();
     }
   }, 150_000);
+
+  /** The stack's client, counting the fetches of the consumers it makes (kafkajs's FETCH event). */
+  function countingFetches(): { kafka: Kafka; fetches: () => number } {
+    let fetches = 0;
+    const kafka = Object.create(t.kafka) as Kafka;
+    kafka.consumer = (config) => {
+      const consumer = t.kafka.consumer(config);
+      consumer.on(consumer.events.FETCH, () => fetches++);
+      return consumer;
+    };
+    return { kafka, fetches: () => fetches };
+  }
+
+  it('should fetch an idle topic once per longPollMs, and take a new message as it comes', async () => {
+    const topic = t.topics.retry[0]!;
+    const { kafka, fetches } = countingFetches();
+    const seenAt: number[] = [];
+    const sut = runner({
+      groupId: uniqueName('long-poll'),
+      topics: [topic],
+      kafka,
+      maxWaitMs: 50,
+      longPollMs: 1000,
+      handle: async () => void seenAt.push(Date.now()),
+    });
+    await sut.start();
+    await pollUntil(() => sut.consuming, { message: 'joined' });
+    await new Promise((r) => setTimeout(r, 500));
+    const before = fetches();
+    await new Promise((r) => setTimeout(r, 3000));
+    // About three; at maxWaitMs it would be about sixty.
+    expect(fetches() - before).toBeLessThanOrEqual(6);
+
+    const sentAt = Date.now();
+    await write(topic, ['new']);
+    await pollUntil(() => seenAt.length === 1, { message: 'the new message handled' });
+    expect(seenAt[0]! - sentAt).toBeLessThan(700);
+  });
+
+  it('should read a partition resumed after a pause for room within maxWaitMs, not longPollMs', async () => {
+    const topic = t.topics.retry[1]!;
+    const finish = new Map<string, () => void>();
+    const handledAt = new Map<string, number>();
+    const sut = runner({
+      groupId: uniqueName('long-poll-pause'),
+      topics: [topic],
+      maxWaitMs: 50,
+      longPollMs: 5000,
+      // One unfinished message fills a partition: it is paused until that message finishes.
+      maxPendingPerPartition: 1,
+      handle: (m) => {
+        const value = m.value!.toString();
+        handledAt.set(value, Date.now());
+        return new Promise<void>((resolve) => finish.set(value, resolve));
+      },
+    });
+    await sut.start();
+    await pollUntil(() => sut.consuming, { message: 'joined' });
+    await write(topic, ['first'], 0);
+    await pollUntil(() => finish.has('first'), { message: 'first handed out' });
+    await write(topic, ['second'], 0);
+    // Partition 0 is paused; the other two are idle, and their fetches keep going meanwhile.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(handledAt.has('second')).toBe(false);
+
+    const resumedAt = Date.now();
+    finish.get('first')!();
+    await pollUntil(() => handledAt.has('second'), {
+      timeoutMs: 10_000,
+      message: 'second handed out after the resume',
+    });
+    // A fetch of the idle partitions waiting longPollMs would hold the resumed one up to 5 s.
+    expect(handledAt.get('second')! - resumedAt).toBeLessThan(1000);
+    finish.get('second')!();
+  });
 });

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { ConsumerHealth, ConsumerRunnerOptions } from './consumer-runner.types';
 import { withDeadline } from './deadline';
 import { InflightWork, backoff } from './inflight-work';
+import { setLongPoll } from './long-poll-patch';
 import { PartitionHolds, partitionKey } from './partition-holds';
 import { PartitionProgress } from './partition-progress';
 
@@ -101,6 +102,7 @@ export class ConsumerRunner {
 
   private async launch(): Promise<void> {
     const o = this.options;
+    if (o.longPollMs !== undefined) setLongPoll(o.groupId, o.longPollMs);
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,

@@ -122,6 +122,12 @@ export interface ConsumerRunnerOptions {
    * messages until due resumes up to this late.
    */
   maxWaitMs?: number;
+  /**
+   * How long a fetch waits at the broker while none of the consumer's partitions is paused
+   * (default: maxWaitMs): how often an idle consumer polls. While any partition is paused, fetches
+   * wait maxWaitMs, so a resumed partition is read that soon (`long-poll-patch.ts`).
+   */
+  longPollMs?: number;
   partitionsConsumedConcurrently?: number;
   log: RunnerLogger;
   metrics?: ConsumerRunnerMetrics;

@@ -15,11 +15,11 @@ export function createRetryTierConsumer(s: ConsumerSettings): ConsumerRunner {
     groupId: `${s.topicPrefix}hookline.dispatcher.retry`,
     topics: s.topics.retry,
     dueAt: taskDueAt,
-    // The tiers are idle most of the time, and a waiting fetch is answered at once by a new task:
-    // the wait bounds idle polling of every tier's partitions (at 50 ms, 20 fetches a second) and
-    // how late a partition held until its next task falls due is read again, well inside the
-    // retry jitter. The deliveries consumer keeps 50 ms: when every partition is paused for room,
-    // kafkajs sleeps this long before fetching again, which at saturation costs throughput.
+    // The tiers are idle most of the time, and a waiting fetch is answered at once by a new task.
+    // While a partition is held until its next task falls due, fetches wait 200 ms: how late that
+    // partition is read again after its timer resumes it, well inside the retry jitter. With
+    // nothing held, two fetches a second are all the idle tiers cost.
     maxWaitMs: 200,
+    longPollMs: 500,
   });
 }
