@@ -81,6 +81,9 @@ async function main() {
       process.send!({ type: 'failing' });
     }
   });
+  // The bench's IPC channel closes when the bench exits however it ends (a scenario that threw,
+  // a kill): the farm goes with it instead of keeping its ports and CPU share for the next run.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ type: 'ready', ports });
 }
 
