@@ -12,3 +12,4 @@ export * from './outbox/ordered-relay';
 export * from './recovery';
 export * from './webhook-store';
 export * from './prepared-query';
+export * from './database-unavailable';

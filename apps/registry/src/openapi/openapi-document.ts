@@ -48,7 +48,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 /**
  * The error statuses a route can answer, from its shape: any body can be malformed, too large or
- * of the wrong type; a path names something that may not exist; credentials may be wrong.
+ * of the wrong type; a path names something that may not exist; credentials may be wrong; the
+ * database behind a credentialed route may be unreachable.
  */
 export function errorStatuses(route: ApiRouteSpec): number[] {
   const hasPathParams = route.path.includes('{');
@@ -58,6 +59,8 @@ export function errorStatuses(route: ApiRouteSpec): number[] {
   // A `read` key may only read; every credentialed route may meet a limit (limits/, auth/).
   if (route.auth === 'api_key' && route.method !== 'get') statuses.add(403);
   if (route.auth !== 'none') statuses.add(429);
+  // A credentialed route reads or writes Postgres, which may be unreachable for a while.
+  if (route.auth !== 'none') statuses.add(503);
   if (route.method === 'post' || route.method === 'put' || route.method === 'patch')
     [400, 413, 415].forEach((s) => statuses.add(s));
   if (route.query || hasPathParams) statuses.add(400);
