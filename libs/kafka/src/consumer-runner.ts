@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { ConsumerHealth, ConsumerRunnerOptions } from './consumer-runner.types';
 import { withDeadline } from './deadline';
 import { InflightWork, backoff } from './inflight-work';
-import { setLongPoll } from './long-poll-patch';
+import { setFetchWaits } from './long-poll-patch';
 import { PartitionHolds, partitionKey } from './partition-holds';
 import { PartitionProgress } from './partition-progress';
 
@@ -102,12 +102,14 @@ export class ConsumerRunner {
 
   private async launch(): Promise<void> {
     const o = this.options;
-    if (o.longPollMs !== undefined) setLongPoll(o.groupId, o.longPollMs);
+    const maxWaitMs = o.maxWaitMs ?? 50;
+    if (o.longPollMs !== undefined)
+      setFetchWaits(o.groupId, { idleMs: o.longPollMs, pausedMs: maxWaitMs });
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.heartbeatMs,
-      maxWaitTimeInMs: o.maxWaitMs ?? 50,
+      maxWaitTimeInMs: maxWaitMs,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 64 * 1024,
       // The runner is the only one that restarts: kafkajs's own restart runs on a timer that a
       // disconnect racing the crash does not cancel, and brings back a consumer the runner has

@@ -7,14 +7,15 @@ export interface KafkajsConsumerGroup {
   maxWaitTime: number;
   subscriptionState: { paused(): { partitions: number[] }[] };
   fetch(nodeId: number): Promise<unknown[]>;
-  /** The consumer's own `maxWaitTimeInMs`, kept by the patch while it sets `maxWaitTime`. */
-  [PAUSED_WAIT]?: number;
 }
 
-const PAUSED_WAIT = Symbol('hookline.pausedWait');
+/** The broker waits of a group's fetches: while none of its partitions is paused, and otherwise. */
+export interface FetchWaits {
+  idleMs: number;
+  pausedMs: number;
+}
 
-/** Group id → the broker wait of its fetches while none of its partitions is paused. */
-const longPolls = new Map<string, number>();
+const waitsByGroup = new Map<string, FetchWaits>();
 
 /**
  * A waiting fetch is answered at once by new data, so a longer wait at the broker only saves
@@ -24,14 +25,14 @@ const longPolls = new Map<string, number>();
  * room, or until a message is due) therefore needs a short wait while anything is paused, and can
  * afford a long one the rest of the time, which for most consumers is most of the time.
  *
- * Fetches of `groupId` wait `ms` while none of its partitions is paused, and the consumer's own
- * `maxWaitTimeInMs` otherwise. Pauses are made between fetches (in the batch handler), so a fetch
+ * Fetches of `groupId` wait `idleMs` while none of its partitions is paused, and `pausedMs`
+ * otherwise. Pauses are made between fetches (in the batch handler), so a fetch
  * that waits long never has a paused partition to resume behind it. Applies to every consumer of
  * the group in this process; applied to kafkajs once per process.
  */
-export function setLongPoll(groupId: string, ms: number): void {
+export function setFetchWaits(groupId: string, waits: FetchWaits): void {
   patchKafkajsLongPoll();
-  longPolls.set(groupId, ms);
+  waitsByGroup.set(groupId, waits);
 }
 
 function patchKafkajsLongPoll(): void {
@@ -40,11 +41,10 @@ function patchKafkajsLongPoll(): void {
     (ConsumerGroup) => {
       const fetch = ConsumerGroup.prototype.fetch;
       ConsumerGroup.prototype.fetch = function (this: KafkajsConsumerGroup, nodeId: number) {
-        const longPoll = longPolls.get(this.groupId);
-        if (longPoll !== undefined) {
-          const pausedWait = (this[PAUSED_WAIT] ??= this.maxWaitTime);
+        const waits = waitsByGroup.get(this.groupId);
+        if (waits) {
           const anyPaused = this.subscriptionState.paused().some((t) => t.partitions.length > 0);
-          this.maxWaitTime = anyPaused ? pausedWait : longPoll;
+          this.maxWaitTime = anyPaused ? waits.pausedMs : waits.idleMs;
         }
         return fetch.call(this, nodeId);
       };

@@ -22,7 +22,6 @@ const PG_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error and is not queryable',
-  'Connection closed',
 ];
 
 interface ErrorLike {

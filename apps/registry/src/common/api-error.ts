@@ -6,6 +6,9 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** Seconds a client is told to wait while a dependency (Postgres, Kafka) is unreachable. */
+const DEPENDENCY_RETRY_AFTER_S = 5;
+
 /**
  * An error answered as `{error: {code, message, details[]}}`. Services throw it; the global
  * filter writes it. `details` names each bad field.
@@ -43,7 +46,8 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.CONFLICT, 'conflict', message);
   }
 
-  static unavailable(message: string, retryAfterSeconds: number) {
+  /** 503: a dependency (Postgres, Kafka) is unreachable; the client may try again after a while. */
+  static unavailable(message: string, retryAfterSeconds = DEPENDENCY_RETRY_AFTER_S) {
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'unavailable', message, [], {
       'retry-after': String(retryAfterSeconds),
     });

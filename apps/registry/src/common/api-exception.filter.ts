@@ -5,9 +5,6 @@ import { isDatabaseUnavailable } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 import { ApiError } from './api-error';
 
-/** What a client is asked to wait before trying again while Postgres is unreachable. */
-const DATABASE_RETRY_AFTER_S = 5;
-
 /** An error Fastify raised itself (body too large, bad URL, bad Content-Length, …). */
 interface FastifyError extends Error {
   code?: string;
@@ -38,10 +35,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // Every credentialed route reads or writes Postgres; while it is unreachable the request can
     // succeed later, so the client is told when to try again instead of getting a 500.
     if (isDatabaseUnavailable(exception))
-      return ApiError.unavailable(
-        'the database is unavailable; try again shortly',
-        DATABASE_RETRY_AFTER_S,
-      );
+      return ApiError.unavailable('the database is unavailable; try again shortly');
     // Fastify's own refusals (body too large, unsupported type, bad URL or Content-Length) reach
     // here as HttpExceptions made by Nest of their status and message.
     const status =

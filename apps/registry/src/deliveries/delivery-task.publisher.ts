@@ -7,7 +7,6 @@ import { ApiError } from '../common/api-error';
 import { CONFIG, KAFKA } from '../infra/tokens';
 
 const SEND_TIMEOUT_MS = 5000;
-const RETRY_AFTER_S = 5;
 const noAnswer = () => new Error(`Kafka did not answer within ${SEND_TIMEOUT_MS} ms`);
 
 /**
@@ -43,10 +42,7 @@ export class DeliveryTaskPublisher implements OnApplicationShutdown {
         noAnswer,
       );
     } catch {
-      throw ApiError.unavailable(
-        'the message broker is unavailable; try again shortly',
-        RETRY_AFTER_S,
-      );
+      throw ApiError.unavailable('the message broker is unavailable; try again shortly');
     }
   }
 

@@ -19,8 +19,6 @@ import { EVENT_PUBLISHER } from './event-publisher.provider';
 import { IngestClaimBatcher } from './ingest-claim.batcher';
 import { IngestedEventsRepository } from './ingested-events.repository';
 
-/** Seconds a client is told to wait when Kafka is unreachable. */
-const RETRY_AFTER_S = 5;
 const PURGE_EVERY_MS = 10 * 60_000;
 
 /** HTTP ingest: the producer library's validation and publishing, made idempotent by `id`. */
@@ -101,10 +99,7 @@ export class EventsService implements OnModuleInit, OnModuleDestroy {
           { err: e.message, eventIds: events.map((event) => event.envelope.id) },
           'ingest: Kafka unavailable',
         );
-        throw ApiError.unavailable(
-          'Kafka is unreachable; retry later with the same id',
-          RETRY_AFTER_S,
-        );
+        throw ApiError.unavailable('Kafka is unreachable; retry later with the same id');
       }
       throw e;
     }
