@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 
 /**
  * Runs a statement as a named prepared statement of the pool's connections: parsed, analysed and
- * (once Postgres settles on a generic plan) planned once per connection instead of on every call.
+ * planned once per connection instead of on every call (on a generic plan: see dataSourceOptions).
  * For the hottest statements only, those whose planning is a large part of their cost (the
  * delivery log's flush touches four tables, two of them partitioned). Errors are pg's own
  * (DatabaseError, with the SQLSTATE `code`), as through DataSource.query.
