@@ -203,6 +203,50 @@ describe(ConsumerRunner.name, () => {
     }
   }, 150_000);
 
+  it('should consume again soon after a long outage ends, not a long backoff later', async () => {
+    const proxy = await TcpProxy.start(t.brokers[0]!);
+    // The services' client settings (createKafkaClient): 8 retries from 100 ms.
+    const throughProxy = new Kafka({
+      clientId: 'outage',
+      brokers: [proxy.address],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { initialRetryTime: 100, retries: 8 },
+      socketFactory: ({ onConnect }) => connect({ host: '127.0.0.1', port: proxy.port }, onConnect),
+    });
+    const topic = t.topics.events;
+    const seen = new Set<string>();
+    const sut = runner({
+      kafka: throughProxy,
+      groupId: uniqueName('outage'),
+      topics: [topic],
+      // The runner's own restart schedule, as the services run it.
+      restartBackoff: undefined,
+      // Gone before the network comes back: the new member does not wait for the old one.
+      sessionTimeoutMs: 6000,
+      handle: async (m) => void seen.add(m.value!.toString()),
+    });
+    try {
+      await sut.start();
+      await pollUntil(() => sut.consuming, { message: 'joined' });
+      await proxy.close();
+      await pollUntil(() => !sut.consuming, { timeoutMs: 30_000, message: 'crashed' });
+      // Long enough for several failed restarts, each waiting longer than the one before.
+      await new Promise((r) => setTimeout(r, 20_000));
+      await proxy.open();
+      const back = Date.now();
+      await write(topic, ['after the outage']);
+      await pollUntil(() => seen.has('after the outage'), {
+        timeoutMs: 60_000,
+        message: 'consumed after the outage',
+      });
+      // 7 s when the restarts waited up to 30 s, each twice the one before.
+      expect(Date.now() - back).toBeLessThan(3000);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
   /** The stack's client, counting the fetches of the consumers it makes (kafkajs's FETCH event). */
   function countingFetches(): { kafka: Kafka; fetches: () => number } {
     let fetches = 0;

@@ -182,10 +182,11 @@ export class ConsumerRunner {
     for (let attempt = 0; !this.stopping; attempt++) {
       await this.dropConsumer();
       await new Promise<void>((resolve) => {
+        // See ConsumerRunnerOptions.restartBackoff.
         const delay = backoff(
           attempt,
           restartBackoff?.initialMs ?? 500,
-          restartBackoff?.maxMs ?? 30_000,
+          restartBackoff?.maxMs ?? 2_000,
         );
         const timer = setTimeout(resolve, delay);
         this.wakeRestart = () => {

@@ -102,7 +102,12 @@ export interface ConsumerRunnerOptions {
   drainTimeoutMs: number;
   /** Bound of each of stop()'s final commit and disconnect (default 5 s). */
   disconnectTimeoutMs?: number;
-  /** Delay before re-creating a dead consumer: initialMs doubling up to maxMs (500 ms, 30 s). */
+  /**
+   * Delay before re-creating a dead consumer: initialMs doubling up to maxMs (500 ms, 2 s). A
+   * short cap: an attempt on a broker still down costs a few refused connections, while each wait
+   * is time lost once it is back (up to 30 s, a consumer came back 7 s after a 20 s outage ended,
+   * and as long after Kafka's restart in the chaos suite's kill-kafka).
+   */
   restartBackoff?: { initialMs?: number; maxMs?: number };
   /**
    * A consumer the runner re-creates must start within this long, or the runner drops it and
