@@ -243,6 +243,34 @@ describe(ConsumerRunner.name, () => {
     expect(latest().commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
   });
 
+  it('should retry a failing handler at most 2 s apart, logging fewer and fewer of its failures', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    log.error.mockClear();
+    try {
+      let down = true; // the handler's database, say
+      setup({
+        handle: async () => {
+          if (down) throw new Error('database unreachable');
+        },
+      });
+      await sut.start();
+      latest().join({ t: [0] });
+      await latest().batch(0, [0]);
+      await jest.advanceTimersByTimeAsync(16_000);
+      expect(sut.pending).toBe(1);
+      down = false;
+      await jest.advanceTimersByTimeAsync(2_100);
+      expect(sut.pending).toBe(0);
+      // Failures 1, 2, 4 and 8 of the ten or so: not one line per retry for as long as it lasts.
+      const failures = log.error.mock.calls
+        .filter(([, msg]) => msg === 'message failed; retrying')
+        .map(([fields]) => (fields as { failures: number }).failures);
+      expect(failures).toEqual([1, 2, 4, 8]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('should weigh messages as their handler says', async () => {
     setup({
       handle: (_message, context) => {
