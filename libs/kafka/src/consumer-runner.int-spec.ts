@@ -57,6 +57,18 @@ describe(ConsumerRunner.name, () => {
     return sut;
   }
 
+  /** A client whose every connection, whatever broker the metadata names, goes through `proxy`. */
+  function kafkaThrough(proxy: TcpProxy, o: { connectionTimeout: number; retries: number }): Kafka {
+    return new Kafka({
+      clientId: 'through-proxy',
+      brokers: [proxy.address],
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: o.connectionTimeout,
+      retry: { initialRetryTime: 100, retries: o.retries },
+      socketFactory: ({ onConnect }) => connect({ host: '127.0.0.1', port: proxy.port }, onConnect),
+    });
+  }
+
   async function committed(groupId: string, topic: string, partition = 0): Promise<string> {
     const admin = t.kafka.admin();
     await admin.connect();
@@ -140,16 +152,8 @@ describe(ConsumerRunner.name, () => {
   });
 
   it('should be the only member of its group once the network to Kafka comes back after a cut', async () => {
-    // Every connection, whatever broker the metadata names, goes through a proxy the test cuts.
     const proxy = await TcpProxy.start(t.brokers[0]!);
-    const throughProxy = new Kafka({
-      clientId: 'cut',
-      brokers: [proxy.address],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1000,
-      retry: { initialRetryTime: 100, retries: 3 },
-      socketFactory: ({ onConnect }) => connect({ host: '127.0.0.1', port: proxy.port }, onConnect),
-    });
+    const throughProxy = kafkaThrough(proxy, { connectionTimeout: 1000, retries: 3 });
     const topic = t.topics.events;
     const groupId = uniqueName('cut');
     const seen = new Set<string>();
@@ -206,14 +210,7 @@ describe(ConsumerRunner.name, () => {
   it('should consume again soon after a long outage ends, not a long backoff later', async () => {
     const proxy = await TcpProxy.start(t.brokers[0]!);
     // The services' client settings (createKafkaClient): 8 retries from 100 ms.
-    const throughProxy = new Kafka({
-      clientId: 'outage',
-      brokers: [proxy.address],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 3000,
-      retry: { initialRetryTime: 100, retries: 8 },
-      socketFactory: ({ onConnect }) => connect({ host: '127.0.0.1', port: proxy.port }, onConnect),
-    });
+    const throughProxy = kafkaThrough(proxy, { connectionTimeout: 3000, retries: 8 });
     const topic = t.topics.events;
     const seen = new Set<string>();
     const sut = runner({
