@@ -6,6 +6,12 @@ import { setFetchWaits } from './long-poll-patch';
 import { PartitionHolds, partitionKey } from './partition-holds';
 import { PartitionProgress } from './partition-progress';
 
+/** A fetch's wait at the broker unless the options say otherwise (maxWaitMs). */
+const DEFAULT_MAX_WAIT_MS = 50;
+/** The restart schedule unless the options say otherwise (see ConsumerRunnerOptions.restartBackoff). */
+const RESTART_INITIAL_MS = 500;
+const RESTART_MAX_MS = 2_000;
+
 /**
  * A Kafka consumer that hands messages to concurrent work without waiting for it: eachBatch only
  * accepts messages and returns, so the fetch loop, and with it the heartbeats, never waits on the
@@ -50,6 +56,12 @@ export class ConsumerRunner {
       safely: (action) => this.safely(action),
       report: options.metrics?.paused,
     });
+    // The group's fetch waits hold for every consumer the runner makes (see longPollMs).
+    if (options.longPollMs !== undefined)
+      setFetchWaits(options.groupId, {
+        idleMs: options.longPollMs,
+        pausedMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      });
   }
 
   /** Joined its group and fetching. */
@@ -102,14 +114,11 @@ export class ConsumerRunner {
 
   private async launch(): Promise<void> {
     const o = this.options;
-    const maxWaitMs = o.maxWaitMs ?? 50;
-    if (o.longPollMs !== undefined)
-      setFetchWaits(o.groupId, { idleMs: o.longPollMs, pausedMs: maxWaitMs });
     const consumer = o.kafka.consumer({
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.heartbeatMs,
-      maxWaitTimeInMs: maxWaitMs,
+      maxWaitTimeInMs: o.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
       maxBytesPerPartition: o.maxBytesPerPartition ?? 64 * 1024,
       // The runner is the only one that restarts: kafkajs's own restart runs on a timer that a
       // disconnect racing the crash does not cancel, and brings back a consumer the runner has
@@ -182,11 +191,10 @@ export class ConsumerRunner {
     for (let attempt = 0; !this.stopping; attempt++) {
       await this.dropConsumer();
       await new Promise<void>((resolve) => {
-        // See ConsumerRunnerOptions.restartBackoff.
         const delay = backoff(
           attempt,
-          restartBackoff?.initialMs ?? 500,
-          restartBackoff?.maxMs ?? 2_000,
+          restartBackoff?.initialMs ?? RESTART_INITIAL_MS,
+          restartBackoff?.maxMs ?? RESTART_MAX_MS,
         );
         const timer = setTimeout(resolve, delay);
         this.wakeRestart = () => {
