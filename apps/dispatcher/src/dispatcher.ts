@@ -202,7 +202,9 @@ export class Dispatcher {
     });
     this.metrics.observeCircuits(() => circuit.counts());
     const service = new DeliveryService({
-      directory: new WebhookDirectory(this.view, this.dataSource, box),
+      directory: new WebhookDirectory(this.view, this.dataSource, box, {
+        openAhead: () => this.reader.isCaughtUp,
+      }),
       client: this.client,
       limiter: new ConcurrencyLimiter(
         options.concurrency ?? 256,

@@ -79,6 +79,32 @@ describe(WebhookDirectory.name, () => {
     expect(decrypt).toHaveBeenCalledTimes(2);
   });
 
+  it("should leave the changelog's replay at start to the first attempts, and open what comes after it", async () => {
+    let replaying = true;
+    view = new WebhookView(); // without the directory of beforeEach, which opens ahead
+    sut = new WebhookDirectory(
+      view,
+      gateAnswering(() => version),
+      box,
+      {
+        openAhead: () => !replaying,
+      },
+    );
+    const replayed = webhookState({ plaintextSecrets: ['whsec_old'], box });
+    learn(replayed);
+    await turn();
+    expect(decrypt).not.toHaveBeenCalled();
+    replaying = false;
+    const created = webhookState({ plaintextSecrets: ['whsec_new'], box });
+    learn(created);
+    await turn();
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    expect(await sut.forAttempt(replayed.id)).toMatchObject({
+      webhook: { secrets: ['whsec_old'] },
+    });
+    expect(decrypt).toHaveBeenCalledTimes(2);
+  });
+
   it('should open many webhooks in slices between other work, and leave a secret that does not open to the attempt', async () => {
     const states = Array.from({ length: 250 }, () =>
       webhookState({ plaintextSecrets: ['whsec_many'], box }),

@@ -103,6 +103,11 @@ export interface WebhookDirectoryOptions {
   /** How long lookups gather before one query answers them all. */
   batchWindowMs?: number;
   maxBatch?: number;
+  /**
+   * Whether a webhook the view learns of now has its secrets opened ahead (see openSoon); by
+   * default always. The dispatcher says no while its view replays the changelog at start.
+   */
+  openAhead?: () => boolean;
 }
 
 /**
@@ -141,7 +146,7 @@ export class WebhookDirectory {
     );
     view.onChange((previous, next, id) => {
       if (!next || (previous && previous.version !== next.version)) this.secrets.delete(id);
-      if (next) this.openSoon(id);
+      if (next && (options.openAhead?.() ?? true)) this.openSoon(id);
     });
   }
 
@@ -248,7 +253,9 @@ export class WebhookDirectory {
    * slices between other work, rather than at its first attempt. Opening one takes ~10 µs: an
    * event to 10,000 new webhooks spent a twentieth of the dispatcher's time on it, in the middle
    * of delivering, where the view had them seconds before. A secret that does not open is left
-   * for the attempt, which reports it (UnusableWebhookError).
+   * for the attempt, which reports it (UnusableWebhookError). The webhooks of the changelog's
+   * replay at start are not opened ahead (see WebhookDirectoryOptions.openAhead): they are every
+   * webhook there is, most of them idle, and each opened one holds ~250 bytes.
    */
   private openSoon(id: string): void {
     this.toOpen.add(id);
