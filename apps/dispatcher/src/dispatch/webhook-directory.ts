@@ -96,6 +96,12 @@ interface DecryptedSecret {
   expiresAt: number | null;
 }
 
+/** A webhook's secrets as opened for one version of it. */
+interface OpenedSecrets {
+  version: number;
+  secrets: DecryptedSecret[];
+}
+
 /** Secrets opened per turn of the event loop (see openSoon): about a millisecond's work. */
 const OPEN_PER_TURN = 100;
 
@@ -121,7 +127,7 @@ export interface WebhookDirectoryOptions {
  */
 export class WebhookDirectory {
   private readonly gate: BatchedLookup<string, GateRow>;
-  private readonly secrets = new Map<string, { version: number; secrets: DecryptedSecret[] }>();
+  private readonly secrets = new Map<string, OpenedSecrets>();
   /** Webhooks the view learned of whose secrets are not opened yet (see openSoon). */
   private readonly toOpen = new Set<string>();
   private opening?: NodeJS.Immediate;
@@ -214,7 +220,7 @@ export class WebhookDirectory {
     version: number,
     consecutiveFailures: number,
   ): DeliverableWebhook {
-    let cached: { version: number; secrets: DecryptedSecret[] };
+    let cached: OpenedSecrets;
     try {
       cached = this.opened(id, version, encrypted);
     } catch (e) {
@@ -229,11 +235,7 @@ export class WebhookDirectory {
   }
 
   /** The webhook's secrets at `version`, opened once per version; throws when a secret does not open. */
-  private opened(
-    id: string,
-    version: number,
-    encrypted: EncryptedSecret[],
-  ): { version: number; secrets: DecryptedSecret[] } {
+  private opened(id: string, version: number, encrypted: EncryptedSecret[]): OpenedSecrets {
     let cached = this.secrets.get(id);
     if (!cached || cached.version !== version) {
       cached = {
