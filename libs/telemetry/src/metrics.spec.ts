@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { startOpsServer } from './metrics';
+import { createMetricsRegistry, startOpsServer } from './metrics';
 
 describe(startOpsServer.name, () => {
   let server: Server | undefined;
@@ -37,5 +37,23 @@ describe(startOpsServer.name, () => {
   it('should answer /healthz 200 without liveness checks', async () => {
     const status = await start({ ready: false });
     expect(await status('/healthz')).toBe(200);
+  });
+});
+
+describe(createMetricsRegistry.name, () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('should report a stall of the event loop in its runtime metrics', async () => {
+    const registry = createMetricsRegistry('test');
+    await sleep(250);
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      /* a stalled event loop */
+    }
+    await sleep(250);
+    // The lag gauges are set when the registry is read, as a scrape reads it.
+    const text = await registry.metrics();
+    const max = /^nodejs_eventloop_lag_max_seconds\{[^}]*\} (\S+)$/m.exec(text);
+    expect(Number(max?.[1])).toBeGreaterThan(0.25);
   });
 });
