@@ -4,7 +4,6 @@ interface Queue extends KafkajsRequestQueue {
   push(request: object): void;
   fulfillRequest(response: { correlationId: number; payload: null; size: number }): void;
   maybeThrottle(ms: number): void;
-  destroy(): void;
 }
 
 patchKafkajsRequestQueue();
@@ -69,5 +68,71 @@ describe('kafkajs request queue, patched', () => {
     expect(queue.throttleCheckTimeoutId).not.toBeNull();
     await new Promise((r) => setTimeout(r, 80));
     expect(sent).toEqual([1]);
+  });
+});
+
+describe('kafkajs request queue, patched: request timeouts', () => {
+  const quiet = { debug: () => undefined, warn: () => undefined, error: () => undefined };
+  let queue: Queue;
+  let looks: jest.Mock;
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => {
+    queue.destroy();
+    jest.useRealTimers();
+  });
+
+  function start(requestTimeout: number) {
+    queue = new RequestQueue({
+      maxInFlightRequests: null,
+      requestTimeout,
+      enforceRequestTimeout: true,
+      clientId: 'test',
+      broker: 'localhost:9092',
+      logger: quiet,
+      // Asked at every look, whatever is in flight.
+      isConnected: (looks = jest.fn(() => true)),
+    });
+    queue.scheduleRequestTimeoutCheck();
+  }
+
+  function sendOne(): { rejected: () => Error | undefined } {
+    let error: Error | undefined;
+    queue.push({
+      entry: {
+        correlationId: 1,
+        apiKey: 1,
+        apiName: 'Fetch',
+        apiVersion: 11,
+        resolve: () => undefined,
+        reject: (e: Error) => (error = e),
+      },
+      expectResponse: true,
+      sendRequest: () => undefined,
+    });
+    return { rejected: () => error };
+  }
+
+  it('should look for overdue requests once a second, not every 100 ms (a wake-up each per connection)', () => {
+    start(30_000);
+    jest.advanceTimersByTime(999);
+    expect(looks).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(1);
+    expect(looks).toHaveBeenCalledTimes(1);
+  });
+
+  it('should still fail a request that outlives its timeout, at most a second late', () => {
+    start(30_000);
+    const request = sendOne();
+    jest.advanceTimersByTime(30_000);
+    expect(request.rejected()).toBeUndefined();
+    jest.advanceTimersByTime(1_000);
+    expect(request.rejected()?.name).toBe('KafkaJSRequestTimeoutError');
+  });
+
+  it('should look at least as often as the timeout when it is shorter than a second', () => {
+    start(300);
+    const request = sendOne();
+    jest.advanceTimersByTime(600);
+    expect(request.rejected()?.name).toBe('KafkaJSRequestTimeoutError');
   });
 });

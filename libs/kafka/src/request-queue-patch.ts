@@ -7,6 +7,13 @@ export interface KafkajsRequestQueue {
   throttleCheckTimeoutId: NodeJS.Timeout | null;
   checkPendingRequests(): void;
   scheduleCheckPendingRequests(): void;
+  scheduleRequestTimeoutCheck(): void;
+  enforceRequestTimeout: boolean;
+  requestTimeout: number;
+  requestTimeoutIntervalId?: NodeJS.Timeout;
+  inflight: Map<number, { sentAt: number; requestTimeout: number; timeoutRequest(): void }>;
+  isConnected(): boolean;
+  destroy(): void;
 }
 
 /** kafkajs's own interval between checks of requests held back by in-flight limits. */
@@ -33,12 +40,37 @@ export function scheduleCheckPendingRequests(this: KafkajsRequestQueue): void {
   );
 }
 
+/** How often a connection looks for requests past their timeout, at most. */
+const REQUEST_TIMEOUT_CHECK_MS = 1000;
+
+/**
+ * kafkajs looks for requests past their timeout every 100 ms, on an interval of each connection
+ * that runs for as long as the connection: a service has one per client and broker (its
+ * consumers, producer and admin each have their own), and their wake-ups, ten a second each, were
+ * most of what an idle service's timers cost. The same look once a second (or at the timeout,
+ * when shorter): a request is failed at most a second after its 30 s (`requestTimeout`) ran out.
+ */
+export function scheduleRequestTimeoutCheck(this: KafkajsRequestQueue): void {
+  if (!this.enforceRequestTimeout) return;
+  this.destroy();
+  this.requestTimeoutIntervalId = setInterval(
+    () => {
+      const now = Date.now();
+      for (const request of this.inflight.values())
+        if (now - request.sentAt > request.requestTimeout) request.timeoutRequest();
+      if (!this.isConnected()) this.destroy();
+    },
+    Math.min(this.requestTimeout, REQUEST_TIMEOUT_CHECK_MS),
+  );
+}
+
 /** Process-wide, like kafkajs's codecs: every client of the process gets it. Idempotent. */
 export function patchKafkajsRequestQueue(): void {
   patchKafkajsModule<{ prototype: KafkajsRequestQueue }>(
     'kafkajs/src/network/requestQueue',
     (RequestQueue) => {
       RequestQueue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests;
+      RequestQueue.prototype.scheduleRequestTimeoutCheck = scheduleRequestTimeoutCheck;
     },
   );
 }
