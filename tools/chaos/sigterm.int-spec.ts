@@ -3,7 +3,12 @@ import { ledgerTable, type ChaosLedger } from './chaos-ledger';
 import { CHAOS_PROCESS_OPTIONS, ChaosRunner, type ChaosLoad } from './chaos-runner';
 import { SIGTERM_SCENARIOS, type SigtermStop } from './sigterm-scenarios';
 
-const LOAD: ChaosLoad = { rate: 200, seconds: 6, webhooks: 2, settleMs: 20_000 };
+/**
+ * The settle outlasts a circuit's 30 s cool-down, as in the quick subset: on a starved box the
+ * endpoints (in this process) may not answer for a second, and the dispatcher then opens their
+ * circuits and holds their tasks for the cool-down. This suite measures the hand-over, not that.
+ */
+const LOAD: ChaosLoad = { rate: 200, seconds: 6, webhooks: 2, settleMs: 45_000 };
 
 /**
  * SIGTERM of each service while events flow (the registry's through POST /v1/events): every event
@@ -59,6 +64,6 @@ describe('SIGTERM under load', () => {
       // Well inside: half the grace period is left for a slower node and the preStop hook.
       expect(stop.exitMs).toBeLessThan(stop.graceMs / 2);
     },
-    60_000,
+    150_000,
   );
 });

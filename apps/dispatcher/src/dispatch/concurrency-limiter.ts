@@ -1,3 +1,4 @@
+import { RunningClock } from './running-clock';
 import type {
   CircuitBreaker,
   CircuitCause,
@@ -53,6 +54,9 @@ export type Admission =
  * Until then its queue would still grow for maxWaitMs at its traffic's rate: an endpoint with every
  * slot taken, none freed for a quarter of maxWaitMs and a full round of work (perKey) waiting gets
  * no more waiting work (`deferred`). An endpoint that keeps freeing slots queues whatever comes.
+ *
+ * These times are measured on a RunningClock unless `now` is given: a stretch in which this
+ * process did not run at all is nobody's stall.
  */
 export class ConcurrencyLimiter {
   private active = 0;
@@ -60,15 +64,27 @@ export class ConcurrencyLimiter {
   /** Keys that have waiters and room of their own, waiting only for a global slot. */
   private readonly ready: string[] = [];
   private sweep?: NodeJS.Timeout;
+  /** Keys with every slot taken: only while there are any can an endpoint be found stalled. */
+  private fullKeys = 0;
+  private readonly running?: RunningClock;
+  private readonly now: () => number;
 
   constructor(
     readonly total: number,
     readonly perKey: number,
     readonly maxWaitMs = Infinity,
-    private readonly now: () => number = () => performance.now(),
+    now?: () => number,
     readonly circuit?: CircuitBreaker,
   ) {
     if (total < 1 || perKey < 1) throw new Error('limits must be at least 1');
+    if (now || maxWaitMs === Infinity) this.now = now ?? (() => performance.now());
+    else {
+      // What the clock may still count of a pause is two beats: well under the quarter of
+      // maxWaitMs after which a backed-up endpoint's work is deferred.
+      const running = new RunningClock(Math.max(5, maxWaitMs / 16));
+      this.running = running;
+      this.now = () => running.now();
+    }
   }
 
   get inFlight(): number {
@@ -127,7 +143,7 @@ export class ConcurrencyLimiter {
     return new Promise<Release | undefined>((resolve) => {
       const start = () => {
         this.active++;
-        state.active++;
+        if (++state.active === this.perKey && this.fullKeys++ === 0) this.running?.watch(true);
         state.movedAt = this.now();
         resolve(this.releaser(key, state));
       };
@@ -191,7 +207,7 @@ export class ConcurrencyLimiter {
       if (released) return;
       released = true;
       this.active--;
-      state.active--;
+      if (state.active-- === this.perKey && --this.fullKeys === 0) this.running?.watch(false);
       state.movedAt = this.now();
       this.markReady(key, state);
       this.pump();

@@ -7,16 +7,21 @@ import { DispatcherHarness } from '../testing/dispatcher-harness';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 
 /**
- * An endpoint on its own origin that reads each request and answers 200, or never answers (until
- * it recovers).
+ * An endpoint on its own origin that reads each request and answers 200 (after `answerAfterMs`),
+ * or never answers (until it recovers).
  */
-async function startEndpoint(hang: boolean) {
+async function startEndpoint(hang: boolean, answerAfterMs = 0) {
   const hanging = new Set<ServerResponse>();
   let requests = 0;
+  const answer = (res: ServerResponse) => res.writeHead(200).end('ok');
   const server: Server = createServer((req, res) => {
     requests++;
     req.resume();
-    req.on('end', () => (hang ? void hanging.add(res) : res.writeHead(200).end('ok')));
+    req.on('end', () => {
+      if (hang) hanging.add(res);
+      else if (answerAfterMs > 0) setTimeout(() => answer(res), answerAfterMs);
+      else answer(res);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -188,5 +193,53 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
     hang.recover();
     const [delivered] = await h.waitForAttempts(last, 1, 30_000);
     expect(delivered).toMatchObject({ attempt: 1, response_status: 200, error_class: null });
+  });
+});
+
+/** Blocks this thread, as a long GC pause or a pod throttled to its CPU quota stops a process. */
+function stopTheWorld(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: a pause of the dispatcher itself`, () => {
+  let h: DispatcherHarness;
+  let quick: Awaited<ReturnType<typeof startEndpoint>>;
+
+  beforeAll(async () => {
+    // Each answer takes 40 ms: both connections are always taken while tasks wait, and one
+    // frees every 40 ms at most, well inside the 75 ms after which waiting work is deferred.
+    quick = await startEndpoint(false, 40);
+    h = await DispatcherHarness.start({
+      timeout: '3s',
+      schedule: '30s',
+      disableAfter: 0,
+      circuitFailures: 10,
+      circuitCooldown: '30s',
+      dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
+    });
+  });
+  afterAll(async () => {
+    await h?.stop();
+    await quick?.close();
+  });
+
+  it('should not take the time the dispatcher did not run for a stalled endpoint', async () => {
+    const webhook = await h.webhook({ url: quick.url });
+    const tasks = await Promise.all(
+      Array.from({ length: 40 }, () => h.task(webhook.row.id, { partition: 0 })),
+    );
+    // Both connections taken, the rest of the tasks waiting for them: then nothing runs for 1.5 s
+    // (five times the endpoint's stall limit), the endpoint's answers included.
+    await pollUntil(() => quick.requests() >= 4, { timeoutMs: 10_000, intervalMs: 1 });
+    stopTheWorld(1500);
+
+    // Every task delivered on its first attempt: none was turned away, and no circuit opened to
+    // hold them for its 30 s cool-down.
+    for (const task of tasks) {
+      const [attempt] = await h.waitForAttempts(task.delivery_id, 1, 10_000);
+      expect(attempt).toMatchObject({ attempt: 1, response_status: 200, error_class: null });
+    }
+    expect(await h.metric('tasks_held_total', { reason: 'circuit_open' })).toBe(0);
+    expect(await h.metric('tasks_held_total', { reason: 'endpoint_busy' })).toBe(0);
   });
 });
