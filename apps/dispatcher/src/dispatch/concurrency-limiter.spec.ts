@@ -209,4 +209,16 @@ describe(ConcurrencyLimiter.name, () => {
       expect(await sut.admit('a', { bypassCircuit: true })).toEqual({ refused: 'busy' });
     });
   });
+
+  it('should watch for its own pauses only while an endpoint has every slot taken', async () => {
+    // No `now` given: the limiter keeps its times on a RunningClock, whose timer beats only then.
+    const sut = new ConcurrencyLimiter(10, 2, 1000);
+    const first = (await sut.acquire('a'))!;
+    expect(jest.getTimerCount()).toBe(0);
+    const second = (await sut.acquire('a'))!;
+    expect(jest.getTimerCount()).toBe(1);
+    second();
+    expect(jest.getTimerCount()).toBe(0);
+    first();
+  });
 });
