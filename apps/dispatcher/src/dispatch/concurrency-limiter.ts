@@ -77,7 +77,9 @@ export class ConcurrencyLimiter {
     readonly circuit?: CircuitBreaker,
   ) {
     if (total < 1 || perKey < 1) throw new Error('limits must be at least 1');
-    if (now || maxWaitMs === Infinity) this.now = now ?? (() => performance.now());
+    if (now) this.now = now;
+    // With no wait limit no endpoint is ever judged stalled: the wall clock does.
+    else if (maxWaitMs === Infinity) this.now = () => performance.now();
     else {
       // What the clock may still count of a pause is two beats: well under the quarter of
       // maxWaitMs after which a backed-up endpoint's work is deferred.
