@@ -71,8 +71,8 @@ export function createDispatchConsumer(s: ConsumerSettings): ConsumerRunner {
     topics: [s.topics.deliveries],
     // An idle topic polled every 50 ms was half of the dispatcher's CPU at rest, and a third of
     // Kafka's. A waiting fetch is answered at once by a new task, and while a partition is paused
-    // for room fetches wait the 50 ms again, so neither latency nor a burst's pace moves (see the
-    // README's benchmarks).
+    // for room fetches wait the 50 ms again, so neither latency nor a burst's pace moves (see
+    // docs/performance.md, "At a trickle and at rest").
     longPollMs: 500,
   });
 }
