@@ -1,6 +1,6 @@
 import { startHooklineProcesses, type HooklineProcesses } from '@hookline/testing';
 import { ledgerTable, type ChaosLedger } from './chaos-ledger';
-import { CHAOS_PROCESS_OPTIONS, ChaosRunner } from './chaos-runner';
+import { CHAOS_PROCESS_OPTIONS, ChaosRunner, SETTLE_PAST_COOLDOWN_MS } from './chaos-runner';
 import { selectScenarios } from './chaos-scenarios';
 
 /**
@@ -31,7 +31,7 @@ describe('chaos, quick subset', () => {
         rate: 150,
         seconds: 10,
         webhooks: 2,
-        settleMs: 45_000,
+        settleMs: SETTLE_PAST_COOLDOWN_MS,
       });
       ledgers.push(ledger);
       expect(ledger.published).toBeGreaterThan(0);

@@ -1,14 +1,14 @@
 import { startHooklineProcesses, type HooklineProcesses } from '@hookline/testing';
 import { ledgerTable, type ChaosLedger } from './chaos-ledger';
-import { CHAOS_PROCESS_OPTIONS, ChaosRunner, type ChaosLoad } from './chaos-runner';
+import {
+  CHAOS_PROCESS_OPTIONS,
+  ChaosRunner,
+  SETTLE_PAST_COOLDOWN_MS,
+  type ChaosLoad,
+} from './chaos-runner';
 import { SIGTERM_SCENARIOS, type SigtermStop } from './sigterm-scenarios';
 
-/**
- * The settle outlasts a circuit's 30 s cool-down, as in the quick subset: on a starved box the
- * endpoints (in this process) may not answer for a second, and the dispatcher then opens their
- * circuits and holds their tasks for the cool-down. This suite measures the hand-over, not that.
- */
-const LOAD: ChaosLoad = { rate: 200, seconds: 6, webhooks: 2, settleMs: 45_000 };
+const LOAD: ChaosLoad = { rate: 200, seconds: 6, webhooks: 2, settleMs: SETTLE_PAST_COOLDOWN_MS };
 
 /**
  * SIGTERM of each service while events flow (the registry's through POST /v1/events): every event
