@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { deliveryId, type EventEnvelope } from '@hookline/contracts';
-import { createTestDatabase, type TestDatabase } from '@hookline/testing';
+import { createTestDatabase, succeededAttempt, type TestDatabase } from '@hookline/testing';
 import { createDataSource } from './data-source';
 import { DeliveryLogPartitions } from './delivery-log/delivery-log-partitions';
 import { DeliveryLogRepository } from './delivery-log/delivery-log.repository';
@@ -35,26 +35,13 @@ describe('the named statements (queryPrepared)', () => {
       const id = deliveryId(`evt_plan_${i}`, 'wh_plan');
       await log.finished([{ id, createdAt }]);
       await log.writeAttempts([
-        {
+        succeededAttempt({
           deliveryId: id,
           webhookId: 'wh_plan',
           projectId: 'prj_plan',
           event,
-          attempt: 1,
-          trigger: 'automatic',
-          url: 'https://example.test/',
-          requestHeaders: {},
-          responseStatus: 200,
-          responseBody: 'ok',
-          durationMs: 3,
-          errorClass: null,
-          error: null,
-          status: 'succeeded',
-          nextAttemptAt: null,
-          chain: 0,
           startedAt: createdAt,
-          createdAt,
-        },
+        }),
       ]);
     }
     const plans = (await ds.query(

@@ -1,6 +1,6 @@
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { newId, type EventEnvelope, type WebhookState } from '@hookline/contracts';
-import { SecretBox } from '@hookline/persistence';
+import { SecretBox, type AttemptRecord } from '@hookline/persistence';
 
 /** A valid changelog state; secrets are encrypted with `box` when given plaintext ones. */
 export function webhookState(
@@ -77,6 +77,33 @@ export function eventEnvelope(patch: Partial<EventEnvelope> = {}): EventEnvelope
     event,
     occurred_at: new Date().toISOString(),
     data: sampleData(event, projectId),
+    ...patch,
+  };
+}
+
+/** A first attempt that succeeded, as the dispatcher logs it. */
+export function succeededAttempt(patch: Partial<AttemptRecord> = {}): AttemptRecord {
+  const at = patch.startedAt ?? new Date();
+  const projectId = patch.projectId ?? 'prj_test';
+  return {
+    deliveryId: newId('message'),
+    webhookId: 'wh_test',
+    projectId,
+    event: eventEnvelope({ project_id: projectId }),
+    attempt: 1,
+    trigger: 'automatic',
+    url: 'https://example.test/',
+    requestHeaders: {},
+    responseStatus: 200,
+    responseBody: 'ok',
+    durationMs: 3,
+    errorClass: null,
+    error: null,
+    startedAt: at,
+    status: 'succeeded',
+    nextAttemptAt: null,
+    chain: 0,
+    createdAt: at,
     ...patch,
   };
 }

@@ -1,6 +1,11 @@
 import { createDataSource, type AttemptRecord } from '@hookline/persistence';
 import { createLogger } from '@hookline/telemetry';
-import { createTestDatabase, eventEnvelope, type TestDatabase } from '@hookline/testing';
+import {
+  createTestDatabase,
+  eventEnvelope,
+  succeededAttempt,
+  type TestDatabase,
+} from '@hookline/testing';
 import type { DataSource } from 'typeorm';
 import { AttemptLogWriter } from './attempt-log.writer';
 
@@ -10,26 +15,14 @@ describe(AttemptLogWriter.name, () => {
   let sut: AttemptLogWriter;
   const log = createLogger('attempt-log-test', 'silent');
 
-  const record = (id: string, data: Record<string, unknown> = { ok: true }): AttemptRecord => ({
-    deliveryId: id,
-    webhookId: 'wh_log',
-    projectId: 'prj_log',
-    event: eventEnvelope({ project_id: 'prj_log', data }),
-    attempt: 1,
-    trigger: 'automatic',
-    url: 'https://example.test/',
-    requestHeaders: { 'webhook-id': id },
-    responseStatus: 200,
-    responseBody: 'ok',
-    durationMs: 3,
-    errorClass: null,
-    error: null,
-    startedAt: new Date(),
-    status: 'succeeded',
-    nextAttemptAt: null,
-    chain: 0,
-    createdAt: new Date(),
-  });
+  const record = (id: string, data: Record<string, unknown> = { ok: true }): AttemptRecord =>
+    succeededAttempt({
+      deliveryId: id,
+      webhookId: 'wh_log',
+      projectId: 'prj_log',
+      event: eventEnvelope({ project_id: 'prj_log', data }),
+      requestHeaders: { 'webhook-id': id },
+    });
   const statuses = async () =>
     Object.fromEntries(
       (

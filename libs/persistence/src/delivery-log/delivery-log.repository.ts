@@ -218,7 +218,18 @@ export interface StatsAggregate {
   lastAttemptAt: Date | null;
 }
 
+/** How many written event records a repository remembers before it starts afresh. */
+const WRITTEN_EVENTS_KEPT = 50_000;
+
 export class DeliveryLogRepository {
+  /**
+   * Events whose record this repository has written. An event has a delivery per webhook, and
+   * those are logged in many batches: sent again, each record was refused by Postgres as a
+   * conflict (about a tenth of the log's statement time at saturation). A bound, not an LRU: a
+   * record forgotten is only sent once more.
+   */
+  private readonly writtenEvents = new Set<string>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /**
@@ -242,6 +253,7 @@ export class DeliveryLogRepository {
     const d = [...deliveries.values()];
     // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
     const attempts = rows.filter(isAttempt);
+    const events = eventColumns(rows, this.writtenEvents);
     await queryPrepared(this.dataSource, 'hookline_write_attempts', WRITE_ATTEMPTS_SQL, [
       attempts.map((r) => r.deliveryId),
       attempts.map((r) => r.webhookId),
@@ -268,8 +280,11 @@ export class DeliveryLogRepository {
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
-      ...eventColumns(rows),
+      ...events.columns,
     ]);
+    if (this.writtenEvents.size + events.keys.length > WRITTEN_EVENTS_KEPT)
+      this.writtenEvents.clear();
+    for (const key of events.keys) this.writtenEvents.add(key);
   }
 
   /**

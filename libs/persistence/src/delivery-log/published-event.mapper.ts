@@ -16,24 +16,37 @@ export interface PublishedEventRow {
 
 export const EVENT_COLUMNS = `e.id, e.type, e.occurred_at as "occurredAt", e.created_at as "createdAt"`;
 
+/** What identifies an event's record: its project and its id. */
+export function eventKey(projectId: string, eventId: string): string {
+  return `${projectId}|${eventId}`;
+}
+
 /**
  * The event records of a batch: one per event, from the first automatic attempt of a delivery's
- * first chain, or its skipped row — later attempts, redeliveries and test pings add none.
+ * first chain, or its skipped row — later attempts, redeliveries and test pings add none — and
+ * none for an event in `written` (recorded already); `keys` are the events the columns carry.
  */
-export function eventColumns(rows: readonly AttemptRecord[]): unknown[] {
+export function eventColumns(
+  rows: readonly AttemptRecord[],
+  written: ReadonlySet<string>,
+): { columns: unknown[]; keys: string[] } {
   const events = new Map<string, AttemptRecord>();
   for (const r of rows) {
-    const first = r.chain === 0 && r.trigger === 'automatic' && r.attempt === 1;
-    if (first) events.set(`${r.projectId}|${r.event.id}`, r);
+    if (r.chain !== 0 || r.trigger !== 'automatic' || r.attempt !== 1) continue;
+    const key = eventKey(r.projectId, r.event.id);
+    if (!written.has(key)) events.set(key, r);
   }
   const e = [...events.values()];
-  return [
-    e.map((r) => r.projectId),
-    e.map((r) => r.event.id),
-    e.map((r) => r.event.event),
-    e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
-    e.map((r) => r.startedAt.toISOString()),
-  ];
+  return {
+    columns: [
+      e.map((r) => r.projectId),
+      e.map((r) => r.event.id),
+      e.map((r) => r.event.event),
+      e.map((r) => storableTime(r.event.occurred_at) ?? r.startedAt.toISOString()),
+      e.map((r) => r.startedAt.toISOString()),
+    ],
+    keys: [...events.keys()],
+  };
 }
 
 /** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
