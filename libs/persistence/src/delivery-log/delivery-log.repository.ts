@@ -11,6 +11,7 @@ import {
 } from '@hookline/contracts';
 import type { DeliveryAttemptEntity } from '../entities/delivery-attempt.entity';
 import { queryPrepared } from '../prepared-query';
+import { arrayLiteral, type ArrayElement } from '../array-literal';
 import type { DeliveryEntity } from '../entities/delivery.entity';
 import type { RecoveryFilter } from '../recovery/recovery-job.repository';
 import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published-event.mapper';
@@ -254,7 +255,8 @@ export class DeliveryLogRepository {
     // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
     const attempts = rows.filter(isAttempt);
     const events = eventColumns(rows, this.writtenEvents);
-    await queryPrepared(this.dataSource, 'hookline_write_attempts', WRITE_ATTEMPTS_SQL, [
+    // Every parameter is a column's array but the two JSON texts.
+    const columns: (readonly ArrayElement[] | string)[] = [
       attempts.map((r) => r.deliveryId),
       attempts.map((r) => r.webhookId),
       attempts.map((r) => r.attempt),
@@ -281,7 +283,13 @@ export class DeliveryLogRepository {
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
       ...events.columns,
-    ]);
+    ];
+    await queryPrepared(
+      this.dataSource,
+      'hookline_write_attempts',
+      WRITE_ATTEMPTS_SQL,
+      columns.map((c) => (typeof c === 'string' ? c : arrayLiteral(c))),
+    );
     if (this.writtenEvents.size + events.keys.length > WRITTEN_EVENTS_KEPT)
       this.writtenEvents.clear();
     for (const key of events.keys) this.writtenEvents.add(key);
@@ -639,7 +647,7 @@ export function toAttemptResource(a: DeliveryAttemptEntity): AttemptResource {
 }
 
 /** The stats columns of a batch: its attempts grouped by (webhook, minute), in key order. */
-function statsColumns(rows: readonly AttemptRecord[]): unknown[] {
+function statsColumns(rows: readonly AttemptRecord[]): ArrayElement[][] {
   const groups = new Map<string, MinuteStats>();
   for (const r of rows) {
     const minute = Math.floor(r.startedAt.getTime() / 60_000) * 60_000;

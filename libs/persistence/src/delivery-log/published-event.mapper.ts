@@ -1,4 +1,5 @@
 import type { PublishedEventResource } from '@hookline/contracts';
+import type { ArrayElement } from '../array-literal';
 import type { AttemptRecord } from './delivery-log.repository';
 
 /**
@@ -29,7 +30,7 @@ export function eventKey(projectId: string, eventId: string): string {
 export function eventColumns(
   rows: readonly AttemptRecord[],
   written: ReadonlySet<string>,
-): { columns: unknown[]; keys: string[] } {
+): { columns: ArrayElement[][]; keys: string[] } {
   const events = new Map<string, AttemptRecord>();
   for (const r of rows) {
     if (r.chain !== 0 || r.trigger !== 'automatic' || r.attempt !== 1) continue;
