@@ -1,6 +1,9 @@
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPED = /["\\]/g;
 
+/** What an array literal may hold. */
+export type ArrayElement = string | number | null | undefined;
+
 /**
  * A Postgres array literal of `values` (`{"a","b",NULL}`), the text pg sends for a JS array
  * parameter. pg builds it one element at a time, concatenating and running two regular-expression
@@ -9,9 +12,6 @@ const ESCAPED = /["\\]/g;
  * is quoted once (escaped only when it holds a quote or a backslash) and the array joined once:
  * ~200 µs. Strings and numbers only: times go as ISO text.
  */
-/** What an array literal may hold. */
-export type ArrayElement = string | number | null | undefined;
-
 export function arrayLiteral(values: readonly ArrayElement[]): string {
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
