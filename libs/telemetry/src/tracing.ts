@@ -8,8 +8,10 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { HooklineKafkaJsInstrumentation } from './kafkajs.instrumentation';
+import { PropagatingTracerProvider } from './propagating-tracer';
 
 let sdk: NodeSDK | undefined;
+let propagatingOnly = false;
 
 /** Paths the orchestrator polls: a span per probe would drown the traces that matter. */
 const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -48,6 +50,16 @@ function exporting(env: NodeJS.ProcessEnv): boolean {
   return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
+/**
+ * Whether spans that nobody exports may be made by the propagating tracer: only under the default
+ * sampler, whose decisions it repeats. Another sampler keeps the SDK's spans, so that the
+ * `traceparent` sent on says what that sampler decided.
+ */
+function defaultSampler(env: NodeJS.ProcessEnv): boolean {
+  const sampler = (env.OTEL_TRACES_SAMPLER ?? '').trim();
+  return sampler === '' || sampler === 'parentbased_always_on';
+}
+
 /** The default name unless OTEL_SERVICE_NAME or `service.name` in OTEL_RESOURCE_ATTRIBUTES names it. */
 function defaultServiceName(env: NodeJS.ProcessEnv, serviceName: string): string | undefined {
   if (env.OTEL_SERVICE_NAME) return undefined;
@@ -61,9 +73,10 @@ function defaultServiceName(env: NodeJS.ProcessEnv, serviceName: string): string
  * OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT / _PROTOCOL / _HEADERS,
  * OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_PROPAGATORS, OTEL_BSP_*.
  *
- * With no exporter configured spans are still made (and dropped), so `traceparent` flows from
- * the producer through fan-out and dispatcher to the endpoint. Call it before the modules it
- * instruments (http, express, @nestjs/core, pg, kafkajs, @grpc/grpc-js) are loaded.
+ * With no exporter configured, each hop's spans are still spans of the trace, so `traceparent`
+ * flows from the producer through fan-out and dispatcher to the endpoint; under the default
+ * sampler they record nothing (`PropagatingTracer`). Call it before the modules it instruments
+ * (http, express, @nestjs/core, pg, kafkajs, @grpc/grpc-js) are loaded.
  */
 export function startTracing(serviceName: string): void {
   if (sdk) return;
@@ -78,20 +91,25 @@ export function startTracing(serviceName: string): void {
     return;
   }
   const exported = exporting(env);
+  propagatingOnly = !exported && defaultSampler(env);
   sdk = new NodeSDK({
     serviceName: defaultServiceName(env, serviceName),
-    // Without a span processor the SDK registers no tracer provider, and a span started here would
-    // have no trace id to propagate; a no-op processor keeps spans real without exporting them.
-    spanProcessors: exported ? undefined : [new NoopSpanProcessor()],
+    // Without a span processor the SDK registers no tracer provider (its context manager and
+    // propagator it still does), and a span started here would have no trace id to propagate:
+    // the propagating tracer, or the SDK's spans with a no-op processor, give it one.
+    spanProcessors: exported ? undefined : propagatingOnly ? [] : [new NoopSpanProcessor()],
     instrumentations: instrumentations(exported),
   });
   sdk.start();
+  if (propagatingOnly) trace.setGlobalTracerProvider(new PropagatingTracerProvider());
 }
 
 /** Ends tracing, exporting the spans still buffered (call it last on shutdown). */
 export async function stopTracing(): Promise<void> {
   await sdk?.shutdown().catch(() => undefined);
   sdk = undefined;
+  if (propagatingOnly) trace.disable();
+  propagatingOnly = false;
 }
 
 export function tracer(name = 'hookline'): Tracer {
