@@ -1,5 +1,6 @@
 import {
   context,
+  isSpanContextValid,
   propagation,
   ROOT_CONTEXT,
   trace,
@@ -7,6 +8,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { PropagatingTracer } from './propagating-tracer';
 import { startTracing, stopTracing, tracer as serviceTracer } from './tracing';
 
@@ -79,6 +81,11 @@ describe('PropagatingTracer', () => {
     const root = tracer.startSpan('deliver', { root: true }, remoteParent('00'));
     expect(root.spanContext().traceId).not.toBe(PARENT_TRACE);
     expect(root.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
+  });
+
+  it('makes a span of no trace where tracing is suppressed, as the SDK does', () => {
+    const span = tracer.startSpan('deliver', {}, suppressTracing(remoteParent('01')));
+    expect(isSpanContextValid(span.spanContext())).toBe(false);
   });
 
   it('gives every span a different id', () => {

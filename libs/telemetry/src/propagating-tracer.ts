@@ -1,5 +1,6 @@
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   trace,
   TraceFlags,
@@ -9,6 +10,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 
 /**
@@ -17,12 +19,14 @@ import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
  * decision, as the SDK's default sampler (parentbased_always_on) makes them. So a `traceparent`
  * written from one says what the SDK's would, and the endpoint's spans still join the producer's
  * trace, without the SDK's span, its attributes and its processors on every delivery (two spans
- * a delivery were ~8 % of what the dispatcher allocated at saturation).
+ * a delivery; OpenTelemetry was 13 % of what the dispatcher allocated at saturation).
  */
 export class PropagatingTracer implements Tracer {
   private readonly ids = new RandomIdGenerator();
 
   startSpan(_name: string, options?: SpanOptions, ctx: Context = context.active()): Span {
+    // As the SDK's tracer: where tracing is suppressed, a span of no trace.
+    if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parent = options?.root ? undefined : trace.getSpanContext(ctx);
     if (!parent || !isSpanContextValid(parent)) {
       // A root: always sampled, as parentbased_always_on samples every root.
