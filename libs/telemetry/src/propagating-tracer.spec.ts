@@ -83,6 +83,20 @@ describe('PropagatingTracer', () => {
     expect(root.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
   });
 
+  it.each([
+    ['an all-zero trace id', '00-00000000000000000000000000000000-b7ad6b7169203331-01'],
+    ['a NUL in the trace id', `00-0af7651916cd43dd8448eb211c8031\u00009c-b7ad6b7169203331-01`],
+    ['upper-case hex', '00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01'],
+    ['a lone surrogate', `00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033\ud800-01`],
+    ['a huge value', `00-${'a'.repeat(100_000)}-b7ad6b7169203331-01`],
+  ])('starts a trace of its own under a traceparent with %s', (_, traceparent) => {
+    const parent = propagation.extract(ROOT_CONTEXT, { traceparent });
+    const span = tracer.startSpan('deliver', {}, parent);
+    expect(isSpanContextValid(span.spanContext())).toBe(true);
+    expect(span.spanContext().traceFlags).toBe(TraceFlags.SAMPLED);
+    expect(traceparentOf(span)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
   it('makes a span of no trace where tracing is suppressed, as the SDK does', () => {
     const span = tracer.startSpan('deliver', {}, suppressTracing(remoteParent('01')));
     expect(isSpanContextValid(span.spanContext())).toBe(false);
