@@ -13,3 +13,4 @@ export * from './text';
 export * from './payload-format';
 export * from './grpc';
 export * from './api-key';
+export * from './instant';

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KafkaHeaders, type DeliveryTask } from '@hookline/contracts';
+import { KafkaHeaders, deliveryId, newId, type DeliveryTask } from '@hookline/contracts';
 import { SecretBox } from '@hookline/persistence';
 import {
   LoopbackReceiver,
   TopicCollector,
+  eventEnvelope,
   pollUntil,
   setTopicMaxMessageBytes,
 } from '@hookline/testing';
@@ -159,6 +160,74 @@ describe('dispatcher: tasks that can never be delivered', () => {
     await sleep(1500);
     expect(receiver.forEvent(held.event.id)).toHaveLength(0);
   }, 60_000);
+
+  /** A task of its own project beside two others fetched with it; answers the three. */
+  async function besideOthers(taskFields: object, eventFields: object, partition: number) {
+    const hostile = await h.webhook({ url: receiver.url, projectId: 'prj_hostile_time' });
+    const { row } = await h.webhook({ url: receiver.url });
+    const event = eventEnvelope({
+      project_id: 'prj_hostile_time',
+      id: newId('event'),
+      ...eventFields,
+    });
+    const task = {
+      delivery_id: deliveryId(event.id, hostile.row.id),
+      webhook_id: hostile.row.id,
+      attempt: 1,
+      ...taskFields,
+      event,
+    };
+    const others = [newId('event'), newId('event')].map((id) => {
+      const e = eventEnvelope({ project_id: 'prj_dispatch_test', id });
+      return { delivery_id: deliveryId(e.id, row.id), webhook_id: row.id, attempt: 1, event: e };
+    });
+    // One produce: the three arrive in one fetch, and their look-ups share a query.
+    await h.producer.send({
+      topic: h.topics.topics.deliveries,
+      acks: -1,
+      messages: [task, ...others].map((t) => ({
+        key: t.webhook_id,
+        value: JSON.stringify(t),
+        partition,
+      })),
+    });
+    for (const t of others)
+      await pollUntil(() => receiver.forEvent(t.event.id).length === 1, {
+        timeoutMs: 10_000,
+        message: 'the tasks fetched with the hostile one delivered',
+      });
+    return task;
+  }
+
+  // ISO 8601 and JavaScript take the year 0 (or 10000, once an offset is applied); Postgres's
+  // timestamptz refuses them. A task's birth time goes into the look-up that each task's
+  // delivery shares with other tenants' before its attempt, and into the log's rows.
+  it.each([
+    ['the year 0', '0000-01-01T00:00:00Z'],
+    ['an offset that moves it into the year 10000', '9999-12-31T23:59:59-05:00'],
+  ])(
+    'should dead-letter a task whose birth time Postgres cannot store (%s) and deliver the tasks fetched with it',
+    async (_, createdAt) => {
+      const task = await besideOthers({ created_at: createdAt }, {}, 1);
+      await dlq.waitFor((m) => m.some((x) => x.value.includes(task.delivery_id)));
+      const letter = dlq.messages.find((x) => x.value.includes(task.delivery_id))!;
+      expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
+      expect(letter.headers[KafkaHeaders.lastError]).toMatch(/created_at/);
+      expect(receiver.forEvent(task.event.id)).toHaveLength(0);
+    },
+    30_000,
+  );
+
+  it('should deliver a task whose event time Postgres cannot store, and the tasks fetched with it', async () => {
+    // The event's time is the producer's, sent on as it came; the log records it as the attempt's.
+    const task = await besideOthers({}, { occurred_at: '0000-01-01T00:00:00Z' }, 1);
+    await pollUntil(() => receiver.forEvent(task.event.id).length === 1, {
+      message: 'the task with the hostile event time delivered',
+    });
+    expect(JSON.parse(receiver.forEvent(task.event.id)[0]!.body)).toMatchObject({
+      occurred_at: '0000-01-01T00:00:00Z',
+    });
+  }, 30_000);
 
   it('should not POST again a task whose delivery already ended (a replay after a fan-out crash)', async () => {
     const { row } = await h.webhook({ url: receiver.url });

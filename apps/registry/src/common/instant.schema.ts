@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableTime } from '@hookline/contracts';
 
 const MESSAGE = 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z';
 
@@ -10,5 +11,5 @@ const MESSAGE = 'must be an ISO 8601 date-time, e.g. 2026-11-22T15:46:13Z';
 export const instant = z.iso
   .datetime({ offset: true, error: MESSAGE })
   .transform((s) => new Date(s))
-  .refine((d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999, { error: MESSAGE })
+  .refine((d) => isStorableTime(d.getTime()), { error: MESSAGE })
   .transform((d) => d.toISOString());

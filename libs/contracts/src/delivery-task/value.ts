@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EventEnvelopeSchema } from '../envelope/event-envelope';
+import { instant } from '../instant';
 
 /**
  * One delivery of one event to one webhook, on `hookline.deliveries` and the retry tiers
@@ -11,7 +12,7 @@ export const DeliveryTaskSchema = z
     webhook_id: z.string().startsWith('wh_'),
     attempt: z.number().int().min(1),
     /** Earliest time (ISO) this attempt may start; absent means now. */
-    not_before: z.iso.datetime({ offset: true }).optional(),
+    not_before: instant().optional(),
     /** Set when a person asked for it (redeliver, test): bypasses dedup of finished deliveries. */
     manual: z.boolean().optional(),
     last_error: z.string().max(2000).optional(),
@@ -31,8 +32,10 @@ export const DeliveryTaskSchema = z
      * stamped by the fan-out — the same on a replay of that record — and carried unchanged by
      * every retry, dead letter, replay and redeliver. The delivery log's `created_at` and
      * partition key. Absent on tasks written before it existed (the log then finds the row by id).
+     * A time Postgres cannot store is refused here: it would fail the look-ups and log writes that
+     * other tenants' tasks share with this one.
      */
-    created_at: z.iso.datetime({ offset: true }).optional(),
+    created_at: instant().optional(),
     event: EventEnvelopeSchema,
   })
   .strict();

@@ -37,4 +37,22 @@ describe(eventColumns.name, () => {
     expect(columns[0]).toEqual(['prj_a', 'prj_b']);
     expect(keys).toEqual([eventKey('prj_a', 'evt_b'), eventKey('prj_b', 'evt_a')]);
   });
+
+  // The producer's time as it came, in UTC, when Postgres stores it; else the attempt's.
+  it.each([
+    ['1850-06-01T12:00:00Z', '1850-06-01T12:00:00.000Z'],
+    ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+    ['2026-11-22T15:46:13+14:00', '2026-11-22T01:46:13.000Z'],
+    ['2026-11-22T15:46:13-23:59', '2026-11-23T15:45:13.000Z'],
+    ['0000-01-01T00:00:00Z', null],
+    ['9999-12-31T23:59:59-05:00', null],
+  ])(
+    "should record an event that occurred at %s as %s (null: the attempt's time)",
+    (occurredAt, recorded) => {
+      const row = first('msg_1', 'evt_t');
+      row.event = { ...row.event, occurred_at: occurredAt };
+      const { columns } = eventColumns([row], new Set());
+      expect(columns[3]).toEqual([recorded ?? row.startedAt.toISOString()]);
+    },
+  );
 });

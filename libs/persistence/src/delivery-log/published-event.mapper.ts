@@ -1,4 +1,4 @@
-import type { PublishedEventResource } from '@hookline/contracts';
+import { isStorableTime, type PublishedEventResource } from '@hookline/contracts';
 import type { ArrayElement } from '../array-literal';
 import type { AttemptRecord } from './delivery-log.repository';
 
@@ -50,14 +50,13 @@ export function eventColumns(
   };
 }
 
-/** Beyond these, a producer's `occurred_at` would make Postgres refuse the whole log row. */
-const EARLIEST_MS = Date.UTC(1, 0, 1);
-const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-/** An envelope's `occurred_at` as Postgres takes it, or undefined when it would refuse it. */
+/**
+ * An envelope's `occurred_at` as Postgres takes it (in UTC), or undefined when Postgres would
+ * refuse it, and with it the whole log row.
+ */
 function storableTime(text: string): string | undefined {
   const ms = Date.parse(text);
-  return ms >= EARLIEST_MS && ms <= LATEST_MS ? new Date(ms).toISOString() : undefined;
+  return isStorableTime(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 export function toPublishedEventResource(e: PublishedEventRow): PublishedEventResource {
