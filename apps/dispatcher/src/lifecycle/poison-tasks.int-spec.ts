@@ -218,6 +218,33 @@ describe('dispatcher: tasks that can never be delivered', () => {
     30_000,
   );
 
+  // A task's ids go into look-ups batched with other tenants' tasks (its delivery, its webhook)
+  // and into the log's rows; Postgres refuses NUL in text and an index entry over ~2.7 KB.
+  it.each([
+    ['a NUL in its delivery id', { delivery_id: 'msg_\u0000x' }],
+    ['a lone surrogate in its delivery id', { delivery_id: 'msg_\ud800x' }],
+    ['a NUL in its webhook id', { webhook_id: 'wh_\u0000x' }],
+    ['a delivery id of 10 KB', { delivery_id: `msg_${'x'.repeat(10_000)}` }],
+  ])(
+    'should dead-letter a task with %s and deliver the tasks fetched with it',
+    async (_, fields) => {
+      const task = await besideOthers(fields, {}, 1);
+      await dlq.waitFor((m) => m.some((x) => x.value.includes(task.event.id)));
+      const letter = dlq.messages.find((x) => x.value.includes(task.event.id))!;
+      expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
+      expect(receiver.forEvent(task.event.id)).toHaveLength(0);
+    },
+    30_000,
+  );
+
+  it('should deliver a task whose last error holds a NUL, and the tasks fetched with it', async () => {
+    // The error of an earlier attempt is only shown; the log writes its own.
+    const task = await besideOthers({ attempt: 2, last_error: 'boom\u0000\ud800' }, {}, 1);
+    await pollUntil(() => receiver.forEvent(task.event.id).length === 1, {
+      message: 'the task with the hostile last error delivered',
+    });
+  }, 30_000);
+
   it('should deliver a task whose event time Postgres cannot store, and the tasks fetched with it', async () => {
     // The event's time is the producer's, sent on as it came; the log records it as the attempt's.
     const task = await besideOthers({}, { occurred_at: '0000-01-01T00:00:00Z' }, 1);

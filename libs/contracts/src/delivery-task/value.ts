@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EventEnvelopeSchema } from '../envelope/event-envelope';
 import { instant } from '../instant';
+import { refuseUnportableText } from '../text/portable-text';
 
 /**
  * One delivery of one event to one webhook, on `hookline.deliveries` and the retry tiers
@@ -8,8 +9,10 @@ import { instant } from '../instant';
  */
 export const DeliveryTaskSchema = z
   .object({
-    delivery_id: z.string().startsWith('msg_'),
-    webhook_id: z.string().startsWith('wh_'),
+    // Both go into look-ups batched with other tenants' tasks and into the log's keys: text
+    // Postgres refuses, or a key too long for an index, would fail them all.
+    delivery_id: z.string().startsWith('msg_').max(128).superRefine(refuseUnportableText),
+    webhook_id: z.string().startsWith('wh_').max(128).superRefine(refuseUnportableText),
     attempt: z.number().int().min(1),
     /** Earliest time (ISO) this attempt may start; absent means now. */
     not_before: instant().optional(),
