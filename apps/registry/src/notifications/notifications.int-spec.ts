@@ -228,4 +228,45 @@ describe(NotificationsController.name, () => {
     });
     expect(row!.n).toBeLessThanOrEqual(4096);
   });
+
+  it('should skip an announcement whose time or project Postgres cannot store, and record the ones after it', async () => {
+    const p = await project('After Hostile Project', ['after@example.com']);
+    const announcement = (fields: object) =>
+      JSON.stringify({
+        id: 'evt_hostiletime1',
+        project_id: p.id,
+        event: 'delivery.dead',
+        occurred_at: new Date().toISOString(),
+        data: { webhook_id: 'wh_x', delivery_id: 'msg_x', event_id: 'evt_x', attempts: 4 },
+        ...fields,
+      });
+    const after = {
+      ...OperationalEvents.deliveryDead(
+        p.id,
+        {
+          webhookId: 'wh_after',
+          deliveryId: 'msg_after',
+          eventId: 'evt_after',
+          eventType: 'project.updated',
+          attempts: 4,
+          lastError: 'HTTP 503',
+        },
+        new Date(),
+      ),
+      partition: 0,
+    };
+    // One partition: a message that can never be handled would hold every one after it.
+    await producer.send({
+      topic: r.topics.topics.operational,
+      messages: [
+        { key: p.id, partition: 0, value: announcement({ occurred_at: '0000-01-01T00:00:00Z' }) },
+        { key: p.id, partition: 0, value: announcement({ project_id: 'prj_\u0000' }) },
+        after,
+      ],
+    });
+    await pollUntil(async () => (await pending(p.id)) === 1, {
+      message: 'the announcement after the hostile ones recorded',
+      timeoutMs: 45_000,
+    });
+  }, 60_000);
 });

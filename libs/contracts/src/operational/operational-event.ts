@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { newId } from '../ids';
+import { instant } from '../instant';
+import { refuseUnportableText } from '../text/portable-text';
 
 /** Platform events on `hookline.operational` (key: project id). */
 export const OperationalEventSchema = z
   .object({
-    id: z.string().startsWith('evt_'),
-    project_id: z.string().startsWith('prj_'),
+    // What consumers store (a dead delivery's row) must be text and times Postgres takes: one
+    // announcement it refused would be retried forever and hold those after it on its partition.
+    id: z.string().startsWith('evt_').max(128).superRefine(refuseUnportableText),
+    project_id: z.string().startsWith('prj_').max(128).superRefine(refuseUnportableText),
     event: z.enum([
       'webhook.disabled',
       'webhook.enabled',
@@ -15,7 +19,7 @@ export const OperationalEventSchema = z
       'webhook.throttled',
       'webhook.verification_failed',
     ]),
-    occurred_at: z.iso.datetime({ offset: true }),
+    occurred_at: instant(),
     data: z.record(z.string(), z.unknown()),
   })
   .strict();
