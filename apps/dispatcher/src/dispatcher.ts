@@ -245,6 +245,7 @@ export class Dispatcher {
       unhealthyAfterMs: options.unhealthyAfterMs,
       log: this.log,
       metrics: this.metrics,
+      tiers: { schedule: config.HOOKLINE_RETRY_SCHEDULE, jitter: DEFAULT_JITTER },
     };
     this.consumers = [createDispatchConsumer(settings), createRetryTierConsumer(settings)];
     this.retention = new RetentionJob(this.dataSource, this.log, {

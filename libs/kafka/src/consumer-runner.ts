@@ -258,7 +258,7 @@ export class ConsumerRunner {
         resolveOffset(message.offset);
         continue;
       }
-      const due = o.dueAt?.(message);
+      const due = o.dueAt?.(message, topic);
       if (due !== undefined && due > Date.now()) {
         this.holds.holdUntil(topic, partition, message.offset, due);
         handedOut--;

@@ -70,8 +70,8 @@ export interface ConsumerRunnerOptions {
    * in offset order per partition, without waiting for the previous message's work.
    */
   handle(message: ConsumedMessage, context: HandlerContext): Promise<void>;
-  /** When a message falls due (ms since epoch); undefined or past: now. */
-  dueAt?(message: KafkaMessage): number | undefined;
+  /** When a message of `topic` falls due (ms since epoch); undefined or past: now. */
+  dueAt?(message: KafkaMessage, topic: string): number | undefined;
   /** Awaited before the messages of a non-empty batch are handed out; a failure fails the batch. */
   beforeBatch?(batch: BatchInfo): Promise<void>;
   /** Decides about a failed handler; default: retry, with backoff, until it succeeds or stop. */

@@ -18,6 +18,7 @@ const settings = (sessionTimeoutMs: number): ConsumerSettings => ({
   sessionTimeoutMs,
   log: {} as Logger,
   metrics: {} as DispatcherMetrics,
+  tiers: { schedule: [10_000, 60_000], jitter: 0.2 },
 });
 
 describe("the dispatcher's consumers", () => {

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Topics } from '@hookline/contracts';
 import { ConsumerRunner, type ConsumerRunnerOptions } from '@hookline/kafka';
 import type { Logger } from '@hookline/telemetry';
+import type { LifecycleSettings } from '../lifecycle/delivery-lifecycle';
 import type { DeliveryService } from './delivery.service';
 import type { DispatcherMetrics } from './dispatcher.metrics';
 
@@ -22,6 +23,8 @@ export interface ConsumerSettings {
   unhealthyAfterMs?: number;
   log: Logger;
   metrics: DispatcherMetrics;
+  /** The retry tiers' delays (HOOKLINE_RETRY_SCHEDULE) and their jitter: how long a tier holds. */
+  tiers: Pick<LifecycleSettings, 'schedule' | 'jitter'>;
 }
 
 /**

@@ -256,6 +256,60 @@ describe('dispatcher: tasks that can never be delivered', () => {
     });
   }, 30_000);
 
+  // A tier's partition is paused until its first task falls due, by the `hookline-not-before`
+  // header (read without parsing the task). The dispatcher writes it at most a hop of the tier
+  // ahead; a message that says days or centuries would stop the partition for every task after it.
+  it.each([
+    ['ten days ahead', () => String(Date.now() + 10 * 86_400_000)],
+    ['beyond what a timer takes', () => '99999999999999999999'],
+  ])(
+    'should not let a task on a retry tier whose wake-up time is %s hold the tasks after it',
+    async (_, wakeAt) => {
+      const hostile = await h.webhook({ url: receiver.url, projectId: 'prj_hostile_time' });
+      const { row } = await h.webhook({ url: receiver.url });
+      const task = (webhookId: string, projectId: string) => {
+        const event = eventEnvelope({ project_id: projectId, id: newId('event') });
+        return {
+          delivery_id: deliveryId(event.id, webhookId),
+          webhook_id: webhookId,
+          attempt: 2,
+          event,
+        };
+      };
+      const held = task(hostile.row.id, 'prj_hostile_time');
+      const next = task(row.id, 'prj_dispatch_test');
+      await h.producer.send({
+        topic: h.topics.topics.retry[0]!,
+        acks: -1,
+        messages: [
+          {
+            key: held.webhook_id,
+            value: JSON.stringify(held),
+            partition: 0,
+            headers: { [KafkaHeaders.notBefore]: wakeAt() },
+          },
+          {
+            key: next.webhook_id,
+            value: JSON.stringify(next),
+            partition: 0,
+            headers: { [KafkaHeaders.notBefore]: String(Date.now()) },
+          },
+        ],
+      });
+      // The tier's delay is 200 ms: a few of them, not days.
+      await pollUntil(() => receiver.forEvent(next.event.id).length === 1, {
+        timeoutMs: 5_000,
+        message: 'the task after the far one delivered',
+      });
+      // The task's own time is now: once its wait is bounded, it is attempted.
+      await pollUntil(() => receiver.forEvent(held.event.id).length === 1, {
+        timeoutMs: 5_000,
+        message: 'the far one attempted when its own time came',
+      });
+    },
+    30_000,
+  );
+
   it('should not POST again a task whose delivery already ended (a replay after a fan-out crash)', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id, { partition: 2 });
