@@ -161,26 +161,24 @@ describe('dispatcher: tasks that can never be delivered', () => {
     expect(receiver.forEvent(held.event.id)).toHaveLength(0);
   }, 60_000);
 
-  /** A task of its own project beside two others fetched with it; answers the three. */
-  async function besideOthers(taskFields: object, eventFields: object, partition: number) {
-    const hostile = await h.webhook({ url: receiver.url, projectId: 'prj_hostile_time' });
-    const { row } = await h.webhook({ url: receiver.url });
-    const event = eventEnvelope({
-      project_id: 'prj_hostile_time',
-      id: newId('event'),
-      ...eventFields,
-    });
-    const task = {
-      delivery_id: deliveryId(event.id, hostile.row.id),
-      webhook_id: hostile.row.id,
+  /** A task as anyone who writes the topic could write it: these fields over a first attempt's. */
+  function rawTask(webhookId: string, projectId: string, fields = {}, eventFields = {}) {
+    const event = eventEnvelope({ project_id: projectId, id: newId('event'), ...eventFields });
+    return {
+      delivery_id: deliveryId(event.id, webhookId),
+      webhook_id: webhookId,
       attempt: 1,
-      ...taskFields,
+      ...fields,
       event,
     };
-    const others = [newId('event'), newId('event')].map((id) => {
-      const e = eventEnvelope({ project_id: 'prj_dispatch_test', id });
-      return { delivery_id: deliveryId(e.id, row.id), webhook_id: row.id, attempt: 1, event: e };
-    });
+  }
+
+  /** A task of its own project beside two others fetched with it; answers the three. */
+  async function besideOthers(taskFields: object, eventFields = {}) {
+    const hostile = await h.webhook({ url: receiver.url, projectId: 'prj_hostile_time' });
+    const { row } = await h.webhook({ url: receiver.url });
+    const task = rawTask(hostile.row.id, 'prj_hostile_time', taskFields, eventFields);
+    const others = [1, 2].map(() => rawTask(row.id, 'prj_dispatch_test'));
     // One produce: the three arrive in one fetch, and their look-ups share a query.
     await h.producer.send({
       topic: h.topics.topics.deliveries,
@@ -188,7 +186,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
       messages: [task, ...others].map((t) => ({
         key: t.webhook_id,
         value: JSON.stringify(t),
-        partition,
+        partition: 1,
       })),
     });
     for (const t of others)
@@ -208,7 +206,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
   ])(
     'should dead-letter a task whose birth time Postgres cannot store (%s) and deliver the tasks fetched with it',
     async (_, createdAt) => {
-      const task = await besideOthers({ created_at: createdAt }, {}, 1);
+      const task = await besideOthers({ created_at: createdAt });
       await dlq.waitFor((m) => m.some((x) => x.value.includes(task.delivery_id)));
       const letter = dlq.messages.find((x) => x.value.includes(task.delivery_id))!;
       expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
@@ -228,7 +226,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
   ])(
     'should dead-letter a task with %s and deliver the tasks fetched with it',
     async (_, fields) => {
-      const task = await besideOthers(fields, {}, 1);
+      const task = await besideOthers(fields);
       await dlq.waitFor((m) => m.some((x) => x.value.includes(task.event.id)));
       const letter = dlq.messages.find((x) => x.value.includes(task.event.id))!;
       expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
@@ -239,7 +237,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
 
   it('should deliver a task whose last error holds a NUL, and the tasks fetched with it', async () => {
     // The error of an earlier attempt is only shown; the log writes its own.
-    const task = await besideOthers({ attempt: 2, last_error: 'boom\u0000\ud800' }, {}, 1);
+    const task = await besideOthers({ attempt: 2, last_error: 'boom\u0000\ud800' });
     await pollUntil(() => receiver.forEvent(task.event.id).length === 1, {
       message: 'the task with the hostile last error delivered',
     });
@@ -247,7 +245,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
 
   it('should deliver a task whose event time Postgres cannot store, and the tasks fetched with it', async () => {
     // The event's time is the producer's, sent on as it came; the log records it as the attempt's.
-    const task = await besideOthers({}, { occurred_at: '0000-01-01T00:00:00Z' }, 1);
+    const task = await besideOthers({}, { occurred_at: '0000-01-01T00:00:00Z' });
     await pollUntil(() => receiver.forEvent(task.event.id).length === 1, {
       message: 'the task with the hostile event time delivered',
     });
@@ -267,17 +265,8 @@ describe('dispatcher: tasks that can never be delivered', () => {
     async (_, wakeAt) => {
       const hostile = await h.webhook({ url: receiver.url, projectId: 'prj_hostile_time' });
       const { row } = await h.webhook({ url: receiver.url });
-      const task = (webhookId: string, projectId: string) => {
-        const event = eventEnvelope({ project_id: projectId, id: newId('event') });
-        return {
-          delivery_id: deliveryId(event.id, webhookId),
-          webhook_id: webhookId,
-          attempt: 2,
-          event,
-        };
-      };
-      const held = task(hostile.row.id, 'prj_hostile_time');
-      const next = task(row.id, 'prj_dispatch_test');
+      const held = rawTask(hostile.row.id, 'prj_hostile_time', { attempt: 2 });
+      const next = rawTask(row.id, 'prj_dispatch_test', { attempt: 2 });
       await h.producer.send({
         topic: h.topics.topics.retry[0]!,
         acks: -1,

@@ -6,8 +6,8 @@ const MESSAGE =
 // Not Date.UTC(1, 0, 1): Date.UTC reads the years 0 to 99 as 1900 to 1999.
 const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
 const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
-/** The offset at the end of a date-time (`Z`, `±hh:mm`). */
-const OFFSET = /([+-])(\d{2}):(\d{2})$/;
+/** The hours of the offset at the end of a date-time (`±hh:mm`; none for `Z`). */
+const OFFSET_HOURS = /[+-](\d{2}):\d{2}$/;
 
 /**
  * Whether Postgres's timestamptz holds this instant (ms since the epoch) as `toISOString` writes
@@ -25,8 +25,8 @@ export function isStorableTime(ms: number): boolean {
  * out of range") and `toISOString` writes in a form Postgres does not read.
  */
 export function isStorableInstant(value: string): boolean {
-  const offset = OFFSET.exec(value);
-  if (offset && Number(offset[2]) > 15) return false;
+  const offset = OFFSET_HOURS.exec(value);
+  if (offset && Number(offset[1]) > 15) return false;
   return isStorableTime(Date.parse(value));
 }
 
