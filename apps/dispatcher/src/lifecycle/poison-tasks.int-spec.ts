@@ -235,6 +235,18 @@ describe('dispatcher: tasks that can never be delivered', () => {
     30_000,
   );
 
+  // The log keeps an attempt's number as a Postgres integer: a task asking for attempt 2^31 was
+  // POSTed, and its attempt's row refused, so the endpoint received a delivery the log never shows
+  // (and the batch its row came in was written again in halves).
+  it('should dead-letter a task whose attempt number the log cannot keep and deliver the tasks fetched with it', async () => {
+    const task = await besideOthers({ attempt: 2 ** 31 });
+    await dlq.waitFor((m) => m.some((x) => x.value.includes(task.delivery_id)));
+    const letter = dlq.messages.find((x) => x.value.includes(task.delivery_id))!;
+    expect(letter.headers[KafkaHeaders.dlqReason]).toBe('invalid_task');
+    expect(letter.headers[KafkaHeaders.lastError]).toMatch(/attempt/);
+    expect(receiver.forEvent(task.event.id)).toHaveLength(0);
+  }, 30_000);
+
   it('should deliver a task whose last error holds a NUL, and the tasks fetched with it', async () => {
     // The error of an earlier attempt is only shown; the log writes its own.
     const task = await besideOthers({ attempt: 2, last_error: 'boom\u0000\ud800' });

@@ -3,6 +3,9 @@ import { EventEnvelopeSchema } from '../envelope/event-envelope';
 import { instant } from '../instant';
 import { refuseUnportableText } from '../text/portable-text';
 
+/** The largest attempt number: a Postgres `integer`, as the delivery log keeps it. */
+export const MAX_ATTEMPT = 2_147_483_647;
+
 /**
  * One delivery of one event to one webhook, on `hookline.deliveries` and the retry tiers
  * (key: webhook id). `attempt` is the number of the attempt this message asks for (1 = first).
@@ -13,7 +16,8 @@ export const DeliveryTaskSchema = z
     // Postgres refuses, or a key too long for an index, would fail them all.
     delivery_id: z.string().startsWith('msg_').max(128).superRefine(refuseUnportableText),
     webhook_id: z.string().startsWith('wh_').max(128).superRefine(refuseUnportableText),
-    attempt: z.number().int().min(1),
+    // The log keeps it as a Postgres integer: a larger one would be sent and its row refused.
+    attempt: z.number().int().min(1).max(MAX_ATTEMPT),
     /** Earliest time (ISO) this attempt may start; absent means now. */
     not_before: instant().optional(),
     /** Set when a person asked for it (redeliver, test): bypasses dedup of finished deliveries. */
