@@ -26,7 +26,13 @@ export interface EventPublisherOptions {
   security?: KafkaSecurity;
   /** HOOKLINE_TOPIC_PREFIX: events go to `${topicPrefix}hookline.events`. */
   topicPrefix?: string;
-  /** How long the first event of a batch waits for company (default 5 ms). */
+  /**
+   * How long the first event after a pause waits for company (default 1 ms). Under load events
+   * batch anyway: those that arrive while a request is in flight (one at a time) go in the next.
+   * A caller waits for Kafka's acknowledgement, so each millisecond here is one of its latency;
+   * at 5 ms, HTTP ingest at 32 connections spent its time in the wait (2,600–3,200 events/s
+   * against 3,200–4,100 at 1 ms) and publish → receipt at 200 events/s had a p50 of 14 ms, 9 at 1.
+   */
   lingerMs?: number;
   /** Events per produce request at most (default 1000). */
   maxBatchSize?: number;
@@ -88,7 +94,7 @@ export class EventPublisher {
     this.batcher = new MicroBatcher((batch) => this.sendBatch(batch), {
       maxItems: options.maxBatchSize ?? 1000,
       maxBytes: options.maxBatchBytes ?? 1024 * 1024,
-      lingerMs: options.lingerMs ?? 5,
+      lingerMs: options.lingerMs ?? 1,
     });
   }
 
