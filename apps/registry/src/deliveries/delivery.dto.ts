@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AttemptResource, DELIVERY_STATUSES, DeliveryResource } from '@hookline/contracts';
-import { instant } from '../common/instant.schema';
+import { utcInstant } from '../common/instant.schema';
 
 export const ListDeliveriesQuery = z
   .object({
@@ -10,9 +10,9 @@ export const ListDeliveriesQuery = z
     /** An event type (`project.updated`) or one event's id (`evt_…`). */
     event: z.string().min(1).max(200).optional(),
     /** Deliveries created at or after this instant. */
-    since: instant.optional(),
+    since: utcInstant.optional(),
     /** Deliveries created before this instant. */
-    until: instant.optional(),
+    until: utcInstant.optional(),
   })
   .strict();
 export type ListDeliveriesQuery = z.infer<typeof ListDeliveriesQuery>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PublishedEventResource } from '@hookline/contracts';
-import { instant } from '../common/instant.schema';
+import { utcInstant } from '../common/instant.schema';
 
 export const ListEventsQuery = z
   .object({
@@ -9,9 +9,9 @@ export const ListEventsQuery = z
     /** An exact event type. */
     type: z.string().min(1).max(200).optional(),
     /** Events that occurred at or after this instant. */
-    since: instant.optional(),
+    since: utcInstant.optional(),
     /** Events that occurred before this instant. */
-    until: instant.optional(),
+    until: utcInstant.optional(),
   })
   .strict();
 export type ListEventsQuery = z.infer<typeof ListEventsQuery>;

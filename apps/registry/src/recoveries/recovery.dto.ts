@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { RecoveryResource } from '@hookline/contracts';
-import { instant } from '../common/instant.schema';
+import { utcInstant } from '../common/instant.schema';
 
 /** The window of deliveries (by creation time): since inclusive, until exclusive (default now). */
-const window = { since: instant, until: instant.optional() };
+const window = { since: utcInstant, until: utcInstant.optional() };
 
 export const RecoverBody = z.object(window).strict();
 export type RecoverBody = z.infer<typeof RecoverBody>;

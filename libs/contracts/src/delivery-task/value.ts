@@ -4,7 +4,7 @@ import { instant } from '../instant';
 import { refuseUnportableText } from '../text/portable-text';
 
 /** The largest attempt number: a Postgres `integer`, as the delivery log keeps it. */
-export const MAX_ATTEMPT = 2_147_483_647;
+const MAX_ATTEMPT = 2_147_483_647;
 
 /**
  * One delivery of one event to one webhook, on `hookline.deliveries` and the retry tiers
