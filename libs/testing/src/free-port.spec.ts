@@ -12,3 +12,16 @@ describe('freePort', () => {
     for (let i = 0; i < 20; i++) expect(await freePort()).toBeLessThan(low!);
   });
 });
+
+describe('freePort, picks that repeat', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('should not hand out a port it handed out before, though nothing listens on it yet', async () => {
+    // Callers pick several ports and start their servers later: a port picked twice was free at
+    // each pick and taken by the first server, so the second failed with EADDRINUSE.
+    jest.spyOn(Math, 'random').mockReturnValue(0.5);
+    const first = await freePort();
+    const second = await freePort();
+    expect(second).not.toBe(first);
+  });
+});

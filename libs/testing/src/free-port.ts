@@ -5,6 +5,13 @@ import { createServer } from 'node:net';
 const LOWEST = 10_000;
 
 /**
+ * Every port handed out in this process. Callers pick several ports before starting their servers
+ * (a registry's API and gRPC ports, then its peers'), so a port picked twice was free both times
+ * and the second server to listen on it failed with EADDRINUSE.
+ */
+const handedOut = new Set<number>();
+
+/**
  * A port free on 127.0.0.1 for a server a test starts a moment later. Picked at random below the
  * range the kernel hands to outgoing connections (Linux's ip_local_port_range): a port from that
  * range is taken by any client's next connection (Kafka and Postgres clients of the tests running
@@ -16,12 +23,20 @@ export async function freePort(): Promise<number> {
   if (low !== undefined && low - LOWEST >= 1000) {
     for (let i = 0; i < 50; i++) {
       const port = LOWEST + Math.floor(Math.random() * (low - LOWEST));
-      if ((await listenOnce(port)) !== undefined) return port;
+      if (!handedOut.has(port) && (await listenOnce(port)) !== undefined) return handOut(port);
     }
   }
-  const any = await listenOnce(0);
-  if (any === undefined) throw new Error('no free port on 127.0.0.1');
-  return any;
+  for (let i = 0; i < 50; i++) {
+    const any = await listenOnce(0);
+    if (any === undefined) break;
+    if (!handedOut.has(any)) return handOut(any);
+  }
+  throw new Error('no free port on 127.0.0.1');
+}
+
+function handOut(port: number): number {
+  handedOut.add(port);
+  return port;
 }
 
 function ephemeralLow(): number | undefined {
