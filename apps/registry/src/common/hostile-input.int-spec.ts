@@ -171,4 +171,15 @@ describe('hostile input', () => {
       'since',
     );
   });
+
+  it('should refuse an instant holding NUL or an unpaired surrogate, naming it', async () => {
+    expectRefused(await raw('GET', '/v1/events?since=2026-11-22T15:46:13Z%00'), 'since');
+    expectRefused(await raw('GET', '/v1/deliveries?until=%00'), 'until');
+    const recover = `/v1/webhooks/${webhookId}/recover`;
+    for (const [body, field] of [
+      ['{"since":"2026-11-22T15:46:13Z\\u0000"}', 'since'],
+      ['{"since":"2026-11-22T15:46:13Z","until":"\\ud800"}', 'until'],
+    ] as const)
+      expectRefused(await raw('POST', recover, body), field);
+  });
 });
