@@ -213,6 +213,23 @@ describe('decide', () => {
       ],
     ],
     [
+      'Retry-After of 400 digits (past any number) waits the cap too',
+      task(),
+      http(429, { retryAfterMs: parseRetryAfter('9'.repeat(400), NOW) }),
+      0,
+      [
+        {
+          kind: 'retry',
+          tier: 5,
+          attempt: 2,
+          notBefore: NOW + 86_400 * S,
+          wakeAt: NOW + 7920 * S,
+          lastError: 'HTTP 429',
+        },
+        { kind: 'log', status: 'pending', nextAttemptAt: NOW + 86_400 * S },
+      ],
+    ],
+    [
       'Retry-After on a 500 is ignored',
       task(),
       http(500, { retryAfterMs: 3600 * S }),
