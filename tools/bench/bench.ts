@@ -570,6 +570,8 @@ async function main() {
     { length: SIZES.stormEndpoints },
     (_, i) => 300_000 + i,
   ).filter((i) => i % 5 === 0);
+  // One webhook per project, on endpoint 300,000 + the project's index.
+  const healthyStormProjects = new Set(stormProjects.ids.filter((_, p) => p % 5 !== 0));
   await runScenario(
     'storm',
     `retry storm: 20 % of ${SIZES.stormEndpoints} endpoints answer 500, ${SIZES.stormSeconds} s at 200 and at 2,000 events/s, one webhook each`,
@@ -577,15 +579,33 @@ async function main() {
       const figures: Record<string, number> = {};
       for (const rate of [200, 2000]) {
         const count = rate * SIZES.stormSeconds;
-        const run = async () => {
+        const at = rate === 200 ? '' : `_at_${rate}`;
+        // Where the healthy deliveries' time went in each run (see hopLatency), to tell which
+        // stage a storm's tail comes from.
+        const run = async (phase: 'normal' | 'storm') => {
           await farm.reset();
+          const since = Date.now();
           await produce(rate, count, stormProjects.ids);
           await new Promise((r) => setTimeout(r, 2000));
-          return farm.stats();
+          const stats = await farm.stats();
+          const hops = await hopLatency(
+            hl.topics.kafka,
+            hl.topics.topics,
+            hl.db.url,
+            since,
+            healthyStormProjects,
+          );
+          Object.assign(
+            figures,
+            Object.fromEntries(
+              Object.entries(hops).map(([k, v]) => [k.replace(/_ms$/, `_${phase}${at}_ms`), v]),
+            ),
+          );
+          return stats;
         };
-        const normal = await run();
+        const normal = await run('normal');
         await farm.setFailing(failingStormEndpoints);
-        const storm = await run();
+        const storm = await run('storm');
         await farm.setFailing([]);
         // What the storm held comes back once its endpoints answer again (within a cool-down of
         // each circuit's probe), and must land in no later run's figures: with a fixed wait, the
@@ -595,7 +615,6 @@ async function main() {
         const stormP99 = percentile(sortedLatencies(storm.healthyLatencies), 99);
         // Events go to projects at random, so the healthy share is not exact: this scenario reports
         // latency only; the throughput and latency scenarios keep the ledger.
-        const at = rate === 200 ? '' : `_at_${rate}`;
         Object.assign(figures, {
           [`healthy_p50_normal${at}_ms`]: percentile(sortedLatencies(normal.healthyLatencies), 50),
           [`healthy_p50_storm${at}_ms`]: percentile(sortedLatencies(storm.healthyLatencies), 50),

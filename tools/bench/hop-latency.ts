@@ -15,12 +15,19 @@ export async function hopLatency(
   topics: { events: string; deliveries: string },
   databaseUrl: string,
   sinceMs: number,
+  /** Only the events of these projects (the storm's healthy ones), when given. */
+  projects?: ReadonlySet<string>,
 ) {
   const events = await readSince(kafka, topics.events, sinceMs);
   const tasks = await readSince(kafka, topics.deliveries, sinceMs);
   const appended = new Map<string, { occurredAt: number; at: number }>();
   for (const e of events) {
-    const v = JSON.parse(e.value.toString()) as { id: string; occurred_at: string };
+    const v = JSON.parse(e.value.toString()) as {
+      id: string;
+      project_id: string;
+      occurred_at: string;
+    };
+    if (projects && !projects.has(v.project_id)) continue;
     appended.set(v.id, { occurredAt: Date.parse(v.occurred_at), at: e.timestamp });
   }
   const taskAt = new Map<string, number>();
