@@ -563,15 +563,16 @@ async function main() {
   // At 200 deliveries/s, as in the latency scenario (well inside capacity: how far failing
   // endpoints' retries reach into healthy ones), and at 2,000 (near capacity: whether they take
   // the healthy ones' share of it). The breaker is on, as the product ships it (see extraEnv).
+  const FIRST_STORM_ENDPOINT = 300_000;
   const stormProjects = selected('storm')
-    ? await setupProjects(SIZES.stormEndpoints, 1, 300_000)
+    ? await setupProjects(SIZES.stormEndpoints, 1, FIRST_STORM_ENDPOINT)
     : { ids: [], lastIndex: 0 };
-  const failingStormEndpoints = Array.from(
-    { length: SIZES.stormEndpoints },
-    (_, i) => 300_000 + i,
-  ).filter((i) => i % 5 === 0);
-  // One webhook per project, on endpoint 300,000 + the project's index.
-  const healthyStormProjects = new Set(stormProjects.ids.filter((_, p) => p % 5 !== 0));
+  // Project p has one webhook, on endpoint FIRST_STORM_ENDPOINT + p; every fifth fails.
+  const failsInStorm = (p: number) => p % 5 === 0;
+  const failingStormEndpoints = Array.from({ length: SIZES.stormEndpoints }, (_, p) => p)
+    .filter(failsInStorm)
+    .map((p) => FIRST_STORM_ENDPOINT + p);
+  const healthyStormProjects = new Set(stormProjects.ids.filter((_, p) => !failsInStorm(p)));
   await runScenario(
     'storm',
     `retry storm: 20 % of ${SIZES.stormEndpoints} endpoints answer 500, ${SIZES.stormSeconds} s at 200 and at 2,000 events/s, one webhook each`,

@@ -16,7 +16,7 @@ export const DeliveryTaskSchema = z
     // Postgres refuses, or a key too long for an index, would fail them all.
     delivery_id: z.string().startsWith('msg_').max(128).superRefine(refuseUnportableText),
     webhook_id: z.string().startsWith('wh_').max(128).superRefine(refuseUnportableText),
-    // The log keeps it as a Postgres integer: a larger one would be sent and its row refused.
+    // A larger one would be sent and its log row refused.
     attempt: z.number().int().min(1).max(MAX_ATTEMPT),
     /** Earliest time (ISO) this attempt may start; absent means now. */
     not_before: instant().optional(),
