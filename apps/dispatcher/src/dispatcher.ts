@@ -37,7 +37,11 @@ import { ThrottleEventAnnouncer } from './dispatch/throttle-event.announcer';
 import { WebhookDirectory } from './dispatch/webhook-directory';
 import { WebhookHttpClient } from './dispatch/webhook-http.client';
 import { WebhookThrottle } from './dispatch/webhook-throttle';
-import { DEFAULT_JITTER, DEFAULT_MAX_RETRY_AFTER_MS } from './lifecycle/delivery-lifecycle';
+import {
+  DEFAULT_JITTER,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  longestWaitMs,
+} from './lifecycle/delivery-lifecycle';
 import { LifecycleExecutor } from './lifecycle/lifecycle.executor';
 import { RetentionJob, type RetentionOptions } from './retention/retention.job';
 
@@ -141,12 +145,23 @@ export class Dispatcher {
     });
     this.attemptLog = new AttemptLogWriter(this.dataSource, this.log);
     const deliveryLog = new DeliveryLogRepository(this.dataSource);
+    const lifecycleWaits = {
+      schedule: config.HOOKLINE_RETRY_SCHEDULE,
+      jitter: DEFAULT_JITTER,
+      maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+    };
     const lifecycle = new LifecycleExecutor({
       settings: {
-        schedule: config.HOOKLINE_RETRY_SCHEDULE,
-        jitter: DEFAULT_JITTER,
-        maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
+        ...lifecycleWaits,
         disableAfter: config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES,
+        maxWaitMs: longestWaitMs(
+          config.HOOKLINE_DELIVERY_RETENTION_DAYS * 86_400_000,
+          lifecycleWaits,
+          {
+            ownDelayMs: config.HOOKLINE_WEBHOOK_MAX_RETRY_DELAY,
+            cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
+          },
+        ),
       },
       random: options.random,
       publisher: this.publisher,

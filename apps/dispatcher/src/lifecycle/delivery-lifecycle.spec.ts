@@ -10,6 +10,7 @@ import {
   decideUndeliverable,
   errorText,
   jittered,
+  longestWaitMs,
   parseRetryAfter,
   tierFor,
   tierHoldMs,
@@ -25,6 +26,7 @@ const settings: LifecycleSettings = {
   jitter: 0.2,
   maxRetryAfterMs: 86_400 * S,
   disableAfter: 1,
+  maxWaitMs: 30 * 86_400 * S,
 };
 
 const task = (over: Partial<DeliveryTask> = {}): DeliveryTask => ({
@@ -598,6 +600,57 @@ describe('decideEarly', () => {
           decideEarly(tier5(due), tier, NOW, settings, () => 0),
         );
     expect(decideEarlyAt(NaN, 5, NOW, settings, () => 0)).toEqual([]);
+  });
+
+  // Nothing the lifecycle decides waits that long: only a task written to a tier by something else
+  // (a hostile write to an internal topic, a bad replay) does, and it would hop on its tier until
+  // then, its delivery pending, every hop a produce and a fetch.
+  it('should end a task due past the longest wait, not re-park it, whether read from its header or its value', () => {
+    const lastError = `not attempted: due at ${new Date(NOW + 31 * 86_400 * S).toISOString()}, past the longest a delivery may wait (30 days)`;
+    const ended = [
+      { kind: 'dead_letter', reason: 'due_too_late', lastError },
+      { kind: 'close_unattempted', error: lastError },
+      { kind: 'announce_dead', lastError },
+    ];
+    expect(decideEarly(tier5(NOW + 31 * 86_400 * S), 5, NOW, settings, () => 0)).toEqual(ended);
+    expect(decideEarlyAt(NOW + 31 * 86_400 * S, 5, NOW, settings, () => 0)).toEqual(ended);
+    // A year 275760 date is the latest JavaScript has; the header's fifteen digits reach 33658.
+    expect(decideEarlyAt(999_999_999_999_999, 5, NOW, settings, () => 0)[0]).toMatchObject({
+      kind: 'dead_letter',
+      reason: 'due_too_late',
+    });
+    // Up to the bound it is a wait like any other (a throttled webhook's backlog may reserve
+    // send slots days ahead).
+    expect(decideEarlyAt(NOW + 30 * 86_400 * S, 5, NOW, settings, () => 0)).toEqual([
+      { kind: 'repark', tier: 5, wakeAt: NOW + 7200 * S },
+    ]);
+    // Read from hookline.deliveries, a task is attempted now, whatever it says.
+    expect(decideEarly(tier5(NOW + 31 * 86_400 * S), undefined, NOW, settings, () => 0)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('longestWaitMs', () => {
+  const day = 86_400 * S;
+  it("should be the delivery log's retention", () => {
+    expect(longestWaitMs(30 * day, settings, { ownDelayMs: day, cooldownMs: 30 * S })).toBe(
+      30 * day,
+    );
+  });
+
+  it('should never be shorter than a wait the lifecycle sets itself, with its jitter', () => {
+    // A Retry-After of a day is served up to 1.2 days; a retention of one day must not end it.
+    expect(longestWaitMs(day, settings, { ownDelayMs: day, cooldownMs: 30 * S })).toBe(
+      1.2 * day + 1000,
+    );
+    expect(
+      longestWaitMs(
+        day,
+        { ...settings, maxRetryAfterMs: 0 },
+        { ownDelayMs: 0, cooldownMs: 2 * day },
+      ),
+    ).toBe(2.4 * day + 1000);
   });
 });
 

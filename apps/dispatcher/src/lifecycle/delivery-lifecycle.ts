@@ -58,6 +58,8 @@ export interface LifecycleSettings {
   maxRetryAfterMs: number;
   /** HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES (0: never). */
   disableAfter: number;
+  /** The furthest ahead a task may be due (longestWaitMs); a task due later is ended (decideEarly). */
+  maxWaitMs: number;
 }
 
 /** A webhook's own retry schedule and disable threshold; null: the operator's. */
@@ -329,6 +331,28 @@ export function circuitHoldUntil(
 export const EARLY_TOLERANCE_MS = 1000;
 
 /**
+ * The furthest ahead a task may be due: the delivery log's retention, since a delivery kept waiting
+ * longer would be attempted after its record was dropped. Only a throttled webhook's backlog waits
+ * that long in the lifecycle's own decisions (its send slots can lie days ahead); every other wait
+ * (a retry, a Retry-After, a hold for a circuit) is bounded, and the bound never cuts one short,
+ * whatever the retention. A task due later was not written by Hookline (a write to a tier from
+ * elsewhere, a date of the year 2999): it is ended, not hopped on its tier until then.
+ */
+export function longestWaitMs(
+  retentionMs: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter' | 'maxRetryAfterMs'>,
+  limits: { ownDelayMs: number; cooldownMs: number },
+): number {
+  const longest = Math.max(
+    settings.maxRetryAfterMs,
+    limits.ownDelayMs,
+    limits.cooldownMs,
+    ...settings.schedule,
+  );
+  return Math.max(retentionMs, Math.ceil(longest * (1 + settings.jitter)) + EARLY_TOLERANCE_MS);
+}
+
+/**
  * Before an attempt: a task read from retry tier `tier` before its `not_before` (a long
  * Retry-After or a hold served in hops) goes back on the tier instead of being attempted.
  */
@@ -336,24 +360,41 @@ export function decideEarly(
   task: DeliveryTask,
   tier: number | undefined,
   now: number,
-  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter' | 'maxWaitMs'>,
   random: () => number,
 ): Effect[] {
   if (!task.not_before) return [];
   return decideEarlyAt(Date.parse(task.not_before), tier, now, settings, random);
 }
 
-/** decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it. */
+/**
+ * decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it. A task
+ * due later than `maxWaitMs` from now (see longestWaitMs) is dead-lettered, its delivery closed as
+ * failed if the log shows it pending, and its death announced.
+ */
 export function decideEarlyAt(
   due: number,
   tier: number | undefined,
   now: number,
-  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter' | 'maxWaitMs'>,
   random: () => number,
 ): Effect[] {
   if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
+  if (due - now > settings.maxWaitMs) {
+    const days = +(settings.maxWaitMs / 86_400_000).toFixed(2);
+    const when = due <= MAX_DATE_MS ? new Date(due).toISOString() : `${due} ms`;
+    const lastError = `not attempted: due at ${when}, past the longest a delivery may wait (${days} days)`;
+    return [
+      { kind: 'dead_letter', reason: 'due_too_late', lastError },
+      { kind: 'close_unattempted', error: lastError },
+      { kind: 'announce_dead', lastError },
+    ];
+  }
   return [{ kind: 'repark', tier, wakeAt: wakeOnTier(due, tier, now, settings, random) }];
 }
+
+/** The latest time a JavaScript Date holds (year 275760). */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * A retry's delay: `base` spread over ±jitter, never less than `floor` (a Retry-After). Where the

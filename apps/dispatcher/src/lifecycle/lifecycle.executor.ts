@@ -195,13 +195,61 @@ export class LifecycleExecutor {
     return this.hold(task, message, until, 'circuit_open');
   }
 
+  /** What decideEarly decided: a re-park, or the end of a task due too late. */
   private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {
-    if (effect.kind !== 'repark') return;
-    await this.toTier(
-      effect.tier,
-      DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
+    switch (effect.kind) {
+      case 'repark':
+        await this.toTier(
+          effect.tier,
+          DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
+          message,
+          task,
+        );
+        return;
+      case 'dead_letter':
+        this.deps.log.warn(
+          { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: message.topic },
+          'a task due later than any delivery may wait dead-lettered',
+        );
+        await this.deadLetter(effect, task, message);
+        return;
+      case 'close_unattempted':
+        return this.closeUnattempted(task, effect.error);
+      case 'announce_dead':
+        return this.announceDead(task, task.event.project_id, effect.lastError);
+    }
+  }
+
+  /** The task to hookline.deliveries.dlq; answers as sendTask (its death is the caller's to announce). */
+  private async deadLetter(
+    effect: Extract<Effect, { kind: 'dead_letter' }>,
+    task: DeliveryTask,
+    message: ConsumedMessage,
+  ): Promise<string | undefined> {
+    const ended = await this.sendTask(
+      this.deps.topics.deliveriesDlq,
+      DeliveryTasks.deadLetter(
+        task,
+        {
+          reason: effect.reason,
+          lastError: effect.lastError,
+          sourceTopic: message.topic,
+          at: new Date(this.now()),
+        },
+        traceHeadersOf(message.headers),
+      ),
       message,
       task,
+      true,
+    );
+    if (ended === undefined) this.deps.metrics.deadLettered.inc();
+    return ended;
+  }
+
+  /** The delivery closed as failed with no attempt, if the log shows it pending. */
+  private closeUnattempted(task: DeliveryTask, error: string): Promise<void> {
+    return persistently(() =>
+      this.deps.deliveryLog.closeUnattempted(task.delivery_id, error, createdAtOf(task)),
     );
   }
 
@@ -270,9 +318,7 @@ export class LifecycleExecutor {
         DeliveryTasks.asItCame({ key: source.key, value: null }, dead),
       );
     }
-    await persistently(() =>
-      deps.deliveryLog.closeUnattempted(task.delivery_id, error, createdAtOf(task)),
-    );
+    await this.closeUnattempted(task, error);
     deps.metrics.deadLettered.inc();
     deps.log.warn(
       { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: refused.topic },
@@ -295,10 +341,7 @@ export class LifecycleExecutor {
   /** A task whose webhook was deleted or disabled before its attempt. */
   async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
     for (const effect of decideUndeliverable(task, reason)) {
-      if (effect.kind === 'close_unattempted')
-        await persistently(() =>
-          this.deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error, createdAtOf(task)),
-        );
+      if (effect.kind === 'close_unattempted') await this.closeUnattempted(task, effect.error);
       else if (effect.kind === 'log_skipped') await this.logSkipped(task, effect.error);
     }
   }
@@ -336,26 +379,8 @@ export class LifecycleExecutor {
           message,
           task,
         );
-      case 'dead_letter': {
-        const ended = await this.sendTask(
-          deps.topics.deliveriesDlq,
-          DeliveryTasks.deadLetter(
-            task,
-            {
-              reason: effect.reason,
-              lastError: effect.lastError,
-              sourceTopic: message.topic,
-              at: new Date(this.now()),
-            },
-            traceHeadersOf(message.headers),
-          ),
-          message,
-          task,
-          true,
-        );
-        if (ended === undefined) deps.metrics.deadLettered.inc();
-        return ended;
-      }
+      case 'dead_letter':
+        return this.deadLetter(effect, task, message);
       case 'count_failure': {
         const counted = await persistently(() => deps.eventStore.countFailedDelivery(webhook.id));
         if (!counted) return; // deleted meanwhile: nothing left to disable
@@ -384,9 +409,7 @@ export class LifecycleExecutor {
       case 'repark':
         return this.runEarly(effect, task, message);
       case 'close_unattempted':
-        return persistently(() =>
-          deps.deliveryLog.closeUnattempted(task.delivery_id, effect.error, createdAtOf(task)),
-        );
+        return this.closeUnattempted(task, effect.error);
       case 'hold':
         return; // decided before an attempt, never after one (see hold)
       case 'log_skipped':

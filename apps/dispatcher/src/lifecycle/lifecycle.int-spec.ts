@@ -1,4 +1,10 @@
-import { KafkaHeaders, OperationalEventSchema, type DeliveryTask } from '@hookline/contracts';
+import {
+  deliveryId,
+  KafkaHeaders,
+  newId,
+  OperationalEventSchema,
+  type DeliveryTask,
+} from '@hookline/contracts';
 import {
   LoopbackReceiver,
   TopicCollector,
@@ -166,6 +172,51 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     });
     expect(dlq.byKey(key)[0]).toMatchObject({ value });
     expect(Date.now()).toBeGreaterThanOrEqual(due - 1_000);
+  });
+
+  it('should end a task due later than any delivery may wait, not hop it until then', async () => {
+    // Nothing in Hookline sets such a due time; a write to a tier from elsewhere can, and the task
+    // would otherwise hop on its tier for centuries, its delivery pending.
+    const { row } = await h.webhook({ url: receiver.url });
+    const first = await h.task(row.id);
+    await requestsFor(first.event.id, 1);
+    const event = { ...first.event, id: newId('event') };
+    const far = deliveryId(event.id, row.id);
+    const due = Date.UTC(2999, 0, 1);
+    const last = h.topics.topics.retry[SCHEDULE.length - 1]!;
+    await h.producer.send({
+      topic: last,
+      acks: -1,
+      messages: [
+        {
+          key: row.id,
+          value: JSON.stringify({
+            delivery_id: far,
+            webhook_id: row.id,
+            attempt: 2,
+            not_before: new Date(due).toISOString(),
+            event,
+          }),
+          headers: {
+            [KafkaHeaders.notBefore]: String(Date.now()),
+            [KafkaHeaders.due]: String(due),
+          },
+        },
+      ],
+    });
+    const [dead] = await dlq
+      .waitFor((m) => m.some((x) => x.value.includes(far)))
+      .then((m) => m.filter((x) => x.value.includes(far)));
+    expect(dead!.headers[KafkaHeaders.dlqReason]).toBe('due_too_late');
+    expect(dead!.headers[KafkaHeaders.lastError]).toContain('due at 2999-01-01T00:00:00.000Z');
+    expect(dead!.headers[KafkaHeaders.dlqSourceTopic]).toBe(last);
+    const ops = await operational.waitFor((m) => m.some((x) => x.value.includes(far)));
+    expect(
+      OperationalEventSchema.parse(JSON.parse(ops.find((x) => x.value.includes(far))!.value)),
+    ).toMatchObject({ event: 'delivery.dead', data: { delivery_id: far, attempts: 2 } });
+    // Read once, never sent back on its tier, never attempted.
+    expect(tiers.byKey(row.id).filter((x) => x.value.includes(far))).toHaveLength(1);
+    expect(receiver.forEvent(event.id)).toHaveLength(0);
   });
 
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {

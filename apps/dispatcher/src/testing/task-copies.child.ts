@@ -1,7 +1,13 @@
 import { decodeDeliveryTask, DeliveryTasks, type DeliveryTask } from '@hookline/contracts';
 import { decide } from '../lifecycle/delivery-lifecycle';
 
-const SETTINGS = { schedule: [1000, 5000], jitter: 0.2, maxRetryAfterMs: 60_000, disableAfter: 0 };
+const SETTINGS = {
+  schedule: [1000, 5000],
+  jitter: 0.2,
+  maxRetryAfterMs: 60_000,
+  disableAfter: 0,
+  maxWaitMs: 86_400_000,
+};
 const OK = { status: 200, errorClass: null, error: null };
 
 /** Reads a task's fields as the delivery path does (the log row, the payload, the lifecycle). */

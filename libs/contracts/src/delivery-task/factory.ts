@@ -27,7 +27,12 @@ export type DeadLetterReason =
   /** The message on a task topic is not a valid task. */
   | 'invalid_task'
   /** The task's next message (a retry, a hold, its dead letter) is more than its topic takes. */
-  | 'too_large';
+  | 'too_large'
+  /**
+   * The task was due later than any delivery may wait (past the delivery log's retention): no
+   * wait the lifecycle decides is that long, so something else wrote it to its tier.
+   */
+  | 'due_too_late';
 
 const MAX_ERROR = 2000;
 const MAX_ERROR_HEADER = 1000;
