@@ -23,8 +23,9 @@ export function builtServiceEntry(app: string): string {
  * memory it may use (in a container, its limit; on this 24 GB machine, a 4 GB heap) and, under a
  * limit of 2 GB or more, lets the old space grow to four times what the last full collection left
  * alive: the dispatcher and the fan-out, 50–80 MB live at full load, peaked at 400–470 MB. Under
- * 1.5 GB it grows about 1.8 times: ~120 MB less for each, for ~8 % more of the dispatcher's CPU
- * (docs/performance.md, "Where the CPU and the memory go").
+ * 1.5 GB it grows about 1.8 times: ~120 MB less for each, for about a seventh more of the
+ * dispatcher's CPU (docs/performance.md, "Where the CPU and the memory go"). The images set no
+ * limit: there a pod's memory limit sizes the heap.
  */
 export const DEFAULT_HEAP_LIMIT_FLAG = '--max-old-space-size=1536';
 
