@@ -19,31 +19,6 @@ export function builtServiceEntry(app: string): string {
 }
 
 /**
- * The heap limit a service runs under when nothing sets one. V8 sizes a process's heap from the
- * memory it may use (in a container, its limit; on this 24 GB machine, a 4 GB heap) and, under a
- * limit of 2 GB or more, lets the old space grow to four times what the last full collection left
- * alive: the dispatcher and the fan-out, 50–80 MB live at full load, peaked at 400–470 MB. Under
- * 1.5 GB it grows about 1.8 times: ~120 MB less for each, for about a seventh more of the
- * dispatcher's CPU (docs/performance.md, "Where the CPU and the memory go"). The images set no
- * limit: there a pod's memory limit sizes the heap.
- */
-export const DEFAULT_HEAP_LIMIT_FLAG = '--max-old-space-size=1536';
-
-/**
- * The Node flags a service is started with: HOOKLINE_NODE_FLAGS (e.g.
- * "--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service; Node refuses --cpu-prof in
- * NODE_OPTIONS), and the default heap limit unless those flags or NODE_OPTIONS set one (a flag on
- * the command line would override NODE_OPTIONS').
- */
-export function serviceNodeFlags(env: NodeJS.ProcessEnv): string[] {
-  const flags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const limited = /--max[-_]old[-_]space[-_]size/.test(
-    `${env.NODE_OPTIONS ?? ''} ${flags.join(' ')}`,
-  );
-  return limited ? flags : [DEFAULT_HEAP_LIMIT_FLAG, ...flags];
-}
-
-/**
  * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
  * .data/logs/<logName>.log. This is how `npm start` and the end-to-end suite run the services.
  * With HOOKLINE_RUN_BUILD=1 in env it runs the compiled dist/ instead, as production does (the
@@ -60,7 +35,9 @@ export function spawnService(
 ): ChildProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
-  const nodeFlags = serviceNodeFlags(env);
+  // e.g. HOOKLINE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service
+  // (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeFlags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const built = env.HOOKLINE_RUN_BUILD === '1';
   if (built && !existsSync(builtServiceEntry(app)))
     throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
