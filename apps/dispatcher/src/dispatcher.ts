@@ -150,18 +150,19 @@ export class Dispatcher {
       jitter: DEFAULT_JITTER,
       maxRetryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS,
     };
+    const maxWaitMs = longestWaitMs(
+      config.HOOKLINE_DELIVERY_RETENTION_DAYS * 86_400_000,
+      lifecycleWaits,
+      {
+        ownDelayMs: config.HOOKLINE_WEBHOOK_MAX_RETRY_DELAY,
+        cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
+      },
+    );
     const lifecycle = new LifecycleExecutor({
       settings: {
         ...lifecycleWaits,
         disableAfter: config.HOOKLINE_DISABLE_AFTER_FAILED_DELIVERIES,
-        maxWaitMs: longestWaitMs(
-          config.HOOKLINE_DELIVERY_RETENTION_DAYS * 86_400_000,
-          lifecycleWaits,
-          {
-            ownDelayMs: config.HOOKLINE_WEBHOOK_MAX_RETRY_DELAY,
-            cooldownMs: config.HOOKLINE_CIRCUIT_COOLDOWN,
-          },
-        ),
+        maxWaitMs,
       },
       random: options.random,
       publisher: this.publisher,
@@ -234,7 +235,7 @@ export class Dispatcher {
       urlHint: (id) => this.view.get(id)?.url,
       batchHint: (id) => this.view.get(id)?.batch ?? null,
       throttleHint: (id) => this.view.get(id)?.throttle_per_second ?? null,
-      throttle: new WebhookThrottle(),
+      throttle: new WebhookThrottle(Date.now, maxWaitMs),
       throttled: new ThrottleEventAnnouncer({
         publisher: this.publisher,
         topic: this.topics.operational,

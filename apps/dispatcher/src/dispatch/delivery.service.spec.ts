@@ -5,6 +5,7 @@ import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import { CircuitBreaker } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DeliveryService, type DeliveryServiceDeps } from './delivery.service';
+import { WebhookThrottle } from './webhook-throttle';
 
 /**
  * While an endpoint stays down, a hold is all its tasks should cost: they come back to look at the
@@ -78,5 +79,55 @@ describe(`${DeliveryService.name} before an attempt`, () => {
       { retryAt: opened + 30_000, downSince: opened },
       { retryAt: now + 30_000, downSince: opened },
     ]);
+  });
+});
+
+/**
+ * A throttled webhook's backlog is capped at the longest a delivery may wait (longestWaitMs): a
+ * task over it would be attempted after its record was dropped. Held, it used to take a send slot
+ * it would never use, so every later task of the webhook queued further behind.
+ */
+describe(`${DeliveryService.name} over a full throttle`, () => {
+  it('should end a task whose slot would lie past the longest wait at once, without holding it', async () => {
+    const now = 1_800_000_000_000;
+    const throttle = new WebhookThrottle(() => now, 3_000);
+    for (let i = 0; i < 4; i++) throttle.admit('wh_1', 1); // one sent, three slots reserved
+    const ended: { task: DeliveryTask; due: number }[] = [];
+    const hold = jest.fn();
+    const held = jest.fn();
+    const lifecycle = {
+      rehopUnread: () => undefined,
+      beforeAttempt: async () => true,
+      hold,
+      endTooLate: async (task: DeliveryTask, _m: unknown, due: number) => {
+        ended.push({ task, due });
+      },
+    } as unknown as LifecycleExecutor;
+    const sut = new DeliveryService({
+      lifecycle,
+      throttle,
+      throttleHint: () => 1,
+      throttled: { held } as unknown as DeliveryServiceDeps['throttled'],
+    } as Partial<DeliveryServiceDeps> as DeliveryServiceDeps);
+    const event = eventEnvelope({ project_id: 'prj_1' });
+    const task: DeliveryTask = {
+      delivery_id: deliveryId(event.id, 'wh_1'),
+      webhook_id: 'wh_1',
+      attempt: 1,
+      event,
+    };
+    await sut.handle({
+      topic: 'hookline.deliveries',
+      partition: 0,
+      offset: '0',
+      key: 'wh_1',
+      value: Buffer.from(JSON.stringify(task)),
+      headers: {},
+    });
+    expect(ended).toEqual([
+      { task: expect.objectContaining({ delivery_id: task.delivery_id }), due: now + 4000 },
+    ]);
+    expect(hold).not.toHaveBeenCalled();
+    expect(held).not.toHaveBeenCalled();
   });
 });

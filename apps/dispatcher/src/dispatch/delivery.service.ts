@@ -146,8 +146,9 @@ export class DeliveryService {
   }
 
   /**
-   * The webhook's throttle (see WebhookThrottle): false when the task was held for a later slot.
-   * Manual attempts go at once: a person asked for them.
+   * The webhook's throttle (see WebhookThrottle): false when the task was held for a later slot,
+   * or ended because its slot would lie past the longest a delivery may wait. Manual attempts go
+   * at once: a person asked for them.
    */
   private async paced(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<boolean> {
     const rate = task.manual ? null : this.deps.throttleHint(task.webhook_id);
@@ -158,6 +159,11 @@ export class DeliveryService {
     if (decision.go) {
       if (decision.waitMs > 0) await sleep(decision.waitMs);
       return true;
+    }
+    if (decision.tooLate) {
+      span.setAttribute('hookline.ended', 'due_too_late');
+      await this.deps.lifecycle.endTooLate(task, message, decision.slot);
+      return false;
     }
     span.setAttribute('hookline.held', 'throttled');
     this.deps.throttled.held(

@@ -43,6 +43,26 @@ describe(WebhookThrottle.name, () => {
   });
 });
 
+describe(`${WebhookThrottle.name} with the longest wait`, () => {
+  it('should refuse a slot past the longest a delivery may wait, and not reserve it', () => {
+    let now = 2_000_000;
+    // 1 a second, no task to wait more than 3 s: a backlog of three slots.
+    const sut = new WebhookThrottle(() => now, 3_000);
+    expect(sut.admit('wh_a', 1)).toEqual({ go: true, waitMs: 0 });
+    expect([1, 2, 3].map(() => sut.admit('wh_a', 1))).toEqual([
+      { go: false, slot: now + 1000 },
+      { go: false, slot: now + 2000 },
+      { go: false, slot: now + 3000 },
+    ]);
+    expect(sut.admit('wh_a', 1)).toEqual({ go: false, slot: now + 4000, tooLate: true });
+    // Not taken: the next task over the rate is refused the same slot, not a later one.
+    expect(sut.admit('wh_a', 1)).toEqual({ go: false, slot: now + 4000, tooLate: true });
+    // As the backlog drains, the slots past it come within reach again.
+    now += 1000;
+    expect(sut.admit('wh_a', 1)).toEqual({ go: false, slot: now + 3000 });
+  });
+});
+
 describe(`${WebhookThrottle.name} spacing`, () => {
   it('should let a request go 1/rate after the last one went (less a timer margin)', () => {
     let now = 5_000_000;

@@ -1,5 +1,9 @@
-/** Go now (after `waitMs`, a moment), or be held until the reserved `slot` (ms since epoch). */
-export type ThrottleDecision = { go: true; waitMs: number } | { go: false; slot: number };
+/**
+ * Go now (after `waitMs`, a moment), or be held until the reserved `slot` (ms since epoch); or,
+ * `tooLate`, the next free slot lies past the longest a delivery may wait and was not reserved.
+ */
+export type ThrottleDecision =
+  { go: true; waitMs: number } | { go: false; slot: number; tooLate?: true };
 
 interface Pace {
   /** The next free send slot. */
@@ -33,7 +37,15 @@ const SPACING = 0.97;
 export class WebhookThrottle {
   private readonly paces = new Map<string, Pace>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * `maxWaitMs`: the longest a delivery may wait (longestWaitMs). A backlog is capped there: a
+   * task whose slot would lie further ahead would be attempted after its record was dropped, and
+   * a slot reserved for it, never used, would push every later task of the webhook further back.
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxWaitMs = Infinity,
+  ) {}
 
   /** `reservedSlot`: the slot a held task came back with. */
   admit(webhookId: string, perSecond: number, reservedSlot?: number): ThrottleDecision {
@@ -50,6 +62,7 @@ export class WebhookThrottle {
     }
     // Over the rate (or a slot lost with a restart of the process): the next free slot.
     const slot = Math.max(pace.next, pace.lastSent + interval, now);
+    if (slot - now > this.maxWaitMs) return { go: false, slot: Math.ceil(slot), tooLate: true };
     pace.next = slot + interval;
     return { go: false, slot: Math.ceil(slot) };
   }

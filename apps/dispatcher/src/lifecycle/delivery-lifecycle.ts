@@ -332,11 +332,11 @@ export const EARLY_TOLERANCE_MS = 1000;
 
 /**
  * The furthest ahead a task may be due: the delivery log's retention, since a delivery kept waiting
- * longer would be attempted after its record was dropped. Only a throttled webhook's backlog waits
- * that long in the lifecycle's own decisions (its send slots can lie days ahead); every other wait
- * (a retry, a Retry-After, a hold for a circuit) is bounded, and the bound never cuts one short,
- * whatever the retention. A task due later was not written by Hookline (a write to a tier from
- * elsewhere, a date of the year 2999): it is ended, not hopped on its tier until then.
+ * longer would be attempted after its record was dropped. Every wait the lifecycle decides (a
+ * retry, a Retry-After, a hold for a circuit) is shorter, whatever the retention; a throttled
+ * webhook's backlog is capped at it (WebhookThrottle). A task due later was not written so (a
+ * write to a tier from elsewhere, a date of the year 2999): it is ended, not hopped on its tier
+ * until then.
  */
 export function longestWaitMs(
   retentionMs: number,
@@ -380,17 +380,26 @@ export function decideEarlyAt(
   random: () => number,
 ): Effect[] {
   if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
-  if (due - now > settings.maxWaitMs) {
-    const days = +(settings.maxWaitMs / 86_400_000).toFixed(2);
-    const when = due <= MAX_DATE_MS ? new Date(due).toISOString() : `${due} ms`;
-    const lastError = `not attempted: due at ${when}, past the longest a delivery may wait (${days} days)`;
-    return [
-      { kind: 'dead_letter', reason: 'due_too_late', lastError },
-      { kind: 'close_unattempted', error: lastError },
-      { kind: 'announce_dead', lastError },
-    ];
-  }
+  if (due - now > settings.maxWaitMs) return decideTooLate(due, settings);
   return [{ kind: 'repark', tier, wakeAt: wakeOnTier(due, tier, now, settings, random) }];
+}
+
+/**
+ * A task due at `due`, later than any delivery may wait (see longestWaitMs): dead-lettered, its
+ * delivery closed as failed if the log shows it pending, and its death announced.
+ */
+export function decideTooLate(
+  due: number,
+  settings: Pick<LifecycleSettings, 'maxWaitMs'>,
+): Effect[] {
+  const days = +(settings.maxWaitMs / 86_400_000).toFixed(2);
+  const when = due <= MAX_DATE_MS ? new Date(due).toISOString() : `${due} ms`;
+  const lastError = `not attempted: due at ${when}, past the longest a delivery may wait (${days} days)`;
+  return [
+    { kind: 'dead_letter', reason: 'due_too_late', lastError },
+    { kind: 'close_unattempted', error: lastError },
+    { kind: 'announce_dead', lastError },
+  ];
 }
 
 /** The latest time a JavaScript Date holds (year 275760). */

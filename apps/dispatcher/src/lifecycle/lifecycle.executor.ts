@@ -27,6 +27,7 @@ import {
   decideEarly,
   decideEarlyAt,
   decideHold,
+  decideTooLate,
   decideUndeliverable,
   type AttemptResult,
   type Effect,
@@ -185,6 +186,15 @@ export class LifecycleExecutor {
     if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason });
   }
 
+  /**
+   * A task its webhook's throttle could give no send slot within the longest a delivery may wait
+   * (the next free one, `due`, lies past it): ended at once, as a task found due too late is.
+   */
+  async endTooLate(task: DeliveryTask, message: ConsumedMessage, due: number): Promise<void> {
+    for (const effect of decideTooLate(due, this.deps.settings))
+      await this.runEarly(effect, task, message);
+  }
+
   /** A task refused by its endpoint's open circuit (see circuitHoldUntil). */
   holdForCircuit(
     task: DeliveryTask,
@@ -195,7 +205,7 @@ export class LifecycleExecutor {
     return this.hold(task, message, until, 'circuit_open');
   }
 
-  /** What decideEarly decided: a re-park, or the end of a task due too late. */
+  /** What decideEarly or decideTooLate decided: a re-park, or the end of a task due too late. */
   private async runEarly(effect: Effect, task: DeliveryTask, message: ConsumedMessage) {
     switch (effect.kind) {
       case 'repark':
