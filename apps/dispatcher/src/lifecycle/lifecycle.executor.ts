@@ -160,6 +160,13 @@ export class LifecycleExecutor {
       this.deps.settings,
       this.random,
     );
+    // Only a task written to its tier from elsewhere is due that late (a throttle's overflow ends
+    // in endTooLate, unlogged: one line per task of an overloaded webhook would flood the log).
+    if (effects[0]?.kind === 'dead_letter')
+      this.deps.log.warn(
+        { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: message.topic },
+        'a task due later than any delivery may wait dead-lettered',
+      );
     for (const effect of effects) await this.runEarly(effect, task, message);
     return effects.length === 0;
   }
@@ -217,10 +224,6 @@ export class LifecycleExecutor {
         );
         return;
       case 'dead_letter':
-        this.deps.log.warn(
-          { deliveryId: task.delivery_id, webhookId: task.webhook_id, topic: message.topic },
-          'a task due later than any delivery may wait dead-lettered',
-        );
         await this.deadLetter(effect, task, message);
         return;
       case 'close_unattempted':
