@@ -7,6 +7,7 @@ import {
   decideEarlyAt,
   decideHold,
   decide,
+  decideTooLate,
   decideUndeliverable,
   errorText,
   jittered,
@@ -629,6 +630,20 @@ describe('decideEarly', () => {
       [],
     );
   });
+
+  it('should leave a failed row, without an attempt, for a first attempt due too late (it has none yet)', () => {
+    const due = NOW + 31 * 86_400 * S;
+    const lastError = `not attempted: due at ${new Date(due).toISOString()}, past the longest a delivery may wait (30 days)`;
+    const first = task({ attempt: 1, not_before: new Date(due).toISOString() });
+    expect(decideEarly(first, 5, NOW, settings, () => 0)).toEqual([
+      { kind: 'dead_letter', reason: 'due_too_late', lastError },
+      { kind: 'log_unattempted', status: 'failed', error: lastError },
+      { kind: 'announce_dead', lastError },
+    ]);
+    expect(decideTooLate(due, settings, first)).toEqual(
+      decideEarly(first, 5, NOW, settings, () => 0),
+    );
+  });
 });
 
 describe('longestWaitMs', () => {
@@ -705,7 +720,7 @@ describe('decideUndeliverable', () => {
 
   it('should record a first automatic attempt to a disabled webhook as skipped, to be recovered', () => {
     expect(decideUndeliverable(task(), 'inactive')).toEqual([
-      { kind: 'log_skipped', error: 'not attempted: webhook disabled' },
+      { kind: 'log_unattempted', status: 'skipped', error: 'not attempted: webhook disabled' },
     ]);
   });
 

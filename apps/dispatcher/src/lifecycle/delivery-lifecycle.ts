@@ -120,8 +120,12 @@ export type Effect =
    * `notBefore` (woken at `wakeAt`); `throttleSlot`: notBefore is its reserved send slot.
    */
   | { kind: 'hold'; tier: number; notBefore: number; wakeAt: number; throttleSlot: boolean }
-  /** Record the delivery as `skipped`, with no attempt: its webhook is disabled (see decideUndeliverable). */
-  | { kind: 'log_skipped'; error: string };
+  /**
+   * Record a delivery that has no row yet (a first automatic attempt) as ended without an
+   * attempt: `skipped` (its webhook is disabled, see decideUndeliverable) or `failed` (due too
+   * late, see decideTooLate).
+   */
+  | { kind: 'log_unattempted'; status: 'skipped' | 'failed'; error: string };
 
 /** The text a failed attempt leaves in the log and the dead letter. */
 export function errorText(result: AttemptResult): string {
@@ -364,13 +368,13 @@ export function decideEarly(
   random: () => number,
 ): Effect[] {
   if (!task.not_before) return [];
-  return decideEarlyAt(Date.parse(task.not_before), tier, now, settings, random);
+  return decideEarlyAt(Date.parse(task.not_before), tier, now, settings, random, task);
 }
 
 /**
- * decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it. A task
- * due later than `maxWaitMs` from now (see longestWaitMs) is dead-lettered, its delivery closed as
- * failed if the log shows it pending, and its death announced.
+ * decideEarly for a task due at `due` (ms), as the message's `hookline-due` header tells it; a
+ * task due later than `maxWaitMs` from now (see longestWaitMs) is ended (decideTooLate), which
+ * takes the task itself (`task`; without it, a retry's effects).
  */
 export function decideEarlyAt(
   due: number,
@@ -378,26 +382,34 @@ export function decideEarlyAt(
   now: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter' | 'maxWaitMs'>,
   random: () => number,
+  task?: Pick<DeliveryTask, 'attempt' | 'manual'>,
 ): Effect[] {
   if (tier === undefined || Number.isNaN(due) || due <= now + EARLY_TOLERANCE_MS) return [];
-  if (due - now > settings.maxWaitMs) return decideTooLate(due, settings);
+  if (due - now > settings.maxWaitMs) return decideTooLate(due, settings, task);
   return [{ kind: 'repark', tier, wakeAt: wakeOnTier(due, tier, now, settings, random) }];
 }
 
 /**
  * A task due at `due`, later than any delivery may wait (see longestWaitMs): dead-lettered, its
- * delivery closed as failed if the log shows it pending, and its death announced.
+ * delivery ended as failed without an attempt, and its death announced. A retry's delivery is in
+ * the log as pending, and is closed; a first automatic attempt's has no row yet, and gets one, so
+ * that the delivery shows in the log as it would had it been attempted.
  */
 export function decideTooLate(
   due: number,
   settings: Pick<LifecycleSettings, 'maxWaitMs'>,
+  task: Pick<DeliveryTask, 'attempt' | 'manual'> = { attempt: 2 },
 ): Effect[] {
   const days = +(settings.maxWaitMs / 86_400_000).toFixed(2);
   const when = due <= MAX_DATE_MS ? new Date(due).toISOString() : `${due} ms`;
   const lastError = `not attempted: due at ${when}, past the longest a delivery may wait (${days} days)`;
+  const ended: Effect =
+    task.attempt === 1 && !task.manual
+      ? { kind: 'log_unattempted', status: 'failed', error: lastError }
+      : { kind: 'close_unattempted', error: lastError };
   return [
     { kind: 'dead_letter', reason: 'due_too_late', lastError },
-    { kind: 'close_unattempted', error: lastError },
+    ended,
     { kind: 'announce_dead', lastError },
   ];
 }
@@ -478,7 +490,7 @@ export function decideUndeliverable(task: DeliveryTask, reason: 'deleted' | 'ina
   const what = reason === 'deleted' ? 'deleted' : 'disabled';
   if (task.attempt === 1 && !task.manual)
     return reason === 'inactive'
-      ? [{ kind: 'log_skipped', error: `not attempted: webhook ${what}` }]
+      ? [{ kind: 'log_unattempted', status: 'skipped', error: `not attempted: webhook ${what}` }]
       : [];
   return [{ kind: 'close_unattempted', error: `not attempted: webhook ${what}` }];
 }

@@ -198,7 +198,7 @@ export class LifecycleExecutor {
    * (the next free one, `due`, lies past it): ended at once, as a task found due too late is.
    */
   async endTooLate(task: DeliveryTask, message: ConsumedMessage, due: number): Promise<void> {
-    for (const effect of decideTooLate(due, this.deps.settings))
+    for (const effect of decideTooLate(due, this.deps.settings, task))
       await this.runEarly(effect, task, message);
   }
 
@@ -228,6 +228,8 @@ export class LifecycleExecutor {
         return;
       case 'close_unattempted':
         return this.closeUnattempted(task, effect.error);
+      case 'log_unattempted':
+        return this.logUnattempted(task, effect.status, effect.error);
       case 'announce_dead':
         return this.announceDead(task, task.event.project_id, effect.lastError);
     }
@@ -355,12 +357,17 @@ export class LifecycleExecutor {
   async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
     for (const effect of decideUndeliverable(task, reason)) {
       if (effect.kind === 'close_unattempted') await this.closeUnattempted(task, effect.error);
-      else if (effect.kind === 'log_skipped') await this.logSkipped(task, effect.error);
+      else if (effect.kind === 'log_unattempted')
+        await this.logUnattempted(task, effect.status, effect.error);
     }
   }
 
   /** A delivery row with no attempt, through the batched writer like every other row. */
-  private logSkipped(task: DeliveryTask, error: string): Promise<void> {
+  private logUnattempted(
+    task: DeliveryTask,
+    status: 'skipped' | 'failed',
+    error: string,
+  ): Promise<void> {
     return this.deps.attemptLog.record({
       ...taskRow(task),
       trigger: 'automatic',
@@ -372,7 +379,8 @@ export class LifecycleExecutor {
       errorClass: null,
       error,
       startedAt: new Date(this.now()),
-      status: 'skipped',
+      status,
+      attempted: false,
       nextAttemptAt: null,
       chain: task.chain ?? 0,
     });
@@ -425,8 +433,8 @@ export class LifecycleExecutor {
         return this.closeUnattempted(task, effect.error);
       case 'hold':
         return; // decided before an attempt, never after one (see hold)
-      case 'log_skipped':
-        return this.logSkipped(task, effect.error);
+      case 'log_unattempted':
+        return this.logUnattempted(task, effect.status, effect.error);
     }
   }
 

@@ -219,6 +219,36 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect(receiver.forEvent(event.id)).toHaveLength(0);
   });
 
+  it('should leave a failed delivery without an attempt for a first attempt due too late', async () => {
+    const { row } = await h.webhook({ url: receiver.url });
+    const event = { ...(await h.task(row.id)).event, id: newId('event') };
+    const first = deliveryId(event.id, row.id);
+    const due = Date.UTC(2999, 0, 1);
+    await h.producer.send({
+      topic: h.topics.topics.retry[0]!,
+      acks: -1,
+      messages: [
+        {
+          key: row.id,
+          value: JSON.stringify({
+            delivery_id: first,
+            webhook_id: row.id,
+            attempt: 1,
+            not_before: new Date(due).toISOString(),
+            event,
+          }),
+        },
+      ],
+    });
+    await pollUntil(async () => (await h.delivery(first))?.status === 'failed', {
+      message: 'the first attempt due too late logged failed',
+    });
+    expect(await h.delivery(first)).toMatchObject({ attempts: 0, next_attempt_at: null });
+    expect((await h.delivery(first))!.last_error).toContain('due at 2999-01-01T00:00:00.000Z');
+    expect(await h.attempts(first)).toEqual([]);
+    expect(receiver.forEvent(event.id)).toHaveLength(0);
+  });
+
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id);

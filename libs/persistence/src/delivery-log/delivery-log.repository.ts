@@ -24,8 +24,9 @@ import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published
  */
 
 /**
- * One attempt and the state of its delivery after it, as the dispatcher records it; with status
- * `skipped`, a delivery that was not attempted (its webhook was disabled): no attempt row.
+ * One attempt and the state of its delivery after it, as the dispatcher records it; with
+ * `attempted: false` (and always with status `skipped`), a delivery that ended without an attempt
+ * (its webhook was disabled, its task came due too late): no attempt row.
  */
 export interface AttemptRecord {
   deliveryId: string;
@@ -43,6 +44,8 @@ export interface AttemptRecord {
   error: string | null;
   startedAt: Date;
   status: DeliveryStatus;
+  /** false: no attempt was made; the delivery's row alone is written (see the interface). */
+  attempted?: false;
   nextAttemptAt: Date | null;
   /** The task's chain (0: the first); see DeliveryTask `chain`. */
   chain: number;
@@ -252,7 +255,8 @@ export class DeliveryLogRepository {
       });
     }
     const d = [...deliveries.values()];
-    // A skipped delivery has its row and no attempt: nothing was sent, nothing to count in stats.
+    // A delivery ended unattempted has its row and no attempt: nothing was sent, nothing to count
+    // in stats.
     const attempts = rows.filter(isAttempt);
     const events = eventColumns(rows, this.writtenEvents);
     // Every parameter is a column's array but the two JSON texts.
@@ -613,8 +617,8 @@ export class DeliveryLogRepository {
   }
 }
 
-/** Whether a record is an attempt that was made (a `skipped` one records the delivery alone). */
-const isAttempt = (r: AttemptRecord): boolean => r.status !== 'skipped';
+/** Whether a record is an attempt that was made (otherwise it records the delivery alone). */
+const isAttempt = (r: AttemptRecord): boolean => r.status !== 'skipped' && r.attempted !== false;
 
 export function toDeliveryResource(d: DeliveryRow): DeliveryResource {
   return {
