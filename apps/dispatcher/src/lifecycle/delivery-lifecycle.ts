@@ -401,8 +401,8 @@ export function decideTooLate(
   task: Pick<DeliveryTask, 'attempt' | 'manual'> = { attempt: 2 },
 ): Effect[] {
   const days = +(settings.maxWaitMs / 86_400_000).toFixed(2);
-  const when = due <= MAX_DATE_MS ? new Date(due).toISOString() : `${due} ms`;
-  const lastError = `not attempted: due at ${when}, past the longest a delivery may wait (${days} days)`;
+  // A finite time: a header holds at most fifteen digits (year 33658), a task's date at most 9999.
+  const lastError = `not attempted: due at ${new Date(due).toISOString()}, past the longest a delivery may wait (${days} days)`;
   const ended: Effect =
     task.attempt === 1 && !task.manual
       ? { kind: 'log_unattempted', status: 'failed', error: lastError }
@@ -413,9 +413,6 @@ export function decideTooLate(
     { kind: 'announce_dead', lastError },
   ];
 }
-
-/** The latest time a JavaScript Date holds (year 275760). */
-const MAX_DATE_MS = 8.64e15;
 
 /**
  * A retry's delay: `base` spread over ±jitter, never less than `floor` (a Retry-After). Where the

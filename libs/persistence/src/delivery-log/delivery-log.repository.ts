@@ -25,8 +25,8 @@ import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published
 
 /**
  * One attempt and the state of its delivery after it, as the dispatcher records it; with
- * `attempted: false` (and always with status `skipped`), a delivery that ended without an attempt
- * (its webhook was disabled, its task came due too late): no attempt row.
+ * `attempted: false`, or status `skipped` (never an attempt), a delivery that ended without an
+ * attempt (its webhook was disabled, its task came due too late): no attempt row.
  */
 export interface AttemptRecord {
   deliveryId: string;
