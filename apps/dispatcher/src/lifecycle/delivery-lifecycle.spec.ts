@@ -134,7 +134,7 @@ describe('decide', () => {
         { kind: 'dead_letter', reason: 'retries_exhausted', lastError: 'HTTP 500' },
         { kind: 'count_failure' },
         { kind: 'log', status: 'failed', nextAttemptAt: null },
-        { kind: 'announce_dead', lastError: 'HTTP 500' },
+        { kind: 'announce_dead', lastError: 'HTTP 500', attempts: 6 },
       ],
     ],
     [
@@ -279,7 +279,7 @@ describe('decide', () => {
       [
         { kind: 'dead_letter', reason: 'permanent_error', lastError: 'secret unreadable' },
         { kind: 'log', status: 'failed', nextAttemptAt: null },
-        { kind: 'announce_dead', lastError: 'secret unreadable' },
+        { kind: 'announce_dead', lastError: 'secret unreadable', attempts: 1 },
       ],
     ],
   ])('%s', (_name, t, result, failures, expected) => {
@@ -611,7 +611,8 @@ describe('decideEarly', () => {
     const ended = [
       { kind: 'dead_letter', reason: 'due_too_late', lastError },
       { kind: 'close_unattempted', error: lastError },
-      { kind: 'announce_dead', lastError },
+      // The task was read for its second attempt: one was made.
+      { kind: 'announce_dead', lastError, attempts: 1 },
     ];
     expect(decideEarly(tier5(NOW + 31 * 86_400 * S), 5, NOW, settings, () => 0)).toEqual(ended);
     expect(decideEarlyAt(NOW + 31 * 86_400 * S, 5, NOW, settings, () => 0)).toEqual(ended);
@@ -638,7 +639,7 @@ describe('decideEarly', () => {
     expect(decideEarly(first, 5, NOW, settings, () => 0)).toEqual([
       { kind: 'dead_letter', reason: 'due_too_late', lastError },
       { kind: 'log_unattempted', status: 'failed', error: lastError },
-      { kind: 'announce_dead', lastError },
+      { kind: 'announce_dead', lastError, attempts: 0 },
     ]);
     expect(decideTooLate(due, settings, first)).toEqual(
       decideEarly(first, 5, NOW, settings, () => 0),

@@ -106,8 +106,8 @@ export type Effect =
   | { kind: 'repark'; tier: number; wakeAt: number }
   /** Send the task to hookline.deliveries.dlq. */
   | { kind: 'dead_letter'; reason: DeadLetterReason; lastError: string }
-  /** `delivery.dead` on hookline.operational. */
-  | { kind: 'announce_dead'; lastError: string }
+  /** `delivery.dead` on hookline.operational; `attempts`, how many were made. */
+  | { kind: 'announce_dead'; lastError: string; attempts: number }
   /** Add one to the webhook's consecutive failed deliveries; then see afterFailureCounted. */
   | { kind: 'count_failure' }
   | { kind: 'reset_failures' }
@@ -167,7 +167,7 @@ export function decide(ctx: AttemptContext, settings: LifecycleSettings): Effect
     return [
       { kind: 'dead_letter', reason: 'permanent_error', lastError },
       { kind: 'log', status: 'failed', nextAttemptAt: null },
-      { kind: 'announce_dead', lastError },
+      { kind: 'announce_dead', lastError, attempts: task.attempt },
     ];
   }
   const retry = nextRetry(task.attempt, result, ctx, settings);
@@ -181,7 +181,7 @@ export function decide(ctx: AttemptContext, settings: LifecycleSettings): Effect
     { kind: 'dead_letter', reason: 'retries_exhausted', lastError },
     { kind: 'count_failure' },
     { kind: 'log', status: 'failed', nextAttemptAt: null },
-    { kind: 'announce_dead', lastError },
+    { kind: 'announce_dead', lastError, attempts: task.attempt },
   ];
 }
 
@@ -410,7 +410,8 @@ export function decideTooLate(
   return [
     { kind: 'dead_letter', reason: 'due_too_late', lastError },
     ended,
-    { kind: 'announce_dead', lastError },
+    // The task is the attempt not made.
+    { kind: 'announce_dead', lastError, attempts: task.attempt - 1 },
   ];
 }
 

@@ -144,7 +144,9 @@ export class LifecycleExecutor {
       this.random,
     );
     if (effect?.kind !== 'repark') return undefined;
-    return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt), message);
+    return this.toTier(effect.tier, DeliveryTasks.rehop(message, effect.wakeAt), message, {
+      attempted: false,
+    });
   }
 
   /**
@@ -188,7 +190,7 @@ export class LifecycleExecutor {
       this.deps.topics.retry[effect.tier - 1]!,
       DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
       message,
-      task,
+      { attempted: false, task },
     );
     if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason });
   }
@@ -220,7 +222,7 @@ export class LifecycleExecutor {
           effect.tier,
           DeliveryTasks.repark(task, effect.wakeAt, traceHeadersOf(message.headers)),
           message,
-          task,
+          { attempted: false, task },
         );
         return;
       case 'dead_letter':
@@ -231,7 +233,7 @@ export class LifecycleExecutor {
       case 'log_unattempted':
         return this.logUnattempted(task, effect.status, effect.error);
       case 'announce_dead':
-        return this.announceDead(task, task.event.project_id, effect.lastError);
+        return this.announceDead(task, task.event.project_id, effect);
     }
   }
 
@@ -254,8 +256,8 @@ export class LifecycleExecutor {
         traceHeadersOf(message.headers),
       ),
       message,
-      task,
-      true,
+      // The lifecycle announces its dead letters itself (announce_dead).
+      { announced: true, task },
     );
     if (ended === undefined) this.deps.metrics.deadLettered.inc();
     return ended;
@@ -276,9 +278,9 @@ export class LifecycleExecutor {
     tier: number,
     next: Message,
     source: ConsumedMessage,
-    task?: DeliveryTask,
+    ending: TaskEnding,
   ): Promise<string | undefined> {
-    const ended = await this.sendTask(this.deps.topics.retry[tier - 1]!, next, source, task);
+    const ended = await this.sendTask(this.deps.topics.retry[tier - 1]!, next, source, ending);
     if (ended === undefined) this.deps.metrics.retriesScheduled.inc({ tier: String(tier) });
     return ended;
   }
@@ -290,23 +292,26 @@ export class LifecycleExecutor {
    * carries more, or the next topic's max.message.bytes is lower, or was lowered while the task
    * waited): repeating the attempt would POST the same delivery forever and hold its partition's
    * commits. The task ends here instead (see endTooLarge), its death announced unless the caller
-   * announces it (`announced`: a dead letter the lifecycle decided).
+   * announces it (see TaskEnding).
    */
   private async sendTask(
     topic: string,
     next: Message,
     source: ConsumedMessage,
-    task?: DeliveryTask,
-    announced = false,
+    ending: TaskEnding,
   ): Promise<string | undefined> {
     try {
       await this.deps.publisher.send(topic, next);
       return undefined;
     } catch (e) {
       if (!(e instanceof MessageTooLargeError)) throw e;
-      const ended = task ?? decodeDeliveryTask(source.value ?? '');
+      const ended = ending.task ?? decodeDeliveryTask(source.value ?? '');
       await this.endTooLarge(ended, source, e);
-      if (!announced) await this.announceDead(ended, ended.event.project_id, e.reason);
+      if ('attempted' in ending)
+        await this.announceDead(ended, ended.event.project_id, {
+          lastError: e.reason,
+          attempts: ending.attempted ? ended.attempt : ended.attempt - 1,
+        });
       return e.reason;
     }
   }
@@ -398,7 +403,7 @@ export class LifecycleExecutor {
           effect.tier,
           DeliveryTasks.retry(task, effect, traceHeadersOf(message.headers)),
           message,
-          task,
+          { attempted: true, task },
         );
       case 'dead_letter':
         return this.deadLetter(effect, task, message);
@@ -426,7 +431,7 @@ export class LifecycleExecutor {
         return;
       }
       case 'announce_dead':
-        return this.announceDead(task, webhook.projectId, effect.lastError);
+        return this.announceDead(task, webhook.projectId, effect);
       case 'repark':
         return this.runEarly(effect, task, message);
       case 'close_unattempted':
@@ -473,7 +478,11 @@ export class LifecycleExecutor {
   }
 
   /** `delivery.dead` on hookline.operational, for the project whose webhook the task is for. */
-  private announceDead(task: DeliveryTask, projectId: string, lastError: string): Promise<void> {
+  private announceDead(
+    task: DeliveryTask,
+    projectId: string,
+    { lastError, attempts }: { lastError: string; attempts: number },
+  ): Promise<void> {
     return this.deps.publisher.send(
       this.deps.topics.operational,
       OperationalEvents.deliveryDead(
@@ -483,7 +492,7 @@ export class LifecycleExecutor {
           deliveryId: task.delivery_id,
           eventId: task.event.id,
           eventType: task.event.event,
-          attempts: task.attempt,
+          attempts,
           lastError,
         },
         new Date(this.now()),
@@ -491,6 +500,14 @@ export class LifecycleExecutor {
     );
   }
 }
+
+/**
+ * What a task's next message stands for, should its topic refuse it (see sendTask): the task, when
+ * it was read (a hop is sent unread), and whether its own attempt was made before it (a retry) or
+ * not (a hold, a hop), which its death announces as the attempts made; or that the caller
+ * announces the death itself.
+ */
+type TaskEnding = { task?: DeliveryTask } & ({ attempted: boolean } | { announced: true });
 
 function ignoreDeleted(e: unknown): undefined {
   if (e instanceof WebhookNotFoundError) return undefined;

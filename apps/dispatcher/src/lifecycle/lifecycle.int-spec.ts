@@ -211,9 +211,10 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect(dead!.headers[KafkaHeaders.lastError]).toContain('due at 2999-01-01T00:00:00.000Z');
     expect(dead!.headers[KafkaHeaders.dlqSourceTopic]).toBe(last);
     const ops = await operational.waitFor((m) => m.some((x) => x.value.includes(far)));
+    // Read for its second attempt, it announces the one attempt made before it, not its own.
     expect(
       OperationalEventSchema.parse(JSON.parse(ops.find((x) => x.value.includes(far))!.value)),
-    ).toMatchObject({ event: 'delivery.dead', data: { delivery_id: far, attempts: 2 } });
+    ).toMatchObject({ event: 'delivery.dead', data: { delivery_id: far, attempts: 1 } });
     // Read once, never sent back on its tier, never attempted.
     expect(tiers.byKey(row.id).filter((x) => x.value.includes(far))).toHaveLength(1);
     expect(receiver.forEvent(event.id)).toHaveLength(0);
@@ -247,6 +248,10 @@ describe(`${LifecycleExecutor.name} retries, dead letters and disabling`, () => 
     expect((await h.delivery(first))!.last_error).toContain('due at 2999-01-01T00:00:00.000Z');
     expect(await h.attempts(first)).toEqual([]);
     expect(receiver.forEvent(event.id)).toHaveLength(0);
+    const ops = await operational.waitFor((m) => m.some((x) => x.value.includes(first)));
+    expect(
+      OperationalEventSchema.parse(JSON.parse(ops.find((x) => x.value.includes(first))!.value)),
+    ).toMatchObject({ event: 'delivery.dead', data: { delivery_id: first, attempts: 0 } });
   });
 
   it('should dead-letter after the last tier: DLQ with the last error, delivery failed, webhook disabled, delivery.dead', async () => {

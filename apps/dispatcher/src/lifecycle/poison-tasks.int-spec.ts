@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KafkaHeaders, deliveryId, newId, type DeliveryTask } from '@hookline/contracts';
+import {
+  KafkaHeaders,
+  OperationalEventSchema,
+  deliveryId,
+  newId,
+  type DeliveryTask,
+} from '@hookline/contracts';
 import { SecretBox } from '@hookline/persistence';
 import {
   LoopbackReceiver,
@@ -38,11 +44,18 @@ describe('dispatcher: tasks that can never be delivered', () => {
     );
   }
 
-  /** Waits for the `delivery.dead` of this delivery on hookline.operational. */
-  async function announcedDead(deliveryId: string) {
-    await ops.waitFor((m) =>
-      m.some((x) => x.value.includes('delivery.dead') && x.value.includes(deliveryId)),
-    );
+  /**
+   * Waits for the `delivery.dead` of this delivery on hookline.operational, which counts the
+   * attempts made.
+   */
+  async function announcedDead(deliveryId: string, attempts: number) {
+    const dead = (m: { value: string }) =>
+      m.value.includes('delivery.dead') && m.value.includes(deliveryId);
+    const announced = (await ops.waitFor((m) => m.some(dead))).find(dead)!;
+    expect(OperationalEventSchema.parse(JSON.parse(announced.value)).data).toMatchObject({
+      delivery_id: deliveryId,
+      attempts,
+    });
   }
 
   afterAll(async () => {
@@ -126,7 +139,7 @@ describe('dispatcher: tasks that can never be delivered', () => {
       await sleep(1500);
       const posts = failing.received.filter((r) => r.body.includes(task.event.id));
       expect(posts).toHaveLength(1);
-      await announcedDead(task.delivery_id);
+      await announcedDead(task.delivery_id, 1);
     } finally {
       await failing.close();
     }
@@ -156,7 +169,8 @@ describe('dispatcher: tasks that can never be delivered', () => {
       delivery_id: held.delivery_id,
       event: { data },
     });
-    await announcedDead(held.delivery_id);
+    // Held before its first attempt: none was made.
+    await announcedDead(held.delivery_id, 0);
     await sleep(1500);
     expect(receiver.forEvent(held.event.id)).toHaveLength(0);
   }, 60_000);
