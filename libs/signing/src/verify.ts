@@ -60,11 +60,17 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function hmac(
+/**
+ * The HMAC a verifier checks signatures with: Web Crypto's by default (every runtime has it), or a
+ * runtime's own (see verifierWith).
+ */
+export type Hmac = (
   hash: 'SHA-256' | 'SHA-512',
   key: Uint8Array,
   data: Uint8Array,
-): Promise<Uint8Array> {
+) => Uint8Array | Promise<Uint8Array>;
+
+const webCryptoHmac: Hmac = async (hash, key, data) => {
   const subtle = globalThis.crypto.subtle;
   // Copies give the ArrayBuffer-backed views the Web Crypto typings ask for.
   const cryptoKey = await subtle.importKey(
@@ -75,7 +81,7 @@ async function hmac(
     ['sign'],
   );
   return new Uint8Array(await subtle.sign('HMAC', cryptoKey, new Uint8Array(data)));
-}
+};
 
 /** Compares in time that depends only on the lengths, not on where the strings differ. */
 export function timingSafeEqual(a: string, b: string): boolean {
@@ -105,6 +111,7 @@ function checkTimestamp(ts: string, options: VerifyOptions): void {
 
 /** The signature one secret would produce, in the header's own notation. */
 async function expectedSignature(
+  hmac: Hmac,
   scheme: Scheme,
   secret: string,
   headers: HeaderBag,
@@ -132,62 +139,73 @@ function presentedSignatures(scheme: Scheme, headers: HeaderBag, options: Verify
 }
 
 /**
- * Verifies a webhook with any of the given secrets (several during a rotation). Async because it
- * uses Web Crypto, which runs the same in Node, Deno, Bun, browsers and edge runtimes. Pass the raw
- * body exactly as received: a re-serialised JSON body will not verify. Throws a
- * WebhookVerificationError subclass; resolves when valid.
+ * verify and constructEvent that check signatures with `hmac`. The Web Crypto entry uses Web
+ * Crypto's; the Node entry node:crypto's, synchronous and a fraction of the cost (node-verify.ts).
  */
-export async function verify(
-  body: RawBody,
-  headers: HeaderBag,
-  secretOrSecrets: string | string[],
-  options: VerifyOptions = {},
-): Promise<void> {
-  const scheme = options.scheme ?? detectScheme(headers);
-  const presented = presentedSignatures(scheme, headers, options);
-  // Only `standard` signs its timestamp; an unsigned one proves nothing, so it is not checked.
-  if (scheme === 'standard') checkTimestamp(required(headers, HEADERS.timestamp), options);
-  const bytes = bodyBytes(body);
-  const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
-  for (const secret of secrets) {
-    const expected = await expectedSignature(scheme, secret, headers, bytes);
-    // Check every presented signature, without stopping early, so timing tells nothing.
-    let match = false;
-    for (const candidate of presented) match = timingSafeEqual(candidate, expected) || match;
-    if (match) return;
+export function verifierWith(hmac: Hmac) {
+  /**
+   * Verifies a webhook with any of the given secrets (several during a rotation). Async because
+   * Web Crypto's HMAC is, in every entry alike. Pass the raw body exactly as received: a
+   * re-serialised JSON body will not verify. Throws a WebhookVerificationError subclass; resolves
+   * when valid.
+   */
+  async function verify(
+    body: RawBody,
+    headers: HeaderBag,
+    secretOrSecrets: string | string[],
+    options: VerifyOptions = {},
+  ): Promise<void> {
+    const scheme = options.scheme ?? detectScheme(headers);
+    const presented = presentedSignatures(scheme, headers, options);
+    // Only `standard` signs its timestamp; an unsigned one proves nothing, so it is not checked.
+    if (scheme === 'standard') checkTimestamp(required(headers, HEADERS.timestamp), options);
+    const bytes = bodyBytes(body);
+    const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
+    for (const secret of secrets) {
+      const expected = await expectedSignature(hmac, scheme, secret, headers, bytes);
+      // Check every presented signature, without stopping early, so timing tells nothing.
+      let match = false;
+      for (const candidate of presented) match = timingSafeEqual(candidate, expected) || match;
+      if (match) return;
+    }
+    throw new InvalidSignatureError();
   }
-  throw new InvalidSignatureError();
+
+  /**
+   * Verifies, then parses the body into the event envelope, typed by event type. The type parameter
+   * only narrows the static type; the event's `data` is not validated against the catalog, so an SDK
+   * older than the platform still accepts event types it does not know.
+   */
+  async function constructEvent<T extends EventType = EventType>(
+    body: RawBody,
+    headers: HeaderBag,
+    secretOrSecrets: string | string[],
+    options: VerifyOptions = {},
+  ): Promise<WebhookEvent<T>> {
+    await verify(body, headers, secretOrSecrets, options);
+    const text = typeof body === 'string' ? body : new TextDecoder().decode(bodyBytes(body));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new InvalidPayloadError('not JSON');
+    }
+    const envelope = parsed as Partial<WebhookEnvelope>;
+    if (
+      typeof envelope !== 'object' ||
+      envelope === null ||
+      typeof envelope.id !== 'string' ||
+      typeof envelope.event !== 'string' ||
+      typeof envelope.data !== 'object' ||
+      envelope.data === null
+    ) {
+      throw new InvalidPayloadError('not a Hookline event envelope');
+    }
+    return parsed as WebhookEvent<T>;
+  }
+
+  return { verify, constructEvent };
 }
 
-/**
- * Verifies, then parses the body into the event envelope, typed by event type. The type parameter
- * only narrows the static type; the event's `data` is not validated against the catalog, so an SDK
- * older than the platform still accepts event types it does not know.
- */
-export async function constructEvent<T extends EventType = EventType>(
-  body: RawBody,
-  headers: HeaderBag,
-  secretOrSecrets: string | string[],
-  options: VerifyOptions = {},
-): Promise<WebhookEvent<T>> {
-  await verify(body, headers, secretOrSecrets, options);
-  const text = typeof body === 'string' ? body : new TextDecoder().decode(bodyBytes(body));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InvalidPayloadError('not JSON');
-  }
-  const envelope = parsed as Partial<WebhookEnvelope>;
-  if (
-    typeof envelope !== 'object' ||
-    envelope === null ||
-    typeof envelope.id !== 'string' ||
-    typeof envelope.event !== 'string' ||
-    typeof envelope.data !== 'object' ||
-    envelope.data === null
-  ) {
-    throw new InvalidPayloadError('not a Hookline event envelope');
-  }
-  return parsed as WebhookEvent<T>;
-}
+/** verify and constructEvent on Web Crypto, which runs the same in every runtime. */
+export const { verify, constructEvent } = verifierWith(webCryptoHmac);
