@@ -229,9 +229,8 @@ export class LifecycleExecutor {
         await this.deadLetter(effect, task, message);
         return;
       case 'close_unattempted':
-        return this.closeUnattempted(task, effect.error);
       case 'log_unattempted':
-        return this.logUnattempted(task, effect.status, effect.error);
+        return this.endUnattempted(effect, task);
       case 'announce_dead':
         return this.announceDead(task, task.event.project_id, effect);
     }
@@ -360,11 +359,19 @@ export class LifecycleExecutor {
 
   /** A task whose webhook was deleted or disabled before its attempt. */
   async undeliverable(task: DeliveryTask, reason: 'deleted' | 'inactive'): Promise<void> {
-    for (const effect of decideUndeliverable(task, reason)) {
-      if (effect.kind === 'close_unattempted') await this.closeUnattempted(task, effect.error);
-      else if (effect.kind === 'log_unattempted')
-        await this.logUnattempted(task, effect.status, effect.error);
-    }
+    for (const effect of decideUndeliverable(task, reason))
+      if (effect.kind === 'close_unattempted' || effect.kind === 'log_unattempted')
+        await this.endUnattempted(effect, task);
+  }
+
+  /** A delivery ended without its attempt: its pending row closed, or a first attempt's written. */
+  private endUnattempted(
+    effect: Extract<Effect, { kind: 'close_unattempted' | 'log_unattempted' }>,
+    task: DeliveryTask,
+  ): Promise<void> {
+    return effect.kind === 'close_unattempted'
+      ? this.closeUnattempted(task, effect.error)
+      : this.logUnattempted(task, effect.status, effect.error);
   }
 
   /** A delivery row with no attempt, through the batched writer like every other row. */
@@ -435,11 +442,10 @@ export class LifecycleExecutor {
       case 'repark':
         return this.runEarly(effect, task, message);
       case 'close_unattempted':
-        return this.closeUnattempted(task, effect.error);
+      case 'log_unattempted':
+        return this.endUnattempted(effect, task);
       case 'hold':
         return; // decided before an attempt, never after one (see hold)
-      case 'log_unattempted':
-        return this.logUnattempted(task, effect.status, effect.error);
     }
   }
 
