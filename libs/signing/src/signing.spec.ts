@@ -12,6 +12,7 @@ import {
   verify,
   type Scheme,
 } from './index';
+import * as web from './web';
 
 interface Vector {
   name: string;
@@ -88,6 +89,25 @@ describe(verify.name, () => {
       for (const spy of subtle) expect(spy).not.toHaveBeenCalled();
     } finally {
       for (const spy of subtle) spy.mockRestore();
+    }
+  });
+
+  it('should agree with the Web Crypto entry on bodies holding NUL and a lone surrogate', async () => {
+    const secret = generateSecret();
+    for (const body of ['a\u0000b', 'x\ud800y', `{"s":"\udfff\u0000"}`]) {
+      const headers = signHeaders({
+        scheme: 'standard',
+        secrets: [secret],
+        msgId: 'msg_1',
+        timestamp: 1_700_000_000,
+        body,
+      });
+      for (const entry of [verify, web.verify]) {
+        await expect(entry(body, headers, secret, { now: 1_700_000_000 })).resolves.toBeUndefined();
+        await expect(
+          entry(`${body}\u0000`, headers, secret, { now: 1_700_000_000 }),
+        ).rejects.toThrow(InvalidSignatureError);
+      }
     }
   });
 
