@@ -151,6 +151,101 @@ describe(ConsumerRunner.name, () => {
     });
   });
 
+  /**
+   * Records which runner handled each message written from now on to the three partitions of
+   * `topic` (earlier tests' messages are done at once, unrecorded).
+   */
+  async function handOverLedger(topic: string) {
+    const admin = t.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+    const from = new Map(ends.map((e) => [e.partition, BigInt(e.offset)]));
+    const handledBy = new Map<string, string[]>();
+    return {
+      handledBy,
+      from: (partition: number) => from.get(partition)!,
+      handler:
+        (who: string, work: () => Promise<void>) =>
+        (m: ConsumedMessage): Promise<void> => {
+          if (BigInt(m.offset) < from.get(m.partition)!) return Promise.resolve();
+          const key = `${m.partition}/${m.offset}`;
+          handledBy.set(key, [...(handledBy.get(key) ?? []), who]);
+          return work();
+        },
+      handledTwice: () => [...handledBy].filter(([, who]) => who.length > 1).map(([key]) => key),
+    };
+  }
+
+  it('should finish and commit its work before a member that joins takes partitions from it', async () => {
+    const topic = t.topics.deliveries; // three partitions
+    const groupId = uniqueName('handover');
+    const ledger = await handOverLedger(topic);
+    const working = () => new Promise<void>((r) => setTimeout(r, 1500));
+    // A commit interval longer than the test: only the hand-over can commit the first member's work.
+    const first = runner({
+      groupId,
+      topics: [topic],
+      commitIntervalMs: 60_000,
+      handle: ledger.handler('first', working),
+    });
+    await first.start();
+    await pollUntil(() => first.consuming, { message: 'first joined' });
+    const values = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    for (const partition of [0, 1, 2]) await write(topic, values, partition);
+    await pollUntil(() => ledger.handledBy.size === 90, { message: 'all ninety handed out' });
+
+    // Joins while every message's work is still under way on the first member.
+    const second = runner({
+      groupId,
+      topics: [topic],
+      handle: ledger.handler('second', async () => undefined),
+    });
+    await second.start();
+    await pollUntil(() => second.consuming && Object.values(second.assignment).flat().length > 0, {
+      timeoutMs: 30_000,
+      message: 'second took partitions',
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // time to read what it was given
+    expect(ledger.handledTwice()).toEqual([]);
+    for (const partition of [0, 1, 2])
+      expect(await committed(groupId, topic, partition)).toBe(String(ledger.from(partition) + 30n));
+  });
+
+  it('should join a rebalance after handOverTimeoutMs even with work unfinished, leaving it to the next owner', async () => {
+    const topic = t.topics.deliveries;
+    const groupId = uniqueName('slow-handover');
+    const ledger = await handOverLedger(topic);
+    // Work that outlasts the test, as an attempt at an endpoint that hangs.
+    const first = runner({
+      groupId,
+      topics: [topic],
+      handOverTimeoutMs: 300,
+      handle: ledger.handler('first', () => new Promise<void>(() => undefined)),
+    });
+    await first.start();
+    await pollUntil(() => first.consuming, { message: 'first joined' });
+    for (const partition of [0, 1, 2]) await write(topic, ['a', 'b'], partition);
+    await pollUntil(() => ledger.handledBy.size === 6, { message: 'all six handed out' });
+
+    const second = runner({
+      groupId,
+      topics: [topic],
+      handle: ledger.handler('second', async () => undefined),
+    });
+    const joining = Date.now();
+    await second.start();
+    await pollUntil(() => Object.values(second.assignment).flat().length > 0, {
+      timeoutMs: 30_000,
+      message: 'second took partitions',
+    });
+    // The join waits for the first member's next heartbeat (1 s apart here) and its 300 ms.
+    expect(Date.now() - joining).toBeLessThan(10_000);
+    const moved = Object.values(second.assignment).flat();
+    await pollUntil(() => ledger.handledTwice().length === moved.length * 2, {
+      message: 'the unfinished work of the moved partitions read again',
+    });
+  });
+
   it('should be the only member of its group once the network to Kafka comes back after a cut', async () => {
     const proxy = await TcpProxy.start(t.brokers[0]!);
     const throughProxy = kafkaThrough(proxy, { connectionTimeout: 1000, retries: 3 });

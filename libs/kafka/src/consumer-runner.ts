@@ -5,12 +5,15 @@ import { InflightWork, backoff } from './inflight-work';
 import { setFetchWaits } from './long-poll-patch';
 import { PartitionHolds, partitionKey } from './partition-holds';
 import { PartitionProgress } from './partition-progress';
+import { onRejoin } from './rejoin-patch';
 
 /** A fetch's wait at the broker unless the options say otherwise (maxWaitMs). */
 const DEFAULT_MAX_WAIT_MS = 50;
 /** The restart schedule unless the options say otherwise (see ConsumerRunnerOptions.restartBackoff). */
 const RESTART_INITIAL_MS = 500;
 const RESTART_MAX_MS = 2_000;
+/** How long a rebalance waits for the work read, unless the options say otherwise. */
+const HAND_OVER_TIMEOUT_MS = 3_000;
 
 /**
  * A Kafka consumer that hands messages to concurrent work without waiting for it: eachBatch only
@@ -21,6 +24,9 @@ const RESTART_MAX_MS = 2_000;
  * A partition is paused when it holds too much unfinished work and resumed when that drains (or,
  * with `whenFull: 'wait'`, its batch waits for room); a message not yet due pauses its partition,
  * sought back to it, until a timer resumes it when it falls due.
+ *
+ * When its group rebalances, it finishes the work it read (up to handOverTimeoutMs) and commits it
+ * before joining again, so a partition that moves is not read again by its new owner.
  *
  * A consumer that crashes is disconnected and created again by the runner alone (kafkajs's own
  * restart is turned off), with capped exponential backoff; `health()` says whether it is consuming
@@ -40,6 +46,9 @@ export class ConsumerRunner {
   private restarting?: Promise<void>;
   private started = false;
   private stopping = false;
+  /** Between a rebalance's start and the join that ends it: nothing new is handed out. */
+  private handingOver = false;
+  private removeHandOver?: () => void;
   private joined = false;
   private lastHealthyAt = 0;
   private wakeRestart?: () => void;
@@ -131,8 +140,10 @@ export class ConsumerRunner {
     this.holds.clear();
     const current = () => generation === this.generation;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      if (current()) this.onAssignment(e.payload.memberAssignment);
-      else this.retire(consumer);
+      if (!current()) return this.retire(consumer);
+      this.removeHandOver?.();
+      this.removeHandOver = onRejoin(e.payload.memberId, () => this.handOver(consumer));
+      this.onAssignment(e.payload.memberAssignment);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       if (current()) this.onCrash(e.payload.error);
@@ -224,7 +235,39 @@ export class ConsumerRunner {
     }
   }
 
+  /**
+   * The group is rebalancing and this member is about to join it again, giving up its partitions
+   * (onRejoin): the work it read finishes, up to handOverTimeoutMs, and is committed. What is
+   * still unfinished then goes to the partition's next owner, as before.
+   */
+  private async handOver(consumer: Consumer): Promise<void> {
+    if (consumer !== this.consumer || this.stopping) return;
+    const { log, name, handOverTimeoutMs } = this.options;
+    const started = Date.now();
+    const pending = this.work.pendingCount;
+    this.handingOver = true;
+    try {
+      await this.work.drain(handOverTimeoutMs ?? HAND_OVER_TIMEOUT_MS);
+      await this.bounded(this.commit(), 'commit before rejoining');
+      log.info(
+        {
+          consumer: name,
+          pending,
+          unfinished: this.work.pendingCount,
+          ms: Date.now() - started,
+        },
+        'group rebalancing: work read finished and committed before rejoining',
+      );
+    } catch (e) {
+      log.warn({ err: e, consumer: name }, 'commit before rejoining failed');
+    } finally {
+      this.handingOver = false;
+    }
+  }
+
   private async dropConsumer(): Promise<void> {
+    this.removeHandOver?.();
+    this.removeHandOver = undefined;
     const consumer = this.consumer;
     this.consumer = undefined;
     this.generation++;
@@ -235,7 +278,7 @@ export class ConsumerRunner {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
     const key = partitionKey(topic, partition);
-    if (this.stopping || this.holds.isHeld(key)) return;
+    if (this.stopping || this.handingOver || this.holds.isHeld(key)) return;
     const o = this.options;
     if (o.beforeBatch && batch.messages.length > 0) {
       await o.beforeBatch({
@@ -250,7 +293,7 @@ export class ConsumerRunner {
     let handedOut = 0;
     for (const message of batch.messages) {
       if (waitForRoom && this.full(progress)) await this.roomFor(progress, payload);
-      if (!isRunning() || isStale() || this.stopping) break;
+      if (!isRunning() || isStale() || this.stopping || this.handingOver) break;
       handedOut++;
       const offset = BigInt(message.offset);
       // Already accepted before a seek, a rebalance or a restart re-read it.
@@ -294,7 +337,13 @@ export class ConsumerRunner {
     { heartbeat, isRunning, isStale }: EachBatchPayload,
   ): Promise<void> {
     const beatEveryMs = this.heartbeatMs;
-    while (this.full(progress) && isRunning() && !isStale() && !this.stopping) {
+    while (
+      this.full(progress) &&
+      isRunning() &&
+      !isStale() &&
+      !this.stopping &&
+      !this.handingOver
+    ) {
       await this.work.nextFinished(beatEveryMs);
       await heartbeat();
     }

@@ -100,6 +100,12 @@ export interface ConsumerRunnerOptions {
   commitIntervalMs: number;
   /** How long stop() waits for unfinished work before leaving the group. */
   drainTimeoutMs: number;
+  /**
+   * How long a rebalance waits for unfinished work before this member joins again (default 3 s).
+   * The whole group waits meanwhile, so it is short: work still unfinished then (an attempt at a
+   * slow endpoint) is left to the partition's next owner, which may repeat it.
+   */
+  handOverTimeoutMs?: number;
   /** Bound of each of stop()'s final commit and disconnect (default 5 s). */
   disconnectTimeoutMs?: number;
   /**
