@@ -81,6 +81,13 @@ interface PendingAttempt {
 export class DeliveryService {
   private readonly tracer = tracer('hookline-dispatcher');
   private readonly gatherer = new BatchGatherer<PendingAttempt>((items) => this.send(items, true));
+  /**
+   * The automatic tasks in hand, by delivery, chain and attempt, until their work is durable. Two
+   * copies of one task can be read together (a crashed fan-out's events routed again by another,
+   * the crashed dispatcher's partitions taken over): each would find nothing logged yet and be
+   * attempted. A copy waits for the one in hand instead, then finds its outcome logged.
+   */
+  private readonly inHand = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
@@ -99,6 +106,26 @@ export class DeliveryService {
       await this.deps.lifecycle.unreadable(message, e);
       return;
     }
+    if (task.manual) return this.traced(task, message);
+    const key = `${task.delivery_id}\u0000${task.chain ?? 0}\u0000${task.attempt}`;
+    // Copies line up: each starts once the one before it is durable.
+    const earlier = this.inHand.get(key);
+    const work = earlier
+      ? earlier.then(() => this.traced(task, message))
+      : this.traced(task, message);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inHand.set(key, settled);
+    try {
+      await work;
+    } finally {
+      if (this.inHand.get(key) === settled) this.inHand.delete(key);
+    }
+  }
+
+  private async traced(task: DeliveryTask, message: ConsumedMessage): Promise<void> {
     // Each attempt is a span of the trace the task's producer started (retries included).
     const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
     const span = this.tracer.startSpan(
