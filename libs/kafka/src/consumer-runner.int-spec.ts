@@ -211,6 +211,44 @@ describe(ConsumerRunner.name, () => {
       expect(await committed(groupId, topic, partition)).toBe(String(ledger.from(partition) + 30n));
   });
 
+  it('should hand its partitions over without repeats when its batches wait for room (whenFull: wait)', async () => {
+    const topic = t.topics.deliveries;
+    const groupId = uniqueName('handover-wait');
+    const ledger = await handOverLedger(topic);
+    const working = () => new Promise<void>((r) => setTimeout(r, 1000));
+    // Ten in hand per partition, the rest of each batch waiting for room.
+    const first = runner({
+      groupId,
+      topics: [topic],
+      whenFull: 'wait',
+      maxPendingPerPartition: 10,
+      commitIntervalMs: 60_000,
+      heartbeatIntervalMs: 300,
+      handle: ledger.handler('first', working),
+    });
+    // Written first, so that one fetch brings all three partitions: a batch waiting for room holds
+    // up the fetch after it.
+    const values = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    for (const partition of [0, 1, 2]) await write(topic, values, partition);
+    await first.start();
+    await pollUntil(() => ledger.handledBy.size >= 30, { message: 'ten a partition in hand' });
+
+    const second = runner({
+      groupId,
+      topics: [topic],
+      handle: ledger.handler('second', async () => undefined),
+    });
+    await second.start();
+    await pollUntil(() => ledger.handledBy.size === 90, {
+      timeoutMs: 30_000,
+      message: 'every message handled',
+    });
+    await pollUntil(async () => (await committed(groupId, topic, 0)) !== '-1', {
+      message: 'committed',
+    });
+    expect(ledger.handledTwice()).toEqual([]);
+  });
+
   it('should join a rebalance after handOverTimeoutMs even with work unfinished, leaving it to the next owner', async () => {
     const topic = t.topics.deliveries;
     const groupId = uniqueName('slow-handover');
