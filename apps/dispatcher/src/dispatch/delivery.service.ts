@@ -72,6 +72,19 @@ interface PendingAttempt {
   span: Span;
 }
 
+/** A task in hand (DeliveryService.inHand), and what waits for it: usually nothing. */
+class TaskInHand {
+  private waiters?: (() => void)[];
+
+  finished(): Promise<void> {
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
+  }
+
+  end(): void {
+    if (this.waiters) for (const wake of this.waiters) wake();
+  }
+}
+
 /**
  * One attempt of one task: wait for a slot at the endpoint, confirm the webhook still exists and
  * is active, sign the exact bytes to send, POST them, and hand the outcome to the delivery lifecycle (log, retry
@@ -82,12 +95,12 @@ export class DeliveryService {
   private readonly tracer = tracer('hookline-dispatcher');
   private readonly gatherer = new BatchGatherer<PendingAttempt>((items) => this.send(items, true));
   /**
-   * The automatic tasks in hand, by delivery, chain and attempt, until their work is durable. Two
-   * copies of one task can be read together (a crashed fan-out's events routed again by another,
-   * the crashed dispatcher's partitions taken over): each would find nothing logged yet and be
-   * attempted. A copy waits for the one in hand instead, then finds its outcome logged.
+   * The automatic tasks in hand, by delivery, until their work is durable. Two copies of one task
+   * can be read together (a crashed fan-out's events routed again by another, the crashed
+   * dispatcher's partitions taken over): each would find nothing logged yet and be attempted. A
+   * copy waits for the one in hand instead, then finds its outcome logged.
    */
-  private readonly inHand = new Map<string, Promise<void>>();
+  private readonly inHand = new Map<string, TaskInHand>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
@@ -106,26 +119,15 @@ export class DeliveryService {
       await this.deps.lifecycle.unreadable(message, e);
       return;
     }
-    if (task.manual) return this.traced(task, message);
-    const key = `${task.delivery_id}\u0000${task.chain ?? 0}\u0000${task.attempt}`;
-    // Copies line up: each starts once the one before it is durable.
-    const earlier = this.inHand.get(key);
-    const work = earlier
-      ? earlier.then(() => this.traced(task, message))
-      : this.traced(task, message);
-    const settled = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inHand.set(key, settled);
-    try {
-      await work;
-    } finally {
-      if (this.inHand.get(key) === settled) this.inHand.delete(key);
+    // One task of a delivery at a time; manual attempts go at once (a person asked for them).
+    const id = task.manual ? undefined : task.delivery_id;
+    let mine: TaskInHand | undefined;
+    if (id !== undefined) {
+      for (let other = this.inHand.get(id); other; other = this.inHand.get(id))
+        await other.finished();
+      mine = new TaskInHand();
+      this.inHand.set(id, mine);
     }
-  }
-
-  private async traced(task: DeliveryTask, message: ConsumedMessage): Promise<void> {
     // Each attempt is a span of the trace the task's producer started (retries included).
     const parent = extractTraceContext(message.headers, ROOT_CONTEXT);
     const span = this.tracer.startSpan(
@@ -151,6 +153,10 @@ export class DeliveryService {
       throw e;
     } finally {
       span.end();
+      if (mine) {
+        this.inHand.delete(id!);
+        mine.end();
+      }
     }
   }
 
