@@ -70,11 +70,26 @@ interface PendingAttempt {
   task: DeliveryTask;
   message: ConsumedMessage;
   span: Span;
+  /** Undefined for a manual attempt. */
+  inHand?: TaskInHand;
 }
 
 /** A task in hand (DeliveryService.inHand), and what waits for it: usually nothing. */
 class TaskInHand {
   private waiters?: (() => void)[];
+  /** Its attempt was made and its outcome (log row, retry or death) is durable. */
+  attempted = false;
+
+  constructor(readonly task: DeliveryTask) {}
+
+  /** `copy` is the same attempt of the same chain, which this one made. */
+  made(copy: DeliveryTask): boolean {
+    return (
+      this.attempted &&
+      this.task.attempt === copy.attempt &&
+      (this.task.chain ?? 0) === (copy.chain ?? 0)
+    );
+  }
 
   finished(): Promise<void> {
     return new Promise((resolve) => (this.waiters ??= []).push(resolve));
@@ -123,9 +138,13 @@ export class DeliveryService {
     const id = task.manual ? undefined : task.delivery_id;
     let mine: TaskInHand | undefined;
     if (id !== undefined) {
-      for (let other = this.inHand.get(id); other; other = this.inHand.get(id))
+      for (let other = this.inHand.get(id); other; other = this.inHand.get(id)) {
         await other.finished();
-      mine = new TaskInHand();
+        // A failed attempt leaves the delivery pending, which the log's check does not tell from
+        // an attempt not made: its retry is already on its tier.
+        if (other.made(task)) return void this.deps.metrics.tasksDropped.inc({ reason: 'copy' });
+      }
+      mine = new TaskInHand(task);
       this.inHand.set(id, mine);
     }
     // Each attempt is a span of the trace the task's producer started (retries included).
@@ -146,7 +165,9 @@ export class DeliveryService {
       parent,
     );
     try {
-      await context.with(trace.setSpan(parent, span), () => this.attempt(task, message, span));
+      await context.with(trace.setSpan(parent, span), () =>
+        this.attempt(task, message, span, mine),
+      );
     } catch (e) {
       span.recordException(e as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -160,10 +181,15 @@ export class DeliveryService {
     }
   }
 
-  private async attempt(task: DeliveryTask, message: ConsumedMessage, span: Span): Promise<void> {
+  private async attempt(
+    task: DeliveryTask,
+    message: ConsumedMessage,
+    span: Span,
+    inHand: TaskInHand | undefined,
+  ): Promise<void> {
     if (!(await this.deps.lifecycle.beforeAttempt(task, message))) return; // not due yet: back on its tier
     if (!(await this.paced(task, message, span))) return; // over its webhook's rate: held
-    const pending = { task, message, span };
+    const pending = { task, message, span, inHand };
     // Manual attempts (redeliver, test) go alone; first attempts and retries of a batching webhook gather.
     const batch = task.manual ? null : this.deps.batchHint(task.webhook_id);
     if (!batch) return this.send([pending], false);
@@ -320,6 +346,7 @@ export class DeliveryService {
     metrics.attempts.inc({ outcome }, live.length);
     metrics.attemptSeconds.observe({ outcome }, posted.result.durationMs / 1000);
     await this.finish(live, webhook, posted.result, posted.requestHeaders, startedAt);
+    for (const { inHand } of live) if (inHand) inHand.attempted = true;
   }
 
   /** Signs the exact bytes to send and POSTs them. */

@@ -33,7 +33,7 @@ describe(`${DeliveryService.name} with two copies of a task in hand`, () => {
     receiver.requests.filter((r) => r.headers['webhook-id'] === task.delivery_id);
 
   it('should attempt once a task whose copy arrives while its attempt is under way', async () => {
-    const dropped = () => h.metric('tasks_dropped_total', { reason: 'already_settled' });
+    const dropped = () => h.metric('tasks_dropped_total', { reason: 'copy' });
     const droppedBefore = await dropped();
     const { row } = await h.webhook({ url: receiver.url });
     const task = await h.task(row.id);
@@ -44,6 +44,27 @@ describe(`${DeliveryService.name} with two copies of a task in hand`, () => {
     expect(await h.attempts(task.delivery_id)).toHaveLength(1);
     expect((await h.delivery(task.delivery_id))!.status).toBe('succeeded');
     expect((await dropped()) - droppedBefore).toBe(1);
+  });
+
+  it('should not attempt a copy again after the attempt it waited for failed into a retry', async () => {
+    const failing = await LoopbackReceiver.start();
+    failing.answer({ status: 500, body: 'no', delayMs: 300 });
+    try {
+      const { row } = await h.webhook({ url: failing.url });
+      const task = await h.task(row.id);
+      await copy(task);
+      // The schedule (200 ms, 400 ms, 600 ms) makes four attempts, then the delivery dies.
+      await pollUntil(async () => (await h.delivery(task.delivery_id))?.status === 'failed', {
+        timeoutMs: 20_000,
+        message: 'the delivery dead',
+      });
+      await new Promise((r) => setTimeout(r, 1500)); // a second chain's attempts would come meanwhile
+      const sent = failing.requests.filter((r) => r.headers['webhook-id'] === task.delivery_id);
+      expect(sent).toHaveLength(4);
+      expect((await h.attempts(task.delivery_id)).map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await failing.close();
+    }
   });
 
   it('should attempt a copy that arrives after its delivery ended no more', async () => {
