@@ -153,9 +153,10 @@ describe(ConsumerRunner.name, () => {
 
   /**
    * Records which runner handled each message written from now on to the three partitions of
-   * `topic` (earlier tests' messages are done at once, unrecorded).
+   * `topic` (earlier tests' messages are done at once, unrecorded); `second()` starts the member
+   * that joins group `groupId`, its work done at once.
    */
-  async function handOverLedger(topic: string) {
+  async function handOverLedger(topic: string, groupId: string) {
     const admin = t.kafka.admin();
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
@@ -173,13 +174,22 @@ describe(ConsumerRunner.name, () => {
           return work();
         },
       handledTwice: () => [...handledBy].filter(([, who]) => who.length > 1).map(([key]) => key),
+      async second(): Promise<ConsumerRunner> {
+        const member = runner({
+          groupId,
+          topics: [topic],
+          handle: this.handler('second', async () => undefined),
+        });
+        await member.start();
+        return member;
+      },
     };
   }
 
   it('should finish and commit its work before a member that joins takes partitions from it', async () => {
     const topic = t.topics.deliveries; // three partitions
     const groupId = uniqueName('handover');
-    const ledger = await handOverLedger(topic);
+    const ledger = await handOverLedger(topic, groupId);
     const working = () => new Promise<void>((r) => setTimeout(r, 1500));
     // A commit interval longer than the test: only the hand-over can commit the first member's work.
     const first = runner({
@@ -195,12 +205,7 @@ describe(ConsumerRunner.name, () => {
     await pollUntil(() => ledger.handledBy.size === 90, { message: 'all ninety handed out' });
 
     // Joins while every message's work is still under way on the first member.
-    const second = runner({
-      groupId,
-      topics: [topic],
-      handle: ledger.handler('second', async () => undefined),
-    });
-    await second.start();
+    const second = await ledger.second();
     await pollUntil(() => second.consuming && Object.values(second.assignment).flat().length > 0, {
       timeoutMs: 30_000,
       message: 'second took partitions',
@@ -214,7 +219,7 @@ describe(ConsumerRunner.name, () => {
   it('should hand its partitions over without repeats when its batches wait for room (whenFull: wait)', async () => {
     const topic = t.topics.deliveries;
     const groupId = uniqueName('handover-wait');
-    const ledger = await handOverLedger(topic);
+    const ledger = await handOverLedger(topic, groupId);
     const working = () => new Promise<void>((r) => setTimeout(r, 1000));
     // Ten in hand per partition, the rest of each batch waiting for room.
     const first = runner({
@@ -233,12 +238,7 @@ describe(ConsumerRunner.name, () => {
     await first.start();
     await pollUntil(() => ledger.handledBy.size >= 30, { message: 'ten a partition in hand' });
 
-    const second = runner({
-      groupId,
-      topics: [topic],
-      handle: ledger.handler('second', async () => undefined),
-    });
-    await second.start();
+    await ledger.second();
     await pollUntil(() => ledger.handledBy.size === 90, {
       timeoutMs: 30_000,
       message: 'every message handled',
@@ -252,7 +252,7 @@ describe(ConsumerRunner.name, () => {
   it('should join a rebalance after handOverTimeoutMs even with work unfinished, leaving it to the next owner', async () => {
     const topic = t.topics.deliveries;
     const groupId = uniqueName('slow-handover');
-    const ledger = await handOverLedger(topic);
+    const ledger = await handOverLedger(topic, groupId);
     // Work that outlasts the test, as an attempt at an endpoint that hangs.
     const first = runner({
       groupId,
@@ -265,13 +265,8 @@ describe(ConsumerRunner.name, () => {
     for (const partition of [0, 1, 2]) await write(topic, ['a', 'b'], partition);
     await pollUntil(() => ledger.handledBy.size === 6, { message: 'all six handed out' });
 
-    const second = runner({
-      groupId,
-      topics: [topic],
-      handle: ledger.handler('second', async () => undefined),
-    });
     const joining = Date.now();
-    await second.start();
+    const second = await ledger.second();
     await pollUntil(() => Object.values(second.assignment).flat().length > 0, {
       timeoutMs: 30_000,
       message: 'second took partitions',

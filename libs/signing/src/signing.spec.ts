@@ -61,6 +61,11 @@ describe(signHeaders.name, () => {
 });
 
 describe(verify.name, () => {
+  const NOW = 1_700_000_000;
+  /** `standard` headers for `body`, signed with `secret` at NOW. */
+  const signedNow = (body: string, secret: string) =>
+    signHeaders({ scheme: 'standard', secrets: [secret], msgId: 'msg_1', timestamp: NOW, body });
+
   it.each(vectors.map((v) => [v.name, v] as const))(
     'should accept vector %s with each of its secrets',
     async (_, v) => {
@@ -95,18 +100,12 @@ describe(verify.name, () => {
   it('should agree with the Web Crypto entry on bodies holding NUL and a lone surrogate', async () => {
     const secret = generateSecret();
     for (const body of ['a\u0000b', 'x\ud800y', `{"s":"\udfff\u0000"}`]) {
-      const headers = signHeaders({
-        scheme: 'standard',
-        secrets: [secret],
-        msgId: 'msg_1',
-        timestamp: 1_700_000_000,
-        body,
-      });
+      const headers = signedNow(body, secret);
       for (const entry of [verify, web.verify]) {
-        await expect(entry(body, headers, secret, { now: 1_700_000_000 })).resolves.toBeUndefined();
-        await expect(
-          entry(`${body}\u0000`, headers, secret, { now: 1_700_000_000 }),
-        ).rejects.toThrow(InvalidSignatureError);
+        await expect(entry(body, headers, secret, { now: NOW })).resolves.toBeUndefined();
+        await expect(entry(`${body}\u0000`, headers, secret, { now: NOW })).rejects.toThrow(
+          InvalidSignatureError,
+        );
       }
     }
   });
@@ -158,14 +157,8 @@ describe(verify.name, () => {
   it('should refuse a verified body that is not an event envelope', async () => {
     const secret = generateSecret();
     const body = '{"hello":"world"}';
-    const headers = signHeaders({
-      scheme: 'standard',
-      secrets: [secret],
-      msgId: 'msg_1',
-      timestamp: 1_700_000_000,
-      body,
-    });
-    await expect(constructEvent(body, headers, secret, { now: 1_700_000_000 })).rejects.toThrow(
+    const headers = signedNow(body, secret);
+    await expect(constructEvent(body, headers, secret, { now: NOW })).rejects.toThrow(
       InvalidPayloadError,
     );
   });

@@ -113,7 +113,7 @@ export class DeliveryService {
    * The automatic tasks in hand, by delivery, until their work is durable. Two copies of one task
    * can be read together (a crashed fan-out's events routed again by another, the crashed
    * dispatcher's partitions taken over): each would find nothing logged yet and be attempted. A
-   * copy waits for the one in hand instead, then finds its outcome logged.
+   * copy waits for the one in hand instead, and is dropped once that attempt's outcome is durable.
    */
   private readonly inHand = new Map<string, TaskInHand>();
 
@@ -175,7 +175,7 @@ export class DeliveryService {
     } finally {
       span.end();
       if (mine) {
-        this.inHand.delete(id!);
+        this.inHand.delete(task.delivery_id);
         mine.end();
       }
     }
