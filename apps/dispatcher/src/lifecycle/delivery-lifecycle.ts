@@ -283,11 +283,12 @@ export function decideHold(
  * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier holds that in one
  * wait (tierHoldMs, stretched by EARLY_TOLERANCE_MS: a hop closer than that to the due time
  * would run the task there, early), else at a hop within the top of the tier's jitter (its delay
- * to its delay and jitter), at random. A hop at the tier's longest hold would bring every task held in one
- * moment (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog
- * answered with one long Retry-After) back in one moment, and again at every hop after it, until
- * each is due: a wave through the tier, the dispatcher and Kafka that stalls every other tenant's
- * deliveries while it passes.
+ * to its delay and jitter), at random. The random length does not spread tasks held in one moment
+ * (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog answered with
+ * one long Retry-After): a tier is read in the order it was written and stops at its first task
+ * not yet due, so they come back together at about the latest of their hops, as they came, at
+ * every hop until each is due. Tasks held at different moments come back at different moments
+ * (see circuitHoldUntil for why they must not be held until one moment).
  */
 function wakeOnTier(
   due: number,
