@@ -11,6 +11,7 @@ import { StackError, stackUp } from '../stack/stack';
 import { REPO_ROOT } from '../stack/stack-paths';
 import { build } from '../build/build';
 import { fanoutPace, hopLatency } from './hop-latency';
+import { sampleHeld } from './held-rate';
 import { INGEST_FANOUT_SIZES, ingestFanoutScenario } from './ingest-fanout-scenario';
 import {
   percentile,
@@ -586,8 +587,15 @@ async function main() {
         const run = async (phase: 'normal' | 'storm') => {
           await farm.reset();
           const since = Date.now();
+          const held = sampleHeld(hl.opsUrls.dispatcher);
           await produce(rate, count, stormProjects.ids);
           await new Promise((r) => setTimeout(r, 2000));
+          const heldRates = await held.stop();
+          if (phase === 'storm')
+            Object.assign(figures, {
+              [`held_peak_per_s${at}`]: heldRates.peak,
+              [`held_mean_per_s${at}`]: heldRates.mean,
+            });
           const stats = await farm.stats();
           const hops = await hopLatency(
             hl.topics.kafka,
