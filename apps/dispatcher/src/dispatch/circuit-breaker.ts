@@ -20,13 +20,11 @@ export interface CircuitCause {
 
 /**
  * No attempt now: the circuit lets one through at `retryAt`; the endpoint has been down since
- * `downSince` (its circuit's first opening in this outage, kept through probes that failed);
- * `cooldownMs` is how long each opening lasts.
+ * `downSince` (its circuit's first opening in this outage, kept through probes that failed).
  */
 export interface CircuitRefusal {
   retryAt: number;
   downSince: number;
-  cooldownMs: number;
 }
 
 /** May an attempt go to this endpoint now: a probe is the one attempt of a half-open circuit. */
@@ -96,13 +94,12 @@ export class CircuitBreaker {
     if (!c || c.state === 'closed') return undefined;
     const now = this.now();
     const downSince = c.downSince!;
-    const { cooldownMs } = this.options;
     if (c.state === 'open') {
-      const due = c.openedAt! + cooldownMs;
-      return now < due ? { retryAt: due, downSince, cooldownMs } : undefined;
+      const due = c.openedAt! + this.options.cooldownMs;
+      return now < due ? { retryAt: due, downSince } : undefined;
     }
     // Half-open: one probe at a time; the others wait as long as a cool-down.
-    return c.probing ? { retryAt: now + cooldownMs, downSince, cooldownMs } : undefined;
+    return c.probing ? { retryAt: now + this.options.cooldownMs, downSince } : undefined;
   }
 
   record(endpoint: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {
@@ -154,7 +151,6 @@ export class CircuitBreaker {
     return {
       retryAt: c.openedAt! + this.options.cooldownMs,
       downSince: c.downSince!,
-      cooldownMs: this.options.cooldownMs,
     };
   }
 

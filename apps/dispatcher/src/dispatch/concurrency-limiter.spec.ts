@@ -135,7 +135,6 @@ describe(ConcurrencyLimiter.name, () => {
         refused: 'open',
         retryAt: wall + 5000,
         downSince: wall,
-        cooldownMs: 5000,
       });
       expect(sut.inFlight).toBe(0);
       // A manual attempt goes through anyway; other origins are not concerned.
@@ -166,7 +165,6 @@ describe(ConcurrencyLimiter.name, () => {
         refused: 'open',
         retryAt: wall + 5000,
         downSince: wall,
-        cooldownMs: 5000,
       });
       // The other endpoint on the same origin is admitted, and takes the origin's one slot.
       const slot = await sut.admit('https://h.example', healthy);
@@ -185,12 +183,7 @@ describe(ConcurrencyLimiter.name, () => {
       wall += 5000;
       now = 1001;
       // The only connection hangs: the probe makes no request, and the circuit opens again.
-      const outage = {
-        refused: 'open',
-        retryAt: wall + 5000,
-        downSince: wall - 5000,
-        cooldownMs: 5000,
-      };
+      const outage = { refused: 'open', retryAt: wall + 5000, downSince: wall - 5000 };
       expect(await sut.admit('a')).toEqual(outage);
       if ('release' in held) held.release();
       expect(await sut.admit('a')).toEqual(outage);
@@ -210,7 +203,6 @@ describe(ConcurrencyLimiter.name, () => {
         refused: 'open',
         retryAt: wall + 5000,
         downSince: wall,
-        cooldownMs: 5000,
       });
       expect(sut.circuit!.state('a').state).toBe('open');
       // A manual attempt (which a person asked for, past the circuit) is turned away as busy.

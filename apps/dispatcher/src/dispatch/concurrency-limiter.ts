@@ -113,10 +113,7 @@ export class ConcurrencyLimiter {
       this.circuit && !options.bypassCircuit
         ? this.circuit.admit(circuitKey)
         : ({ ok: true, probe: false } as const);
-    if (!gate.ok) {
-      const { retryAt, downSince, cooldownMs } = gate;
-      return { refused: 'open', retryAt, downSince, cooldownMs };
-    }
+    if (!gate.ok) return { refused: 'open', retryAt: gate.retryAt, downSince: gate.downSince };
     // A manual attempt waits its turn: a person asked for it.
     if (!options.bypassCircuit && this.backedUp(key)) {
       if (gate.probe) this.circuit?.record(circuitKey, 'neutral', true);

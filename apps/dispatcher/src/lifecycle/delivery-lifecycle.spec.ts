@@ -510,37 +510,27 @@ describe('tierFor and decideHold', () => {
 });
 
 describe('circuitHoldUntil', () => {
-  const cooldownMs = 30 * S;
-  const hold = (downFor: number, retryIn: number) =>
-    circuitHoldUntil(
-      { retryAt: NOW + retryIn, downSince: NOW - downFor, cooldownMs },
-      NOW,
-      settings,
-    ) - NOW;
+  /** random() = 0 is no spread at all. */
+  const hold = (downFor: number, retryIn: number, random = () => 0) =>
+    circuitHoldUntil({ retryAt: NOW + retryIn, downSince: NOW - downFor }, NOW, settings, random) -
+    NOW;
 
-  it('should hold a task for a cool-down early in an outage, so that it is back once the probe may go', () => {
+  it('should hold until the probe early in an outage', () => {
     expect(hold(0, 30 * S)).toBe(30 * S);
-    expect(hold(9 * S, 21 * S)).toBe(30 * S);
-    expect(hold(20 * S, 10 * S)).toBe(30 * S);
-    // Half-open, its probe out: the others wait a cool-down from now.
-    expect(hold(30 * S, 30 * S)).toBe(60 * S);
-    // A cool-down longer than the longest tier: a cool-down.
-    const shortTiers = { schedule: [1 * S, 2 * S, 4 * S] };
-    const refusal = { retryAt: NOW + 5 * S, downSince: NOW - 25 * S, cooldownMs: 5 * S };
-    expect(circuitHoldUntil(refusal, NOW, shortTiers)).toBe(NOW + 5 * S);
+    expect(hold(9 * S, 21 * S)).toBe(21 * S);
+    expect(hold(20 * S, 10 * S)).toBe(10 * S);
   });
 
-  it('should then wait the delay of the longest tier not longer than the outage at the probe, on that tier without hops', () => {
-    // Its first probe failed 5 s ago: the next is due in 25 s, 60 s into the outage.
-    expect(hold(35 * S, 25 * S)).toBe(60 * S);
+  it('should then wait the delay of the longest tier not longer than the outage so far, on that tier without hops', () => {
     expect(hold(90 * S, 2 * S)).toBe(60 * S);
-    expect(hold(297 * S, 2 * S)).toBe(60 * S);
+    expect(hold(299 * S, 2 * S)).toBe(60 * S);
     expect(hold(400 * S, 2 * S)).toBe(300 * S);
     expect(hold(7 * 86_400 * S, 2 * S)).toBe(7200 * S);
     const until = circuitHoldUntil(
-      { retryAt: NOW, downSince: NOW - 400 * S, cooldownMs },
+      { retryAt: NOW, downSince: NOW - 400 * S },
       NOW,
       settings,
+      () => 0,
     );
     expect(decideHold(until, NOW, settings, false, () => 0)).toMatchObject({
       tier: 3,
@@ -548,35 +538,34 @@ describe('circuitHoldUntil', () => {
     });
   });
 
-  it('should bring back the tasks refused through a cool-down in the order and at the rate they were refused, not as one wave at the probe', () => {
-    // An endpoint with steady traffic goes down: its circuit opens at NOW and lets a probe through
-    // at NOW + 30 s; a task is refused every 30 ms meanwhile.
+  it('should spread the tasks held together over up to jitter more of their wait, so they do not come back as one wave', () => {
     const n = 1000;
-    const back = Array.from({ length: n }, (_, i) =>
-      circuitHoldUntil(
-        { retryAt: NOW + cooldownMs, downSince: NOW, cooldownMs },
-        NOW + (i * cooldownMs) / n,
-        settings,
-      ),
-    );
-    expect(Math.min(...back)).toBeGreaterThanOrEqual(NOW + cooldownMs);
-    // A tier is read in the order it was written: a task due before one written ahead of it
-    // comes back with that one.
-    expect(back.every((at, i) => i === 0 || at >= back[i - 1]!)).toBe(true);
-    // Per tenth of a cool-down from the probe on: at most twice the rate they were refused at.
+    const early = Array.from({ length: n }, (_, i) => hold(0, 30 * S, () => i / n));
+    expect(Math.min(...early)).toBe(30 * S);
+    expect(Math.max(...early)).toBeGreaterThan(35.9 * S);
+    expect(Math.max(...early)).toBeLessThanOrEqual(36 * S);
+    // Evenly: no tenth of the spread gets more than a tenth of the tasks (and a little).
     const perTenth = new Map<number, number>();
-    for (const at of back) {
-      const tenth = Math.floor((at - NOW - cooldownMs) / (cooldownMs / 10));
+    for (const at of early) {
+      const tenth = Math.min(9, Math.floor((at - 30 * S) / (0.6 * S)));
       perTenth.set(tenth, (perTenth.get(tenth) ?? 0) + 1);
     }
-    expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(n / 5);
+    expect(Math.max(...perTenth.values())).toBeLessThanOrEqual(n / 10 + 1);
+
+    // Spread by a tier's jitter at most, a later hold still fits its tier in one wait.
+    const late = hold(400 * S, 2 * S, () => 0.999_999);
+    expect(late).toBeLessThanOrEqual(360 * S);
+    expect(decideHold(NOW + late, NOW, settings, false, () => 0)).toMatchObject({
+      tier: 3,
+      wakeAt: NOW + late,
+    });
   });
 
   it('should look a few times per tier over a day-long outage, not once per cool-down', () => {
     let now = NOW;
     let looks = 0;
     while (now < NOW + 86_400 * S) {
-      now = circuitHoldUntil({ retryAt: now + 30 * S, downSince: NOW, cooldownMs }, now, settings);
+      now = circuitHoldUntil({ retryAt: now + 30 * S, downSince: NOW }, now, settings, Math.random);
       looks++;
     }
     expect(looks).toBeLessThan(30);

@@ -287,8 +287,7 @@ export function decideHold(
  * (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog answered with
  * one long Retry-After): a tier is read in the order it was written and stops at its first task
  * not yet due, so they come back together at about the latest of their hops, as they came, at
- * every hop until each is due. Tasks held at different moments come back at different moments
- * (see circuitHoldUntil for why they must not be held until one moment).
+ * every hop until each is due (docs/performance.md, the retry storm).
  */
 function wakeOnTier(
   due: number,
@@ -302,36 +301,38 @@ function wakeOnTier(
 }
 
 /**
- * Until when a task refused by its endpoint's open circuit is held: a cool-down at first, so that
- * it is back once the probe may go; once the outage at the probe will have lasted as long as a
- * tier's delay, the delay of the longest such tier (HOOKLINE_RETRY_SCHEDULE's 10 s, 1 min, 5 min,
- * 30 min, 2 h by default) if that is longer, one wait on one tier without hops. Each look at the
- * circuit is a produce, a fetch and a decode. Held for one cool-down each time, every held task
- * would look once per cool-down, and an outage would cost its backlog times its length, until one
- * tenant's dead endpoint took more of the dispatcher than every healthy delivery. So a task looks a
- * few times per tier over any outage (under 30 times in a day's), and is back within the outage's
- * length of its end, at most the longer of a cool-down and the longest tier's delay.
+ * Until when a task refused by its endpoint's open circuit is held. Until the circuit lets a probe
+ * through, at first; once the endpoint has been down as long as the first tier's delay, for the
+ * delay of the longest tier not longer than the outage so far (HOOKLINE_RETRY_SCHEDULE's 10 s,
+ * 1 min, 5 min, 30 min, 2 h by default), so that the hold is one wait on one tier, without hops.
+ * Each look at the circuit is a produce, a fetch and a decode. Held for one cool-down each time,
+ * every held task would look once per cool-down, and an outage would cost its backlog times its
+ * length, until one tenant's dead endpoint took more of the dispatcher than every healthy
+ * delivery. So a task looks a few times per tier over any outage (under 30 times in a day's), and
+ * is back within the outage's length of its end, at most the longest tier's delay.
  *
- * Every task refused in one cool-down is held for the same length, reckoned from the probe (the
- * outage's length then, the same for all of them), not from the moment each was refused: they
- * come back in the order and at the rate they were refused. Held until the probe itself, they
- * came back together, the whole backlog read, checked and held again in one burst, a wave that
- * stalled every other tenant's deliveries while it passed (and met a recovering endpoint all at
- * once). A random share of each wait did not prevent it: a tier is read in the order it was
- * written and its first task not yet due stops its partition, so a task comes back no earlier than
- * the latest wake-up written before it, and random wake-ups only moved the wave.
+ * Every task held while the circuit waits for its probe is due at the same moment, the
+ * cool-down's end, so the backlog comes back together: read, checked and held again in one burst.
+ * Each hold is longer by a random share of up to `jitter` of its wait (never shorter, so no task
+ * comes back before the probe may go, and a hold of a tier's delay still fits that tier,
+ * tierHoldMs), but that does not spread the burst: a tier is read in the order it was written, so
+ * a task comes back no earlier than the latest wake-up written before it. Holding each refused
+ * task for the same length instead (back at the rate it was refused) halved the bursts but did not
+ * make the storm's healthy deliveries faster in the bench; the tier consumer, which pauses a
+ * partition until its first task falls due, would then pause, resume and fetch again for nearly
+ * every task (docs/performance.md, the retry storm).
  */
 export function circuitHoldUntil(
-  refusal: { retryAt: number; downSince: number; cooldownMs: number },
+  refusal: { retryAt: number; downSince: number },
   now: number,
-  settings: Pick<LifecycleSettings, 'schedule'>,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+  random: () => number,
 ): number {
-  const { schedule } = settings;
-  const outageAtProbe = refusal.retryAt - refusal.downSince;
-  const tierDelay =
-    outageAtProbe >= schedule[0]! ? schedule[tierFor(outageAtProbe, schedule) - 1]! : 0;
-  // At least a cool-down: the probe is due within one of any refusal.
-  return now + Math.max(refusal.cooldownMs, tierDelay);
+  const down = now - refusal.downSince;
+  const wait =
+    down >= settings.schedule[0]! ? settings.schedule[tierFor(down, settings.schedule) - 1]! : 0;
+  const until = Math.max(refusal.retryAt, now + wait);
+  return now + stretched(until - now, settings.jitter, random);
 }
 
 /** How early a task may run: clocks of producing and consuming processes differ a little. */

@@ -210,7 +210,7 @@ export class LifecycleExecutor {
     message: ConsumedMessage,
     refusal: CircuitRefusal,
   ): Promise<void> {
-    const until = circuitHoldUntil(refusal, this.now(), this.deps.settings);
+    const until = circuitHoldUntil(refusal, this.now(), this.deps.settings, this.random);
     return this.hold(task, message, until, 'circuit_open');
   }
 
