@@ -153,8 +153,9 @@ describe(ConsumerRunner.name, () => {
 
   /**
    * Records which runner handled each message written from now on to the three partitions of
-   * `topic` (earlier tests' messages are done at once, unrecorded); `second()` starts the member
-   * that joins group `groupId`, its work done at once.
+   * `topic` (earlier tests' messages are done at once, unrecorded); `first()` makes the member
+   * that holds the partitions, its work `work`; `second()` starts the member that joins group
+   * `groupId`, its work done at once.
    */
   async function handOverLedger(topic: string, groupId: string) {
     const admin = t.kafka.admin();
@@ -162,23 +163,26 @@ describe(ConsumerRunner.name, () => {
     const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
     const from = new Map(ends.map((e) => [e.partition, BigInt(e.offset)]));
     const handledBy = new Map<string, string[]>();
+    const handler =
+      (who: string, work: () => Promise<void>) =>
+      (m: ConsumedMessage): Promise<void> => {
+        if (BigInt(m.offset) < from.get(m.partition)!) return Promise.resolve();
+        const key = `${m.partition}/${m.offset}`;
+        handledBy.set(key, [...(handledBy.get(key) ?? []), who]);
+        return work();
+      };
     return {
       handledBy,
       from: (partition: number) => from.get(partition)!,
-      handler:
-        (who: string, work: () => Promise<void>) =>
-        (m: ConsumedMessage): Promise<void> => {
-          if (BigInt(m.offset) < from.get(m.partition)!) return Promise.resolve();
-          const key = `${m.partition}/${m.offset}`;
-          handledBy.set(key, [...(handledBy.get(key) ?? []), who]);
-          return work();
-        },
       handledTwice: () => [...handledBy].filter(([, who]) => who.length > 1).map(([key]) => key),
+      first(work: () => Promise<void>, options: Partial<ConsumerRunnerOptions>): ConsumerRunner {
+        return runner({ ...options, groupId, topics: [topic], handle: handler('first', work) });
+      },
       async second(): Promise<ConsumerRunner> {
         const member = runner({
           groupId,
           topics: [topic],
-          handle: this.handler('second', async () => undefined),
+          handle: handler('second', async () => undefined),
         });
         await member.start();
         return member;
@@ -192,12 +196,7 @@ describe(ConsumerRunner.name, () => {
     const ledger = await handOverLedger(topic, groupId);
     const working = () => new Promise<void>((r) => setTimeout(r, 1500));
     // A commit interval longer than the test: only the hand-over can commit the first member's work.
-    const first = runner({
-      groupId,
-      topics: [topic],
-      commitIntervalMs: 60_000,
-      handle: ledger.handler('first', working),
-    });
+    const first = ledger.first(working, { commitIntervalMs: 60_000 });
     await first.start();
     await pollUntil(() => first.consuming, { message: 'first joined' });
     const values = Array.from({ length: 30 }, (_, i) => `m${i}`);
@@ -222,14 +221,11 @@ describe(ConsumerRunner.name, () => {
     const ledger = await handOverLedger(topic, groupId);
     const working = () => new Promise<void>((r) => setTimeout(r, 1000));
     // Ten in hand per partition, the rest of each batch waiting for room.
-    const first = runner({
-      groupId,
-      topics: [topic],
+    const first = ledger.first(working, {
       whenFull: 'wait',
       maxPendingPerPartition: 10,
       commitIntervalMs: 60_000,
       heartbeatIntervalMs: 300,
-      handle: ledger.handler('first', working),
     });
     // Written first, so that one fetch brings all three partitions: a batch waiting for room holds
     // up the fetch after it.
@@ -254,11 +250,8 @@ describe(ConsumerRunner.name, () => {
     const groupId = uniqueName('slow-handover');
     const ledger = await handOverLedger(topic, groupId);
     // Work that outlasts the test, as an attempt at an endpoint that hangs.
-    const first = runner({
-      groupId,
-      topics: [topic],
+    const first = ledger.first(() => new Promise<void>(() => undefined), {
       handOverTimeoutMs: 300,
-      handle: ledger.handler('first', () => new Promise<void>(() => undefined)),
     });
     await first.start();
     await pollUntil(() => first.consuming, { message: 'first joined' });
