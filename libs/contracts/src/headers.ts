@@ -18,6 +18,12 @@ export const KafkaHeaders = {
    * woken before it goes back on its tier without its value being read (see DeliveryTasks.rehop).
    */
   due: 'hookline-due',
+  /**
+   * Why a retry-tier task was held without an attempt (`circuit_open`, `throttled`,
+   * `endpoint_busy`), on its holds and their hops: a task its endpoint's open circuit held is held
+   * again while the circuit stays open without its value being read (see DeliveryTasks.rehold).
+   */
+  heldFor: 'hookline-held-for',
 } as const;
 
 /** HTTP header names that Hookline sends to endpoints, besides the signature headers. */

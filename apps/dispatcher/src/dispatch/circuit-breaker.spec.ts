@@ -50,6 +50,29 @@ describe(CircuitBreaker.name, () => {
     expect(sut.counts()).toEqual({ closed: 0, open: 1, half_open: 0 });
   });
 
+  it('should let a held task through to become the probe once a second while the circuit waits for one, and refuse the others as if it were out', () => {
+    fail(3);
+    const opened = now;
+    expect(sut.refusalOfHeld(O)).toEqual({ retryAt: now + 5000, downSince: opened });
+    now += 5000;
+    // The cool-down is over: the first held task read is let through, to be read and attempted;
+    // those read before it reaches the breaker wait as they would behind its probe.
+    expect(sut.refusalOfHeld(O)).toBeUndefined();
+    expect(sut.refusalOfHeld(O)).toEqual({ retryAt: now + 5000, downSince: opened });
+    now += 999;
+    expect(sut.refusalOfHeld(O)).toEqual({ retryAt: now + 5000, downSince: opened });
+    // One that never became the probe (a copy, a delivery already ended) holds none back for long.
+    now += 1;
+    expect(sut.refusalOfHeld(O)).toBeUndefined();
+    expect(sut.admit(O)).toEqual({ ok: true, probe: true });
+    sut.record(O, 'failure', true);
+    now += 5000;
+    expect(sut.refusalOfHeld(O)).toBeUndefined(); // the next cool-down's own
+    sut.record(O, 'success', false);
+    expect(sut.refusalOfHeld(O)).toBeUndefined();
+    expect(sut.refusalOfHeld(O)).toBeUndefined();
+  });
+
   it('should let one probe through after the cool-down and close on its success', () => {
     fail(3);
     now += 5000;

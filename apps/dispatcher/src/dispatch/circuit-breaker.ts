@@ -30,8 +30,17 @@ export interface CircuitRefusal {
 /** May an attempt go to this endpoint now: a probe is the one attempt of a half-open circuit. */
 export type CircuitGate = { ok: true; probe: boolean } | ({ ok: false } & CircuitRefusal);
 
+/**
+ * How long a held task let through to become a circuit's probe (see refusalOfHeld) holds back the
+ * others read after it: ample for its decode and the steps before its attempt, and short enough
+ * that one which never reaches the breaker (a copy, a delivery already ended) delays none much.
+ */
+const PROBE_CANDIDATE_MS = 1000;
+
 interface Circuit extends CircuitSnapshot {
   probing: boolean;
+  /** When refusalOfHeld last let a held task through to become the probe; unset once one is. */
+  candidateAt?: number;
   /** When the circuit opened from closed (kept while it reopens); null while closed. */
   downSince: number | null;
 }
@@ -85,6 +94,7 @@ export class CircuitBreaker {
     // Open past its cool-down, or half-open with no probe out: this attempt is the probe.
     if (c.state === 'open') this.move(endpoint, c, 'half_open');
     c.probing = true;
+    c.candidateAt = undefined;
     return { ok: true, probe: true };
   }
 
@@ -100,6 +110,25 @@ export class CircuitBreaker {
     }
     // Half-open: one probe at a time; the others wait as long as a cool-down.
     return c.probing ? { retryAt: now + this.options.cooldownMs, downSince } : undefined;
+  }
+
+  /**
+   * refusal() for a task held for this circuit before, read again (see
+   * DeliveryService.heldAgain), which is held again unread when refused. Such tasks come back
+   * together when the cool-down ends, before any of them has reached `admit` as the probe, so
+   * while the circuit waits for its probe the first is let through, to be read and attempted, and
+   * those read in the next PROBE_CANDIDATE_MS are refused as they would be behind its probe.
+   */
+  refusalOfHeld(endpoint: string): CircuitRefusal | undefined {
+    const refused = this.refusal(endpoint);
+    const c = this.circuits.get(endpoint);
+    if (refused || !c || c.state === 'closed') return refused;
+    const now = this.now();
+    if (c.candidateAt === undefined || now - c.candidateAt >= PROBE_CANDIDATE_MS) {
+      c.candidateAt = now;
+      return undefined;
+    }
+    return { retryAt: now + this.options.cooldownMs, downSince: c.downSince! };
   }
 
   record(endpoint: string, outcome: CircuitOutcome, probe: boolean, cause?: CircuitCause): void {

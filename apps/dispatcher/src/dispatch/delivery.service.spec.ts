@@ -1,10 +1,12 @@
-import { deliveryId, type DeliveryTask } from '@hookline/contracts';
+import { deliveryId, KafkaHeaders, type DeliveryTask } from '@hookline/contracts';
 import type { ConsumedMessage } from '@hookline/kafka';
+import type { Logger } from '@hookline/telemetry';
 import { eventEnvelope } from '@hookline/testing';
 import type { LifecycleExecutor } from '../lifecycle/lifecycle.executor';
 import { CircuitBreaker } from './circuit-breaker';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { DeliveryService, type DeliveryServiceDeps } from './delivery.service';
+import type { DispatcherMetrics } from './dispatcher.metrics';
 import { WebhookThrottle } from './webhook-throttle';
 
 /**
@@ -19,9 +21,11 @@ describe(`${DeliveryService.name} before an attempt`, () => {
   let circuit: CircuitBreaker;
   let settled: jest.Mock;
   let holds: { task: DeliveryTask; retryAt: number; downSince: number }[];
+  let reheld: { value: string; retryAt: number }[];
+  let unreadable: jest.Mock;
   let sut: DeliveryService;
 
-  const message = (): ConsumedMessage => {
+  const message = (headers: ConsumedMessage['headers'] = {}): ConsumedMessage => {
     const event = eventEnvelope({ project_id: 'prj_1' });
     const task: DeliveryTask = {
       delivery_id: deliveryId(event.id, WEBHOOK),
@@ -35,7 +39,7 @@ describe(`${DeliveryService.name} before an attempt`, () => {
       offset: '0',
       key: WEBHOOK,
       value: Buffer.from(JSON.stringify(task)),
-      headers: {},
+      headers,
     };
   };
 
@@ -44,8 +48,15 @@ describe(`${DeliveryService.name} before an attempt`, () => {
     circuit = new CircuitBreaker({ threshold: 2, cooldownMs: 30_000, now: () => now });
     settled = jest.fn(async () => undefined);
     holds = [];
+    reheld = [];
+    unreadable = jest.fn(async () => undefined);
     const lifecycle = {
+      unreadable,
       rehopUnread: () => undefined,
+      heldForCircuit: (m: ConsumedMessage) => m.headers[KafkaHeaders.heldFor] === 'circuit_open',
+      reholdUnread: async (m: ConsumedMessage, r: { retryAt: number }) => {
+        reheld.push({ value: m.value!.toString(), retryAt: r.retryAt });
+      },
       beforeAttempt: async () => true,
       holdForCircuit: async (
         task: DeliveryTask,
@@ -62,6 +73,8 @@ describe(`${DeliveryService.name} before an attempt`, () => {
       urlHint: () => URL,
       batchHint: () => null,
       throttleHint: () => null,
+      metrics: { tasksDropped: { inc: () => undefined } } as unknown as DispatcherMetrics,
+      log: { warn: () => undefined } as unknown as Logger,
     } as Partial<DeliveryServiceDeps> as DeliveryServiceDeps);
   });
 
@@ -80,6 +93,30 @@ describe(`${DeliveryService.name} before an attempt`, () => {
       { retryAt: now + 30_000, downSince: opened },
     ]);
   });
+
+  it('should hold again, unread, a task its circuit held while the circuit stays open, and let one a second through to become the probe', async () => {
+    const opened = now;
+    for (let i = 0; i < 2; i++) circuit.record(URL, 'failure', false);
+    const heldBefore = (): ConsumedMessage => ({
+      ...message({ [KafkaHeaders.heldFor]: 'circuit_open' }),
+      value: Buffer.from('not read while its endpoint is down'),
+    });
+    now += 1000;
+    await sut.handle(heldBefore());
+    // The cool-down is over: the first back is read (and this one, no task, dead-lettered), to be
+    // the probe; the next waits behind it.
+    now += 29_000;
+    await sut.handle(heldBefore());
+    await sut.handle(heldBefore());
+
+    expect(reheld).toEqual([
+      { value: 'not read while its endpoint is down', retryAt: opened + 30_000 },
+      { value: 'not read while its endpoint is down', retryAt: now + 30_000 },
+    ]);
+    expect(unreadable).toHaveBeenCalledTimes(1);
+    expect(holds).toHaveLength(0);
+    expect(settled).not.toHaveBeenCalled();
+  });
 });
 
 /**
@@ -97,6 +134,7 @@ describe(`${DeliveryService.name} over a full throttle`, () => {
     const held = jest.fn();
     const lifecycle = {
       rehopUnread: () => undefined,
+      heldForCircuit: () => false,
       beforeAttempt: async () => true,
       hold,
       endTooLate: async (task: DeliveryTask, _m: unknown, due: number) => {

@@ -122,6 +122,8 @@ export class DeliveryService {
   async handle(message: ConsumedMessage): Promise<void> {
     const hop = this.deps.lifecycle.rehopUnread(message);
     if (hop) return void (await hop); // not due yet: back on its tier
+    const held = this.heldAgain(message);
+    if (held) return void (await held); // its endpoint still down: held as it came
     let task: DeliveryTask;
     try {
       task = decodeDeliveryTask(message.value ?? '');
@@ -179,6 +181,22 @@ export class DeliveryService {
         mine.end();
       }
     }
+  }
+
+  /**
+   * A task its endpoint's open circuit held before, back while the circuit is still open: held
+   * again without being read (see LifecycleExecutor.reholdUnread), its webhook known by the
+   * message's key (deliveryTaskKey). Undefined when the task must be read: any other message, or a
+   * webhook the view no longer has, or whose circuit lets attempts through again.
+   */
+  private heldAgain(message: ConsumedMessage): Promise<void> | undefined {
+    const { lifecycle, limiter, urlHint } = this.deps;
+    const webhookId = message.key;
+    if (!webhookId || !lifecycle.heldForCircuit(message) || !limiter.circuit) return undefined;
+    const url = urlHint(webhookId);
+    if (url === undefined) return undefined;
+    const down = limiter.circuit.refusalOfHeld(endpointKeys(url, webhookId).circuit);
+    return down && lifecycle.reholdUnread(message, down);
   }
 
   private async attempt(

@@ -3,6 +3,7 @@ import {
   decodeDeliveryTask,
   DeliveryTasks,
   KafkaHeaders,
+  type HoldReason,
   OperationalEvents,
   type DeadLetterReason,
   type DeliveryTask,
@@ -182,13 +183,13 @@ export class LifecycleExecutor {
     task: DeliveryTask,
     message: ConsumedMessage,
     until: number,
-    reason: 'throttled' | 'circuit_open' | 'endpoint_busy',
+    reason: HoldReason,
     throttleSlot = false,
   ): Promise<void> {
     const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot, this.random);
     const ended = await this.sendTask(
       this.deps.topics.retry[effect.tier - 1]!,
-      DeliveryTasks.hold(task, effect, traceHeadersOf(message.headers)),
+      DeliveryTasks.hold(task, { ...effect, reason }, traceHeadersOf(message.headers)),
       message,
       { attempted: false, task },
     );
@@ -202,6 +203,37 @@ export class LifecycleExecutor {
   async endTooLate(task: DeliveryTask, message: ConsumedMessage, due: number): Promise<void> {
     for (const effect of decideTooLate(due, this.deps.settings, task))
       await this.runEarly(effect, task, message);
+  }
+
+  /**
+   * Whether a message is a hold of a task its endpoint's open circuit held (or a hop of one): one
+   * that reholdUnread may hold again while the circuit stays open.
+   */
+  heldForCircuit(message: ConsumedMessage): boolean {
+    return (
+      this.deps.topics.retry.includes(message.topic) &&
+      headerString(message.headers, KafkaHeaders.heldFor) === 'circuit_open'
+    );
+  }
+
+  /**
+   * A task its circuit held before (heldForCircuit), back while the circuit is still open: held
+   * again as it came (see DeliveryTasks.rehold). A held task looks at its circuit a few times per
+   * tier over an outage (see circuitHoldUntil), and the first look already wrote all a hold
+   * changes in its value, so the later ones cost what a hop costs: a fetch and a produce, not a
+   * decode, a schema check, a span and an encode besides. Answers that produce.
+   */
+  async reholdUnread(message: ConsumedMessage, refusal: CircuitRefusal): Promise<void> {
+    const now = this.now();
+    const until = circuitHoldUntil(refusal, now, this.deps.settings, this.random);
+    const effect = decideHold(until, now, this.deps.settings, false, this.random);
+    const ended = await this.sendTask(
+      this.deps.topics.retry[effect.tier - 1]!,
+      DeliveryTasks.rehold(message, effect),
+      message,
+      { attempted: false },
+    );
+    if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason: 'circuit_open' });
   }
 
   /** A task refused by its endpoint's open circuit (see circuitHoldUntil). */

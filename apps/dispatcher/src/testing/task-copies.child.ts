@@ -49,7 +49,12 @@ function main(): void {
   if (kind === 'retry')
     DeliveryTasks.retry(task, { attempt: 2, notBefore: now + 1000, lastError: 'HTTP 500' });
   else if (kind === 'hold')
-    DeliveryTasks.hold(task, { notBefore: now + 1000, wakeAt: now + 1000, throttleSlot: false });
+    DeliveryTasks.hold(task, {
+      notBefore: now + 1000,
+      wakeAt: now + 1000,
+      throttleSlot: false,
+      reason: 'circuit_open',
+    });
   else if (kind === 'dead-letter')
     DeliveryTasks.deadLetter(task, {
       reason: 'retries_exhausted',

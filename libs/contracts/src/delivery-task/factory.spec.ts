@@ -99,7 +99,12 @@ describe('DeliveryTasks', () => {
     const dueTask = { ...task, not_before: new Date(due).toISOString() };
     const messages = [
       DeliveryTasks.retry(task, { attempt: 3, notBefore: due, wakeAt: due - 5, lastError: 'e' }),
-      DeliveryTasks.hold(task, { notBefore: due, wakeAt: due - 5, throttleSlot: false }),
+      DeliveryTasks.hold(task, {
+        notBefore: due,
+        wakeAt: due - 5,
+        throttleSlot: false,
+        reason: 'circuit_open',
+      }),
       DeliveryTasks.repark(dueTask, due - 5),
     ];
     for (const m of messages) {
@@ -121,6 +126,24 @@ describe('DeliveryTasks', () => {
     expect(hop.headers).toEqual({ ...m.headers, [KafkaHeaders.notBefore]: String(1e12 + 5) });
   });
 
+  it('should hold a task its circuit held again as it came, with only its due and wake-up times changed', () => {
+    const m = DeliveryTasks.hold(
+      task,
+      { notBefore: 1e12, wakeAt: 1e12, throttleSlot: false, reason: 'circuit_open' },
+      trace,
+    );
+    expect(m.headers[KafkaHeaders.heldFor]).toBe('circuit_open');
+    const consumed = { key: m.key, value: Buffer.from(m.value), headers: m.headers };
+    const again = DeliveryTasks.rehold(consumed, { notBefore: 2e12, wakeAt: 2e12 - 5 });
+    expect(again.key).toBe(m.key);
+    expect(again.value).toBe(consumed.value);
+    expect(again.headers).toEqual({
+      ...m.headers,
+      [KafkaHeaders.due]: String(2e12),
+      [KafkaHeaders.notBefore]: String(2e12 - 5),
+    });
+  });
+
   it('should refuse to build a task the schema refuses', () => {
     expect(() => DeliveryTasks.firstAttempts(event, ['not-a-webhook'])).toThrow();
     expect(() =>
@@ -135,7 +158,12 @@ describe('DeliveryTasks', () => {
     for (const t of [read, task, { ...task, manual: true, last_error: 'e' }]) {
       const messages = [
         DeliveryTasks.retry(t, { attempt: 3, notBefore: 1e12, lastError: 'HTTP 500' }),
-        DeliveryTasks.hold(t, { notBefore: 1e12, wakeAt: 1e12, throttleSlot: true }),
+        DeliveryTasks.hold(t, {
+          notBefore: 1e12,
+          wakeAt: 1e12,
+          throttleSlot: true,
+          reason: 'throttled',
+        }),
         DeliveryTasks.repark(t, 1e12),
         DeliveryTasks.deadLetter(t, {
           reason: 'permanent_error',
@@ -152,7 +180,12 @@ describe('DeliveryTasks', () => {
 
   it('should check the event of a task it did not read, and the new fields of one it did', () => {
     const unportable = { ...task, event: { ...event, data: { a: 'NUL \u0000 here' } } };
-    const held = { notBefore: 1e12, wakeAt: 1e12, throttleSlot: false };
+    const held = {
+      notBefore: 1e12,
+      wakeAt: 1e12,
+      throttleSlot: false,
+      reason: 'circuit_open' as const,
+    };
     expect(() => DeliveryTasks.hold(unportable, held)).toThrow(/NUL/);
     expect(() =>
       DeliveryTasks.retry(unportable, { attempt: 3, notBefore: 1e12, lastError: 'x' }),

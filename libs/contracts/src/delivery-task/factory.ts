@@ -34,6 +34,9 @@ export type DeadLetterReason =
    */
   | 'due_too_late';
 
+/** Why a task was held without an attempt (the `hookline-held-for` header of its holds). */
+export type HoldReason = 'throttled' | 'circuit_open' | 'endpoint_busy';
+
 const MAX_ERROR = 2000;
 const MAX_ERROR_HEADER = 1000;
 
@@ -152,13 +155,36 @@ export const DeliveryTasks = {
   },
 
   /**
+   * A hold of a task its endpoint's open circuit held before (`hookline-held-for: circuit_open`),
+   * held again: the message as it came, due at `notBefore` and woken at `wakeAt` (ms), as a hop
+   * is. Only the headers say when it falls due; its value keeps the `not_before` of its first
+   * hold, already past, which the consumer reads as due once the header lets the task through.
+   * Nothing else a hold writes changes on a circuit's hold: the attempt and its last error stay,
+   * and the first hold cleared any throttle slot (a manual task is never held for a circuit).
+   */
+  rehold<H>(
+    original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, H>> },
+    held: { notBefore: number; wakeAt: number },
+  ): { key: string | null; value: Buffer | null; headers: Record<string, H | string> } {
+    return {
+      key: original.key,
+      value: original.value,
+      headers: {
+        ...original.headers,
+        [KafkaHeaders.notBefore]: String(held.wakeAt),
+        [KafkaHeaders.due]: String(held.notBefore),
+      },
+    };
+  },
+
+  /**
    * The same attempt held back without being made (its webhook's throttle, its endpoint's open
-   * circuit), for a retry tier: due at `notBefore` (ms), woken at `wakeAt` (ms). A throttle's
-   * hold marks `notBefore` as the task's reserved send slot.
+   * circuit), for a retry tier: due at `notBefore` (ms), woken at `wakeAt` (ms), and why in a
+   * header. A throttle's hold marks `notBefore` as the task's reserved send slot.
    */
   hold(
     task: DeliveryTask,
-    held: { notBefore: number; wakeAt: number; throttleSlot: boolean },
+    held: { notBefore: number; wakeAt: number; throttleSlot: boolean; reason: HoldReason },
     trace?: TraceHeaders,
   ): TaskMessage {
     return message(
@@ -172,6 +198,7 @@ export const DeliveryTasks = {
         ...withTrace(trace),
         [KafkaHeaders.notBefore]: String(held.wakeAt),
         [KafkaHeaders.due]: String(held.notBefore),
+        [KafkaHeaders.heldFor]: held.reason,
       },
     );
   },
