@@ -14,8 +14,10 @@ export const KafkaHeaders = {
   /** When a retry-tier message is next read (ms since epoch): its due time, or a hop's end. */
   notBefore: 'hookline-not-before',
   /**
-   * When a retry-tier task falls due (ms since epoch; its value's `not_before`), so that a task
-   * woken before it goes back on its tier without its value being read (see DeliveryTasks.rehop).
+   * When a retry-tier task falls due (ms since epoch), so that a task woken before it goes back
+   * on its tier without its value being read (see DeliveryTasks.rehop). Its value's `not_before`,
+   * or later on a task held again unread (see DeliveryTasks.rehold), whose value keeps the
+   * `not_before` of its first hold: the header is what says when the task is due.
    */
   due: 'hookline-due',
   /**
