@@ -166,15 +166,9 @@ export const DeliveryTasks = {
     original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, H>> },
     held: { notBefore: number; wakeAt: number },
   ): { key: string | null; value: Buffer | null; headers: Record<string, H | string> } {
-    return {
-      key: original.key,
-      value: original.value,
-      headers: {
-        ...original.headers,
-        [KafkaHeaders.notBefore]: String(held.wakeAt),
-        [KafkaHeaders.due]: String(held.notBefore),
-      },
-    };
+    const hop = DeliveryTasks.rehop(original, held.wakeAt);
+    hop.headers[KafkaHeaders.due] = String(held.notBefore);
+    return hop;
   },
 
   /**
