@@ -48,7 +48,7 @@ function tracingWithoutExporter(sampler?: string): void {
 }
 
 describe('PropagatingTracer', () => {
-  // The context manager and the propagator are the SDK's, as in a service.
+  // The context manager and the propagator are those startTracing registers, as in a service.
   tracingWithoutExporter();
   const tracer = new PropagatingTracer();
 
