@@ -19,7 +19,6 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { PropagatingTracerProvider } from './propagating-tracer';
 
 let sdk: NodeSDK | undefined;
-let started = false;
 /** The context manager and the propagator were registered by startTracing, not by the SDK. */
 let registeredHere = false;
 let propagatingOnly = false;
@@ -129,7 +128,7 @@ function w3cPropagator(
  * its start.
  */
 export function startTracing(serviceName: string): void {
-  if (started) return;
+  if (sdk || registeredHere) return;
   const env = process.env;
   // Hookline's metrics are Prometheus and its logs pino: the SDK exports neither unless asked.
   env.OTEL_METRICS_EXPORTER ??= 'none';
@@ -150,7 +149,7 @@ export function startTracing(serviceName: string): void {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     if (w3c.propagator) propagation.setGlobalPropagator(w3c.propagator);
     trace.setGlobalTracerProvider(new PropagatingTracerProvider());
-    started = registeredHere = true;
+    registeredHere = true;
     return;
   }
   const { NodeSDK } =
@@ -166,7 +165,6 @@ export function startTracing(serviceName: string): void {
     instrumentations: instrumentations(exported),
   });
   sdk.start();
-  started = true;
   if (propagatingOnly) trace.setGlobalTracerProvider(new PropagatingTracerProvider());
 }
 
@@ -179,7 +177,7 @@ export async function stopTracing(): Promise<void> {
     context.disable();
     propagation.disable();
   }
-  started = registeredHere = propagatingOnly = false;
+  registeredHere = propagatingOnly = false;
 }
 
 export function tracer(name = 'hookline'): Tracer {

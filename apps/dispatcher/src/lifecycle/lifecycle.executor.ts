@@ -186,14 +186,14 @@ export class LifecycleExecutor {
     reason: HoldReason,
     throttleSlot = false,
   ): Promise<void> {
-    const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot, this.random);
-    const ended = await this.sendTask(
-      this.deps.topics.retry[effect.tier - 1]!,
-      DeliveryTasks.hold(task, { ...effect, reason }, traceHeadersOf(message.headers)),
+    await this.sendHold(
+      until,
+      reason,
+      throttleSlot,
+      (effect) => DeliveryTasks.hold(task, { ...effect, reason }, traceHeadersOf(message.headers)),
       message,
       { attempted: false, task },
     );
-    if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason });
   }
 
   /**
@@ -223,17 +223,16 @@ export class LifecycleExecutor {
    * changes in its value, so the later ones cost what a hop costs: a fetch and a produce, not a
    * decode, a schema check, a span and an encode besides. Answers that produce.
    */
-  async reholdUnread(message: ConsumedMessage, refusal: CircuitRefusal): Promise<void> {
-    const now = this.now();
-    const until = circuitHoldUntil(refusal, now, this.deps.settings, this.random);
-    const effect = decideHold(until, now, this.deps.settings, false, this.random);
-    const ended = await this.sendTask(
-      this.deps.topics.retry[effect.tier - 1]!,
-      DeliveryTasks.rehold(message, effect),
+  reholdUnread(message: ConsumedMessage, refusal: CircuitRefusal): Promise<void> {
+    const until = circuitHoldUntil(refusal, this.now(), this.deps.settings, this.random);
+    return this.sendHold(
+      until,
+      'circuit_open',
+      false,
+      (effect) => DeliveryTasks.rehold(message, effect),
       message,
       { attempted: false },
     );
-    if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason: 'circuit_open' });
   }
 
   /** A task refused by its endpoint's open circuit (see circuitHoldUntil). */
@@ -244,6 +243,25 @@ export class LifecycleExecutor {
   ): Promise<void> {
     const until = circuitHoldUntil(refusal, this.now(), this.deps.settings, this.random);
     return this.hold(task, message, until, 'circuit_open');
+  }
+
+  /** A hold's message (made by `next` for the tier and times decideHold chose) sent to its tier. */
+  private async sendHold(
+    until: number,
+    reason: HoldReason,
+    throttleSlot: boolean,
+    next: (effect: ReturnType<typeof decideHold>) => Message,
+    source: ConsumedMessage,
+    ending: TaskEnding,
+  ): Promise<void> {
+    const effect = decideHold(until, this.now(), this.deps.settings, throttleSlot, this.random);
+    const ended = await this.sendTask(
+      this.deps.topics.retry[effect.tier - 1]!,
+      next(effect),
+      source,
+      ending,
+    );
+    if (ended === undefined) this.deps.metrics.tasksHeld.inc({ reason });
   }
 
   /** What decideEarly or decideTooLate decided: a re-park, or the end of a task due too late. */
