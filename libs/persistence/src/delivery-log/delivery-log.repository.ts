@@ -14,7 +14,12 @@ import { queryPrepared } from '../prepared-query';
 import { arrayLiteral, type ArrayElement } from '../array-literal';
 import type { DeliveryEntity } from '../entities/delivery.entity';
 import type { RecoveryFilter } from '../recovery/recovery-job.repository';
-import { EVENT_COLUMNS, eventColumns, type PublishedEventRow } from './published-event.mapper';
+import {
+  EVENT_COLUMNS,
+  eventColumns,
+  eventKey,
+  type PublishedEventRow,
+} from './published-event.mapper';
 
 /**
  * The only code that reads or writes `deliveries` and `delivery_attempts`: the dispatcher writes
@@ -126,15 +131,22 @@ const LIST_WINDOWS_MS = [86_400_000, 8 * 86_400_000];
 // Attempts and their deliveries in one statement: unnest() turns the column arrays into rows, so a
 // flush of hundreds of attempts is one round trip whatever their number.
 // The per-minute stats ride in the same statement (one more CTE): they count exactly the attempts
-// logged, and a batch refused and retried in halves is never counted twice. So does the compact
-// record of each event (published_events, for GET /v1/events), from the first delivery of each.
+// logged, and a batch refused and retried in halves is never counted twice. So does the record of
+// each event (published_events, for GET /v1/events), from the first delivery of each, with the
+// event's payload: a delivery's row carries the payload only when no record has it (see
+// writeAttempts), so an event is stored once, not once per webhook.
 // The JSON columns (each attempt's request headers, each delivery's event) come as one JSON text
 // each, not as jsonb[]: pg writes an array literal by quoting every element and escaping every
 // quote inside it, which in JSON is around every key and string. For those two columns that was
 // ~4.7 µs a row in the dispatcher against ~1 µs for one JSON.stringify, and Postgres takes the
 // JSON array apart faster than it unescapes the literal (500 events: ~3.4 → ~2.1 ms a statement).
+// A JSON null element is SQL NULL: a delivery whose payload its event's record holds.
 const JSONB_ELEMENTS = (param: string) =>
-  `(select array_agg(e order by i) from jsonb_array_elements(${param}::jsonb) with ordinality j(e, i))`;
+  `(select array_agg(nullif(e, 'null'::jsonb) order by i) from jsonb_array_elements(${param}::jsonb) with ordinality j(e, i))`;
+
+/** A delivery's event (alias d): its row's copy, else its event's record's. */
+const DELIVERY_EVENT = `coalesce(d.event, (select e.event from published_events e
+  where e.project_id = d.project_id and e.id = d.event_id)) as event`;
 
 const WRITE_ATTEMPTS_SQL = `
 with d as (
@@ -166,9 +178,10 @@ with d as (
     latency = array(select coalesce(a, 0) + coalesce(b, 0) from unnest(s.latency, excluded.latency) as u(a, b)),
     last_attempt_at = greatest(s.last_attempt_at, excluded.last_attempt_at)
 ), events as (
-  insert into published_events (project_id, id, type, occurred_at, created_at)
-  select * from unnest($33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[])
-  on conflict do nothing
+  insert into published_events as p (project_id, id, type, occurred_at, created_at, event)
+  select * from unnest($33::text[], $34::text[], $35::text[], $36::timestamptz[], $37::timestamptz[], ${JSONB_ELEMENTS('$38')})
+  -- A record written before records kept the payload gets it now.
+  on conflict (project_id, id) do update set event = excluded.event where p.event is null
 )
 insert into deliveries
   (id, webhook_id, project_id, event_id, event_type, status, attempts, next_attempt_at, last_error, event, created_at, chain, updated_at)
@@ -224,6 +237,11 @@ export interface StatsAggregate {
 
 /** How many written event records a repository remembers before it starts afresh. */
 const WRITTEN_EVENTS_KEPT = 50_000;
+/**
+ * How long, at most: retention may delete a record once no delivery of its event is left, and a
+ * record remembered past that would leave a later delivery of the event without its payload.
+ */
+const WRITTEN_EVENTS_KEPT_MS = 3_600_000;
 
 export class DeliveryLogRepository {
   /**
@@ -233,6 +251,7 @@ export class DeliveryLogRepository {
    * record forgotten is only sent once more.
    */
   private readonly writtenEvents = new Set<string>();
+  private writtenEventsSince = Date.now();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -258,7 +277,15 @@ export class DeliveryLogRepository {
     // A delivery ended unattempted has its row and no attempt: nothing was sent, nothing to count
     // in stats.
     const attempts = rows.filter(isAttempt);
+    if (Date.now() - this.writtenEventsSince > WRITTEN_EVENTS_KEPT_MS) this.forgetWrittenEvents();
     const events = eventColumns(rows, this.writtenEvents);
+    // A delivery's row leaves out the payload that its event's record holds: one this statement
+    // writes or fills, or one written before.
+    const recorded = new Set(events.keys);
+    const payloadInRecord = (r: AttemptRecord) => {
+      const key = eventKey(r.projectId, r.event.id);
+      return recorded.has(key) || this.writtenEvents.has(key);
+    };
     // Every parameter is a column's array but the two JSON texts.
     const columns: (readonly ArrayElement[] | string)[] = [
       attempts.map((r) => r.deliveryId),
@@ -282,11 +309,12 @@ export class DeliveryLogRepository {
       d.map((x) => x.count),
       d.map((x) => x.row.nextAttemptAt?.toISOString() ?? null),
       d.map((x) => x.row.error),
-      JSON.stringify(d.map((x) => x.row.event)),
+      JSON.stringify(d.map((x) => (payloadInRecord(x.row) ? null : x.row.event))),
       d.map((x) => x.createdAt.toISOString()),
       d.map((x) => x.row.chain),
       ...statsColumns(attempts),
       ...events.columns,
+      events.payloads,
     ];
     await queryPrepared(
       this.dataSource,
@@ -295,8 +323,13 @@ export class DeliveryLogRepository {
       columns.map((c) => (typeof c === 'string' ? c : arrayLiteral(c))),
     );
     if (this.writtenEvents.size + events.keys.length > WRITTEN_EVENTS_KEPT)
-      this.writtenEvents.clear();
+      this.forgetWrittenEvents();
     for (const key of events.keys) this.writtenEvents.add(key);
+  }
+
+  private forgetWrittenEvents(): void {
+    this.writtenEvents.clear();
+    this.writtenEventsSince = Date.now();
   }
 
   /**
@@ -469,7 +502,7 @@ export class DeliveryLogRepository {
   async find(projectId: string, id: string): Promise<DeliveryWithEvent | null> {
     const [row]: DeliveryWithEvent[] = await this.dataSource.query(
       // One probe of each partition's key; the earliest row when one event was published twice.
-      `select ${DELIVERY_COLUMNS}, d.event from deliveries d where d.id = $1 and d.project_id = $2
+      `select ${DELIVERY_COLUMNS}, ${DELIVERY_EVENT} from deliveries d where d.id = $1 and d.project_id = $2
        order by d.created_at limit 1`,
       [id, projectId],
     );
@@ -537,7 +570,7 @@ export class DeliveryLogRepository {
     }
     params.push(limit);
     return (manager ?? this.dataSource.manager).query(
-      `select d.id, d.webhook_id as "webhookId", d.attempts, d.event, d.created_at as "createdAt", ${CREATED_US}
+      `select d.id, d.webhook_id as "webhookId", d.attempts, ${DELIVERY_EVENT}, d.created_at as "createdAt", ${CREATED_US}
        from deliveries d where ${clause}
        order by d.created_at, d.id limit $${params.length}`,
       params,
@@ -593,8 +626,9 @@ export class DeliveryLogRepository {
    * Deletes up to `batch` rows older than `cutoff` of: the default partitions of the log
    * (attempts, deliveries: rows born on a day that had no partition; the days' partitions are
    * dropped whole, see DeliveryLogPartitions), the per-minute stats (by minute) or the event
-   * records (by created_at); answers how many. Run in `manager` when given (the retention job's
-   * locked session).
+   * records (by created_at, once no delivery of the event is left: a record holds its deliveries'
+   * payload, and one event id published twice has deliveries of two birth times); answers how
+   * many. Run in `manager` when given (the retention job's locked session).
    */
   async deleteOlderThan(
     what: 'attempts' | 'deliveries' | 'stats' | 'events',
@@ -602,14 +636,19 @@ export class DeliveryLogRepository {
     batch: number,
     manager?: EntityManager,
   ): Promise<number> {
-    const [table, column, key] = {
+    const [table, column, key, unused = 'true'] = {
       attempts: ['delivery_attempts_default', 'delivery_created_at', 'id'],
       deliveries: ['deliveries_default', 'created_at', 'id, created_at'],
       stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
-      events: ['published_events', 'created_at', 'project_id, id'],
+      events: [
+        'published_events',
+        'created_at',
+        'project_id, id',
+        'not exists (select 1 from deliveries d where d.event_id = t.id and d.project_id = t.project_id)',
+      ],
     }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
-      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} where ${column} < $1 limit $2) returning 1)
+      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} t where ${column} < $1 and ${unused} limit $2) returning 1)
        select count(*)::int as n from gone`,
       [cutoff, batch],
     )) as [{ n: number }];

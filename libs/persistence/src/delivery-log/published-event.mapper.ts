@@ -4,10 +4,11 @@ import type { AttemptRecord } from './delivery-log.repository';
 
 /**
  * `published_events` rows, as DeliveryLogRepository writes them (in the same statement as the
- * attempts) and reads them back: one compact row per event, no payload.
+ * attempts) and reads them back: one row per event, with the event's payload, which its
+ * deliveries' rows leave out (see writeAttempts).
  */
 
-/** An event as published_events keeps it: no payload (the deliveries carry it). */
+/** An event as GET /v1/events lists it (its payload is read with a delivery of it). */
 export interface PublishedEventRow {
   id: string;
   type: string;
@@ -25,12 +26,13 @@ export function eventKey(projectId: string, eventId: string): string {
 /**
  * The event records of a batch: one per event, from the first automatic attempt of a delivery's
  * first chain, or its skipped row — later attempts, redeliveries and test pings add none — and
- * none for an event in `written` (recorded already); `keys` are the events the columns carry.
+ * none for an event in `written` (recorded already); `keys` are the events the columns carry, and
+ * `payloads` their envelopes as one JSON array.
  */
 export function eventColumns(
   rows: readonly AttemptRecord[],
   written: ReadonlySet<string>,
-): { columns: ArrayElement[][]; keys: string[] } {
+): { columns: ArrayElement[][]; keys: string[]; payloads: string } {
   const events = new Map<string, AttemptRecord>();
   for (const r of rows) {
     if (r.chain !== 0 || r.trigger !== 'automatic' || r.attempt !== 1) continue;
@@ -47,6 +49,7 @@ export function eventColumns(
       e.map((r) => r.startedAt.toISOString()),
     ],
     keys: [...events.keys()],
+    payloads: JSON.stringify(e.map((r) => r.event)),
   };
 }
 

@@ -37,8 +37,12 @@ export class DeliveryEntity {
   @Column({ type: 'bigint', default: 0 })
   chain!: string;
 
-  /** The event envelope, so a delivery can be redelivered long after the topic dropped it. */
-  @Column({ type: 'jsonb' })
+  /**
+   * The event envelope, so a delivery can be redelivered long after the topic dropped it. Null in
+   * the table when the event's record (published_events) holds it, as it does for every delivery
+   * of an event that matched webhooks; the log's readers fill it from there.
+   */
+  @Column({ type: 'jsonb', nullable: true })
   event!: Record<string, unknown>;
 
   /**

@@ -13,6 +13,7 @@ import { WebhookEndpointSettings1765220000000 } from './1765220000000-webhook-en
 import { EndpointCircuits1765221000000 } from './1765221000000-endpoint-circuits';
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
 import { PartitionedDeliveryLog1765270000000 } from './1765270000000-partitioned-delivery-log';
+import { EventPayloadOnce1765300000000 } from './1765300000000-event-payload-once';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   EndpointCircuits1765221000000,
   ApiKeyScope1765230000000,
   PartitionedDeliveryLog1765270000000,
+  EventPayloadOnce1765300000000,
 ];
