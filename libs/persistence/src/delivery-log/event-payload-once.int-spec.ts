@@ -1,7 +1,10 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { deliveryId, type EventEnvelope } from '@hookline/contracts';
-import { createTestDatabase, type TestDatabase } from '@hookline/testing';
-import { createDataSource } from '../data-source';
+import { createTestDatabase, testStackEnv, uniqueName, type TestDatabase } from '@hookline/testing';
+import { createDataSource, dataSourceOptions } from '../data-source';
+import { MIGRATIONS } from '../migrations';
+import { EventPayloadOnce1765300000000 } from '../migrations/1765300000000-event-payload-once';
 import { DeliveryLogPartitions } from './delivery-log-partitions';
 import { DeliveryLogRepository, type AttemptRecord } from './delivery-log.repository';
 
@@ -124,5 +127,87 @@ describe("the delivery log's copy of an event", () => {
     await ds.query(`delete from deliveries where event_id = $1`, [event.id]);
     expect(await sut.deleteOlderThan('events', after, 1000)).toBeGreaterThanOrEqual(1);
     expect(await recorded(event.id)).toBeUndefined();
+  });
+});
+
+describe(EventPayloadOnce1765300000000.name, () => {
+  const stack = testStackEnv();
+  const name = uniqueName('payload_migration').toLowerCase();
+  const url = (() => {
+    const u = new URL(stack.adminDatabaseUrl);
+    u.pathname = `/${name}`;
+    return u.toString();
+  })();
+  const upTo = MIGRATIONS.indexOf(EventPayloadOnce1765300000000);
+  const migrate = async (migrations: typeof MIGRATIONS, undoLast = false) => {
+    const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations });
+    await ds.initialize();
+    try {
+      if (undoLast) await ds.undoLastMigration({ transaction: 'all' });
+      else await ds.runMigrations({ transaction: 'all' });
+    } finally {
+      await ds.destroy();
+    }
+  };
+
+  afterAll(async () => {
+    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  });
+
+  it("should keep every delivery's payload readable across the upgrade, and put it back in the rows on the way down", async () => {
+    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+    await admin.end();
+    await migrate(MIGRATIONS.slice(0, upTo));
+    const event = envelope('evt_upgrade');
+    const ds = await createDataSource({ url, poolSize: 2 }).initialize();
+    try {
+      await new DeliveryLogPartitions(ds).ensure(BORN, 2);
+      // The log as the code before wrote it: the payload in the row, a record without it.
+      await ds.query(
+        `insert into deliveries (id, webhook_id, project_id, event_id, event_type, status, attempts, event, created_at)
+         values ($1, 'wh_old', $2, $3, $4, 'pending', 1, $5, $6)`,
+        [deliveryId(event.id, 'wh_old'), event.project_id, event.id, event.event, event, BORN],
+      );
+      await ds.query(
+        `insert into published_events (project_id, id, type, occurred_at, created_at) values ($1, $2, $3, $4, $5)`,
+        [event.project_id, event.id, event.event, event.occurred_at, BORN],
+      );
+
+      await migrate(MIGRATIONS.slice(0, upTo + 1));
+      const sut = new DeliveryLogRepository(ds);
+      expect((await sut.find(event.project_id, deliveryId(event.id, 'wh_old')))?.event).toEqual(
+        event,
+      );
+      // The old delivery's retry, and a new delivery of the same event.
+      await sut.writeAttempts([
+        row(event, 'wh_old', { attempt: 2 }),
+        row(event, 'wh_new', { attempt: 1 }),
+      ]);
+      for (const w of ['wh_old', 'wh_new'])
+        expect((await sut.find(event.project_id, deliveryId(event.id, w)))?.event).toEqual(event);
+      const rows = (await ds.query(
+        `select webhook_id as "webhookId", event is not null as "inRow" from deliveries order by webhook_id`,
+      )) as { webhookId: string; inRow: boolean }[];
+      expect(rows).toEqual([
+        { webhookId: 'wh_new', inRow: false },
+        { webhookId: 'wh_old', inRow: true },
+      ]);
+
+      await migrate(MIGRATIONS.slice(0, upTo + 1), true);
+      const back = (await ds.query(
+        `select webhook_id as "webhookId", event from deliveries order by webhook_id`,
+      )) as { webhookId: string; event: unknown }[];
+      expect(back).toEqual([
+        { webhookId: 'wh_new', event },
+        { webhookId: 'wh_old', event },
+      ]);
+    } finally {
+      await ds.destroy();
+    }
   });
 });
