@@ -1,8 +1,7 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { deliveryId, type EventEnvelope } from '@hookline/contracts';
-import { createTestDatabase, testStackEnv, uniqueName, type TestDatabase } from '@hookline/testing';
-import { createDataSource, dataSourceOptions } from '../data-source';
+import { createTestDatabase, migrationDatabase, type TestDatabase } from '@hookline/testing';
+import { createDataSource } from '../data-source';
 import { MIGRATIONS } from '../migrations';
 import { EventPayloadOnce1765300000000 } from '../migrations/1765300000000-event-payload-once';
 import { DeliveryLogPartitions } from './delivery-log-partitions';
@@ -131,40 +130,16 @@ describe("the delivery log's copy of an event", () => {
 });
 
 describe(EventPayloadOnce1765300000000.name, () => {
-  const stack = testStackEnv();
-  const name = uniqueName('payload_migration').toLowerCase();
-  const url = (() => {
-    const u = new URL(stack.adminDatabaseUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
-  })();
+  const db = migrationDatabase('payload_migration');
   const upTo = MIGRATIONS.indexOf(EventPayloadOnce1765300000000);
-  const migrate = async (migrations: typeof MIGRATIONS, undoLast = false) => {
-    const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations });
-    await ds.initialize();
-    try {
-      if (undoLast) await ds.undoLastMigration({ transaction: 'all' });
-      else await ds.runMigrations({ transaction: 'all' });
-    } finally {
-      await ds.destroy();
-    }
-  };
 
-  afterAll(async () => {
-    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
-  });
+  afterAll(() => db.drop());
 
   it("should keep every delivery's payload readable across the upgrade, and put it back in the rows on the way down", async () => {
-    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
-    await migrate(MIGRATIONS.slice(0, upTo));
+    await db.create();
+    await db.migrate(MIGRATIONS.slice(0, upTo));
     const event = envelope('evt_upgrade');
-    const ds = await createDataSource({ url, poolSize: 2 }).initialize();
+    const ds = await createDataSource({ url: db.url, poolSize: 2 }).initialize();
     try {
       await new DeliveryLogPartitions(ds).ensure(BORN, 2);
       // The log as the code before wrote it: the payload in the row, a record without it.
@@ -178,7 +153,7 @@ describe(EventPayloadOnce1765300000000.name, () => {
         [event.project_id, event.id, event.event, event.occurred_at, BORN],
       );
 
-      await migrate(MIGRATIONS.slice(0, upTo + 1));
+      await db.migrate(MIGRATIONS.slice(0, upTo + 1));
       const sut = new DeliveryLogRepository(ds);
       expect((await sut.find(event.project_id, deliveryId(event.id, 'wh_old')))?.event).toEqual(
         event,
@@ -198,7 +173,7 @@ describe(EventPayloadOnce1765300000000.name, () => {
         { webhookId: 'wh_old', inRow: true },
       ]);
 
-      await migrate(MIGRATIONS.slice(0, upTo + 1), true);
+      await db.migrate(MIGRATIONS.slice(0, upTo + 1), true);
       const back = (await ds.query(
         `select webhook_id as "webhookId", event from deliveries order by webhook_id`,
       )) as { webhookId: string; event: unknown }[];

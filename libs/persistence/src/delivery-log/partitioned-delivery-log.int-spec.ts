@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { deliveryId, type EventEnvelope } from '@hookline/contracts';
-import { createTestDatabase, testStackEnv, uniqueName, type TestDatabase } from '@hookline/testing';
-import { createDataSource, dataSourceOptions } from '../data-source';
+import { createTestDatabase, migrationDatabase, type TestDatabase } from '@hookline/testing';
+import { createDataSource } from '../data-source';
 import { MIGRATIONS } from '../migrations';
 import { PartitionedDeliveryLog1765270000000 } from '../migrations/1765270000000-partitioned-delivery-log';
 import { DeliveryLogPartitions } from './delivery-log-partitions';
@@ -237,38 +237,15 @@ describe('the partitioned delivery log', () => {
 });
 
 describe(PartitionedDeliveryLog1765270000000.name, () => {
-  const stack = testStackEnv();
-  const name = uniqueName('log_migration').toLowerCase();
-  const url = (() => {
-    const u = new URL(stack.adminDatabaseUrl);
-    u.pathname = `/${name}`;
-    return u.toString();
-  })();
+  const db = migrationDatabase('log_migration');
+  const url = db.url;
   const upTo = MIGRATIONS.indexOf(PartitionedDeliveryLog1765270000000);
+  const migrate = db.migrate;
 
-  const migrate = async (migrations: typeof MIGRATIONS, undoLast = false) => {
-    const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations });
-    await ds.initialize();
-    try {
-      if (undoLast) await ds.undoLastMigration({ transaction: 'all' });
-      else await ds.runMigrations({ transaction: 'all' });
-    } finally {
-      await ds.destroy();
-    }
-  };
-
-  afterAll(async () => {
-    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
-  });
+  afterAll(() => db.drop());
 
   it('should turn the log into daily partitions keeping every row, and go on numbering attempts', async () => {
-    const admin = new Client({ connectionString: stack.adminDatabaseUrl });
-    await admin.connect();
-    await admin.query(`create database "${name}"`);
-    await admin.end();
+    await db.create();
     await migrate(MIGRATIONS.slice(0, upTo));
 
     const c = new Client({ connectionString: url });
