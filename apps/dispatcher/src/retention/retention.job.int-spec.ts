@@ -70,6 +70,9 @@ describe(RetentionJob.name, () => {
     for (const [id, at] of [
       ['evt_old', daysAgo(40)],
       ['evt_recent', daysAgo(2)],
+      // Past the cutoff by hours, on its day: kept with that day's deliveries (their record holds
+      // their payload), not looked at again every run while they are.
+      ['evt_cutoff_day', new Date('2026-10-31T01:00:00Z')],
     ] as const)
       await dataSource.query(
         `insert into published_events (project_id, id, type, occurred_at, created_at) values ('prj_r', $1, 'project.updated', $2, $2)`,
@@ -105,7 +108,8 @@ describe(RetentionJob.name, () => {
       events: 1,
       recoveries: 1,
     });
-    expect(await dataSource.query('select id from published_events')).toEqual([
+    expect(await dataSource.query('select id from published_events order by id')).toEqual([
+      { id: 'evt_cutoff_day' },
       { id: 'evt_recent' },
     ]);
     expect(await dataSource.query('select id from recovery_jobs order by id')).toEqual([

@@ -7,6 +7,8 @@ import {
 } from '@hookline/persistence';
 import type { Logger } from '@hookline/telemetry';
 
+const DAY_MS = 86_400_000;
+
 export interface RetentionOptions {
   retentionDays: number;
   /** Rows per DELETE: each statement holds its locks only briefly. */
@@ -86,7 +88,7 @@ export class RetentionJob {
     events: number;
     recoveries: number;
   } | null> {
-    const cutoff = new Date(now.getTime() - this.options.retentionDays * 86_400_000);
+    const cutoff = new Date(now.getTime() - this.options.retentionDays * DAY_MS);
     const batch = this.options.batchSize ?? 5000;
     // Every dispatcher, lock or not: creating is idempotent and serialised by its own lock.
     await this.ensurePartitions(now);
@@ -102,7 +104,11 @@ export class RetentionJob {
         const attempts = await this.deleteOlder('attempts', cutoff, batch, runner.manager);
         const deliveries = await this.deleteOlder('deliveries', cutoff, batch, runner.manager);
         const stats = await this.deleteOlder('stats', cutoff, batch, runner.manager);
-        const events = await this.deleteOlder('events', cutoff, batch, runner.manager);
+        // An event's record holds its deliveries' payload, so it goes with their day's partitions
+        // (dropped once the whole day is past the cutoff); records of the cutoff's own day would
+        // otherwise be looked at, and kept, by every run until then.
+        const cutoffDay = new Date(Math.floor(cutoff.getTime() / DAY_MS) * DAY_MS);
+        const events = await this.deleteOlder('events', cutoffDay, batch, runner.manager);
         let recoveries = 0;
         for (let n = batch; n === batch; recoveries += n)
           n = await this.recoveries.deleteFinishedOlderThan(cutoff, batch, runner.manager);
