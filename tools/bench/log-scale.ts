@@ -7,6 +7,7 @@ import {
   runMigrations,
   type AttemptRecord,
 } from '@hookline/persistence';
+import { adminQuery, withDatabase } from '@hookline/testing';
 import { percentile } from './process-stats';
 
 /** How big a log the scenario builds, and how many times each figure is taken. */
@@ -327,20 +328,4 @@ async function timeEach<T>(items: readonly T[], fn: (item: T) => Promise<unknown
     ms.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
   return ms.sort((a, b) => a - b);
-}
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-async function adminQuery(url: string, sql: string) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }

@@ -13,4 +13,3 @@ export * from './console-build';
 export * from './java-producer';
 export * from './otlp-receiver';
 export * from './mail-catcher';
-export * from './migration-database';

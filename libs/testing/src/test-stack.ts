@@ -5,7 +5,8 @@ import { Client } from 'pg';
 import { ConfigResourceTypes, logLevel, type Kafka } from 'kafkajs';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { createKafka, deleteTopics, ensureTopics, smallestMaxMessageBytes } from '@hookline/kafka';
-import { runMigrations } from '@hookline/persistence';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, runMigrations, type MIGRATIONS } from '@hookline/persistence';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -63,7 +64,8 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }
 
-function withDatabase(url: string, database: string): string {
+/** `url` with its database replaced by `database`. */
+export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
@@ -75,32 +77,51 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Runs one statement on the stack's admin database (creating and dropping test databases). */
+export async function adminQuery(adminDatabaseUrl: string, sql: string): Promise<void> {
+  const c = new Client({ connectionString: adminDatabaseUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A fresh, migrated database of its own for one suite. */
 export async function createTestDatabase(
   prefix = 't',
   stack: TestStackEnv = testStackEnv(),
 ): Promise<TestDatabase> {
+  const db = migrationDatabase(prefix, stack);
+  await db.create();
+  await runMigrations(db.url);
+  return { url: db.url, name: db.name, drop: db.drop };
+}
+
+/**
+ * An empty database of the test stack for a migration's test: `create` it, `migrate` it up to the
+ * migration before the one under test, write rows as the code before did, then `migrate` once
+ * more (or undo the last) as an upgrade (or a rollback) would.
+ */
+export function migrationDatabase(prefix: string, stack: TestStackEnv = testStackEnv()) {
   const { adminDatabaseUrl } = stack;
   const name = uniqueName(prefix).toLowerCase();
-  const admin = new Client({ connectionString: adminDatabaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
   const url = withDatabase(adminDatabaseUrl, name);
-  await runMigrations(url);
   return {
     url,
     name,
-    async drop() {
-      const c = new Client({ connectionString: adminDatabaseUrl });
-      await c.connect();
+    create: () => adminQuery(adminDatabaseUrl, `create database "${name}"`),
+    drop: () => adminQuery(adminDatabaseUrl, `drop database if exists "${name}" with (force)`),
+    /** Runs `migrations` not yet run; with `undoLast`, undoes the last of them instead. */
+    async migrate(migrations: typeof MIGRATIONS, undoLast = false): Promise<void> {
+      const ds = new DataSource({ ...dataSourceOptions({ url, poolSize: 1 }), migrations });
+      await ds.initialize();
       try {
-        await c.query(`drop database if exists "${name}" with (force)`);
+        if (undoLast) await ds.undoLastMigration({ transaction: 'all' });
+        else await ds.runMigrations({ transaction: 'all' });
       } finally {
-        await c.end();
+        await ds.destroy();
       }
     },
   };

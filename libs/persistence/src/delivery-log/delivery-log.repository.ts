@@ -636,7 +636,7 @@ export class DeliveryLogRepository {
     batch: number,
     manager?: EntityManager,
   ): Promise<number> {
-    const [table, column, key, unused = 'true'] = {
+    const [table, column, key, deletable = 'true'] = {
       attempts: ['delivery_attempts_default', 'delivery_created_at', 'id'],
       deliveries: ['deliveries_default', 'created_at', 'id, created_at'],
       stats: ['delivery_stats_minute', 'minute', 'webhook_id, minute'],
@@ -648,7 +648,7 @@ export class DeliveryLogRepository {
       ],
     }[what];
     const [{ n }] = (await (manager ?? this.dataSource.manager).query(
-      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} t where ${column} < $1 and ${unused} limit $2) returning 1)
+      `with gone as (delete from ${table} where (${key}) in (select ${key} from ${table} t where ${column} < $1 and ${deletable} limit $2) returning 1)
        select count(*)::int as n from gone`,
       [cutoff, batch],
     )) as [{ n: number }];

@@ -1,6 +1,12 @@
 import { DataSource } from 'typeorm';
 import { deliveryId, type EventEnvelope } from '@hookline/contracts';
-import { createTestDatabase, migrationDatabase, type TestDatabase } from '@hookline/testing';
+import {
+  createTestDatabase,
+  eventEnvelope,
+  migrationDatabase,
+  succeededAttempt,
+  type TestDatabase,
+} from '@hookline/testing';
 import { createDataSource } from '../data-source';
 import { MIGRATIONS } from '../migrations';
 import { EventPayloadOnce1765300000000 } from '../migrations/1765300000000-event-payload-once';
@@ -9,36 +15,28 @@ import { DeliveryLogRepository, type AttemptRecord } from './delivery-log.reposi
 
 const BORN = new Date('2026-12-01T12:00:00.000Z');
 
-const envelope = (id: string): EventEnvelope => ({
-  id,
-  project_id: 'prj_once',
-  event: 'project.updated',
-  occurred_at: '2026-12-01T11:59:59.000Z',
-  data: { name: 'Once', items: Array.from({ length: 200 }, (_, i) => ({ i, label: `item ${i}` })) },
-});
+const envelope = (id: string): EventEnvelope =>
+  eventEnvelope({
+    id,
+    project_id: 'prj_once',
+    occurred_at: '2026-12-01T11:59:59.000Z',
+    data: {
+      name: 'Once',
+      items: Array.from({ length: 200 }, (_, i) => ({ i, label: `item ${i}` })),
+    },
+  });
 
+/** An attempt of `event` to `webhookId`, born and made at BORN. */
 const row = (event: EventEnvelope, webhookId: string, o: Partial<AttemptRecord> = {}) =>
-  ({
+  succeededAttempt({
     deliveryId: deliveryId(event.id, webhookId),
     webhookId,
     projectId: event.project_id,
     event,
-    attempt: 1,
-    trigger: 'automatic',
-    url: 'https://example.test/',
-    requestHeaders: {},
-    responseStatus: 200,
-    responseBody: null,
-    durationMs: 5,
-    errorClass: null,
-    error: null,
-    status: 'succeeded',
-    nextAttemptAt: null,
-    chain: 0,
     createdAt: BORN,
     startedAt: BORN,
     ...o,
-  }) as AttemptRecord;
+  });
 
 /**
  * An event's payload is kept once, with its record in published_events, not in each of its
