@@ -1,9 +1,10 @@
-import { loadConfigOrExit } from '@hookline/config';
+import { limitHeapGrowth, loadConfigOrExit } from '@hookline/config';
 import { createLogger, startOpsServer, startTracing, stopTracing } from '@hookline/telemetry';
 import { compileNewCodeToBaseline } from './runtime/baseline-tier';
 
 async function main() {
   const config = loadConfigOrExit();
+  limitHeapGrowth(config.HOOKLINE_HEAP_GROWTH_PERCENT);
   startTracing('hookline-dispatcher');
   // Loaded once tracing has started, so that kafkajs, pg and http are instrumented as they load.
   const { createDispatcher } = await import('./dispatcher');

@@ -1,9 +1,10 @@
-import { loadConfigOrExit } from '@hookline/config';
+import { limitHeapGrowth, loadConfigOrExit } from '@hookline/config';
 import { startTracing, stopTracing } from '@hookline/telemetry';
 
 /** The fan-out service: hookline.events → one delivery task per matching webhook (see README.md). */
 async function main() {
   const config = loadConfigOrExit();
+  limitHeapGrowth(config.HOOKLINE_HEAP_GROWTH_PERCENT);
   startTracing('hookline-fanout');
   // Loaded once tracing has started, so that kafkajs, pg and http are instrumented as they load.
   const { createFanoutService } = await import('./fanout.app');

@@ -62,6 +62,14 @@ describe('parseConfig', () => {
     );
   });
 
+  it("should let the heap grow to twice what is live by default, and take 0 for V8's own choice", () => {
+    expect(parseConfig({}).HOOKLINE_HEAP_GROWTH_PERCENT).toBe(100);
+    expect(parseConfig({ HOOKLINE_HEAP_GROWTH_PERCENT: '0' }).HOOKLINE_HEAP_GROWTH_PERCENT).toBe(0);
+    expect(() => parseConfig({ HOOKLINE_HEAP_GROWTH_PERCENT: '-10' })).toThrow(
+      /^HOOKLINE_HEAP_GROWTH_PERCENT/,
+    );
+  });
+
   it('should require an encryption key in production', () => {
     expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/^HOOKLINE_ENCRYPTION_KEY/);
     const key = Buffer.alloc(32, 7).toString('base64');

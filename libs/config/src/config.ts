@@ -213,6 +213,11 @@ const EnvSchema = z.object({
   /** How often dead deliveries are mailed, one digest per project. */
   HOOKLINE_MAIL_DIGEST_INTERVAL: duration(1000, 7 * 86_400_000).default(3_600_000),
   HOOKLINE_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * How far the dispatcher's and the fan-out's heap may grow past what is live before V8 collects
+   * it again, in per cent (see limitHeapGrowth); 0: V8's own choice (up to 300 % on large heaps).
+   */
+  HOOKLINE_HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(1000).default(100),
   ...KAFKA_ENV_SHAPE,
   /** retention.ms of the retry tiers Hookline creates: a waiting task must outlive its delay. */
   HOOKLINE_KAFKA_RETRY_RETENTION: duration(3_600_000, 365 * 86_400_000).default(7 * 86_400_000),

@@ -1,4 +1,5 @@
 export * from './config';
 export * from './duration';
+export * from './heap-growth';
 export * from './config-error';
 export * from './kafka-settings';
