@@ -189,6 +189,11 @@ interface ScenarioResult {
 
 const results: ScenarioResult[] = [];
 let voided = false;
+/**
+ * Stops the services and the receivers the run started. Also called when the run fails: they are
+ * processes of their own and would otherwise keep running, and taking CPU, after the bench exits.
+ */
+let stopProcesses: (() => Promise<void>) | undefined;
 
 function sortedLatencies(values: number[]) {
   return [...values].sort((a, b) => a - b);
@@ -268,6 +273,11 @@ async function main() {
       HOOKLINE_CIRCUIT_COOLDOWN: `${STORM_CIRCUIT_COOLDOWN_MS}ms`,
     },
   });
+  stopProcesses = async () => {
+    stopProcesses = undefined;
+    farm.stop();
+    await hl.stop();
+  };
   const pids = () => ({
     registry: hl.services.registry.pid!,
     fanout: hl.services.fanout.pid!,
@@ -711,8 +721,7 @@ async function main() {
     figures: await logScale(state.databaseUrl, logScaleSizes, say),
   }));
 
-  farm.stop();
-  await hl.stop();
+  await stopProcesses?.();
   return writeReport(say);
 }
 
@@ -757,10 +766,11 @@ function printScenario(r: ScenarioResult) {
 
 main().then(
   (code) => process.exit(code),
-  (e) => {
+  async (e) => {
     process.stderr.write(
       e instanceof StackError ? `${e.message}\n` : `bench: ${(e as Error).stack}\n`,
     );
+    await stopProcesses?.().catch(() => undefined);
     process.exit(1);
   },
 );
