@@ -13,8 +13,8 @@ export function heapGrowthFlag(percent: number, execArgv: readonly string[]): st
 }
 
 /**
- * Lets V8's old generation grow to at most (1 + percent / 100) times what its last full
- * collection left alive before it is collected again.
+ * Has V8 collect the old generation again once it has grown to (1 + percent / 100) times what
+ * the last full collection left alive, whatever V8 would have chosen.
  *
  * Under its default heap limit (2 GB and more on a 64-bit machine) V8 lets it grow to up to four
  * times what is live. The dispatcher and the fan-out keep 50–60 MB alive (mostly the modules'
