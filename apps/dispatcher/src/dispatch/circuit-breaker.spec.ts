@@ -140,6 +140,12 @@ describe(CircuitBreaker.name, () => {
     [{ status: 429, errorClass: 'http_status' }, 'failure'],
     [{ status: 404, errorClass: 'http_status' }, 'success'],
     [{ status: 200, errorClass: null }, 'success'],
+    // Headers came, the body did not finish (dripped past the deadline, or the peer cut it): the
+    // attempt failed, and the endpoint is no more up than one that never answered.
+    [{ status: 200, errorClass: 'timeout' }, 'failure'],
+    [{ status: 200, errorClass: 'connection_error' }, 'failure'],
+    // A complete answer that is a failure of the request, not of the endpoint: it is up.
+    [{ status: 302, errorClass: 'redirect' }, 'success'],
     [{ status: null, errorClass: 'endpoint_busy' }, 'neutral'],
     [{ status: null, errorClass: 'secret_unreadable' }, 'neutral'],
   ])('should read %j as %s', (result, outcome) => {

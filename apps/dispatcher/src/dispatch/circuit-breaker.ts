@@ -215,7 +215,15 @@ export class CircuitBreaker {
   }
 }
 
-/** What an attempt's result says of the endpoint: no answer, 5xx and 429 are failures. */
+/** Error classes of a complete answer: the endpoint answered, whatever it said. */
+const ANSWERS = new Set(['http_status', 'redirect']);
+
+/**
+ * What an attempt's result says of the endpoint: no complete answer, 5xx and 429 are failures.
+ * A status alone is not an answer: an endpoint that sends `200` and then drips its body past the
+ * deadline (or cuts the connection mid-body) failed the attempt, and counted as up it closed its
+ * circuit at every deadline, letting a new round of requests hang on it.
+ */
 export function circuitOutcome(result: {
   status: number | null;
   errorClass: string | null;
@@ -225,5 +233,7 @@ export function circuitOutcome(result: {
   if (result.errorClass === 'blocked_address' || result.errorClass === 'invalid_url')
     return 'neutral';
   if (result.status === null) return 'failure';
+  const answered = result.errorClass === null || ANSWERS.has(result.errorClass);
+  if (!answered) return 'failure';
   return result.status >= 500 || result.status === 429 ? 'failure' : 'success';
 }

@@ -8,9 +8,9 @@ import { ConcurrencyLimiter } from './concurrency-limiter';
 
 /**
  * An endpoint on its own origin that reads each request and answers 200 (after `answerAfterMs`),
- * or never answers (until it recovers).
+ * or never answers (until it recovers), or (`drip`) answers 200 and then drips its body forever.
  */
-async function startEndpoint(hang: boolean, answerAfterMs = 0) {
+async function startEndpoint(hang: boolean | 'drip', answerAfterMs = 0) {
   const hanging = new Set<ServerResponse>();
   let requests = 0;
   const answer = (res: ServerResponse) => res.writeHead(200).end('ok');
@@ -18,7 +18,14 @@ async function startEndpoint(hang: boolean, answerAfterMs = 0) {
     requests++;
     req.resume();
     req.on('end', () => {
-      if (hang) hanging.add(res);
+      if (hang === 'drip') {
+        // The status and headers at once, then a byte a second: never a complete answer.
+        hanging.add(res);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.flushHeaders();
+        const drip = setInterval(() => res.write('.'), 1000);
+        res.on('close', () => clearInterval(drip));
+      } else if (hang) hanging.add(res);
       else if (answerAfterMs > 0) setTimeout(() => answer(res), answerAfterMs);
       else answer(res);
     });
@@ -193,6 +200,54 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
     hang.recover();
     const [delivered] = await h.waitForAttempts(last, 1, 30_000);
     expect(delivered).toMatchObject({ attempt: 1, response_status: 200, error_class: null });
+  });
+});
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: an endpoint that drips its answers`, () => {
+  let h: DispatcherHarness;
+  let drip: Awaited<ReturnType<typeof startEndpoint>>;
+  let operational: TopicCollector;
+
+  beforeAll(async () => {
+    drip = await startEndpoint('drip');
+    h = await DispatcherHarness.start({
+      timeout: '2s',
+      schedule: '30s',
+      disableAfter: 0,
+      circuitFailures: 10,
+      // Far past the test: only a success may close the circuit before it.
+      circuitCooldown: '1m',
+      dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
+    });
+    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
+  });
+  afterAll(async () => {
+    await operational?.stop();
+    await h?.stop();
+    await drip?.close();
+  });
+
+  const announced = (event: OperationalEvent['event']) =>
+    operational.json<OperationalEvent>().filter((e) => e.event === event);
+
+  it('should keep its circuit open when the dripped answers are cut at the deadline', async () => {
+    const dripping = await h.webhook({ url: drip.url });
+    const tasks = await Promise.all(
+      Array.from({ length: 40 }, () => h.task(dripping.row.id, { partition: 0 })),
+    );
+    // Both connections drip; the endpoint is found stalled and its circuit opens.
+    await pollUntil(() => announced('webhook.circuit_opened').length > 0, {
+      timeoutMs: 10_000,
+      message: 'circuit_opened announced',
+    });
+    // The two dripping exchanges are cut at their 2 s deadline: a 200 whose body never ended is a
+    // failed attempt, not an endpoint that is up again.
+    const [first] = await h.waitForAttempts(tasks[0]!.delivery_id, 1, 10_000);
+    expect(first).toMatchObject({ response_status: 200, error_class: 'timeout' });
+    await sleep(1500);
+    expect(announced('webhook.circuit_closed')).toEqual([]);
+    // Nothing more was sent to it: the circuit still holds the rest until its cool-down ends.
+    expect(drip.requests()).toBe(2);
   });
 });
 
