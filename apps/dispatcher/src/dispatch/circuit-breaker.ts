@@ -1,4 +1,4 @@
-import type { CircuitState } from '@hookline/contracts';
+import type { AttemptErrorClass, CircuitState } from '@hookline/contracts';
 
 /** What an attempt says of its endpoint's health; `neutral`: nothing (no request was made). */
 export type CircuitOutcome = 'success' | 'failure' | 'neutral';
@@ -216,7 +216,7 @@ export class CircuitBreaker {
 }
 
 /** Error classes of a complete answer: the endpoint answered, whatever it said. */
-const ANSWERS = new Set(['http_status', 'redirect']);
+const ANSWERS: ReadonlySet<string> = new Set<AttemptErrorClass>(['http_status', 'redirect']);
 
 /**
  * What an attempt's result says of the endpoint: no complete answer, 5xx and 429 are failures.
@@ -233,7 +233,7 @@ export function circuitOutcome(result: {
   if (result.errorClass === 'blocked_address' || result.errorClass === 'invalid_url')
     return 'neutral';
   if (result.status === null) return 'failure';
-  const answered = result.errorClass === null || ANSWERS.has(result.errorClass);
-  if (!answered) return 'failure';
+  // Headers came, but not the whole answer (see above).
+  if (result.errorClass !== null && !ANSWERS.has(result.errorClass)) return 'failure';
   return result.status >= 500 || result.status === 429 ? 'failure' : 'success';
 }

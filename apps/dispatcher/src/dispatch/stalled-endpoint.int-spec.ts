@@ -144,38 +144,60 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint under
   });
 });
 
-describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with a circuit breaker`, () => {
-  let h: DispatcherHarness;
-  let hang: Awaited<ReturnType<typeof startEndpoint>>;
-
-  let operational: TopicCollector;
-
+/**
+ * Before the describe's tests, an endpoint that hangs (or drips its answers) alone on a dispatcher
+ * with the circuit breaker on (10 failures, two connections per endpoint, stalled after 300 ms),
+ * and a collector of hookline.operational; after them, stops all three.
+ */
+function stalledBehindBreaker(
+  kind: true | 'drip',
+  limits: { timeout: string; schedule: string; circuitCooldown: string },
+) {
+  let harness: DispatcherHarness | undefined;
+  let endpoint: Endpoint | undefined;
+  let collector: TopicCollector | undefined;
   beforeAll(async () => {
-    hang = await startEndpoint(true);
-    h = await DispatcherHarness.start({
-      timeout: '3s',
-      // A retry tier keeps its tasks in order: held tasks wait behind the hung requests' retries,
-      // so the retry delay is kept as short as the cool-down.
-      schedule: '2s',
+    endpoint = await startEndpoint(kind);
+    harness = await DispatcherHarness.start({
+      ...limits,
       disableAfter: 0,
       circuitFailures: 10,
-      circuitCooldown: '2s',
       dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
     });
-    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
+    collector = await TopicCollector.start(harness.topics.kafka, [
+      harness.topics.topics.operational,
+    ]);
   });
   afterAll(async () => {
-    await operational?.stop();
-    await h?.stop();
-    await hang?.close();
+    await collector?.stop();
+    await harness?.stop();
+    await endpoint?.close();
+  });
+  /** What hookline.operational has announced so far of one kind. */
+  const announced = (event: OperationalEvent['event']) =>
+    collector!.json<OperationalEvent>().filter((e) => e.event === event);
+  return { h: () => harness!, endpoint: () => endpoint!, announced };
+}
+
+describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with a circuit breaker`, () => {
+  const {
+    h,
+    endpoint: hang,
+    announced,
+  } = stalledBehindBreaker(true, {
+    timeout: '3s',
+    // A retry tier keeps its tasks in order: held tasks wait behind the hung requests' retries,
+    // so the retry delay is kept as short as the cool-down.
+    schedule: '2s',
+    circuitCooldown: '2s',
   });
 
-  const held = () => h.metric('tasks_held_total', { reason: 'circuit_open' });
+  const held = () => h().metric('tasks_held_total', { reason: 'circuit_open' });
 
   it('should open its circuit and hold its tasks, spending none of their attempts, until it answers again', async () => {
-    const stuck = await h.webhook({ url: hang.url });
+    const stuck = await h().webhook({ url: hang().url });
     const stuckTasks = await Promise.all(
-      Array.from({ length: STUCK_TASKS }, () => h.task(stuck.row.id, { partition: 0 })),
+      Array.from({ length: STUCK_TASKS }, () => h().task(stuck.row.id, { partition: 0 })),
     );
     // Two requests hang; the tasks behind them are held, not failed one by one into retries with
     // a log row each (a hanging endpoint would otherwise cost as much as a working one).
@@ -183,57 +205,44 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: a stalled endpoint with 
       timeoutMs: 10_000,
       message: 'tasks held while the endpoint is stalled',
     });
-    expect(hang.requests()).toBe(2);
+    expect(hang().requests()).toBe(2);
     const last = stuckTasks.at(-1)!.delivery_id;
-    expect(await h.attempts(last)).toEqual([]);
+    expect(await h().attempts(last)).toEqual([]);
     // The project is told why: the endpoint stalled, before any attempt failed.
-    await pollUntil(
-      () => operational.json<OperationalEvent>().find((e) => e.event === 'webhook.circuit_opened'),
-      { timeoutMs: 5000, message: 'circuit_opened announced' },
-    );
-    expect(
-      operational.json<OperationalEvent>().find((e) => e.event === 'webhook.circuit_opened')!.data,
-    ).toMatchObject({ webhook_id: stuck.row.id, reason: 'stalled', failures: 0 });
+    await pollUntil(() => announced('webhook.circuit_opened')[0], {
+      timeoutMs: 5000,
+      message: 'circuit_opened announced',
+    });
+    expect(announced('webhook.circuit_opened')[0]!.data).toMatchObject({
+      webhook_id: stuck.row.id,
+      reason: 'stalled',
+      failures: 0,
+    });
 
     // Once the endpoint answers again, a probe closes the circuit and the held tasks are
     // delivered, each on its first attempt.
-    hang.recover();
-    const [delivered] = await h.waitForAttempts(last, 1, 30_000);
+    hang().recover();
+    const [delivered] = await h().waitForAttempts(last, 1, 30_000);
     expect(delivered).toMatchObject({ attempt: 1, response_status: 200, error_class: null });
   });
 });
 
 describe(`${ConcurrencyLimiter.name} in the dispatcher: an endpoint that drips its answers`, () => {
-  let h: DispatcherHarness;
-  let drip: Awaited<ReturnType<typeof startEndpoint>>;
-  let operational: TopicCollector;
-
-  beforeAll(async () => {
-    drip = await startEndpoint('drip');
-    h = await DispatcherHarness.start({
-      timeout: '2s',
-      schedule: '30s',
-      disableAfter: 0,
-      circuitFailures: 10,
-      // Far past the test: only a success may close the circuit before it.
-      circuitCooldown: '1m',
-      dispatcher: { perEndpoint: 2, maxEndpointWaitMs: 300 },
-    });
-    operational = await TopicCollector.start(h.topics.kafka, [h.topics.topics.operational]);
+  const {
+    h,
+    endpoint: drip,
+    announced,
+  } = stalledBehindBreaker('drip', {
+    timeout: '2s',
+    schedule: '30s',
+    // Far past the test: only a success may close the circuit before it.
+    circuitCooldown: '1m',
   });
-  afterAll(async () => {
-    await operational?.stop();
-    await h?.stop();
-    await drip?.close();
-  });
-
-  const announced = (event: OperationalEvent['event']) =>
-    operational.json<OperationalEvent>().filter((e) => e.event === event);
 
   it('should keep its circuit open when the dripped answers are cut at the deadline', async () => {
-    const dripping = await h.webhook({ url: drip.url });
+    const dripping = await h().webhook({ url: drip().url });
     const tasks = await Promise.all(
-      Array.from({ length: 40 }, () => h.task(dripping.row.id, { partition: 0 })),
+      Array.from({ length: 40 }, () => h().task(dripping.row.id, { partition: 0 })),
     );
     // Both connections drip; the endpoint is found stalled and its circuit opens.
     await pollUntil(() => announced('webhook.circuit_opened').length > 0, {
@@ -242,12 +251,12 @@ describe(`${ConcurrencyLimiter.name} in the dispatcher: an endpoint that drips i
     });
     // The two dripping exchanges are cut at their 2 s deadline: a 200 whose body never ended is a
     // failed attempt, not an endpoint that is up again.
-    const [first] = await h.waitForAttempts(tasks[0]!.delivery_id, 1, 10_000);
+    const [first] = await h().waitForAttempts(tasks[0]!.delivery_id, 1, 10_000);
     expect(first).toMatchObject({ response_status: 200, error_class: 'timeout' });
     await sleep(1500);
     expect(announced('webhook.circuit_closed')).toEqual([]);
     // Nothing more was sent to it: the circuit still holds the rest until its cool-down ends.
-    expect(drip.requests()).toBe(2);
+    expect(drip().requests()).toBe(2);
   });
 });
 
