@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { setPriority } from 'node:os';
 import {
   MisbehavingEndpoint,
@@ -21,7 +21,7 @@ const REHEARSAL_PATIENCE_MS = 20;
  */
 function rehearse(url: string): Promise<void> {
   return new Promise((resolve) => {
-    const req = request(url, { method: 'POST' }, (res) => {
+    const req = httpRequest(url, { method: 'POST' }, (res) => {
       res.once('data', () => req.destroy());
       res.on('end', () => resolve());
       res.on('error', () => resolve());
