@@ -93,19 +93,19 @@ const STEADY_AFTER_MS = 1000;
  * The start of a fault-free run that its latencies leave out. A new project's first events wait
  * for its webhooks to be looked up and connections to be opened (p99 120–130 ms in its first 2 s);
  * and fresh processes kept getting faster for about ten seconds more (p50 22–24 ms at first,
- * 18–19 ms after; they are now warmed first, WARM_UP_DELIVERIES). Measured from its 3rd second, its p99 was
- * 9–26 % above a second fault-free run's after it (a null fault, nine pairs), slack that the
- * comparison granted the fault; measured from its 11th, 4–11 % (three pairs).
+ * 18–19 ms after; they are now warmed first, WARM_UP_DELIVERIES). Measured from its 3rd second,
+ * its p99 was 9–26 % above a second fault-free run's after it (a null fault, nine pairs), slack
+ * that the comparison granted the fault; measured from its 11th, 4–11 % (three pairs).
  */
 const BASELINE_WARM_UP_S = 11;
 /**
- * Deliveries the processes have made before a fault-free run is measured. A fresh dispatcher's
- * delivery path reaches V8's optimizing tiers all at once, ~120 functions after ~16,500 deliveries
- * (~590 ms of compiling, the pipeline slowed for a few hundred ms; docs/chaos.md). Measured in
- * the fault-free run, that warm-up raised its p99 (45–64 ms, against 30–32 ms for a second
- * fault-free run of the same processes) and so the tolerance granted to the fault. In a full run
- * the earlier scenarios have carried more than this; a scenario run alone is preceded by a
- * warm-up stream instead.
+ * Deliveries streamed before a fault-free run is measured. A fresh dispatcher's delivery path
+ * reaches V8's optimizing tiers all at once, ~120 functions after ~16,500 deliveries (~590 ms of
+ * compiling, the pipeline slowed for a few hundred ms; docs/chaos.md). Measured in the fault-free
+ * run, that warm-up raised its p99 (45–64 ms, against 30–32 ms for a second fault-free run of the
+ * same processes) and so the tolerance granted to the fault. A scenario run alone starts on fresh
+ * processes, and in a full run earlier scenarios kill, stop and add dispatchers, so the runner
+ * warms them every time rather than guess how far each one is.
  */
 const WARM_UP_DELIVERIES = 25_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -116,9 +116,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * of the stream, then waits for quiescence and counts.
  */
 export class ChaosRunner {
-  /** Deliveries received over every stream so far (see WARM_UP_DELIVERIES). */
-  private carried = 0;
-
   private constructor(
     private readonly hl: HooklineProcesses,
     private readonly receiver: ChaosReceiver,
@@ -148,7 +145,7 @@ export class ChaosRunner {
     const load = { ...given, ...scenario.load };
     await scenario.setUp?.(this.hl, say);
     try {
-      if (scenario.baseline && this.carried < WARM_UP_DELIVERIES) await this.warmUp(scenario, load);
+      if (scenario.baseline) await this.warmUp(scenario, load);
       const baseline = scenario.baseline
         ? await this.baseline(scenario, { ...load, ...scenario.baseline })
         : undefined;
@@ -189,13 +186,13 @@ export class ChaosRunner {
   }
 
   /**
-   * A stream of the scenario's load to as many healthy endpoints as it has, counted nowhere, until
-   * the processes have made WARM_UP_DELIVERIES: what a full run's earlier scenarios do for it.
+   * A stream of the scenario's load to as many healthy endpoints as it has, WARM_UP_DELIVERIES
+   * deliveries long, counted nowhere.
    */
   private async warmUp(scenario: ChaosScenario, load: ChaosLoad): Promise<void> {
     const name = `${scenario.name}-warm-up`;
     const webhooks = Math.max(load.webhooks, scenario.endpoints?.length ?? 0);
-    const seconds = Math.ceil((WARM_UP_DELIVERIES - this.carried) / (load.rate * webhooks));
+    const seconds = Math.ceil(WARM_UP_DELIVERIES / (load.rate * webhooks));
     const say = (line: string) => this.log(`[${name}] ${line}`);
     const ledger = await this.stream(
       { name, description: 'warm-up', quick: false, inject: async () => {} },
@@ -299,7 +296,6 @@ export class ChaosRunner {
         checked,
         this.receiver.receiptsOf(checked.map((w) => w.endpoint)),
       )) + (await this.stillActive(client, checked));
-    this.carried += expected - missing;
     const recoverySeconds = recovery(published, owedWebhooks(), byPair, window);
     const latency = latencies(published, owedWebhooks(), byPair, window.start);
     const steady = latencies(published, owedWebhooks(), byPair, window.start + STEADY_AFTER_MS);
