@@ -145,7 +145,6 @@ export class ChaosRunner {
     const load = { ...given, ...scenario.load };
     await scenario.setUp?.(this.hl, say);
     try {
-      if (scenario.baseline) await this.warmUp(scenario, load);
       const baseline = scenario.baseline
         ? await this.baseline(scenario, { ...load, ...scenario.baseline })
         : undefined;
@@ -171,10 +170,11 @@ export class ChaosRunner {
    * The scenario's stream without its fault: the same load to the same endpoints (the ones that
    * will misbehave answer 200 until the fault is injected, and here it never is). The faulty run
    * is compared with it, so the comparison shows what the faults cost the healthy endpoints, not
-   * what a share of the same work costs. Its "fault" (a no-op) marks the end of its warm-up, where
-   * its latencies start to count.
+   * what a share of the same work costs. It runs on warmed processes (warmProcesses). Its "fault"
+   * (a no-op) marks the end of its new project's warm-up, where its latencies start to count.
    */
   private async baseline(scenario: ChaosScenario, load: ChaosLoad): Promise<ChaosLedger> {
+    await this.warmProcesses(scenario, load);
     const name = `${scenario.name}-baseline`;
     const say = (line: string) => this.log(`[${name}] ${line}`);
     return this.stream(
@@ -189,7 +189,7 @@ export class ChaosRunner {
    * A stream of the scenario's load to as many healthy endpoints as it has, WARM_UP_DELIVERIES
    * deliveries long, counted nowhere.
    */
-  private async warmUp(scenario: ChaosScenario, load: ChaosLoad): Promise<void> {
+  private async warmProcesses(scenario: ChaosScenario, load: ChaosLoad): Promise<void> {
     const name = `${scenario.name}-warm-up`;
     const webhooks = Math.max(load.webhooks, scenario.endpoints?.length ?? 0);
     const seconds = Math.ceil(WARM_UP_DELIVERIES / (load.rate * webhooks));
@@ -200,7 +200,9 @@ export class ChaosRunner {
       say,
       { lateRepeats: false },
     );
-    say(`${ledger.delivered} deliveries, ${ledger.missing} missing; the processes are warm`);
+    say(
+      `${ledger.delivered} deliveries, ${ledger.missing} missing, ${ledger.logDisagreements} log rows that disagree; the processes are warm`,
+    );
   }
 
   private async stream(
