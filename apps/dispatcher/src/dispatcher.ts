@@ -185,7 +185,7 @@ export class Dispatcher {
         });
         return byKey;
       },
-      { windowMs: 2, maxBatch: 500 },
+      { maxBatch: 500 },
     );
     this.circuitWriter = new CircuitStateWriter(
       new EndpointCircuitRepository(this.dataSource),

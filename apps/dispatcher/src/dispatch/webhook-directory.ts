@@ -106,8 +106,6 @@ interface OpenedSecrets {
 const OPEN_PER_TURN = 100;
 
 export interface WebhookDirectoryOptions {
-  /** How long lookups gather before one query answers them all. */
-  batchWindowMs?: number;
   maxBatch?: number;
   /**
    * Whether a webhook the view learns of now has its secrets opened ahead (see openSoon); by
@@ -121,9 +119,9 @@ export interface WebhookDirectoryOptions {
  * (secrets decrypted once per version). The changelog trails the registry's commits by the outbox
  * relay's delay, so the view alone could still call an endpoint after its DELETE (or disabling
  * PATCH) returned. Right before each attempt the webhooks table therefore confirms that the row
- * exists and is active; the lookups of concurrent attempts share one query (a few ms window), so
- * this costs a fraction of a round trip per attempt. Where the table is newer than the view, the
- * row itself is read.
+ * exists and is active; the lookups of concurrent attempts share one query (those of one turn of
+ * the event loop, see BatchedLookup), so this costs a fraction of a round trip per attempt. Where
+ * the table is newer than the view, the row itself is read.
  */
 export class WebhookDirectory {
   private readonly gate: BatchedLookup<string, GateRow>;
@@ -148,7 +146,7 @@ export class WebhookDirectory {
         );
         return new Map(rows.map((r) => [r.id, r]));
       },
-      { windowMs: options.batchWindowMs ?? 2, maxBatch: options.maxBatch ?? 500 },
+      { maxBatch: options.maxBatch ?? 500 },
     );
     view.onChange((previous, next, id) => {
       if (!next || (previous && previous.version !== next.version)) this.secrets.delete(id);
