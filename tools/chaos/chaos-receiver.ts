@@ -16,14 +16,19 @@ export interface Receipt {
 /**
  * The chaos run's endpoints: one loopback server, a path per webhook (/w/<name>), each with the
  * secret its webhook was created with. Every request is verified with @hookline/signing before it
- * counts; a request that does not verify (or names no known endpoint) counts as invalid.
+ * counts; a request that does not verify (or names no known endpoint) counts as invalid, but for
+ * one that comes before its endpoint has its secret (see `expect`).
  * Answers 200 unless a scenario gave the endpoint other answers (`answerWith`); only requests
  * answered 2xx are receipts (a refused one is an attempt the dispatcher must make again).
  */
 export class ChaosReceiver {
   readonly receipts = new Map<string, Receipt>();
   invalid = 0;
+  /** Requests refused because their endpoint did not have its secret yet (see `expect`). */
+  early = 0;
   private readonly secrets = new Map<string, string>();
+  /** Endpoints whose webhook is being created: their secret comes with the create's answer. */
+  private readonly pending = new Set<string>();
   private readonly answers = new Map<string, EndpointAnswer>();
   /** Requests per `webhook-id`, refused ones included. */
   private readonly attempts = new Map<string, number>();
@@ -37,6 +42,11 @@ export class ChaosReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const now = Date.now();
+        if (receiver.pending.has(endpointOf(req.url ?? ''))) {
+          receiver.early++;
+          res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready');
+          return;
+        }
         const status = receiver.answer(req.url ?? '', req.headers['webhook-id']);
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
         void receiver.record(req.url ?? '', req.headers, Buffer.concat(chunks), now, status < 300);
@@ -53,8 +63,20 @@ export class ChaosReceiver {
     return `http://127.0.0.1:${this.port}/w/${endpoint}`;
   }
 
+  /**
+   * An endpoint whose webhook is about to be created. A registry that could not wait for its
+   * changelog relay publishes the new webhook itself and then answers, so the first deliveries can
+   * come before the create's answer, and the secret with it, reaches the client. Until `accept`,
+   * each is refused with 503, as a receiver that cannot check a signature yet would, and the
+   * dispatcher makes it again; it is counted as early, not as invalid.
+   */
+  expect(endpoint: string): void {
+    this.pending.add(endpoint);
+  }
+
   accept(endpoint: string, secret: string): void {
     this.secrets.set(endpoint, secret);
+    this.pending.delete(endpoint);
   }
 
   answerWith(endpoint: string, answer: EndpointAnswer): void {

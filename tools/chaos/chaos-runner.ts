@@ -221,6 +221,7 @@ export class ChaosRunner {
     const stream: ChaosStream = {
       addWebhook: async (apiUrl) => {
         const endpoint = `${scenario.name}-${webhooks.length}-${Date.now().toString(36)}`;
+        this.receiver.expect(endpoint);
         const created = await new HooklineClient({ baseUrl: apiUrl, apiKey }).webhooks.create(
           this.receiver.url(endpoint),
           [CHAOS_EVENT_TYPE],
@@ -232,6 +233,7 @@ export class ChaosRunner {
     };
     const down: { from: number; to: number }[] = [];
     const invalidBefore = this.receiver.invalid;
+    const earlyBefore = this.receiver.early;
 
     const published = new Map<string, number>();
     let publishFailed = 0;
@@ -291,6 +293,9 @@ export class ChaosRunner {
         .filter((r) => !published.has(r.eventId) && !warmUps.has(r.eventId))
         .map((r) => r.eventId),
     ).size;
+    const early = this.receiver.early - earlyBefore;
+    if (early > 0)
+      say(`${early} requests came before their endpoint had its secret: refused, and made again`);
     const checked = webhooks.filter((w) => w.checked);
     const logDisagreements =
       (await this.logDisagreements(
