@@ -14,6 +14,7 @@ import {
   longestWaitMs,
   parseRetryAfter,
   tierFor,
+  tierHolding,
   tierHoldMs,
   type AttemptResult,
   type Effect,
@@ -463,7 +464,7 @@ describe("decide with the webhook's own settings", () => {
   });
 });
 
-describe('tierFor and decideHold', () => {
+describe('tierFor, tierHolding and decideHold', () => {
   it('should pick the longest tier whose delay is not longer than the wait', () => {
     expect(tierFor(0, settings.schedule)).toBe(1);
     expect(tierFor(10 * S, settings.schedule)).toBe(1);
@@ -471,7 +472,7 @@ describe('tierFor and decideHold', () => {
     expect(tierFor(86_400 * S, settings.schedule)).toBe(5);
   });
 
-  it('should hold a task until its time, in hops of at most its tier can hold', () => {
+  it('should hold a throttle slot until its time, in hops of at most its tier can hold', () => {
     expect(decideHold(NOW + 500, NOW, settings, true, () => 0)).toEqual({
       kind: 'hold',
       tier: 1,
@@ -479,12 +480,37 @@ describe('tierFor and decideHold', () => {
       wakeAt: NOW + 500,
       throttleSlot: true,
     });
-    expect(decideHold(NOW + 3600 * S, NOW, settings, false, () => 0)).toEqual({
+    expect(decideHold(NOW + 3600 * S, NOW, settings, true, () => 0)).toEqual({
       kind: 'hold',
       tier: 4,
       notBefore: NOW + 3600 * S,
       wakeAt: NOW + 1800 * S,
+      throttleSlot: true,
+    });
+  });
+
+  it('should hold any other task in one wait, on the shortest tier that holds it whole', () => {
+    // An open circuit's 30 s cool-down: the 60 s tier, woken at the probe, not hopped on the 10 s one.
+    expect(decideHold(NOW + 30 * S, NOW, settings, false, () => 0)).toEqual({
+      kind: 'hold',
+      tier: 2,
+      notBefore: NOW + 30 * S,
+      wakeAt: NOW + 30 * S,
       throttleSlot: false,
+    });
+    // What a tier holds: its delay at the top of the jitter, and the tolerance of an early wake.
+    expect(tierHolding(13 * S, settings)).toBe(1);
+    expect(tierHolding(13 * S + 1, settings)).toBe(2);
+    expect(tierHolding(500, settings)).toBe(1);
+    expect(decideHold(NOW + 3600 * S, NOW, settings, false, () => 0)).toMatchObject({
+      tier: 5,
+      wakeAt: NOW + 3600 * S,
+    });
+    // Longer than the last tier holds: hopped on it.
+    expect(tierHolding(86_400 * S, settings)).toBe(5);
+    expect(decideHold(NOW + 86_400 * S, NOW, settings, false, () => 0)).toMatchObject({
+      tier: 5,
+      wakeAt: NOW + 7200 * S,
     });
   });
 
@@ -492,7 +518,7 @@ describe('tierFor and decideHold', () => {
     const n = 1000;
     const hops = Array.from(
       { length: n },
-      (_, i) => decideHold(NOW + 3600 * S, NOW, settings, false, () => i / n).wakeAt - NOW,
+      (_, i) => decideHold(NOW + 3600 * S, NOW, settings, true, () => i / n).wakeAt - NOW,
     );
     const reparks = Array.from(
       { length: n },

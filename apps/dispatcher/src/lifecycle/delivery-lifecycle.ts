@@ -259,8 +259,34 @@ export function tierFor(delayMs: number, tiers: readonly number[]): number {
 }
 
 /**
+ * The shortest tier that holds a wait of `delayMs` in one wait (tierHoldMs, and the
+ * EARLY_TOLERANCE_MS by which a task may wake before its time); the last one, in hops, when none
+ * does.
+ */
+export function tierHolding(
+  delayMs: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+): number {
+  for (let t = 1; t < settings.schedule.length; t++)
+    if (tierHoldMs(t, settings) + EARLY_TOLERANCE_MS >= delayMs) return t;
+  return settings.schedule.length;
+}
+
+/**
  * A task not attempted now and not counted as an attempt (its webhook's throttle, its endpoint's
- * open circuit): held on the tier for its wait until `until`, in hops if that tier holds less.
+ * open circuit or backlog): held until `until`.
+ *
+ * A throttle's send slot is kept to its time: the task waits on the longest tier whose delay is
+ * not longer, in hops if that tier holds less, so that the tasks before it on the tier are due
+ * no later than it is. Any other hold waits once, on the shortest tier that holds it whole
+ * (tierHolding), as a Retry-After does. It may then come back later than `until`, by at most that
+ * tier's hold less its wait: the tasks written before it on that tier, due later, stand in front
+ * of it. Hopped on a shorter tier instead, every task an open circuit held looked at it again at
+ * every hop until the probe (the 30 s cool-down on the 10 s tier of the default schedule: three
+ * looks, each a produce and a fetch), and a tenant's dead endpoints cost the dispatcher and the
+ * broker that much more the longer they stayed down; in the chaos suite's `bad-endpoints`, the
+ * hops of the tasks held at the fault's start came back as bursts that slowed every other
+ * tenant's deliveries (docs/chaos.md).
  */
 export function decideHold(
   until: number,
@@ -269,7 +295,8 @@ export function decideHold(
   throttleSlot: boolean,
   random: () => number,
 ): Extract<Effect, { kind: 'hold' }> {
-  const tier = tierFor(Math.max(0, until - now), settings.schedule);
+  const wait = Math.max(0, until - now);
+  const tier = throttleSlot ? tierFor(wait, settings.schedule) : tierHolding(wait, settings);
   return {
     kind: 'hold',
     tier,
