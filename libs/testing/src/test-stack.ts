@@ -6,6 +6,7 @@ import { ConfigResourceTypes, logLevel, type Kafka } from 'kafkajs';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { createKafka, deleteTopics, ensureTopics, smallestMaxMessageBytes } from '@hookline/kafka';
 import { DataSource } from 'typeorm';
+import { pollUntil } from './poll-until';
 import { dataSourceOptions, runMigrations, type MIGRATIONS } from '@hookline/persistence';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -186,6 +187,13 @@ export async function setTopicMaxMessageBytes(
           configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
         },
       ],
+    });
+    // The controller answers once it has recorded the change; the broker applies it when it
+    // reads that record, a moment later. A message sent in between met the old limit (a test of
+    // a refusal saw its message taken, on a loaded machine).
+    await pollUntil(async () => (await smallestMaxMessageBytes(kafka, [topic])) === bytes, {
+      timeoutMs: 10_000,
+      message: `${topic}'s max.message.bytes of ${bytes} applied`,
     });
     return before;
   } finally {

@@ -277,8 +277,8 @@ export function tierHolding(
  * open circuit or backlog): held until `until`.
  *
  * A throttle's send slot is kept to its time: the task waits on the longest tier whose delay is
- * not longer, in hops if that tier holds less, so that the tasks before it on the tier are due
- * no later than it is. Any other hold waits once, on the shortest tier that holds it whole
+ * not longer (tierFor), in hops if that tier holds less, so that it waits behind the tasks before
+ * it for no more than its own wait. Any other hold waits once, on the shortest tier that holds it whole
  * (tierHolding), as a Retry-After does. It may then come back later than `until`, by at most that
  * tier's hold less its wait: the tasks written before it on that tier, due later, stand in front
  * of it. Hopped on a shorter tier instead, every task an open circuit held looked at it again at
