@@ -6,8 +6,8 @@ import { ConfigResourceTypes, logLevel, type Kafka } from 'kafkajs';
 import { topicNames, topicSpecs, type Topics } from '@hookline/contracts';
 import { createKafka, deleteTopics, ensureTopics, smallestMaxMessageBytes } from '@hookline/kafka';
 import { DataSource } from 'typeorm';
-import { pollUntil } from './poll-until';
 import { dataSourceOptions, runMigrations, type MIGRATIONS } from '@hookline/persistence';
+import { pollUntil } from './poll-until';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 

@@ -1,5 +1,5 @@
 import { ConsumerRunner } from '@hookline/kafka';
-import { EARLY_TOLERANCE_MS, tierHoldMs } from '../lifecycle/delivery-lifecycle';
+import { tierOneWaitMs } from '../lifecycle/delivery-lifecycle';
 import { runnerOptions, type ConsumerSettings } from './dispatch.consumer';
 import { taskDueAt } from './task-due';
 
@@ -16,9 +16,7 @@ export function createRetryTierConsumer(s: ConsumerSettings): ConsumerRunner {
   // than that from its record's time, then read, and a task not yet due by its own time goes back
   // on its tier; one stamped in the future is read at once. Trusted as it came, a wake-up days
   // ahead stopped its partition, and every task after it, for days.
-  const longest = new Map(
-    s.topics.retry.map((topic, i) => [topic, tierHoldMs(i + 1, s.tiers) + EARLY_TOLERANCE_MS]),
-  );
+  const longest = new Map(s.topics.retry.map((topic, i) => [topic, tierOneWaitMs(i + 1, s.tiers)]));
   return new ConsumerRunner({
     ...runnerOptions(s, 'retry'),
     groupId: `${s.topicPrefix}hookline.dispatcher.retry`,

@@ -259,16 +259,27 @@ export function tierFor(delayMs: number, tiers: readonly number[]): number {
 }
 
 /**
- * The shortest tier that holds a wait of `delayMs` in one wait (tierHoldMs, and the
- * EARLY_TOLERANCE_MS by which a task may wake before its time); the last one, in hops, when none
- * does.
+ * The longest wait tier `tier` serves in one wait: what it holds (tierHoldMs), and the
+ * EARLY_TOLERANCE_MS by which a task may wake before its time, so a hop closer than that to the
+ * due time would run the task there, early.
+ */
+export function tierOneWaitMs(
+  tier: number,
+  settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
+): number {
+  return tierHoldMs(tier, settings) + EARLY_TOLERANCE_MS;
+}
+
+/**
+ * The shortest tier that serves a wait of `delayMs` in one wait (tierOneWaitMs); the last one, in
+ * hops, when none does.
  */
 export function tierHolding(
   delayMs: number,
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
 ): number {
   for (let t = 1; t < settings.schedule.length; t++)
-    if (tierHoldMs(t, settings) + EARLY_TOLERANCE_MS >= delayMs) return t;
+    if (tierOneWaitMs(t, settings) >= delayMs) return t;
   return settings.schedule.length;
 }
 
@@ -278,15 +289,13 @@ export function tierHolding(
  *
  * A throttle's send slot is kept to its time: the task waits on the longest tier whose delay is
  * not longer (tierFor), in hops if that tier holds less, so that it waits behind the tasks before
- * it for no more than its own wait. Any other hold waits once, on the shortest tier that holds it whole
- * (tierHolding), as a Retry-After does. It may then come back later than `until`, by at most that
- * tier's hold less its wait: the tasks written before it on that tier, due later, stand in front
- * of it. Hopped on a shorter tier instead, every task an open circuit held looked at it again at
- * every hop until the probe (the 30 s cool-down on the 10 s tier of the default schedule: three
- * looks, each a produce and a fetch), and a tenant's dead endpoints cost the dispatcher and the
- * broker that much more the longer they stayed down; in the chaos suite's `bad-endpoints`, the
- * hops of the tasks held at the fault's start came back as bursts that slowed every other
- * tenant's deliveries (docs/chaos.md).
+ * it for no more than its own wait. Any other hold waits once, on the shortest tier that holds it
+ * whole (tierHolding), as a Retry-After does. It may then come back later than `until`, by at
+ * most that tier's hold less its wait: the tasks written before it on that tier, due later, stand
+ * in front of it. Hopped on a shorter tier instead, every task an open circuit held looked at it
+ * again at every hop until the probe (a 30 s cool-down on the default 10 s tier: three looks, each
+ * a produce and a fetch), and those hops came back as bursts that slowed every other tenant's
+ * deliveries (docs/chaos.md, holds in one wait).
  */
 export function decideHold(
   until: number,
@@ -307,10 +316,9 @@ export function decideHold(
 }
 
 /**
- * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier holds that in one
- * wait (tierHoldMs, stretched by EARLY_TOLERANCE_MS: a hop closer than that to the due time
- * would run the task there, early), else at a hop within the top of the tier's jitter (its delay
- * to its delay and jitter), at random. The random length does not spread tasks held in one moment
+ * When a task due at `due` and put on tier `tier` wakes: at `due` if the tier serves that in one
+ * wait (tierOneWaitMs), else at a hop within the top of the tier's jitter (its delay to its delay
+ * and jitter), at random. The random length does not spread tasks held in one moment
  * (a circuit opening on a backlog, a stalled endpoint's queue turned away, a backlog answered with
  * one long Retry-After): a tier is read in the order it was written and stops at its first task
  * not yet due, so they come back together at about the latest of their hops, as they came, at
@@ -323,7 +331,7 @@ function wakeOnTier(
   settings: Pick<LifecycleSettings, 'schedule' | 'jitter'>,
   random: () => number,
 ): number {
-  if (due <= now + tierHoldMs(tier, settings) + EARLY_TOLERANCE_MS) return due;
+  if (due - now <= tierOneWaitMs(tier, settings)) return due;
   return now + stretched(settings.schedule[tier - 1]!, settings.jitter, random);
 }
 
