@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HooklineClient } from '@hookline/sdk';
@@ -37,6 +46,13 @@ describe('npm run build', () => {
       adminToken: hl.adminToken,
     }).projects.create('built');
     expect(project.id).toMatch(/^prj_/);
+    // One V8 worker thread each, as the images run them (SERVICE_NODE_FLAGS). Node names its
+    // threads from version 22 on; on Node 20 there is nothing to tell them apart by.
+    for (const child of Object.values(hl.services)) {
+      const threads = threadNames(child.pid!);
+      if (threads.includes('node-MainThread'))
+        expect(threads.filter((name) => name === 'node-V8Worker')).toHaveLength(1);
+    }
   });
 
   // After the build above (the same file, so no other test rebuilds dist/ meanwhile).
@@ -91,3 +107,10 @@ describe('npm run build', () => {
     },
   );
 });
+
+/** The names of a process's threads (Linux). */
+function threadNames(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(),
+  );
+}

@@ -19,6 +19,24 @@ export function builtServiceEntry(app: string): string {
 }
 
 /**
+ * One V8 worker thread (concurrent compiling and marking) per service, not Node's default four, as
+ * the images run them (docker/Dockerfile, k8s/base/config.yaml): the pods get one CPU, and the
+ * local stack runs three services, Kafka, Postgres and the load on a machine's few cores. With
+ * four, a burst of compiling (a tenant's first failures send every dispatcher path they take to
+ * V8's optimizing tiers at once) took most of a core of this two-core machine for 100–200 ms,
+ * and every delivery waited for a core meanwhile (docs/chaos.md).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ['--v8-pool-size=1'];
+
+/**
+ * The Node flags of a service process: SERVICE_NODE_FLAGS, then HOOKLINE_NODE_FLAGS, which may
+ * override them (of two values of one flag, Node keeps the last).
+ */
+export function serviceNodeFlags(env: NodeJS.ProcessEnv): string[] {
+  return [...SERVICE_NODE_FLAGS, ...(env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+}
+
+/**
  * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
  * .data/logs/<logName>.log. This is how `npm start` and the end-to-end suite run the services.
  * With HOOKLINE_RUN_BUILD=1 in env it runs the compiled dist/ instead, as production does (the
@@ -37,7 +55,7 @@ export function spawnService(
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
   // e.g. HOOKLINE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service
   // (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeFlags = (env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const nodeFlags = serviceNodeFlags(env);
   const built = env.HOOKLINE_RUN_BUILD === '1';
   if (built && !existsSync(builtServiceEntry(app)))
     throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
