@@ -26,15 +26,7 @@ export function builtServiceEntry(app: string): string {
  * V8's optimizing tiers at once) took most of a core of this two-core machine for 100–200 ms,
  * and every delivery waited for a core meanwhile (docs/chaos.md).
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ['--v8-pool-size=1'];
-
-/**
- * The Node flags of a service process: SERVICE_NODE_FLAGS, then HOOKLINE_NODE_FLAGS, which may
- * override them (of two values of one flag, Node keeps the last).
- */
-export function serviceNodeFlags(env: NodeJS.ProcessEnv): string[] {
-  return [...SERVICE_NODE_FLAGS, ...(env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
-}
+const SERVICE_NODE_FLAGS: readonly string[] = ['--v8-pool-size=1'];
 
 /**
  * Runs an app's main.ts as its own process, TypeScript compiled on the fly, output appended to
@@ -54,8 +46,12 @@ export function spawnService(
   mkdirSync(LOG_DIR, { recursive: true });
   const log = openSync(join(LOG_DIR, `${options.logName ?? app}.log`), 'a');
   // e.g. HOOKLINE_NODE_FLAGS="--cpu-prof --cpu-prof-dir=.data/profiles" to profile every service
-  // (Node refuses --cpu-prof in NODE_OPTIONS).
-  const nodeFlags = serviceNodeFlags(env);
+  // (Node refuses --cpu-prof in NODE_OPTIONS). After SERVICE_NODE_FLAGS, so it may override them:
+  // of two values of one flag, Node keeps the last.
+  const nodeFlags = [
+    ...SERVICE_NODE_FLAGS,
+    ...(env.HOOKLINE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
   const built = env.HOOKLINE_RUN_BUILD === '1';
   if (built && !existsSync(builtServiceEntry(app)))
     throw new Error(`${builtServiceEntry(app)} is missing: run npm run build first`);
