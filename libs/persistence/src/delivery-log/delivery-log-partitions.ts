@@ -79,6 +79,7 @@ export class DeliveryLogPartitions {
         await runner.query(
           `create table ${w.name} (like ${w.parent} including defaults including constraints)`,
         );
+        await this.copyStatisticsTargets(runner.manager, w.parent, w.name);
         await runner.query(
           `with moved as (delete from ${w.parent}_default where ${w.key} >= $1 and ${w.key} < $2 returning *)
            insert into ${w.name} select * from moved`,
@@ -137,6 +138,29 @@ export class DeliveryLogPartitions {
     const order = (r: { parent: string; name: string }) =>
       `${dayOf(r.name)!.toISOString()}|${r.parent === 'delivery_attempts' ? 0 : 1}`;
     return rows.sort((a, b) => (order(a) < order(b) ? -1 : 1));
+  }
+
+  /**
+   * A new table takes its columns' statistics targets from the parent (LIKE and ATTACH copy
+   * none): a column the log is never searched by gathers none, in every partition (see the
+   * migration LogColumnStatistics).
+   */
+  private async copyStatisticsTargets(m: EntityManager, parent: string, table: string) {
+    // Set targets only: the default is null from Postgres 17 on, -1 before.
+    const targets: { name: string; target: number }[] = await m.query(
+      `select attname as name, attstattarget as target from pg_attribute
+       where attrelid = $1::regclass and attnum > 0 and not attisdropped and attstattarget >= 0`,
+      [parent],
+    );
+    if (targets.length === 0) return;
+    await m.query(
+      `alter table ${table} ${targets
+        .map(
+          (t) =>
+            `alter column "${t.name.replaceAll('"', '""')}" set statistics ${Number(t.target)}`,
+        )
+        .join(', ')}`,
+    );
   }
 
   private async missing(names: string[], manager?: EntityManager): Promise<string[]> {

@@ -5,7 +5,7 @@ import { createTestDatabase, migrationDatabase, type TestDatabase } from '@hookl
 import { createDataSource } from '../data-source';
 import { MIGRATIONS } from '../migrations';
 import { PartitionedDeliveryLog1765270000000 } from '../migrations/1765270000000-partitioned-delivery-log';
-import { DeliveryLogPartitions } from './delivery-log-partitions';
+import { DeliveryLogPartitions, partitionName } from './delivery-log-partitions';
 import { DeliveryLogRepository, type AttemptRecord } from './delivery-log.repository';
 
 const HOUR = 3_600_000;
@@ -208,6 +208,55 @@ describe('the partitioned delivery log', () => {
     }
     const until = new Date(now - 2 * 24 * HOUR).toISOString();
     expect((await sut.list('prj_p', 'wh_pages', { limit: 1, until })).rows[0]!.id).toBe(ids[3]);
+  });
+
+  it('should keep statistics only of the columns the log is searched, joined and sorted by, in partitions old and new', async () => {
+    // A partition the migrations made (today's) and one made later (a day far ahead).
+    const later = new Date('2027-05-10T12:00:00Z');
+    await new DeliveryLogPartitions(ds).ensure(later, 0);
+    for (const createdAt of [new Date(), later]) {
+      await sut.writeAttempts(
+        Array.from({ length: 40 }, (_, i) =>
+          attempt({
+            deliveryId: deliveryId(`evt_stats_${createdAt.getTime()}_${i}`, 'wh_p'),
+            event: { ...event(`evt_stats_${createdAt.getTime()}_${i}`), data: { n: i } },
+            requestHeaders: { 'webhook-id': `msg_${i}`, 'content-type': 'application/json' },
+            responseBody: `answer ${i}`,
+            createdAt,
+            startedAt: createdAt,
+          }),
+        ),
+      );
+    }
+    const partitions = [
+      partitionName('deliveries', new Date()),
+      partitionName('delivery_attempts', new Date()),
+      partitionName('deliveries', later),
+      partitionName('delivery_attempts', later),
+      'published_events',
+    ];
+    for (const p of partitions) await ds.query(`analyze ${p}`);
+    const gathered = (await ds.query(
+      `select tablename, array_agg(attname::text order by attname) as columns from pg_stats
+       where schemaname = current_schema() and tablename = any($1) group by tablename`,
+      [partitions],
+    )) as { tablename: string; columns: string[] }[];
+    const expected: Record<string, string[]> = {
+      deliveries: [
+        'created_at',
+        'event_id',
+        'event_type',
+        'id',
+        'project_id',
+        'status',
+        'webhook_id',
+      ],
+      delivery_attempts: ['attempt', 'delivery_created_at', 'delivery_id', 'id'],
+      published_events: ['created_at', 'id', 'occurred_at', 'project_id', 'type'],
+    };
+    expect(Object.fromEntries(gathered.map((g) => [g.tablename, g.columns]))).toEqual(
+      Object.fromEntries(partitions.map((p) => [p, expected[p.replace(/_p\d{8}$/, '')]])),
+    );
   });
 
   it('should leave a partition it cannot lock soon (a long query on the log) for the next run', async () => {

@@ -14,6 +14,7 @@ import { EndpointCircuits1765221000000 } from './1765221000000-endpoint-circuits
 import { ApiKeyScope1765230000000 } from './1765230000000-api-key-scope';
 import { PartitionedDeliveryLog1765270000000 } from './1765270000000-partitioned-delivery-log';
 import { EventPayloadOnce1765300000000 } from './1765300000000-event-payload-once';
+import { LogColumnStatistics1765310000000 } from './1765310000000-log-column-statistics';
 
 /** In order. Add a new migration as a new file and append it here; never edit a shipped one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   ApiKeyScope1765230000000,
   PartitionedDeliveryLog1765270000000,
   EventPayloadOnce1765300000000,
+  LogColumnStatistics1765310000000,
 ];
