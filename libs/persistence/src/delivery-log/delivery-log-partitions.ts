@@ -147,20 +147,13 @@ export class DeliveryLogPartitions {
    */
   private async copyStatisticsTargets(m: EntityManager, parent: string, table: string) {
     // Set targets only: the default is null from Postgres 17 on, -1 before.
-    const targets: { name: string; target: number }[] = await m.query(
-      `select attname as name, attstattarget as target from pg_attribute
+    const [{ columns }]: { columns: string | null }[] = await m.query(
+      `select string_agg(format('alter column %I set statistics %s', attname, attstattarget), ', ') as columns
+       from pg_attribute
        where attrelid = $1::regclass and attnum > 0 and not attisdropped and attstattarget >= 0`,
       [parent],
     );
-    if (targets.length === 0) return;
-    await m.query(
-      `alter table ${table} ${targets
-        .map(
-          (t) =>
-            `alter column "${t.name.replaceAll('"', '""')}" set statistics ${Number(t.target)}`,
-        )
-        .join(', ')}`,
-    );
+    if (columns) await m.query(`alter table ${table} ${columns}`);
   }
 
   private async missing(names: string[], manager?: EntityManager): Promise<string[]> {
