@@ -26,6 +26,8 @@ export interface BatchingProducerOptions {
   maxRequestMessages?: number;
   /** How long the first send waits for others to share its request (default 1 ms). */
   lingerMs?: number;
+  /** Every request waits out the linger, not only the first after a pause (MicroBatcher). */
+  lingerEveryRequest?: boolean;
   /** Codec of requests of at least `compressFromBytes` (default lz4). */
   compression?: CompressionTypes;
   /** Requests smaller than this (before compression) go uncompressed (requestCompression). */
@@ -134,6 +136,7 @@ export class BatchingProducer {
       maxItems: options.maxRequestMessages ?? 10_000,
       maxBytes: options.maxRequestBytes ?? 1024 * 1024,
       lingerMs: options.lingerMs ?? 1,
+      lingerEveryBatch: options.lingerEveryRequest ?? false,
     });
   }
 

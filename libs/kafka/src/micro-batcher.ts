@@ -5,11 +5,19 @@ export interface MicroBatcherLimits {
   maxBytes: number;
   /** Otherwise send this long after the first item arrived. */
   lingerMs: number;
+  /**
+   * Whether every batch waits out the linger from its first item, as Kafka's own producer does
+   * (`linger.ms`), instead of leaving as soon as the one before it is sent. For items that may
+   * wait: a steady flow then goes in a request per linger rather than one per round trip.
+   */
+  lingerEveryBatch?: boolean;
 }
 
 interface Pending<T> {
   item: T;
   bytes: number;
+  /** When it was queued (performance.now()), for lingerEveryBatch. */
+  at: number;
   resolve(): void;
   reject(e: unknown): void;
 }
@@ -25,6 +33,9 @@ export class MicroBatcher<T> {
   private queuedBytes = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  /** Ends the wait of a lingering batch (lingerEveryBatch): when it fills, or on drain. */
+  private endLinger?: () => void;
+  private draining = false;
 
   /**
    * `send` resolves once the batch is sent; or, when some items are refused for good and the
@@ -44,25 +55,36 @@ export class MicroBatcher<T> {
     const done = items.map(
       ({ item, bytes }) =>
         new Promise<void>((resolve, reject) => {
-          this.queue.push({ item, bytes, resolve, reject });
+          this.queue.push({ item, bytes, at: performance.now(), resolve, reject });
           this.queuedBytes += bytes;
         }),
     );
+    if (this.endLinger && this.full()) this.endLinger();
     this.schedule();
     return Promise.all(done).then(() => undefined);
   }
 
   /** Sends what is queued now and resolves when the queue is empty. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) {
-      if (!this.flushing) this.startFlush();
-      await this.flushing;
+    this.draining = true;
+    this.endLinger?.();
+    try {
+      while (this.queue.length > 0 || this.flushing) {
+        if (!this.flushing) this.startFlush();
+        await this.flushing;
+      }
+    } finally {
+      this.draining = false;
     }
+  }
+
+  private full(): boolean {
+    return this.queue.length >= this.limits.maxItems || this.queuedBytes >= this.limits.maxBytes;
   }
 
   private schedule(): void {
     if (this.flushing) return; // the running flush takes the new items next
-    if (this.queue.length >= this.limits.maxItems || this.queuedBytes >= this.limits.maxBytes) {
+    if (this.full()) {
       this.startFlush();
     } else {
       this.timer ??= setTimeout(() => this.startFlush(), this.limits.lingerMs);
@@ -80,7 +102,9 @@ export class MicroBatcher<T> {
   }
 
   private async flushAll(): Promise<void> {
-    while (this.queue.length > 0) {
+    for (let first = true; this.queue.length > 0; first = false) {
+      // The first batch has waited out its linger on the timer (or filled up).
+      if (!first && this.limits.lingerEveryBatch) await this.lingered();
       const batch = this.take();
       try {
         const refused = await this.send(batch.map((p) => p.item));
@@ -89,6 +113,20 @@ export class MicroBatcher<T> {
         for (const p of batch) p.reject(e);
       }
     }
+  }
+
+  /** Resolves once the oldest queued item has waited the linger, the queue is full, or drained. */
+  private lingered(): Promise<void> {
+    const wait = this.queue[0]!.at + this.limits.lingerMs - performance.now();
+    if (wait <= 0 || this.draining || this.full()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.endLinger?.(), wait);
+      this.endLinger = () => {
+        clearTimeout(timer);
+        this.endLinger = undefined;
+        resolve();
+      };
+    });
   }
 
   private take(): Pending<T>[] {
