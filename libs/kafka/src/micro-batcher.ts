@@ -102,9 +102,9 @@ export class MicroBatcher<T> {
   }
 
   private async flushAll(): Promise<void> {
-    for (let first = true; this.queue.length > 0; first = false) {
-      // The first batch has waited out its linger on the timer (or filled up).
-      if (!first && this.limits.lingerEveryBatch) await this.lingered();
+    while (this.queue.length > 0) {
+      // A batch that left on the linger's timer has waited it out (within the timer's ms) already.
+      if (this.limits.lingerEveryBatch) await this.lingered();
       const batch = this.take();
       try {
         const refused = await this.send(batch.map((p) => p.item));

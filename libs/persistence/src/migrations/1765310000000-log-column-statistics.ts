@@ -33,17 +33,18 @@ export class LogColumnStatistics1765310000000 implements MigrationInterface {
   name = 'LogColumnStatistics1765310000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const [table, columns] of Object.entries(NO_STATISTICS))
-      await q.query(
-        `alter table ${table} ${columns.map((c) => `alter column ${c} set statistics 0`).join(', ')}`,
-      );
+    await setStatistics(q, 0);
   }
 
   async down(q: QueryRunner): Promise<void> {
     // -1: the server's default_statistics_target again (every version since 8).
-    for (const [table, columns] of Object.entries(NO_STATISTICS))
-      await q.query(
-        `alter table ${table} ${columns.map((c) => `alter column ${c} set statistics -1`).join(', ')}`,
-      );
+    await setStatistics(q, -1);
   }
+}
+
+async function setStatistics(q: QueryRunner, target: number): Promise<void> {
+  for (const [table, columns] of Object.entries(NO_STATISTICS))
+    await q.query(
+      `alter table ${table} ${columns.map((c) => `alter column ${c} set statistics ${target}`).join(', ')}`,
+    );
 }
