@@ -9,6 +9,7 @@ import {
 import type { HooklineConfig, KafkaSecurity } from '@hookline/config';
 import { registerCompressionCodecs } from './compression-codecs';
 import { patchKafkajsEncoder } from './encoder-patch';
+import { preloadKafkajsProtocol } from './protocol-preload';
 import { patchKafkajsRequestQueue } from './request-queue-patch';
 import { patchKafkajsSeekOffsets } from './seek-offsets-patch';
 
@@ -40,6 +41,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   patchKafkajsRequestQueue();
   patchKafkajsEncoder();
   patchKafkajsSeekOffsets();
+  preloadKafkajsProtocol();
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,
