@@ -53,7 +53,7 @@ describe(`${DeliveryService.name} before an attempt`, () => {
     const lifecycle = {
       unreadable,
       rehopUnread: () => undefined,
-      heldForCircuit: (m: ConsumedMessage) => m.headers[KafkaHeaders.heldFor] === 'circuit_open',
+      heldForEndpoint: (m: ConsumedMessage) => m.headers[KafkaHeaders.heldFor] === 'circuit_open',
       reholdUnread: async (m: ConsumedMessage, r: { retryAt: number }) => {
         reheld.push({ value: m.value!.toString(), retryAt: r.retryAt });
       },
@@ -134,7 +134,7 @@ describe(`${DeliveryService.name} over a full throttle`, () => {
     const held = jest.fn();
     const lifecycle = {
       rehopUnread: () => undefined,
-      heldForCircuit: () => false,
+      heldForEndpoint: () => false,
       beforeAttempt: async () => true,
       hold,
       endTooLate: async (task: DeliveryTask, _m: unknown, due: number) => {

@@ -184,15 +184,15 @@ export class DeliveryService {
   }
 
   /**
-   * A task its endpoint's open circuit held before, back while the circuit is still open: held
-   * again without being read (see LifecycleExecutor.reholdUnread), its webhook known by the
+   * A task its endpoint held before (its open circuit, or its backlog), back while the endpoint's
+   * circuit is open: held again without being read (see LifecycleExecutor.reholdUnread), its webhook known by the
    * message's key (deliveryTaskKey). Undefined when the task must be read: any other message, or a
    * webhook the view no longer has, or whose circuit lets attempts through again.
    */
   private heldAgain(message: ConsumedMessage): Promise<void> | undefined {
     const { lifecycle, limiter, urlHint } = this.deps;
     const webhookId = message.key;
-    if (!webhookId || !lifecycle.heldForCircuit(message) || !limiter.circuit) return undefined;
+    if (!webhookId || !lifecycle.heldForEndpoint(message) || !limiter.circuit) return undefined;
     const url = urlHint(webhookId);
     if (url === undefined) return undefined;
     const down = limiter.circuit.refusalOfHeld(endpointKeys(url, webhookId).circuit);

@@ -206,22 +206,25 @@ export class LifecycleExecutor {
   }
 
   /**
-   * Whether a message is a hold of a task its endpoint's open circuit held (or a hop of one): one
-   * that reholdUnread may hold again while the circuit stays open.
+   * Whether a message is a hold of a task its endpoint held back (or a hop of one): its open
+   * circuit, or its backlog before it was found stalled (`endpoint_busy`). Either hold wrote all a
+   * circuit's hold writes in the task's value, so reholdUnread may hold it again while the
+   * endpoint's circuit is open. A throttle's hold is not one: its value keeps a send slot.
    */
-  heldForCircuit(message: ConsumedMessage): boolean {
-    return (
-      this.deps.topics.retry.includes(message.topic) &&
-      headerString(message.headers, KafkaHeaders.heldFor) === 'circuit_open'
-    );
+  heldForEndpoint(message: ConsumedMessage): boolean {
+    if (!this.deps.topics.retry.includes(message.topic)) return false;
+    const reason = headerString(message.headers, KafkaHeaders.heldFor);
+    return reason === 'circuit_open' || reason === 'endpoint_busy';
   }
 
   /**
-   * A task its circuit held before (heldForCircuit), back while the circuit is still open: held
-   * again as it came (see DeliveryTasks.rehold). A held task looks at its circuit a few times per
-   * tier over an outage (see circuitHoldUntil), and the first look already wrote all a hold
-   * changes in its value, so the later ones cost what a hop costs: a fetch and a produce, not a
-   * decode, a schema check, a span and an encode besides. Answers that produce.
+   * A task its endpoint held before (heldForEndpoint), back while the endpoint's circuit is open:
+   * held again as it came (see DeliveryTasks.rehold), now for the circuit. A held task looks at its
+   * circuit a few times per tier over an outage (see circuitHoldUntil), and the first look already
+   * wrote all a hold changes in its value, so the later ones cost what a hop costs: a fetch and a
+   * produce, not a decode, a schema check, a span and an encode besides. So do the tasks a hung
+   * endpoint turned away in the second before its circuit opened, which come back together just
+   * after. Answers that produce.
    */
   reholdUnread(message: ConsumedMessage, refusal: CircuitRefusal): Promise<void> {
     const until = circuitHoldUntil(refusal, this.now(), this.deps.settings, this.random);

@@ -144,6 +144,23 @@ describe('DeliveryTasks', () => {
     });
   });
 
+  it('should hold a task its backlog turned away again for its circuit as it came, marked circuit_open', () => {
+    const m = DeliveryTasks.hold(
+      task,
+      { notBefore: 1e12, wakeAt: 1e12, throttleSlot: false, reason: 'endpoint_busy' },
+      trace,
+    );
+    const consumed = { key: m.key, value: Buffer.from(m.value), headers: m.headers };
+    const again = DeliveryTasks.rehold(consumed, { notBefore: 2e12, wakeAt: 2e12 });
+    expect(again.value).toBe(consumed.value);
+    expect(again.headers).toEqual({
+      ...m.headers,
+      [KafkaHeaders.due]: String(2e12),
+      [KafkaHeaders.notBefore]: String(2e12),
+      [KafkaHeaders.heldFor]: 'circuit_open',
+    });
+  });
+
   it('should refuse to build a task the schema refuses', () => {
     expect(() => DeliveryTasks.firstAttempts(event, ['not-a-webhook'])).toThrow();
     expect(() =>

@@ -155,12 +155,14 @@ export const DeliveryTasks = {
   },
 
   /**
-   * A hold of a task its endpoint's open circuit held before (`hookline-held-for: circuit_open`),
-   * held again: the message as it came, due at `notBefore` and woken at `wakeAt` (ms), as a hop
-   * is. Only the headers say when it falls due; its value keeps the `not_before` of its first
-   * hold, already past, which the consumer reads as due once the header lets the task through.
-   * Nothing else a hold writes changes on a circuit's hold: the attempt and its last error stay,
-   * and the first hold cleared any throttle slot (a manual task is never held for a circuit).
+   * A hold of a task its endpoint held before (`hookline-held-for: circuit_open`, or
+   * `endpoint_busy`: turned away by its backlog), held again for the endpoint's open circuit: the
+   * message as it came, due at `notBefore` and woken at `wakeAt` (ms), as a hop is, and marked
+   * `circuit_open`. Only the headers say when it falls due; its value keeps the `not_before` of its
+   * first hold, already past, which the consumer reads as due once the header lets the task
+   * through. Nothing else a hold writes changes on a circuit's hold: the attempt and its last error
+   * stay, and the first hold cleared any throttle slot (a manual task is never held for its
+   * endpoint).
    */
   rehold<H>(
     original: { key: string | null; value: Buffer | null; headers: Readonly<Record<string, H>> },
@@ -168,6 +170,7 @@ export const DeliveryTasks = {
   ): { key: string | null; value: Buffer | null; headers: Record<string, H | string> } {
     const hop = DeliveryTasks.rehop(original, held.wakeAt);
     hop.headers[KafkaHeaders.due] = String(held.notBefore);
+    hop.headers[KafkaHeaders.heldFor] = 'circuit_open' satisfies HoldReason;
     return hop;
   },
 
