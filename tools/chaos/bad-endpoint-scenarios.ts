@@ -1,4 +1,4 @@
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import type { ChaosEndpoint, ChaosScenario } from './chaos-scenarios';
 import { MisbehavingEndpoints, type Misbehaviour } from './misbehaving-endpoint';
 
@@ -18,18 +18,20 @@ const RUNNER_NICENESS = -5;
 
 /**
  * Raises the calling thread's priority (on Linux a niceness is a thread's: the services and the
- * misbehaving endpoints, started before, keep theirs). False where that is not permitted (not
- * root): the receipt times then include the runner's waits for a core, as they did before.
+ * misbehaving endpoints, started before, keep theirs); answers how to put it back. Undefined where
+ * that is not permitted (not root): the receipt times then include the runner's waits for a core,
+ * as they did before.
  */
-function raiseRunnerPriority(log: (line: string) => void): boolean {
+function raiseRunnerPriority(log: (line: string) => void): (() => void) | undefined {
+  const before = getPriority();
   try {
     setPriority(RUNNER_NICENESS);
-    return true;
+    return () => setPriority(before);
   } catch (e) {
     log(
       `the runner keeps its priority (${(e as Error).message}): its receipt times include its waits for a core`,
     );
-    return false;
+    return undefined;
   }
 }
 
@@ -43,7 +45,7 @@ function raiseRunnerPriority(log: (line: string) => void): boolean {
  */
 function badEndpoints(): ChaosScenario {
   let bad: MisbehavingEndpoints | undefined;
-  let raised = false;
+  let restorePriority: (() => void) | undefined;
   const healthy: ChaosEndpoint = { answer: () => 200, owed: true };
   const misbehaving = MISBEHAVIOURS.map((_, i): ChaosEndpoint => ({
     answer: () => 200,
@@ -65,15 +67,15 @@ function badEndpoints(): ChaosScenario {
     endpoints: [...misbehaving, ...Array.from({ length: HEALTHY }, () => healthy)],
     async setUp(_hl, log) {
       bad = await MisbehavingEndpoints.start(MISBEHAVIOURS);
-      raised = raiseRunnerPriority(log);
+      restorePriority = raiseRunnerPriority(log);
     },
     async inject(_hl, log) {
       bad!.misbehave();
       log(`endpoints misbehave from now on: ${MISBEHAVIOURS.join(', ')}`);
     },
     async tearDown(_hl, log) {
-      if (raised) setPriority(0);
-      raised = false;
+      restorePriority?.();
+      restorePriority = undefined;
       if (!bad) return;
       const requests = await bad.close();
       log(

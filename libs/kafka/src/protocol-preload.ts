@@ -1,3 +1,5 @@
+import { patchKafkajsModule } from './kafkajs-patch';
+
 /** What kafkajs keeps for each request it can send: its versions, and a builder for each. */
 interface RequestDefinitions {
   versions: readonly string[];
@@ -24,12 +26,10 @@ export const RUNNING_REQUESTS = [
   'LeaveGroup',
 ] as const;
 
-let preloaded = false;
-
 /**
- * Loads, once per process, the code of every request in RUNNING_REQUESTS in the newest version
- * kafkajs has: the one it picks against any broker that speaks it (an older broker's version is
- * still loaded when first needed).
+ * Loads, once per process (through patchKafkajsModule, which changes nothing here), the code of
+ * every request in RUNNING_REQUESTS in the newest version kafkajs has: the one it picks against
+ * any broker that speaks it (an older broker's version is still loaded when first needed).
  *
  * kafkajs reads a request's modules from disk and compiles them the first time it builds that
  * request. The dispatcher produces only when an attempt fails (retries, holds, dead letters), so a
@@ -38,21 +38,23 @@ let preloaded = false;
  * fault's start, both cores busy), on the event loop that every tenant's deliveries share.
  */
 export function preloadKafkajsProtocol(): void {
-  if (preloaded) return;
-  preloaded = true;
-  const { requests } = require('kafkajs/src/protocol/requests') as {
-    requests: Record<string, RequestDefinitions>;
-  };
-  for (const name of RUNNING_REQUESTS) {
-    const definition = requests[name];
-    if (!definition || definition.versions.length === 0) continue;
-    const newest = Math.max(...definition.versions.map(Number));
-    // A version's builder requires its modules, then builds a request from what it is given. Built
-    // from nothing, a request may refuse: its modules are loaded all the same, and nothing is sent.
-    try {
-      definition.protocol({ version: newest })({});
-    } catch {
-      // loaded
-    }
-  }
+  patchKafkajsModule<{ requests: Record<string, RequestDefinitions> }>(
+    'kafkajs/src/protocol/requests',
+    ({ requests }) => {
+      for (const name of RUNNING_REQUESTS) {
+        const definition = requests[name];
+        if (!definition || definition.versions.length === 0) continue;
+        const newest = Math.max(...definition.versions.map(Number));
+        // A version's builder requires its modules, then builds a request from what it is given.
+        // Built from nothing, a request may refuse: its modules are loaded all the same, and
+        // nothing is sent.
+        try {
+          definition.protocol({ version: newest })({});
+        } catch {
+          // loaded
+        }
+      }
+    },
+    'protocol-preload',
+  );
 }

@@ -185,9 +185,10 @@ export class DeliveryService {
 
   /**
    * A task its endpoint held before (its open circuit, or its backlog), back while the endpoint's
-   * circuit is open: held again without being read (see LifecycleExecutor.reholdUnread), its webhook known by the
-   * message's key (deliveryTaskKey). Undefined when the task must be read: any other message, or a
-   * webhook the view no longer has, or whose circuit lets attempts through again.
+   * circuit is open: held again without being read (see LifecycleExecutor.reholdUnread), its
+   * webhook known by the message's key (deliveryTaskKey). Undefined when the task must be read:
+   * any other message, or a webhook the view no longer has, or whose circuit lets attempts through
+   * again.
    */
   private heldAgain(message: ConsumedMessage): Promise<void> | undefined {
     const { lifecycle, limiter, urlHint } = this.deps;
